@@ -1,0 +1,29 @@
+# The two commands of the README: `make run` and `make test`. Both create .venv and install what they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run one full cycle over the bundled sample data: ingest → feeds → digests → outbox.
+run: $(STAMP)
+	$(BIN)/publisher --config config.toml run --once
+
+## Run the whole test suite (starts PostgreSQL and installs Chromium/newsboat when missing).
+test: $(STAMP)
+	bash scripts/test.sh
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) store/*.db* feeds/* outbox

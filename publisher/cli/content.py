@@ -1,0 +1,142 @@
+"""CLI commands for content: ingest, retag, releases, projects, export, check-config."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from publisher import pipeline
+from publisher.cli.common import TerminalProgress, config_option, get_config, with_config
+from publisher.config import Config, iter_docs
+from publisher.queries import ReleaseFilter, release_dict
+
+
+def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param=param) from None
+
+
+@click.command()
+@with_config
+@click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--skip-invalid", is_flag=True, help="Skip malformed records (and report them) instead of failing.")
+def ingest(cfg: Config, sources: tuple[str, ...], skip_invalid: bool) -> None:
+    """Read configured sources into the store (idempotent; one transaction per source)."""
+    summary = pipeline.run_ingest(cfg, sources=sources or None, skip_invalid=skip_invalid, progress=TerminalProgress())
+    for r in summary.results:
+        extra = f", {r.removed} removed" if r.removed else ""
+        extra += f", {r.relinked} releases relinked" if r.relinked else ""
+        extra += f", {r.duplicates} repeats ignored" if r.duplicates else ""
+        click.echo(
+            f"{r.source}: {r.added} added, {r.updated} updated, {r.unchanged} unchanged, "
+            f"{len(r.skipped)} skipped{extra}"
+        )
+        for s in r.skipped:
+            click.echo(f"  skipped {s.where}: {s.reason}", err=True)
+
+
+@click.command()
+@with_config
+def retag(cfg: Config) -> None:
+    """Recompute every release's topics, regions, countries and project links (after a taxonomy change)."""
+    n, touched = pipeline.retag(cfg, progress=TerminalProgress())
+    click.echo(f"{n} releases changed; {len(touched)} feeds affected")
+
+
+@click.command()
+@with_config
+@click.option("--topic", help="Topic slug.")
+@click.option("--region", help="Region slug.")
+@click.option("--country", help="ISO 3166-1 alpha-2 code.")
+@click.option("--project", help="Project slug.")
+@click.option("--since", callback=_date, help="Published on or after YYYY-MM-DD.")
+@click.option("--until", callback=_date, help="Published on or before YYYY-MM-DD.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def releases(
+    cfg: Config,
+    topic: str | None,
+    region: str | None,
+    country: str | None,
+    project: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List stored releases, newest first, with their tags and related projects."""
+    f = ReleaseFilter(topic=topic, region=region, country=country, project=project, since=since, until=until,
+                      limit=limit)
+    rows = pipeline.list_releases(cfg, f)
+    for r in rows:
+        if as_json:
+            click.echo(json.dumps(release_dict(r), ensure_ascii=False))
+            continue
+        click.echo(f"{r.published}  {r.title}")
+        tags = [t.topic for t in r.topics] + [x.region for x in r.regions] + [c.country for c in r.countries]
+        if tags:
+            click.echo(f"            [{', '.join(tags)}]")
+        for link in r.project_links:
+            click.echo(f"            → {link.project.name} ({link.score:.2f}: {'; '.join(link.reasons)})")
+    if not as_json:
+        click.echo(f"{len(rows)} releases", err=True)
+
+
+@click.command()
+@with_config
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def projects(cfg: Config, as_json: bool) -> None:
+    """List stored projects with duration and countries."""
+    rows = pipeline.list_projects(cfg)
+    for p in rows:
+        if as_json:
+            click.echo(json.dumps({
+                "slug": p.slug, "name": p.name, "acronym": p.acronym, "start": str(p.start_date or ""),
+                "end": str(p.end_date or ""), "countries": p.countries, "topics": p.topics, "regions": p.regions,
+            }, ensure_ascii=False))
+        else:
+            label = f"{p.name} ({p.acronym})" if p.acronym and p.acronym not in p.name else p.name
+            click.echo(f"{p.slug}\n    {label}  {p.years}  {', '.join(p.countries)}")
+    if not as_json:
+        click.echo(f"{len(rows)} projects", err=True)
+
+
+@click.command()
+@with_config
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="File (default: stdout).")
+def export(cfg: Config, fmt: str, output: Path | None) -> None:
+    """Export every release with topics, countries, regions and related projects."""
+    if output is None:
+        n = pipeline.export_jsonl(cfg, sys.stdout)
+    else:
+        with output.open("w", encoding="utf-8") as fh:
+            n = pipeline.export_jsonl(cfg, fh)
+    click.echo(f"exported {n} releases", err=True)
+
+
+@click.command("check-config")
+@config_option
+@click.option("--explain", is_flag=True, help="List every key with its default and meaning.")
+@click.pass_context
+def check_config(ctx: click.Context, explain: bool) -> None:
+    """Validate the config file and its sources; errors name the exact key."""
+    if explain:
+        for key, default, doc in iter_docs():
+            click.echo(f"{key} = {default}\n    {doc}")
+        return
+    cfg = get_config(ctx)
+    for note in pipeline.check_config(cfg):
+        click.echo(note)
+    click.echo(f"{cfg.path}: OK")
+
+
+COMMANDS = [ingest, retag, releases, projects, export, check_config]

@@ -1,0 +1,463 @@
+"""Store source records idempotently (one transaction per source), tagging and linking what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import TypeVar
+
+import pycountry
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from publisher.classify import Classification, Classifier
+from publisher.config import Config, TaxonomyConfig
+from publisher.errors import SourceError
+from publisher.link import Linker, LinkResult, ProjectProfile, ReleaseProfile
+from publisher.models import (
+    Country,
+    IngestRun,
+    Project,
+    Region,
+    Release,
+    ReleaseCountry,
+    ReleaseProject,
+    ReleaseRegion,
+    ReleaseTopic,
+    RunStatus,
+    Topic,
+    utcnow,
+)
+from publisher.progress import NULL_PROGRESS, Progress
+from publisher.sources.base import ProjectRecord, RecordKind, ReleaseRecord, Skipped, Source
+from publisher.store import Store
+from publisher.text import derive_summary, derive_title, normalise_words, sha256, slugify, tag_uri
+
+log = logging.getLogger(__name__)
+BATCH = 500
+T = TypeVar("T")
+
+
+@dataclass
+class IngestResult:
+    """What one source's ingest did; `touched_feeds` names feeds to rebuild (all, topic:x, region:x, project:x)."""
+
+    source: str
+    kind: RecordKind
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    removed: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    touched_feeds: set[str] = field(default_factory=set)
+    relinked: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed or self.relinked)
+
+
+def _batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while chunk := list(islice(it, n)):
+        yield chunk
+
+
+# ---------------------------------------------------------------- taxonomy
+
+
+def sync_taxonomy(session: Session, taxonomy: TaxonomyConfig) -> None:
+    """Make the topics, regions and countries tables match the config (removed slugs drop their tags)."""
+    topics = {t.slug: t for t in session.scalars(select(Topic))}
+    for slug, tc in taxonomy.topics.items():
+        if slug in topics:
+            topics[slug].name = tc.name
+        else:
+            session.add(Topic(slug=slug, name=tc.name))
+    gone = set(topics) - set(taxonomy.topics)
+    if gone:
+        session.execute(delete(ReleaseTopic).where(ReleaseTopic.topic.in_(gone)))
+        session.execute(delete(Topic).where(Topic.slug.in_(gone)))
+
+    regions = {r.slug: r for r in session.scalars(select(Region))}
+    for slug, rc in taxonomy.regions.items():
+        if slug in regions:
+            regions[slug].name = rc.name
+            regions[slug].countries = list(rc.countries)
+        else:
+            session.add(Region(slug=slug, name=rc.name, countries=list(rc.countries)))
+    gone = set(regions) - set(taxonomy.regions)
+    if gone:
+        session.execute(delete(ReleaseRegion).where(ReleaseRegion.region.in_(gone)))
+        session.execute(delete(Region).where(Region.slug.in_(gone)))
+
+    if session.scalar(select(Country.code).limit(1)) is None:
+        session.add_all(
+            Country(code=c.alpha_2, name=getattr(c, "common_name", None) or c.name) for c in pycountry.countries
+        )
+    session.flush()
+
+
+def country_name(code: str) -> str:
+    c = pycountry.countries.get(alpha_2=code)
+    return (getattr(c, "common_name", None) or c.name) if c else code
+
+
+# ---------------------------------------------------------------- tagging & linking
+
+
+class Tagger:
+    """Classifier + Linker bound to the store's current projects, built once per ingest."""
+
+    def __init__(self, cfg: Config, session: Session) -> None:
+        self.cfg = cfg
+        self.classifier = Classifier(cfg.taxonomy)
+        self.project_ids: dict[str, int] = {}
+        self.project_slugs: dict[int, str] = {}
+        profiles: list[ProjectProfile] = []
+        for p in session.scalars(select(Project).order_by(Project.slug)):
+            self.project_ids[p.slug] = p.id
+            self.project_slugs[p.id] = p.slug
+            profiles.append(project_profile(p))
+        self.linker = Linker(profiles, cfg.linking)
+
+    def classify(self, release: Release) -> Classification:
+        return self.classifier.classify(f"{release.title}\n\n{release.body}")
+
+    def apply(self, session: Session, release: Release, touched: set[str]) -> None:
+        """(Re)compute tags and links of one release, noting every feed whose content changes."""
+        touched.update(self.feed_keys(release))
+        c = self.classify(release)
+        release.topics = [ReleaseTopic(topic=t.slug, score=t.score, reasons=list(t.reasons)) for t in c.topics]
+        release.regions = [ReleaseRegion(region=t.slug, score=t.score, reasons=list(t.reasons)) for t in c.regions]
+        release.countries = [
+            ReleaseCountry(country=t.slug, score=t.score, reasons=list(t.reasons)) for t in c.countries
+        ]
+        release.project_links = [
+            ReleaseProject(project_id=self.project_ids[link.key], score=link.score, reasons=list(link.reasons))
+            for link in self.link(release, c)
+        ]
+        touched.update(self.feed_keys(release))
+
+    def feed_keys(self, release: Release) -> set[str]:
+        """Feeds this release appears in, by its current tags: all, topic:x, region:x, project:x."""
+        keys = {"all"}
+        keys.update(f"topic:{t.topic}" for t in release.topics)
+        keys.update(f"region:{r.region}" for r in release.regions)
+        keys.update(f"project:{self.project_slugs[link.project_id]}" for link in release.project_links
+                    if link.project_id in self.project_slugs)
+        return keys
+
+    def link(self, release: Release, c: Classification) -> list[LinkResult]:
+        profile = ReleaseProfile(
+            title=release.title,
+            text=release.body,
+            published=release.published,
+            countries=frozenset(t.slug for t in c.countries),
+            regions=frozenset(t.slug for t in c.regions),
+            topics=frozenset(t.slug for t in c.topics),
+        )
+        return self.linker.link(profile)
+
+
+def project_profile(p: Project) -> ProjectProfile:
+    text = "\n\n".join(x for x in [p.objective, *p.specific_objectives, p.description] if x)
+    return ProjectProfile(
+        key=p.slug,
+        name=p.name,
+        acronym=p.acronym,
+        text=text,
+        countries=frozenset(p.countries),
+        regions=frozenset(p.regions),
+        topics=frozenset(p.topics),
+        start_date=p.start_date,
+        end_date=p.end_date,
+    )
+
+
+# ---------------------------------------------------------------- releases
+
+
+def release_key(rec: ReleaseRecord, source: str) -> str:
+    if rec.external_id:
+        return sha256("id", source, rec.external_id)
+    title = rec.title or derive_title(rec.body)
+    return sha256("release", rec.published.isoformat(), normalise_words(title))
+
+
+def _content_hash(rec: ReleaseRecord) -> str:
+    return sha256(rec.published.isoformat(), rec.title, rec.body, rec.url, rec.summary)
+
+
+def _unique_slug(session: Session, base: str, reserved: set[str]) -> str:
+    slug, n = base, 1
+    while slug in reserved or session.scalar(select(Release.id).where(Release.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    reserved.add(slug)
+    return slug
+
+
+def _release_url(cfg: Config, src_template: str, slug: str, published: dt.date) -> str:
+    template = src_template or cfg.site.url("news/{slug}.html")
+    return template.format(slug=slug, date=published.isoformat())
+
+
+def _ingest_releases(
+    session: Session,
+    cfg: Config,
+    source: Source,
+    records: Iterable[ReleaseRecord],
+    result: IngestResult,
+    now: dt.datetime,
+    progress: Progress,
+) -> None:
+    tagger = Tagger(cfg, session)
+    name = source.config.name
+    seen: dict[str, str] = {}  # key -> content hash, for repeats inside this source
+    reserved_slugs: set[str] = set()
+    for batch in _batched(records, BATCH):
+        keyed = [(release_key(r, name), r) for r in batch]
+        existing = {
+            r.key: r
+            for r in session.scalars(
+                select(Release)
+                .where(Release.key.in_({k for k, _ in keyed}))
+                .options(
+                    selectinload(Release.topics),
+                    selectinload(Release.regions),
+                    selectinload(Release.countries),
+                    selectinload(Release.project_links),
+                )
+            )
+        }
+        for key, rec in keyed:
+            digest = _content_hash(rec)
+            if key in seen and seen[key] == digest:
+                result.duplicates += 1
+                continue
+            seen[key] = digest
+            title = rec.title.strip() or derive_title(rec.body)
+            summary = rec.summary.strip() or derive_summary(rec.body)
+            row = existing.get(key)
+            if row is None:
+                slug = _unique_slug(session, slugify(title), reserved_slugs)
+                row = Release(
+                    key=key,
+                    guid=tag_uri(cfg.site.authority, rec.published, slug),
+                    slug=slug,
+                    source=name,
+                    published=rec.published,
+                    title=title,
+                    summary=summary,
+                    body=rec.body,
+                    url=rec.url or _release_url(cfg, source.config.url_template, slug, rec.published),
+                    content_hash=digest,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(row)
+                existing[key] = row
+                result.added += 1
+            elif row.content_hash == digest:
+                result.unchanged += 1
+                continue
+            else:
+                # Same release, edited text: new content and update time, same GUID and slug.
+                row.published = rec.published
+                row.title, row.summary, row.body = title, summary, rec.body
+                if rec.url:
+                    row.url = rec.url
+                row.content_hash = digest
+                row.updated_at = now
+                result.updated += 1
+            tagger.apply(session, row, result.touched_feeds)
+        session.flush()
+        # Keep memory flat on large inputs: nothing from this batch is needed again.
+        session.expunge_all()
+        progress.advance(len(batch))
+
+
+# ---------------------------------------------------------------- projects
+
+
+def _project_hash(rec: ProjectRecord) -> str:
+    return sha256(
+        rec.name, rec.acronym, rec.objective, *rec.specific_objectives, rec.description, *rec.agencies, *rec.donors,
+        rec.duration_text, str(rec.start_date), str(rec.end_date), *rec.countries, rec.url,
+    )
+
+
+def _ingest_projects(
+    session: Session,
+    cfg: Config,
+    source: Source,
+    records: Iterable[ProjectRecord],
+    result: IngestResult,
+    now: dt.datetime,
+    progress: Progress,
+) -> None:
+    classifier = Classifier(cfg.taxonomy)
+    name = source.config.name
+    existing = {p.slug: p for p in session.scalars(select(Project))}
+    seen: set[str] = set()
+    for rec in records:
+        slug = slugify(rec.name)
+        if slug in seen:
+            result.duplicates += 1
+            continue
+        seen.add(slug)
+        digest = _project_hash(rec)
+        row = existing.get(slug)
+        if row is not None and row.content_hash == digest:
+            result.unchanged += 1
+            continue
+        text = "\n\n".join(x for x in [rec.name, rec.objective, *rec.specific_objectives, rec.description] if x)
+        c = classifier.classify(text)
+        countries = list(rec.countries) or [t.slug for t in c.countries]
+        regions = {t.slug for t in c.regions}
+        for slug_r, region in cfg.taxonomy.regions.items():
+            if set(countries) & set(region.countries):
+                regions.add(slug_r)
+        values = dict(
+            source=name,
+            name=rec.name,
+            acronym=rec.acronym,
+            objective=rec.objective,
+            specific_objectives=list(rec.specific_objectives),
+            description=rec.description,
+            agencies=list(rec.agencies),
+            donors=list(rec.donors),
+            duration_text=rec.duration_text,
+            start_date=rec.start_date,
+            end_date=rec.end_date,
+            url=rec.url,
+            countries=sorted(set(countries)),
+            topics=sorted(t.slug for t in c.topics),
+            regions=sorted(regions),
+            content_hash=digest,
+            updated_at=now,
+        )
+        if row is None:
+            session.add(Project(slug=slug, created_at=now, **values))
+            result.added += 1
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+            result.updated += 1
+        result.touched_feeds.add(f"project:{slug}")
+        progress.advance(1)
+    # A project source lists every current project: what it no longer lists has ended (unless we skipped some).
+    if not result.skipped:
+        for slug, row in existing.items():
+            if row.source == name and slug not in seen:
+                session.delete(row)
+                result.removed += 1
+                result.touched_feeds.add(f"project:{slug}")
+    session.flush()
+    if result.added or result.updated or result.removed:
+        result.relinked = relink_all(session, cfg, result.touched_feeds, progress)
+
+
+def relink_all(session: Session, cfg: Config, touched: set[str], progress: Progress = NULL_PROGRESS) -> int:
+    """Recompute tags and links of every release (projects or taxonomy changed); returns how many changed."""
+    sync_taxonomy(session, cfg.taxonomy)
+    tagger = Tagger(cfg, session)
+    changed = 0
+    ids = list(session.scalars(select(Release.id).order_by(Release.id)))
+    for chunk in _batched(ids, BATCH):
+        rows = session.scalars(
+            select(Release)
+            .where(Release.id.in_(chunk))
+            .options(
+                selectinload(Release.topics),
+                selectinload(Release.regions),
+                selectinload(Release.countries),
+                selectinload(Release.project_links),
+            )
+        ).all()
+        for row in rows:
+            before = _tag_snapshot(row)
+            local: set[str] = set()
+            tagger.apply(session, row, local)
+            session.flush()
+            if _tag_snapshot(row) != before:
+                changed += 1
+                touched.update(local)
+        session.expunge_all()
+        progress.advance(len(chunk))
+    return changed
+
+
+def _tag_snapshot(r: Release) -> tuple[object, ...]:
+    return (
+        sorted((t.topic, t.score) for t in r.topics),
+        sorted((t.region, t.score) for t in r.regions),
+        sorted(t.country for t in r.countries),
+        sorted((link.project_id, link.score, tuple(link.reasons)) for link in r.project_links),
+    )
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def ingest_source(
+    store: Store,
+    cfg: Config,
+    source: Source,
+    *,
+    skip_invalid: bool = False,
+    now: dt.datetime | None = None,
+    progress: Progress = NULL_PROGRESS,
+) -> IngestResult:
+    """Read one source and store it in a single transaction; on error nothing of it is kept."""
+    now = now or utcnow()
+    name = source.config.name
+    result = IngestResult(source=name, kind=source.kind)
+    with store.session() as session:
+        run = IngestRun(source=name, started_at=utcnow(), status=RunStatus.RUNNING, error="", details={})
+        session.add(run)
+        session.commit()
+        run_id = run.id
+    try:
+        with store.session() as session:
+            sync_taxonomy(session, cfg.taxonomy)
+            on_invalid = result.skipped.append if skip_invalid else None
+            records: Iterator[object] = source.read(on_invalid)
+            progress.start(f"ingest {name}")
+            if source.kind is RecordKind.RELEASE:
+                _ingest_releases(session, cfg, source, records, result, now, progress)  # type: ignore[arg-type]
+            else:
+                _ingest_projects(session, cfg, source, records, result, now, progress)  # type: ignore[arg-type]
+            run = session.get_one(IngestRun, run_id)
+            _finish_run(run, result, RunStatus.OK, "")
+    except BaseException as exc:
+        with store.session() as session:
+            run = session.get_one(IngestRun, run_id)
+            _finish_run(run, IngestResult(source=name, kind=source.kind), RunStatus.FAILED, str(exc) or type(exc).__name__)
+        raise
+    finally:
+        progress.done()
+    log.info(
+        "ingested %s: %d added, %d updated, %d unchanged, %d skipped",
+        name, result.added, result.updated, result.unchanged, len(result.skipped),
+    )
+    return result
+
+
+def _finish_run(run: IngestRun, result: IngestResult, status: RunStatus, error: str) -> None:
+    run.status = status
+    run.finished_at = utcnow()
+    run.added, run.updated, run.unchanged = result.added, result.updated, result.unchanged
+    run.skipped = len(result.skipped)
+    run.error = error
+    run.details = {
+        "duplicates": result.duplicates,
+        "removed": result.removed,
+        "relinked": result.relinked,
+        "skipped": [f"{s.where}: {s.reason}" for s in result.skipped[:100]],
+    }

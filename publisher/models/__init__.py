@@ -1,0 +1,36 @@
+"""The store's schema: every SQLAlchemy model, importable from one place."""
+
+from publisher.models.base import Base, UTCDateTime, utcnow
+from publisher.models.content import (
+    Country,
+    IngestRun,
+    Project,
+    Region,
+    Release,
+    ReleaseCountry,
+    ReleaseProject,
+    ReleaseRegion,
+    ReleaseTopic,
+    RunStatus,
+    Topic,
+)
+from publisher.models import jobs, mail  # noqa: F401  (registers their tables on Base.metadata)
+from publisher.models.jobs import *  # noqa: F403
+from publisher.models.mail import *  # noqa: F403
+
+__all__ = [
+    "Base",
+    "Country",
+    "IngestRun",
+    "Project",
+    "Region",
+    "Release",
+    "ReleaseCountry",
+    "ReleaseProject",
+    "ReleaseRegion",
+    "ReleaseTopic",
+    "RunStatus",
+    "Topic",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,109 @@
+"""Parse the seed press-release text format: a `Released DD Month YYYY` line, then the body."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+
+from publisher.config import Config, SourceConfig
+from publisher.errors import SourceError
+from publisher.sources.base import RecordKind, ReleaseRecord, Skipped, register
+from publisher.sources.files import iter_lines, open_binary, source_label
+
+_HEADER = re.compile(r"^\s*Released\s+(?P<date>\S.*?)\s*$", re.IGNORECASE)
+_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%Y-%m-%d")
+
+
+def parse_date(text: str) -> dt.date:
+    """`06 December 2024` (and a few common variants) to a date; ValueError says why not."""
+    cleaned = re.sub(r"\s+", " ", text.strip().rstrip("."))
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    m = re.fullmatch(r"(\d{1,2}) ([A-Za-z]+) (\d{4})", cleaned)
+    if m:
+        raise ValueError(f"impossible date {text.strip()!r}")
+    raise ValueError(f"unreadable date {text.strip()!r} (expected like '06 December 2024')")
+
+
+def _body(lines: list[str]) -> str:
+    """Join body lines into paragraphs separated by one blank line."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
+
+
+class ReleaseTextSource:
+    kind = RecordKind.RELEASE
+
+    def __init__(self, config: SourceConfig, cfg: Config) -> None:
+        self.config = config
+
+    def read(self, on_invalid: Callable[[Skipped], None] | None = None) -> Iterator[ReleaseRecord]:
+        label = source_label(self.config)
+        with open_binary(self.config) as stream:
+            header_line: int | None = None
+            header_date: str | None = None
+            body: list[str] = []
+
+            def finish() -> ReleaseRecord | None:
+                if header_line is None:
+                    return None
+                try:
+                    published = parse_date(header_date or "")
+                    text = _body(body)
+                    if not text:
+                        raise ValueError("empty body")
+                except ValueError as exc:
+                    if on_invalid is None:
+                        raise SourceError(str(exc), source=label, line=header_line) from None
+                    on_invalid(Skipped(f"{label}:{header_line}", str(exc)))
+                    return None
+                return ReleaseRecord(published=published, body=text, line=header_line)
+
+            lines = iter_lines(stream, label)
+            while True:
+                try:
+                    number, line = next(lines)
+                except StopIteration:
+                    break
+                except SourceError as exc:
+                    if on_invalid is None:
+                        raise
+                    # The broken line spoils the record it belongs to; drop it and resync at the next header.
+                    on_invalid(Skipped(f"{label}:{exc.line}", exc.reason))
+                    header_line, body = None, []
+                    continue
+                m = _HEADER.match(line)
+                if m:
+                    rec = finish()
+                    if rec is not None:
+                        yield rec
+                    header_line, header_date, body = number, m.group("date"), []
+                elif header_line is None:
+                    if line.strip():
+                        exc2 = SourceError("text before the first 'Released <date>' line", source=label, line=number)
+                        if on_invalid is None:
+                            raise exc2
+                        on_invalid(Skipped(f"{label}:{number}", exc2.reason))
+                else:
+                    body.append(line)
+            rec = finish()
+            if rec is not None:
+                yield rec
+
+
+@register("release-text")
+def _factory(src: SourceConfig, cfg: Config) -> ReleaseTextSource:
+    return ReleaseTextSource(src, cfg)
