@@ -18,6 +18,7 @@ from publisher.errors import ConfigError
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).with_name("taxonomy_default.toml")
 DATABASE_URL_ENV = "PUBLISHER_DATABASE_URL"
+BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def _doc(text: str, **kw: Any) -> Any:
@@ -155,7 +156,10 @@ class DigestConfig:
         default="change-me-in-production",
     )
     token_max_age_days: int = _doc("Days a confirmation link stays valid.", default=7)
-    templates_dir: Path = _doc("Folder of Jinja2 templates.", default=Path("templates"))
+    templates_dir: Path | None = _doc(
+        "Folder of Jinja2 templates overriding the bundled ones (same file names); unset: bundled templates.",
+        default=None,
+    )
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,12 @@ class Config:
     smtp: SmtpConfig = SmtpConfig()
     web: WebConfig = WebConfig()
     schedules: dict[str, ScheduleConfig] = field(default_factory=dict)
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        """Template search path: the operator's folder first, then the bundled templates."""
+        dirs = [self.digest.templates_dir] if self.digest.templates_dir else []
+        return [*dirs, BUNDLED_TEMPLATES]
 
     @property
     def database_url(self) -> str:
