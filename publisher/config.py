@@ -335,6 +335,9 @@ def _build_dataclass(cls: Any, data: dict[str, Any], key: str, root: Path) -> An
             raise ConfigError("required key is missing", key=sub)
         elif hints[name] is Path and isinstance(f.default, Path) and not f.default.is_absolute():
             kwargs[name] = root / f.default
+        elif dataclasses.is_dataclass(hints[name]):
+            # An absent section still needs its relative default paths resolved.
+            kwargs[name] = _build_dataclass(hints[name], {}, sub, root)
     return cls(**kwargs)
 
 
