@@ -63,13 +63,16 @@ def read_bytes(src: SourceConfig) -> bytes:
         return fh.read()
 
 
-def iter_lines(stream: BinaryIO, label: str) -> Iterator[tuple[int, str]]:
-    """(line number, text without newline) for each line; non-UTF-8 bytes raise SourceError at their line."""
+def iter_lines(stream: BinaryIO, label: str) -> Iterator[tuple[int, str, str | None]]:
+    """(line number, text without newline, error) per line. `error` names a decoding problem (the text is then
+    decoded with replacement characters); callers decide to fail or skip, and iteration can go on either way."""
     for number, raw in enumerate(stream, start=1):
+        error = None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise SourceError(f"not valid UTF-8 (byte {exc.start + 1} of the line)", source=label, line=number) from None
+            error = f"not valid UTF-8 (byte {exc.start + 1} of the line)"
+            text = raw.decode("utf-8", errors="replace")
         if number == 1:
             text = text.removeprefix("\ufeff")
-        yield number, text.rstrip("\r\n")
+        yield number, text.rstrip("\r\n"), error

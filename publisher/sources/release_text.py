@@ -11,13 +11,16 @@ from publisher.errors import SourceError
 from publisher.sources.base import RecordKind, ReleaseRecord, Skipped, register
 from publisher.sources.files import iter_lines, open_binary, source_label
 
-_HEADER = re.compile(r"^\s*Released\s+(?P<date>\S.*?)\s*$", re.IGNORECASE)
+# A header is a short line: a body sentence that happens to start with "Released ..." is not one.
+_HEADER = re.compile(r"^\s*Released(?:\s+(?P<date>[^.!?]{1,40}?))?\s*$", re.IGNORECASE)
 _DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%Y-%m-%d")
 
 
 def parse_date(text: str) -> dt.date:
     """`06 December 2024` (and a few common variants) to a date; ValueError says why not."""
     cleaned = re.sub(r"\s+", " ", text.strip().rstrip("."))
+    if not cleaned:
+        raise ValueError("missing date after 'Released'")
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(cleaned, fmt).date()
@@ -72,17 +75,12 @@ class ReleaseTextSource:
                     return None
                 return ReleaseRecord(published=published, body=text, line=header_line)
 
-            lines = iter_lines(stream, label)
-            while True:
-                try:
-                    number, line = next(lines)
-                except StopIteration:
-                    break
-                except SourceError as exc:
+            for number, line, error in iter_lines(stream, label):
+                if error is not None:
                     if on_invalid is None:
-                        raise
+                        raise SourceError(error, source=label, line=number)
                     # The broken line spoils the record it belongs to; drop it and resync at the next header.
-                    on_invalid(Skipped(f"{label}:{exc.line}", exc.reason))
+                    on_invalid(Skipped(f"{label}:{number}", error))
                     header_line, body = None, []
                     continue
                 m = _HEADER.match(line)
@@ -90,13 +88,13 @@ class ReleaseTextSource:
                     rec = finish()
                     if rec is not None:
                         yield rec
-                    header_line, header_date, body = number, m.group("date"), []
+                    header_line, header_date, body = number, m.group("date") or "", []
                 elif header_line is None:
                     if line.strip():
-                        exc2 = SourceError("text before the first 'Released <date>' line", source=label, line=number)
+                        reason = "text before the first 'Released <date>' line"
                         if on_invalid is None:
-                            raise exc2
-                        on_invalid(Skipped(f"{label}:{number}", exc2.reason))
+                            raise SourceError(reason, source=label, line=number)
+                        on_invalid(Skipped(f"{label}:{number}", reason))
                 else:
                     body.append(line)
             rec = finish()

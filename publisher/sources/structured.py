@@ -57,14 +57,9 @@ class JsonLinesSource:
     def read(self, on_invalid: Callable[[Skipped], None] | None = None) -> Iterator[ReleaseRecord]:
         label = source_label(self.config)
         with open_binary(self.config) as stream:
-            lines = iter_lines(stream, label)
-            while True:
-                try:
-                    number, line = next(lines)
-                except StopIteration:
-                    return
-                except SourceError as exc:
-                    _fail(on_invalid, label, exc.reason, line=exc.line)
+            for number, line, error in iter_lines(stream, label):
+                if error is not None:
+                    _fail(on_invalid, label, error, line=number)
                     continue
                 if not line.strip():
                     continue
