@@ -196,6 +196,7 @@ class ScheduleConfig:
     )
     cron: str = _doc("Crontab expression (minute hour day month day_of_week), in site.timezone.", default="")
     interval_minutes: float = _doc("Run every N minutes (instead of cron).", default=0.0)
+    interval_seconds: float = _doc("Run every N seconds (instead of cron; for tests and fast polling).", default=0.0)
     frequency: Literal["weekly", "monthly", ""] = _doc("For digest jobs: which subscribers' editions.", default="")
     misfire_grace_seconds: int = _doc("A run missed by up to this long still happens once.", default=3600)
     enabled: bool = _doc("Set false to keep a schedule but not run it.", default=True)
@@ -423,16 +424,28 @@ def _check(cfg: Config) -> None:
 
     for name, sched in cfg.schedules.items():
         key = f"schedules.{name}"
-        if bool(sched.cron) == bool(sched.interval_minutes):
-            raise ConfigError("give exactly one of cron or interval_minutes", key=key)
+        if not _SLUG.match(name):
+            raise ConfigError("schedule names are lower-case words joined by '-'", key=key)
+        for interval_key in ("interval_minutes", "interval_seconds"):
+            if getattr(sched, interval_key) < 0:
+                raise ConfigError("must be positive", key=f"{key}.{interval_key}")
+        if sum(map(bool, (sched.cron, sched.interval_minutes, sched.interval_seconds))) != 1:
+            raise ConfigError("give exactly one of cron, interval_minutes or interval_seconds", key=key)
         if sched.cron and len(sched.cron.split()) != _CRON_FIELDS:
             raise ConfigError(
                 f"expected 5 crontab fields (minute hour day month day_of_week), got {sched.cron!r}", key=f"{key}.cron"
             )
-        if sched.interval_minutes < 0:
-            raise ConfigError("must be positive", key=f"{key}.interval_minutes")
+        if sched.cron:
+            from apscheduler.triggers.cron import CronTrigger  # deferred: only needed to validate cron fields
+
+            try:
+                CronTrigger.from_crontab(sched.cron, timezone=site.timezone)
+            except ValueError as exc:
+                raise ConfigError(f"invalid crontab expression {sched.cron!r}: {exc}", key=f"{key}.cron") from None
         if sched.job == "digest" and not sched.frequency:
             raise ConfigError("digest jobs need frequency = 'weekly' or 'monthly'", key=f"{key}.frequency")
+        if sched.job != "digest" and sched.frequency:
+            raise ConfigError(f"only digest jobs take a frequency (this is a {sched.job} job)", key=f"{key}.frequency")
         if sched.misfire_grace_seconds < 1:
             raise ConfigError("must be at least 1", key=f"{key}.misfire_grace_seconds")
 

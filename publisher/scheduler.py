@@ -1,0 +1,367 @@
+"""The long-running service: one APScheduler instance firing the configured jobs, plus the web app, under a lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.executors.pool import BasePoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import IntegrityError
+
+from publisher import pipeline
+from publisher.config import Config
+from publisher.errors import SchedulerError
+from publisher.models import jobs as jobs_model
+from publisher.models import utcnow
+from publisher.models.jobs import JobTrigger
+from publisher.store import Store, open_store
+
+log = logging.getLogger("publisher.scheduler")
+
+HEARTBEAT_SECONDS = 20.0
+STALE_AFTER = dt.timedelta(minutes=2)  # a lock not refreshed for this long belongs to a dead scheduler
+JOB_FUNC = "publisher.scheduler:fire"  # textual reference: the job store pickles this, never a closure
+
+# The service whose jobs fire in this process; APScheduler calls `fire` by reference, so it looks the service up.
+_active: Service | None = None
+
+
+# ---------------------------------------------------------------- executor
+
+
+def _run_with_scheduled_time(job: Any, jobstore_alias: str, run_times: list[dt.datetime], logger_name: str
+                             ) -> list[JobExecutionEvent]:
+    """apscheduler.executors.base.run_job, but handing each scheduled time to the job as `scheduled_for`.
+
+    APScheduler 3 does not tell a job when it was meant to run; the scheduled time is the idempotency key of
+    job_runs, so the executor passes it in.
+    """
+    events = []
+    logger = logging.getLogger(logger_name)
+    for run_time in run_times:
+        if job.misfire_grace_time is not None:
+            late = dt.datetime.now(dt.UTC) - run_time
+            if late > dt.timedelta(seconds=job.misfire_grace_time):
+                events.append(JobExecutionEvent(EVENT_JOB_MISSED, job.id, jobstore_alias, run_time))
+                logger.warning("job=%s missed its run at %s by %s (over misfire_grace_seconds)", job.id,
+                               run_time.isoformat(), late)
+                continue
+        try:
+            retval = job.func(*job.args, scheduled_for=run_time, **job.kwargs)
+        except BaseException:
+            exc, tb = sys.exc_info()[1:]
+            events.append(JobExecutionEvent(EVENT_JOB_ERROR, job.id, jobstore_alias, run_time, exception=exc,
+                                            traceback="".join(traceback.format_tb(tb))))
+            logger.exception("job=%s raised", job.id)
+            del tb
+        else:
+            events.append(JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, jobstore_alias, run_time, retval=retval))
+    return events
+
+
+class ScheduledTimeExecutor(BasePoolExecutor):
+    """A thread pool executor whose jobs learn their scheduled time (see _run_with_scheduled_time)."""
+
+    def __init__(self, max_workers: int = 1) -> None:
+        import concurrent.futures
+
+        super().__init__(concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="publisher-job"))
+
+    def _do_submit_job(self, job: Any, run_times: list[dt.datetime]) -> None:
+        def callback(f: Any) -> None:
+            exc = f.exception()
+            if exc:
+                self._run_job_error(job.id, exc, getattr(exc, "__traceback__", None))
+            else:
+                self._run_job_success(job.id, f.result())
+
+        f = self._pool.submit(_run_with_scheduled_time, job, job._jobstore_alias, run_times, self._logger.name)
+        f.add_done_callback(callback)
+
+
+def fire(name: str, *, scheduled_for: dt.datetime) -> str:
+    """APScheduler's entry point for every configured job: run it through the pipeline, recorded."""
+    service = _active
+    if service is None:  # a job left in the store fired in a process that is not the service
+        log.error("job=%s fired with no running service; ignored", name)
+        return "no service"
+    return service.run_scheduled(name, scheduled_for)
+
+
+# ---------------------------------------------------------------- the service
+
+
+@dataclass
+class ServiceInfo:
+    """What the running service does, for its start-up message."""
+
+    owner: str
+    jobs: list[str] = field(default_factory=list)
+    removed_jobs: list[str] = field(default_factory=list)
+    web_url: str = ""
+    resumed: list[str] = field(default_factory=list)
+
+
+class Service:
+    """Lock, scheduler, heartbeat and web server of one `publisher run` process."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        store: Store | None = None,
+        *,
+        web: bool = True,
+        host: str | None = None,
+        port: int | None = None,
+        heartbeat_seconds: float = HEARTBEAT_SECONDS,
+        stale_after: dt.timedelta = STALE_AFTER,
+    ) -> None:
+        self.cfg = cfg
+        self.store = store or open_store(cfg)
+        self.web, self.host, self.port = web, host, port
+        self.heartbeat_seconds = heartbeat_seconds
+        self.stale_after = stale_after
+        self.owner = f"scheduler:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stop = threading.Event()  # set on SIGTERM/SIGINT: running steps finish the item in hand and return
+        self.failure: BaseException | None = None
+        self.scheduler: BackgroundScheduler | None = None
+        self.server: Any = None
+        self._threads: list[threading.Thread] = []
+        self._locked = False
+
+    # -- lock
+
+    def _holder_is_dead(self) -> bool:
+        """A lock held by a process on this host that no longer exists is free at once (no stale wait)."""
+        with self.store.session() as session:
+            row = jobs_model.peek_lock(session)
+            if row is None or row.hostname != socket.gethostname() or row.pid == os.getpid():
+                return False
+            pid = row.pid
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, owned by another user
+            return False
+        return False
+
+    def acquire_lock(self) -> None:
+        dead = self._holder_is_dead()
+        try:
+            with self.store.session() as session:
+                previous = jobs_model.acquire_lock(
+                    session, owner=self.owner, hostname=socket.gethostname(), pid=os.getpid(), now=utcnow(),
+                    stale_after=self.stale_after, is_dead=dead,
+                )
+        except IntegrityError:
+            # Another process inserted the lock row between our read and our commit.
+            with self.store.session() as session:
+                row = jobs_model.peek_lock(session)
+                holder = f"pid {row.pid} on host {row.hostname}" if row else "unknown"
+            raise SchedulerError(f"another scheduler is running ({holder})") from None
+        self._locked = True
+        if previous:
+            log.warning("took over the scheduler lock from %s (%s)", previous, "dead" if dead else "stale")
+
+    def release_lock(self) -> None:
+        if not self._locked:
+            return
+        with self.store.session() as session:
+            jobs_model.release_lock(session, owner=self.owner)
+        self._locked = False
+
+    # -- jobs
+
+    def run_scheduled(self, name: str, scheduled_for: dt.datetime) -> str:
+        if self.stop.is_set():
+            return "stopping"
+        result = pipeline.run_job(self.cfg, self.store, name, scheduled_for=scheduled_for,
+                                  trigger=JobTrigger.SCHEDULE, owner=self.owner, stop=self.stop)
+        return result.describe()
+
+    def _sync_jobs(self, scheduler: BackgroundScheduler) -> ServiceInfo:
+        """Make the stored APScheduler jobs match config: add new, replace changed, remove stale, keep unchanged.
+
+        Unchanged jobs keep their stored next run time, so a run missed while the service was down still happens
+        (once, coalesced) on start; replacing them would silently skip it.
+        """
+        info = ServiceInfo(owner=self.owner)
+        tz = self.cfg.site.timezone
+        wanted = {n: s for n, s in self.cfg.schedules.items() if s.enabled}
+        now = utcnow()
+        with self.store.session() as session:
+            paused = jobs_model.paused_jobs(session)
+            for job in scheduler.get_jobs():
+                if job.id not in wanted:
+                    scheduler.remove_job(job.id)
+                    info.removed_jobs.append(job.id)
+            for name, sched in sorted(wanted.items()):
+                state = jobs_model.job_state(session, name, now)
+                fingerprint = pipeline.schedule_fingerprint(sched, tz)
+                existing = scheduler.get_job(name)
+                if existing is None or state.config_hash != fingerprint:
+                    scheduler.add_job(
+                        JOB_FUNC, trigger=pipeline.schedule_trigger(sched, tz), args=[name], id=name, name=name,
+                        replace_existing=True, coalesce=True, max_instances=1,
+                        misfire_grace_time=sched.misfire_grace_seconds,
+                    )
+                    state.config_hash = fingerprint
+                    state.updated_at = now
+                info.jobs.append(f"{name} ({sched.job}, {pipeline.describe_trigger(sched, tz)})")
+        self._apply_paused(scheduler, paused)
+        return info
+
+    def _apply_paused(self, scheduler: BackgroundScheduler, paused: set[str]) -> None:
+        for job in scheduler.get_jobs():
+            is_paused = job.next_run_time is None
+            if job.id in paused and not is_paused:
+                scheduler.pause_job(job.id)
+                log.info("job=%s paused", job.id)
+            elif job.id not in paused and is_paused:
+                scheduler.resume_job(job.id)
+                log.info("job=%s resumed", job.id)
+
+    # -- lifecycle
+
+    def start(self) -> ServiceInfo:
+        """Take the lock, finish interrupted runs, start the scheduler, heartbeat and web server."""
+        global _active
+        self.acquire_lock()
+        try:
+            _active = self
+            self._start_heartbeat()  # before recovery, which may take a while: the lock must stay fresh
+            resumed = pipeline.recover_interrupted_runs(self.cfg, self.store, owner=self.owner, stop=self.stop)
+            scheduler = BackgroundScheduler(
+                jobstores={"default": SQLAlchemyJobStore(engine=self.store.engine,
+                                                         tablename=jobs_model.APSCHEDULER_TABLE)},
+                # One worker: steps share the store and the outbox, so they run one after another, never at once.
+                executors={"default": ScheduledTimeExecutor(max_workers=1)},
+                timezone=self.cfg.site.tz,
+            )
+            # Start paused so job sync happens against the real job store before anything fires.
+            scheduler.start(paused=True)
+            self.scheduler = scheduler
+            info = self._sync_jobs(scheduler)
+            info.resumed = [r.describe() for r in resumed]
+            scheduler.resume()
+            if self.web:
+                info.web_url = self._start_web()
+            return info
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def _start_heartbeat(self) -> None:
+        def beat() -> None:
+            while not self.stop.wait(self.heartbeat_seconds):
+                try:
+                    with self.store.session() as session:
+                        ours = jobs_model.heartbeat_lock(session, owner=self.owner, now=utcnow())
+                        paused = jobs_model.paused_jobs(session)
+                    if not ours:
+                        self.failure = SchedulerError("lost the scheduler lock (another scheduler took it over)")
+                        log.error("%s; stopping", self.failure)
+                        self._locked = False
+                        self.stop.set()
+                        return
+                    if self.scheduler is not None:
+                        self._apply_paused(self.scheduler, paused)
+                except Exception:  # a database hiccup must not kill the heartbeat; the next beat retries
+                    log.exception("heartbeat failed")
+
+        t = threading.Thread(target=beat, name="publisher-heartbeat", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _start_web(self) -> str:
+        try:
+            from publisher.web import make_server  # type: ignore[import-not-found,unused-ignore]
+        except ModuleNotFoundError as exc:
+            if exc.name != "publisher.web":
+                raise
+            log.warning("web app not available (publisher.web missing); running jobs only")
+            return ""
+        self.server = make_server(self.cfg, self.store, self.host, self.port)
+        t = threading.Thread(target=self.server.serve_forever, name="publisher-web", daemon=True)
+        t.start()
+        self._threads.append(t)
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def wait(self) -> None:
+        """Block until stop is set (signal, lost lock)."""
+        while not self.stop.wait(1.0):
+            pass
+
+    def shutdown(self) -> None:
+        """Finish the job in hand, stop serving, release the lock. Safe to call more than once."""
+        global _active
+        self.stop.set()
+        if self.scheduler is not None:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+        for t in self._threads:
+            t.join(timeout=5)
+        self._threads.clear()
+        try:
+            self.release_lock()
+        finally:
+            if _active is self:
+                _active = None
+
+
+def serve_forever(
+    cfg: Config,
+    *,
+    web: bool = True,
+    host: str | None = None,
+    port: int | None = None,
+    on_start: Callable[[ServiceInfo], None] | None = None,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+) -> None:
+    """`publisher run`: start the service, run until SIGTERM/SIGINT, shut down gracefully.
+
+    Raises SchedulerError when another scheduler holds the lock, or when this one lost it while running.
+    """
+    service = Service(cfg, web=web, host=host, port=port, heartbeat_seconds=heartbeat_seconds)
+    previous: dict[int, Any] = {}
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: finishing the job in hand, then stopping", signal.Signals(signum).name)
+        service.stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        previous[sig] = signal.signal(sig, on_signal)
+    try:
+        info = service.start()
+        if on_start is not None:
+            on_start(info)
+        service.wait()
+    finally:
+        service.shutdown()
+        service.store.dispose()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if service.failure is not None:
+        raise service.failure
+    log.info("stopped cleanly; lock released")
