@@ -1,0 +1,195 @@
+"""Tag a text with the countries, regions and topics of a taxonomy, with scores and human-readable reasons."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pycountry
+
+from publisher.config import TaxonomyConfig
+from publisher.gazetteer import Gazetteer, gazetteer, trie_pattern
+
+# How many distinct reasons a tag keeps: enough to explain it, short enough to show in a feed.
+MAX_REASONS = 3
+# A repeated keyword adds half its weight per repeat, at most this many repeats: repetition is some
+# evidence of focus, but one long text must not reach a threshold on a single word.
+MAX_REPEATS = 2
+_PREFIX = "\x00"  # marks a keyword ending in "*" inside the trie
+
+
+@dataclass(frozen=True)
+class Tag:
+    slug: str  # topic or region slug, or ISO alpha-2 for countries
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    countries: tuple[Tag, ...]
+    regions: tuple[Tag, ...]
+    topics: tuple[Tag, ...]
+
+
+def normalize_keyword_text(text: str) -> str:
+    """Lower case, hyphens and dashes as spaces, one space between words: how topic keywords are compared."""
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"(?<=\w)[-‐‑](?=\w)", " ", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def _noisy_or(weights: Iterable[float]) -> float:
+    """Combine independent pieces of evidence into one 0..1 score."""
+    miss = 1.0
+    for w in weights:
+        miss *= 1.0 - min(max(w, 0.0), 1.0)
+    return round(1.0 - miss, 4)
+
+
+class _KeywordScanner:
+    """All topic keywords compiled into two trie regexes (case-insensitive and all-caps)."""
+
+    def __init__(self, taxonomy: TaxonomyConfig) -> None:
+        # keyword form -> [(topic, weight, keyword as configured)]
+        self._exact: dict[str, list[tuple[str, float, str]]] = defaultdict(list)
+        self._caps: dict[str, list[tuple[str, float, str]]] = defaultdict(list)
+        self._prefixes: list[tuple[str, list[tuple[str, float, str]]]] = []
+        prefix_map: dict[str, list[tuple[str, float, str]]] = defaultdict(list)
+        lower_forms: set[str] = set()
+        caps_forms: set[str] = set()
+        for slug, topic in taxonomy.topics.items():
+            for phrase, weight in topic.keywords.items():
+                raw = phrase.strip()
+                if not raw:
+                    continue
+                item = (slug, float(weight), raw)
+                letters = [c for c in raw if c.isalpha()]
+                if len(letters) >= 2 and all(c.isupper() for c in letters):
+                    self._caps[raw].append(item)
+                    caps_forms.add(raw)
+                    caps_forms.add(raw + "s")
+                    self._caps[raw + "s"].append(item)
+                    continue
+                norm = normalize_keyword_text(raw)
+                if norm.endswith("*"):
+                    stem = norm[:-1]
+                    prefix_map[stem].append(item)
+                    lower_forms.add(stem + _PREFIX)
+                    continue
+                for form in (norm, norm + "s", norm + "es"):
+                    self._exact[form].append(item)
+                    lower_forms.add(form)
+        self._prefixes = sorted(prefix_map.items(), key=lambda kv: -len(kv[0]))
+        self._lower_re = self._compile(lower_forms)
+        self._caps_re = self._compile(caps_forms)
+
+    @staticmethod
+    def _compile(forms: set[str]) -> re.Pattern[str] | None:
+        if not forms:
+            return None
+        pattern = trie_pattern(forms, open_end=_PREFIX)
+        return re.compile(r"(?<!\w)(?:" + pattern + r")(?!\w)")
+
+    def scan(self, text: str) -> dict[str, dict[str, int]]:
+        """topic -> {keyword: count}."""
+        hits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        if self._lower_re is not None:
+            for m in self._lower_re.finditer(normalize_keyword_text(text)):
+                found = m.group()
+                items = self._exact.get(found)
+                if items is None:
+                    items = next((v for stem, v in self._prefixes if found.startswith(stem)), [])
+                for slug, _weight, raw in items:
+                    hits[slug][raw] += 1
+        if self._caps_re is not None:
+            for m in self._caps_re.finditer(text):
+                for slug, _weight, raw in self._caps.get(m.group(), []):
+                    hits[slug][raw] += 1
+        return hits
+
+
+class Classifier:
+    """Compiled once from a taxonomy; `classify` is pure and deterministic."""
+
+    def __init__(self, taxonomy: TaxonomyConfig) -> None:
+        self.taxonomy = taxonomy
+        self._gazetteer: Gazetteer = gazetteer(
+            taxonomy.extra_places, {slug: r.aliases for slug, r in taxonomy.regions.items()}
+        )
+        self._regions_of: dict[str, list[str]] = defaultdict(list)
+        for slug, region in taxonomy.regions.items():
+            for code in region.countries:
+                self._regions_of[code.upper()].append(slug)
+        self._weights: dict[tuple[str, str], float] = {
+            (slug, kw.strip()): float(w) for slug, t in taxonomy.topics.items() for kw, w in t.keywords.items()
+        }
+        self._keywords = _KeywordScanner(taxonomy)
+
+    # -- countries and regions
+
+    def countries_in(self, text: str) -> list[str]:
+        """ISO alpha-2 codes mentioned in `text`, in order of first mention (for project country fields)."""
+        return self._gazetteer.countries(text)
+
+    def regions_of(self, code: str) -> tuple[str, ...]:
+        """Slugs of the regions that list country `code` as a member."""
+        return tuple(self._regions_of.get(code.upper(), ()))
+
+    def _places(self, text: str) -> tuple[tuple[Tag, ...], tuple[Tag, ...]]:
+        country_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        region_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for m in self._gazetteer.find(text):
+            if m.code is not None:
+                country_ev[m.code].append((m.weight, f'mentions "{m.text}"'))
+            for slug in m.regions:
+                region_ev[slug].append((1.0, f'mentions "{m.text}"'))
+        countries: list[Tag] = []
+        for code, ev in country_ev.items():
+            score = _noisy_or(w for w, _ in ev)
+            countries.append(Tag(code, score, _unique(r for _, r in ev)))
+            for slug in self._regions_of.get(code, ()):
+                # Membership is indirect evidence, so it never counts for more than the country itself.
+                region_ev[slug].append((score * 0.9, f"country {country_name(code)}"))
+        regions = [Tag(slug, _noisy_or(w for w, _ in ev), _unique(r for _, r in ev)) for slug, ev in region_ev.items()]
+        return tuple(sorted(countries, key=lambda t: t.slug)), tuple(sorted(regions, key=lambda t: t.slug))
+
+    # -- topics
+
+    def _topics(self, text: str) -> tuple[Tag, ...]:
+        hits = self._keywords.scan(text)
+        tags: list[Tag] = []
+        for slug, found in hits.items():
+            topic = self.taxonomy.topics[slug]
+            score = 0.0
+            ranked: list[tuple[float, str]] = []
+            for raw, count in found.items():
+                weight = self._weights[(slug, raw)]
+                contribution = weight * (1 + 0.5 * min(count - 1, MAX_REPEATS))
+                score += contribution
+                times = f" ×{count}" if count > 1 else ""
+                ranked.append((contribution, f'matched "{raw}"{times}'))
+            if score >= topic.threshold and score > 0:
+                ranked.sort(key=lambda cr: (-cr[0], cr[1]))
+                tags.append(Tag(slug, round(score, 4), tuple(r for _, r in ranked[:MAX_REASONS])))
+        return tuple(sorted(tags, key=lambda t: t.slug))
+
+    def classify(self, text: str) -> Classification:
+        countries, regions = self._places(text)
+        return Classification(countries=countries, regions=regions, topics=self._topics(text))
+
+
+def _unique(reasons: Iterable[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for r in reasons:
+        seen.setdefault(r, None)
+    return tuple(seen)[:MAX_REASONS]
