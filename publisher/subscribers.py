@@ -122,3 +122,438 @@ def subscriber_links(cfg: Config, subscriber: Subscriber) -> dict[str, str]:
 def confirm_link(cfg: Config, subscriber: Subscriber) -> str:
     """Absolute URL of the double opt-in confirmation page (valid for digest.token_max_age_days)."""
     return cfg.site.url(f"confirm/{make_token(cfg, subscriber, TokenPurpose.CONFIRM)}")
+
+
+# ---------------------------------------------------------------- validation
+
+
+_NAME_MAX = 200
+_EMAIL_MAX = 320
+
+
+class InvalidSubscriberError(SubscriberError):
+    """One or more fields of a subscriber are invalid; `errors` maps field name → reason (for forms)."""
+
+    def __init__(self, errors: dict[str, str], *, where: str = "") -> None:
+        self.errors = dict(errors)
+        self.where = where
+        text = "; ".join(self.errors.values())  # each reason already names its field
+        super().__init__(f"{where}: {text}" if where else text)
+
+
+@dataclass(frozen=True)
+class SubscriberData:
+    """Validated subscriber fields: email lower-cased, slugs known to the taxonomy, name on one line."""
+
+    email: str
+    name: str = ""
+    topics: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    frequency: Frequency = Frequency.WEEKLY
+
+
+def normalise_email(raw: str) -> str:
+    """The address in canonical form (lower-cased); SubscriberError when it is not a valid address."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise SubscriberError("an e-mail address is required")
+    try:
+        info = validate_email(raw, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise SubscriberError(f"{raw!r} is not a valid e-mail address: {exc}") from None
+    email = info.normalized.lower()
+    if len(email) > _EMAIL_MAX:
+        raise SubscriberError(f"e-mail address longer than {_EMAIL_MAX} characters")
+    return email
+
+
+def _clean_name(raw: str | None) -> str:
+    # The name ends up in the To header: no control characters, no line breaks.
+    name = " ".join("".join(ch if ch.isprintable() else " " for ch in (raw or "")).split())
+    if len(name) > _NAME_MAX:
+        raise SubscriberError(f"name longer than {_NAME_MAX} characters")
+    return name
+
+
+def _check_slugs(known: Iterable[str], values: Iterable[str], kind: str) -> tuple[str, ...]:
+    order = list(known)
+    wanted = {v.strip() for v in values if v and v.strip()}
+    unknown = sorted(wanted - set(order))
+    if unknown:
+        raise SubscriberError(f"unknown {kind} {', '.join(map(repr, unknown))} (known: {', '.join(order)})")
+    return tuple(s for s in order if s in wanted)  # taxonomy order, no duplicates
+
+
+def parse_frequency(raw: str | Frequency | None) -> Frequency:
+    if raw is None or raw == "":
+        return Frequency.WEEKLY
+    try:
+        return Frequency(str(raw).strip().lower())
+    except ValueError:
+        raise SubscriberError(
+            f"unknown frequency {raw!r} (expected {' or '.join(f.value for f in Frequency)})"
+        ) from None
+
+
+def validate_subscriber(cfg: Config, email: str, *, name: str | None = "", topics: Iterable[str] = (),
+                        regions: Iterable[str] = (), frequency: str | Frequency | None = None,
+                        where: str = "") -> SubscriberData:
+    """Check every field and report all problems at once (InvalidSubscriberError.errors)."""
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    checks: list[tuple[str, Any]] = [
+        ("email", lambda: normalise_email(email)),
+        ("name", lambda: _clean_name(name)),
+        ("topics", lambda: _check_slugs(cfg.taxonomy.topics, topics, "topic")),
+        ("regions", lambda: _check_slugs(cfg.taxonomy.regions, regions, "region")),
+        ("frequency", lambda: parse_frequency(frequency)),
+    ]
+    for key, check in checks:
+        try:
+            out[key] = check()
+        except SubscriberError as exc:
+            errors[key] = str(exc)
+    if errors:
+        raise InvalidSubscriberError(errors, where=where)
+    return SubscriberData(**out)
+
+
+# ---------------------------------------------------------------- store operations
+
+
+class Outcome(StrEnum):
+    """What an add/import did to one address."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    KEPT_INACTIVE = "kept-inactive"  # unsubscribed/bounced: an import never re-activates them
+
+
+def find_subscriber(session: Session, email: str) -> Subscriber | None:
+    return session.scalar(select(Subscriber).where(Subscriber.email == email.strip().lower()))
+
+
+def get_subscriber(session: Session, email: str) -> Subscriber:
+    sub = find_subscriber(session, email)
+    if sub is None:
+        raise NotFoundError(f"no subscriber {email.strip().lower()!r}")
+    return sub
+
+
+def new_subscriber(data: SubscriberData, status: SubscriberStatus, now: dt.datetime) -> Subscriber:
+    return Subscriber(
+        email=data.email, name=data.name, status=status, frequency=data.frequency,
+        topics=list(data.topics), regions=list(data.regions), token_version=1, bounce_count=0,
+        created_at=now, updated_at=now, confirmed_at=now if status is SubscriberStatus.ACTIVE else None,
+    )
+
+
+def _set_preferences(sub: Subscriber, data: SubscriberData, *, name: bool = True) -> bool:
+    changed = False
+    wanted: dict[str, Any] = {"frequency": data.frequency, "topics": list(data.topics), "regions": list(data.regions)}
+    if name:
+        wanted["name"] = data.name
+    for key, value in wanted.items():
+        if getattr(sub, key) != value:
+            setattr(sub, key, value)
+            changed = True
+    return changed
+
+
+def _activate(sub: Subscriber, now: dt.datetime) -> None:
+    sub.status = SubscriberStatus.ACTIVE
+    sub.confirmed_at = now
+    sub.unsubscribed_at = None
+    sub.bounce_count = 0
+
+
+def upsert_subscriber(session: Session, data: SubscriberData, *, status: SubscriberStatus,
+                      now: dt.datetime | None = None, resubscribe: bool = False,
+                      keep_inactive: bool = False) -> tuple[Subscriber, Outcome]:
+    """Add an address or update an existing one (never a duplicate).
+
+    An existing active subscriber is never demoted to pending. An unsubscribed or bounced one is
+    re-activated only with `resubscribe`; otherwise `keep_inactive` leaves them untouched (imports)
+    and the default refuses (an explicit `subscribers add`).
+    """
+    now = now or utcnow()
+    sub = find_subscriber(session, data.email)
+    if sub is None:
+        sub = new_subscriber(data, status, now)
+        session.add(sub)
+        session.flush()
+        return sub, Outcome.ADDED
+    inactive = sub.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED)
+    if inactive and not resubscribe:
+        if keep_inactive:
+            return sub, Outcome.KEPT_INACTIVE
+        when = f" on {sub.unsubscribed_at:%Y-%m-%d}" if sub.unsubscribed_at else ""
+        raise SubscriberError(
+            f"{sub.email} is {sub.status.value}{when}; add them again only if they asked to (--resubscribe)"
+        )
+    changed = _set_preferences(sub, data)
+    if inactive:
+        sub.status = status
+        sub.token_version += 1
+        if status is SubscriberStatus.ACTIVE:
+            _activate(sub, now)
+        changed = True
+    elif status is SubscriberStatus.ACTIVE and sub.status is SubscriberStatus.PENDING:
+        _activate(sub, now)
+        changed = True
+    if changed:
+        sub.updated_at = now
+    return sub, Outcome.UPDATED if changed else Outcome.UNCHANGED
+
+
+def list_subscribers(session: Session, status: SubscriberStatus | None = None) -> list[Subscriber]:
+    q = select(Subscriber).order_by(Subscriber.email)
+    if status is not None:
+        q = q.where(Subscriber.status == status)
+    return list(session.scalars(q))
+
+
+def count_by_status(session: Session) -> dict[SubscriberStatus, int]:
+    rows = session.execute(select(Subscriber.status, func.count()).group_by(Subscriber.status))
+    return {SubscriberStatus(s): n for s, n in rows}
+
+
+def unsubscribe(sub: Subscriber, now: dt.datetime | None = None) -> bool:
+    """Mark unsubscribed and kill older manage/confirm links; False when already unsubscribed (idempotent)."""
+    if sub.status is SubscriberStatus.UNSUBSCRIBED:
+        return False
+    now = now or utcnow()
+    sub.status = SubscriberStatus.UNSUBSCRIBED
+    sub.unsubscribed_at = now
+    sub.updated_at = now
+    sub.token_version += 1
+    return True
+
+
+def purge(session: Session, sub: Subscriber) -> None:
+    """Erase the subscriber for good (GDPR); the database cascades to their deliveries and sent releases."""
+    session.delete(sub)
+    session.flush()
+
+
+def update_preferences(sub: Subscriber, data: SubscriberData, now: dt.datetime | None = None) -> bool:
+    """Save a subscriber's own choices from the preferences page (the address itself is not changeable)."""
+    changed = _set_preferences(sub, data)
+    if changed:
+        sub.updated_at = now or utcnow()
+    return changed
+
+
+class RequestAction(StrEnum):
+    """What to mail after a subscribe form was submitted."""
+
+    CONFIRM = "confirm"  # send the double opt-in link
+    ALREADY_ACTIVE = "already-active"  # tell the owner they are subscribed, with their manage link
+
+
+def request_subscription(session: Session, data: SubscriberData,
+                         now: dt.datetime | None = None) -> tuple[Subscriber, RequestAction]:
+    """Handle a public subscribe request; nothing becomes active until the owner confirms.
+
+    An active subscriber's settings are not changed by strangers: the owner only gets a note.
+    An unsubscribed or bounced address keeps its status until the owner confirms.
+    """
+    now = now or utcnow()
+    sub = find_subscriber(session, data.email)
+    if sub is None:
+        sub = new_subscriber(data, SubscriberStatus.PENDING, now)
+        session.add(sub)
+        session.flush()
+        return sub, RequestAction.CONFIRM
+    if sub.status is SubscriberStatus.ACTIVE:
+        return sub, RequestAction.ALREADY_ACTIVE
+    if _set_preferences(sub, data):
+        sub.updated_at = now
+    return sub, RequestAction.CONFIRM
+
+
+def confirm(sub: Subscriber, now: dt.datetime | None = None) -> bool:
+    """Activate after double opt-in; False when already active (a second click changes nothing)."""
+    if sub.status is SubscriberStatus.ACTIVE:
+        return False
+    now = now or utcnow()
+    _activate(sub, now)
+    sub.updated_at = now
+    return True
+
+
+# ---------------------------------------------------------------- CSV import
+
+CSV_COLUMNS = ("email", "name", "topics", "regions", "frequency")
+
+
+@dataclass
+class ImportRow:
+    line: int
+    data: SubscriberData
+
+
+@dataclass
+class ImportResult:
+    """What an import did; `skipped` holds `file:line: reason` texts of rows left out (--skip-invalid)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_inactive: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _split_list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(";") if v.strip()]
+
+
+def parse_csv(cfg: Config, text: str, source: str) -> tuple[list[ImportRow], list[str]]:
+    """Validate every row of a subscriber CSV without touching the store; returns rows and `source:line: reason` errors.
+
+    Columns: email (required), name, topics, regions, frequency; lists are `;`-separated.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if not header:
+        raise SubscriberError(f"{source}:1: empty file (expected a header line: {','.join(CSV_COLUMNS)})")
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        raise SubscriberError(
+            f"{source}:1: unknown column {unknown[0]!r} (allowed: {', '.join(CSV_COLUMNS)})"
+        )
+    if "email" not in header:
+        raise SubscriberError(f"{source}:1: the header has no 'email' column")
+    if len(set(header)) != len(header):
+        raise SubscriberError(f"{source}:1: a column is named twice")
+    reader.fieldnames = header
+    rows: list[ImportRow] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(f"{source}:{reader.line_num}: {exc}")
+            break  # the csv reader cannot resynchronise after a broken quote
+        line = reader.line_num
+        if None in raw:
+            errors.append(f"{source}:{line}: more fields than columns in the header")
+            continue
+        try:
+            data = validate_subscriber(
+                cfg, raw.get("email") or "", name=raw.get("name"), topics=_split_list(raw.get("topics")),
+                regions=_split_list(raw.get("regions")), frequency=raw.get("frequency"),
+            )
+        except SubscriberError as exc:
+            errors.append(f"{source}:{line}: {exc}")
+            continue
+        if data.email in seen:
+            errors.append(f"{source}:{line}: {data.email} repeats line {seen[data.email]}")
+            continue
+        seen[data.email] = line
+        rows.append(ImportRow(line, data))
+    return rows, errors
+
+
+def import_rows(session: Session, rows: Sequence[ImportRow], *, status: SubscriberStatus,
+                now: dt.datetime | None = None) -> ImportResult:
+    """Apply validated rows in the caller's transaction; unsubscribed/bounced addresses stay so."""
+    now = now or utcnow()
+    result = ImportResult()
+    for row in rows:
+        sub, outcome = upsert_subscriber(session, row.data, status=status, now=now, keep_inactive=True)
+        if outcome is Outcome.ADDED:
+            result.added += 1
+        elif outcome is Outcome.UPDATED:
+            result.updated += 1
+        elif outcome is Outcome.UNCHANGED:
+            result.unchanged += 1
+        else:
+            result.kept_inactive.append(f"{sub.email} ({sub.status.value})")
+    return result
+
+
+# ---------------------------------------------------------------- subscription mails
+
+
+def _jinja_env(cfg: Config) -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in cfg.template_dirs]),
+        # Plain-text mail must not be HTML-escaped; anything .html is.
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def build_subscription_mail(cfg: Config, subscriber: Subscriber, action: RequestAction,
+                            now: dt.datetime | None = None) -> EmailMessage:
+    """The plain-text mail answering a subscribe request: the confirm link, or (already active) the manage link."""
+    now = now or utcnow()
+    env = _jinja_env(cfg)
+    context: dict[str, Any] = {
+        "site": cfg.site, "subscriber": subscriber, "cfg": cfg,
+        "max_age_days": cfg.digest.token_max_age_days,
+        "subscribe_url": cfg.site.url("subscribe"),
+    }
+    if action is RequestAction.CONFIRM:
+        context["confirm_url"] = confirm_link(cfg, subscriber)
+        template, subject = "web/mail/confirm.txt", f"Please confirm your subscription to {cfg.site.title}"
+    else:
+        context.update(subscriber_links(cfg, subscriber))
+        template, subject = "web/mail/already_subscribed.txt", f"You are already subscribed to {cfg.site.title}"
+    try:
+        body = env.get_template(template).render(context)
+    except Exception as exc:  # jinja2 errors: a broken operator template must say which file
+        raise SubscriberError(f"cannot render {template}: {type(exc).__name__}: {exc}") from None
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = formataddr((cfg.digest.from_name, cfg.digest.from_address))
+    msg["To"] = formataddr((subscriber.name, subscriber.email))
+    if cfg.digest.reply_to:
+        msg["Reply-To"] = cfg.digest.reply_to
+    msg["Date"] = now
+    msg["Message-ID"] = make_msgid("subscribe", domain=cfg.site.authority)
+    # RFC 3834: tells autoresponders not to answer; this mail was triggered by a web form.
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(body)
+    return msg
+
+
+class SendLimiter:
+    """In-memory per-address limit on subscription mails, so the public form cannot be used to flood an inbox.
+
+    At most `burst` mails per address per `window` seconds and one per `min_interval`. It lives in the
+    web process; a restart forgets it, which only ever allows a few extra mails.
+    """
+
+    def __init__(self, *, min_interval: float = 60.0, burst: int = 3, window: float = 86400.0,
+                 max_keys: int = 100_000, clock: Any = time.monotonic) -> None:
+        import threading
+
+        self.min_interval, self.burst, self.window, self.max_keys = min_interval, burst, window, max_keys
+        self.clock = clock
+        self._sent: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        """True (and counted) when a mail to `key` may go out now."""
+        now = self.clock()
+        with self._lock:
+            times = self._sent.setdefault(key, deque())
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            if len(times) >= self.burst or (times and now - times[-1] < self.min_interval):
+                return False
+            times.append(now)
+            if len(self._sent) > self.max_keys:
+                # Drop the stalest keys; good enough against a flood of distinct addresses.
+                for k in sorted(self._sent, key=lambda k: self._sent[k][-1] if self._sent[k] else 0)[: self.max_keys // 10]:
+                    del self._sent[k]
+            return True

@@ -35,8 +35,9 @@ def cli(verbose: int, quiet: bool) -> None:
 
 def _register() -> None:
     from publisher.cli import content, digest, feeds, jobs
+    from publisher.cli import subscribers, web
 
-    for module in (content, feeds, digest, jobs):
+    for module in (content, feeds, digest, jobs, subscribers, web):
         for command in module.COMMANDS:
             cli.add_command(command)
 
