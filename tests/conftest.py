@@ -144,3 +144,153 @@ def ingested(cfg: Config, store: Store) -> Store:
     for source in pipeline.configured_sources(cfg):
         ingest_source(store, cfg, source, now=FIXED_NOW)
     return store
+
+
+# ---- digests (owner: digests) ------------------------------------------------------------------
+# Rows for digest/delivery tests inserted by hand (independent of ingest), and a real SMTP sink.
+
+
+@pytest.fixture
+def digest_world(store: Store) -> dict[str, Any]:
+    """Topics, regions, countries, 2 projects and 8 releases (Feb–Apr 2025) with tags and project links."""
+    from publisher.models import (
+        Country, Project, Region, Release, ReleaseCountry, ReleaseProject, ReleaseRegion, ReleaseTopic, Topic,
+    )
+
+    created = dt.datetime(2025, 3, 1, 6, 0, tzinfo=dt.UTC)
+    specs = [
+        # (day, title, topics, regions, countries, project index or None)
+        (dt.date(2025, 2, 20), "February border news", ["border-management"], ["western-balkans"], ["RS"], 0),
+        (dt.date(2025, 3, 3), "Border training in Serbia", ["border-management"], ["western-balkans"], ["RS"], 0),
+        (dt.date(2025, 3, 5), "Labour pathways & <skills>", ["labour-migration"], ["europe"], ["AT"], None),
+        (dt.date(2025, 3, 12), "Returns in Central Asia", ["return-reintegration"], ["central-asia"], ["TJ"], 1),
+        (dt.date(2025, 3, 19), "Research brief on data", ["research-data"], [], [], None),
+        (dt.date(2025, 3, 26), "Mixed: borders and labour", ["border-management", "labour-migration"],
+         ["central-asia"], ["KG"], 1),
+        (dt.date(2025, 3, 31), "Untagged organisational news", [], [], [], None),
+        (dt.date(2025, 4, 2), "April news", ["border-management"], ["europe"], ["AT"], None),
+    ]
+    with store.session() as s:
+        for slug, name in [("border-management", "Border management"), ("labour-migration", "Labour migration"),
+                           ("return-reintegration", "Return and reintegration"), ("research-data", "Research and data")]:
+            s.add(Topic(slug=slug, name=name))
+        for slug, name in [("western-balkans", "Western Balkans"), ("europe", "Europe"), ("central-asia", "Central Asia")]:
+            s.add(Region(slug=slug, name=name, countries=[]))
+        for code, name in [("RS", "Serbia"), ("AT", "Austria"), ("TJ", "Tajikistan"), ("KG", "Kyrgyzstan")]:
+            s.add(Country(code=code, name=name))
+        projects = [
+            Project(slug="bomca", source="t", name="Border Management in Central Asia (BOMCA)", acronym="BOMCA",
+                    start_date=dt.date(2019, 1, 1), end_date=dt.date(2025, 12, 31), countries=["RS"],
+                    url="https://example.org/projects/bomca", content_hash="h", created_at=created, updated_at=created),
+            Project(slug="restart", source="t", name="Reintegration Support (RESTART)", acronym="RESTART",
+                    start_date=dt.date(2021, 1, 1), end_date=None, countries=["TJ", "KG"], url="",
+                    content_hash="h", created_at=created, updated_at=created),
+        ]
+        s.add_all(projects)
+        s.flush()
+        releases = []
+        for i, (day, title, topics, regions, countries, proj) in enumerate(specs):
+            r = Release(key=f"k{i}", guid=f"tag:news.example.org,{day}:news/r{i}", slug=f"r{i}", source="t",
+                        published=day, title=title, summary=f"Summary of {title}.", body=f"Body of {title}.",
+                        url=f"https://news.example.org/news/r{i}?ref=digest&x=1", content_hash="h",
+                        created_at=created, updated_at=created)
+            r.topics = [ReleaseTopic(topic=t, score=1.0, reasons=[]) for t in topics]
+            r.regions = [ReleaseRegion(region=x, score=1.0, reasons=[]) for x in regions]
+            r.countries = [ReleaseCountry(country=c, score=1.0, reasons=[]) for c in countries]
+            if proj is not None:
+                r.project_links = [ReleaseProject(project=projects[proj], score=0.8,
+                                                  reasons=["shares country", "names the project acronym"])]
+            s.add(r)
+            releases.append(r)
+        s.flush()
+        ids = [r.id for r in releases]
+    return {"release_ids": ids, "created": created}
+
+
+@pytest.fixture
+def add_subscribers(store: Store) -> Callable[..., list[int]]:
+    """add_subscribers([(email, frequency, topics, regions, status?, name?), ...]) -> ids."""
+    from publisher.models.mail import Frequency, Subscriber, SubscriberStatus
+
+    def add(specs: list[tuple[Any, ...]]) -> list[int]:
+        now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+        with store.session() as s:
+            subs = []
+            for spec in specs:
+                email, freq, topics, regions, *rest = spec
+                status = rest[0] if rest else SubscriberStatus.ACTIVE
+                name = rest[1] if len(rest) > 1 else ""
+                subs.append(Subscriber(email=email, name=name, status=status, frequency=Frequency(freq),
+                                       topics=list(topics), regions=list(regions), created_at=now,
+                                       confirmed_at=now, updated_at=now))
+            s.add_all(subs)
+            s.flush()
+            return [x.id for x in subs]
+
+    return add
+
+
+def digest_test_links(cfg: Config, subscriber: Any) -> dict[str, str]:
+    """Stand-in for publisher.subscribers.subscriber_links (signed tokens are the web work's job)."""
+    base = cfg.site.url
+    return {
+        "manage": base(f"subscription?s={subscriber.id}&t=tok{subscriber.id}"),
+        "unsubscribe": base(f"unsubscribe?s={subscriber.id}&t=tok{subscriber.id}"),
+        "one_click": base(f"unsubscribe/one-click?s={subscriber.id}&t=tok{subscriber.id}"),
+    }
+
+
+class SmtpSink:
+    """aiosmtpd handler that records every accepted message; `policy(rcpt, attempt)` may refuse with a reply."""
+
+    def __init__(self, policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0) -> None:
+        import threading
+
+        self.policy = policy
+        self.delay = delay
+        self.messages: list[tuple[str, bytes]] = []
+        self.attempts: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        rcpt = envelope.rcpt_tos[0]
+        with self.lock:
+            self.attempts[rcpt] = self.attempts.get(rcpt, 0) + 1
+            reply = self.policy(rcpt, self.attempts[rcpt]) if self.policy else None
+            if reply:
+                return reply
+            self.messages.append((rcpt, envelope.content))
+        return "250 2.0.0 OK"
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
+    """Start real SMTP servers on 127.0.0.1 (free port); returns (sink, port)."""
+    from aiosmtpd.controller import Controller
+
+    class FreePortController(Controller):
+        def _trigger_server(self) -> None:
+            # Port 0 binds a free port; the readiness probe must use the real one.
+            self.port = self.server.sockets[0].getsockname()[1]
+            super()._trigger_server()
+
+    controllers: list[Any] = []
+
+    def start(policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0) -> tuple[SmtpSink, int]:
+        sink = SmtpSink(policy, delay)
+        controller = FreePortController(sink, hostname="127.0.0.1", port=0)
+        controller.start()
+        controllers.append(controller)
+        return sink, controller.port
+
+    yield start
+    for c in controllers:
+        c.stop()

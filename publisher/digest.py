@@ -1,0 +1,736 @@
+"""Digest editions: periods, which releases each subscriber gets, content variants and pure rendering."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+import hashlib
+import html
+import logging
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import jinja2
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from publisher.config import Config
+from publisher.errors import DigestError, NotFoundError
+from publisher.models import Release, ReleaseProject
+from publisher.models.mail import (
+    Delivery,
+    DeliveryStatus,
+    Edition,
+    EditionStatus,
+    Frequency,
+    SentRelease,
+    Subscriber,
+    SubscriberStatus,
+)
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+# ---------------------------------------------------------------- periods
+
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """An ISO week (`2025-W10`) or calendar month (`2025-03`); `end` is inclusive."""
+
+    frequency: Frequency
+    label: str
+    start: dt.date
+    end: dt.date
+
+    @property
+    def human(self) -> str:
+        if self.frequency is Frequency.MONTHLY:
+            return f"{calendar.month_name[self.start.month]} {self.start.year}"
+        week = self.start.isocalendar().week
+        return f"Week {week}, {self.start.isocalendar().year} ({_day(self.start)} – {_day(self.end)})"
+
+    def previous(self) -> Period:
+        return period_containing(self.frequency, self.start - dt.timedelta(days=1))
+
+    def next(self) -> Period:
+        return period_containing(self.frequency, self.end + dt.timedelta(days=1))
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {calendar.month_name[d.month]} {d.year}"
+
+
+def period_containing(frequency: Frequency | str, day: dt.date) -> Period:
+    """The week or month (by `frequency`) that contains `day`."""
+    freq = Frequency(frequency)
+    if freq is Frequency.WEEKLY:
+        iso = day.isocalendar()
+        start = day - dt.timedelta(days=iso.weekday - 1)
+        return Period(freq, f"{iso.year}-W{iso.week:02d}", start, start + dt.timedelta(days=6))
+    last = calendar.monthrange(day.year, day.month)[1]
+    return Period(freq, f"{day.year}-{day.month:02d}", day.replace(day=1), day.replace(day=last))
+
+
+def parse_period(text: str, frequency: Frequency | str | None = None) -> Period:
+    """`2025-W10` (weekly) or `2025-03` (monthly); the frequency, if given, must agree with the form."""
+    text = text.strip()
+    if m := _WEEK_RE.match(text):
+        year, week = int(m[1]), int(m[2])
+        try:
+            start = dt.date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise DigestError(f"period {text!r}: {year} has no ISO week {week}") from None
+        period = period_containing(Frequency.WEEKLY, start)
+    elif m := _MONTH_RE.match(text):
+        year, month = int(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise DigestError(f"period {text!r}: month must be 01-12")
+        period = period_containing(Frequency.MONTHLY, dt.date(year, month, 1))
+    else:
+        raise DigestError(f"period {text!r}: expected an ISO week like 2025-W10 or a month like 2025-03")
+    if frequency is not None and Frequency(frequency) is not period.frequency:
+        raise DigestError(f"period {text!r} is a {period.frequency} period, not {frequency}")
+    return period
+
+
+def last_completed_period(cfg: Config, frequency: Frequency | str, now: dt.datetime) -> Period:
+    """The most recent week or month that has fully ended at `now`, in the site's timezone."""
+    today = now.astimezone(cfg.site.tz).date()
+    return period_containing(frequency, today).previous()
+
+
+# ---------------------------------------------------------------- items and preferences
+
+
+@dataclass(frozen=True)
+class RelatedProject:
+    name: str
+    years: str
+    countries: tuple[str, ...]
+    reasons: tuple[str, ...]
+    url: str
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One release as a digest shows it; pure data, so rendering needs no database."""
+
+    release_id: int
+    published: dt.date
+    title: str
+    summary: str
+    url: str
+    topics: tuple[str, ...]  # slugs, best first
+    regions: tuple[str, ...]  # slugs
+    countries: tuple[str, ...]  # display names
+    projects: tuple[RelatedProject, ...] = ()
+    late: bool = False  # published before the period: a late arrival
+
+
+def matches(topics: Iterable[str], regions: Iterable[str], want_topics: Sequence[str], want_regions: Sequence[str]) -> bool:
+    """The preference rule: (no topic filter OR any shared topic) AND (no region filter OR any shared region)."""
+    if want_topics and not set(want_topics).intersection(topics):
+        return False
+    return not want_regions or bool(set(want_regions).intersection(regions))
+
+
+def variant_key(release_ids: Iterable[int]) -> str:
+    """Same item set, same variant: the key names the content, not the recipient."""
+    ids = ",".join(str(i) for i in sorted(release_ids))
+    return hashlib.sha256(ids.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=512)
+def country_name(code: str) -> str:
+    import pycountry  # deferred: slow import, only needed when rendering
+
+    c = pycountry.countries.get(alpha_2=code)
+    return getattr(c, "common_name", None) or (c.name if c else code)
+
+
+def _topic_rank(cfg: Config) -> dict[str, int]:
+    return {slug: i for i, slug in enumerate(cfg.taxonomy.topics)}
+
+
+def item_from_release(cfg: Config, r: Release, period: Period) -> DigestItem:
+    topic_rank = _topic_rank(cfg)
+    topics = sorted((t.topic for t in r.topics), key=lambda s: (topic_rank.get(s, len(topic_rank)), s))
+    links = sorted(r.project_links, key=lambda x: (-x.score, x.project.slug))[: cfg.linking.max_links]
+    projects = tuple(
+        RelatedProject(
+            name=link.project.name,
+            years=link.project.years,
+            countries=tuple(country_name(c) for c in link.project.countries),
+            reasons=tuple(link.reasons),
+            url=link.project.url,
+        )
+        for link in links
+    )
+    return DigestItem(
+        release_id=r.id,
+        published=r.published,
+        title=r.title,
+        summary=r.summary,
+        url=r.url,
+        topics=tuple(topics),
+        regions=tuple(x.region for x in r.regions),
+        countries=tuple(country_name(c.country) for c in r.countries),
+        projects=projects,
+        late=r.published < period.start,
+    )
+
+
+def _load_releases(session: Session, ids: Iterable[int]) -> list[Release]:
+    out: list[Release] = []
+    it = iter(sorted(set(ids)))
+    while chunk := list(islice(it, 500)):
+        out += session.scalars(
+            select(Release)
+            .where(Release.id.in_(chunk))
+            .options(
+                selectinload(Release.topics),
+                selectinload(Release.regions),
+                selectinload(Release.countries),
+                selectinload(Release.project_links).selectinload(ReleaseProject.project),
+            )
+        )
+    return out
+
+
+def items_for_ids(session: Session, cfg: Config, period: Period, ids: Iterable[int]) -> list[DigestItem]:
+    """The digest items for these release ids, newest first (missing ids are dropped: a release was deleted)."""
+    items = [item_from_release(cfg, r, period) for r in _load_releases(session, ids)]
+    return sorted(items, key=lambda i: (i.published, i.release_id), reverse=True)
+
+
+# ---------------------------------------------------------------- rendering (pure)
+
+# Placeholders survive Jinja2 escaping and premailer untouched (only [a-z_]); filled in per recipient.
+PLACEHOLDERS = {"greeting": "__pub_greeting__", "manage": "__pub_manage__", "unsubscribe": "__pub_unsubscribe__"}
+_PLACEHOLDER_RE = re.compile(r"__pub_(greeting|manage|unsubscribe)__")
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """One content variant, rendered and CSS-inlined once; personal values are still placeholders."""
+
+    subject: str
+    html: str
+    text: str
+    variant: str
+    count: int
+    preheader: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _autoescape(name: str | None) -> bool:
+    # Plain-text templates must not be HTML-escaped; everything else (HTML) is.
+    return not (name or "").endswith(".txt")
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(dirs)),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def template_environment(cfg: Config) -> jinja2.Environment:
+    """Jinja2 over cfg.template_dirs (operator folder first, then bundled), autoescaping HTML."""
+    return _environment(tuple(str(d) for d in cfg.template_dirs))
+
+
+def _groups(cfg: Config, items: Sequence[DigestItem]) -> list[Group]:
+    by_region = cfg.digest.group_by == "region"
+    names = cfg.taxonomy.regions if by_region else cfg.taxonomy.topics
+    order = {slug: i for i, slug in enumerate(names)}
+    buckets: dict[str, list[DigestItem]] = defaultdict(list)
+    for item in items:
+        keys = sorted(item.regions if by_region else item.topics, key=lambda s: (order.get(s, len(order)), s))
+        # Each item appears once, under its first group: a digest that repeats itself reads as spam.
+        buckets[keys[0] if keys else ""].append(item)
+    topic_names = {s: t.name for s, t in cfg.taxonomy.topics.items()}
+    region_names = {s: r.name for s, r in cfg.taxonomy.regions.items()}
+    groups = []
+    for key in sorted(buckets, key=lambda s: (s == "", order.get(s, len(order)), s)):
+        label = names[key].name if key in names else (key.replace("-", " ").title() if key else "Other news")
+        rows = []
+        for it in sorted(buckets[key], key=lambda i: (i.published, i.release_id), reverse=True):
+            labels = [topic_names.get(t, t) for t in it.topics] if by_region else []
+            labels += [region_names.get(r, r) for r in it.regions] if not by_region else []
+            labels += list(it.countries)
+            rows.append(
+                {
+                    "title": it.title,
+                    "summary": it.summary,
+                    "url": it.url,
+                    "date_human": _day(it.published),
+                    "late": it.late,
+                    "labels": labels,
+                    "projects": it.projects,
+                }
+            )
+        groups.append(Group(label, rows))
+    return groups
+
+
+def subject_for(cfg: Config, period: Period, count: int) -> str:
+    try:
+        return cfg.digest.subject.format(title=cfg.site.title, period=period.human, count=count)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise DigestError(f"digest.subject {cfg.digest.subject!r}: bad placeholder ({exc}); use {{title}}, "
+                          "{period} or {count}") from None
+
+
+def inline_css(document: str) -> str:
+    """Inline the <style> rules (media queries stay in a <style> block); never fetches anything."""
+    import premailer  # deferred: heavy import, only needed when rendering HTML
+
+    try:
+        return premailer.Premailer(
+            document,
+            keep_style_tags=False,
+            strip_important=False,
+            remove_classes=False,
+            disable_validation=True,
+            cssutils_logging_level=logging.CRITICAL,
+            allow_network=False,
+            allow_loading_external_files=False,
+        ).transform()
+    except Exception as exc:  # premailer raises bare lxml/cssutils errors: translate them here, once
+        raise DigestError(f"cannot inline the digest CSS: {exc}") from exc
+
+
+def render_digest(
+    cfg: Config,
+    period: Period,
+    items: Sequence[DigestItem],
+    *,
+    variant: str | None = None,
+    view_url: str = "",
+    archive: bool = False,
+    personal: Mapping[str, str] | None = None,
+) -> RenderedDigest:
+    """Render one content variant (subject, inlined HTML, text). Pure: same inputs, same output.
+
+    Per-recipient values stay placeholders (see `personalise`) unless `personal` gives them, which is
+    the naive per-recipient way (kept for previews and the benchmark)."""
+    variant = variant or variant_key(i.release_id for i in items)
+    env = template_environment(cfg)
+    groups = _groups(cfg, items)
+    count = len(items)
+    subject = subject_for(cfg, period, count)
+    preheader = "; ".join(i.title for i in items[:3])[:150] if items else "Nothing new this time."
+    ctx = {
+        "site": cfg.site,
+        "subject": subject,
+        "period": period.label,
+        "period_human": period.human,
+        "frequency": str(period.frequency),
+        "count": count,
+        "groups": groups,
+        "group_noun": cfg.digest.group_by,
+        "preheader": preheader,
+        "view_url": view_url,
+        "greeting": PLACEHOLDERS["greeting"],
+        "manage_url": PLACEHOLDERS["manage"],
+        "unsubscribe_url": PLACEHOLDERS["unsubscribe"],
+    }
+    if personal is not None:
+        ctx.update(greeting=personal["greeting"], manage_url=personal["manage"],
+                   unsubscribe_url=personal["unsubscribe"])
+    try:
+        html_doc = env.get_template("digest/archive.html" if archive else "digest/digest.html").render(ctx)
+        text = env.get_template("digest/digest.txt").render(ctx)
+    except jinja2.TemplateError as exc:
+        where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "digest template"
+        line = getattr(exc, "lineno", None)
+        raise DigestError(f"{where}{f':{line}' if line else ''}: {exc}") from exc
+    return RenderedDigest(subject=subject, html=inline_css(html_doc), text=text, variant=variant, count=count,
+                          preheader=preheader)
+
+
+def greeting(name: str) -> str:
+    return f"Hello {name}," if name.strip() else "Hello,"
+
+
+def personalise(rendered: RenderedDigest, name: str, links: Mapping[str, str]) -> tuple[str, str]:
+    """(html, text) for one recipient: placeholders replaced in ONE pass (values cannot inject placeholders)."""
+    values = {"greeting": greeting(name), "manage": links["manage"], "unsubscribe": links["unsubscribe"]}
+    escaped = {k: html.escape(v, quote=True) for k, v in values.items()}
+    html_out = _PLACEHOLDER_RE.sub(lambda m: escaped[m[1]], rendered.html)
+    text_out = _PLACEHOLDER_RE.sub(lambda m: values[m[1]], rendered.text)
+    return html_out, text_out
+
+
+def archive_url(cfg: Config, edition_id: int, variant: str) -> str:
+    return cfg.site.url(f"digests/{edition_id}/{variant}")
+
+
+# ---------------------------------------------------------------- editions (database)
+
+
+@dataclass
+class EditionResult:
+    """What building one edition did."""
+
+    frequency: str
+    period: str
+    edition_id: int | None = None
+    created: bool = False
+    deliveries: int = 0
+    variants: int = 0
+    empty: int = 0  # subscribers with nothing new (no message unless digest.send_empty)
+    candidates: int = 0
+
+    def describe(self) -> str:
+        if not self.created:
+            return f"{self.frequency} {self.period}: already built (edition {self.edition_id})"
+        return (
+            f"{self.frequency} {self.period}: edition {self.edition_id}, {self.deliveries} deliveries queued "
+            f"in {self.variants} variants, {self.empty} subscribers with nothing new, {self.candidates} candidate releases"
+        )
+
+
+def previous_edition(session: Session, period: Period) -> Edition | None:
+    return session.scalars(
+        select(Edition)
+        .where(Edition.frequency == period.frequency, Edition.period_start < period.start)
+        .order_by(Edition.period_start.desc())
+        .limit(1)
+    ).first()
+
+
+def candidate_release_ids(session: Session, period: Period, prev: Edition | None) -> set[int]:
+    """Releases published in the period, plus late arrivals: published earlier but ingested after the
+    previous edition of this frequency was built (so no earlier edition could have carried them)."""
+    ids = set(session.scalars(select(Release.id).where(Release.published.between(period.start, period.end))))
+    if prev is not None:
+        ids |= set(
+            session.scalars(
+                select(Release.id).where(Release.published < period.start, Release.created_at > prev.built_at)
+            )
+        )
+    return ids
+
+
+def carried_over(session: Session, prev: Edition | None) -> dict[int, set[int]]:
+    """Per subscriber, releases of the previous edition's failed or skipped message: they go out next time."""
+    if prev is None:
+        return {}
+    out: dict[int, set[int]] = defaultdict(set)
+    rows = session.execute(
+        select(Delivery.subscriber_id, Delivery.release_ids).where(
+            Delivery.edition_id == prev.id, Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.SKIPPED])
+        )
+    )
+    for sid, ids in rows:
+        out[sid].update(ids)
+    return out
+
+
+@dataclass(frozen=True)
+class _Tags:
+    topics: frozenset[str]
+    regions: frozenset[str]
+    published: dt.date
+    in_period: bool
+
+
+def _tags(session: Session, ids: set[int], period: Period) -> dict[int, _Tags]:
+    out: dict[int, _Tags] = {}
+    for r in _load_releases(session, ids):
+        out[r.id] = _Tags(
+            frozenset(t.topic for t in r.topics),
+            frozenset(x.region for x in r.regions),
+            r.published,
+            period.start <= r.published <= period.end,
+        )
+    return out
+
+
+def choose_items(
+    tags: Mapping[int, _Tags],
+    pool: Iterable[int],
+    want_topics: Sequence[str],
+    want_regions: Sequence[str],
+    already_sent: set[int],
+    max_items: int,
+) -> list[int]:
+    """Release ids for one subscriber: matching, never sent before, newest first, at most max_items."""
+    chosen = [
+        rid
+        for rid in pool
+        if rid in tags and rid not in already_sent and matches(tags[rid].topics, tags[rid].regions, want_topics, want_regions)
+    ]
+    chosen.sort(key=lambda rid: (tags[rid].published, rid), reverse=True)
+    return chosen[:max_items]
+
+
+def _subscriber_batches(session: Session, frequency: Frequency) -> Iterator[list[tuple[int, list[str], list[str]]]]:
+    last = 0
+    while True:
+        rows = session.execute(
+            select(Subscriber.id, Subscriber.topics, Subscriber.regions)
+            .where(
+                Subscriber.status == SubscriberStatus.ACTIVE,
+                Subscriber.frequency == frequency,
+                Subscriber.id > last,
+            )
+            .order_by(Subscriber.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        yield [(r[0], list(r[1] or []), list(r[2] or [])) for r in rows]
+        last = rows[-1][0]
+
+
+def _sent_for(session: Session, subscriber_ids: list[int], release_ids: set[int]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    if not release_ids:
+        return out
+    rows = session.execute(
+        select(SentRelease.subscriber_id, SentRelease.release_id).where(
+            SentRelease.subscriber_id.in_(subscriber_ids), SentRelease.release_id.in_(sorted(release_ids))
+        )
+    )
+    for sid, rid in rows:
+        out[sid].add(rid)
+    return out
+
+
+def new_message_id(cfg: Config, edition_id: int) -> str:
+    return f"<digest.{edition_id}.{uuid.uuid4().hex}@{cfg.site.authority}>"
+
+
+def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.datetime) -> EditionResult:
+    """Create the edition and one queued delivery per active subscriber with something to send, recording
+    SentRelease rows at once so the next edition does not repeat them. Idempotent: an edition that
+    exists is left alone. Runs inside the caller's transaction: all or nothing."""
+    result = EditionResult(str(period.frequency), period.label)
+    existing = session.scalars(
+        select(Edition).where(Edition.frequency == period.frequency, Edition.period == period.label)
+    ).first()
+    if existing is not None:
+        result.edition_id = existing.id
+        return result
+    prev = previous_edition(session, period)
+    pool = candidate_release_ids(session, period, prev)
+    carry = carried_over(session, prev)
+    extra = set().union(*carry.values()) if carry else set()
+    tags = _tags(session, pool | extra, period)
+    result.candidates = len(pool)
+
+    edition = Edition(
+        frequency=period.frequency,
+        period=period.label,
+        period_start=period.start,
+        period_end=period.end,
+        status=EditionStatus.BUILT,
+        built_at=now,
+        subject="",
+        stats={},
+    )
+    session.add(edition)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Another builder won the race on the unique (frequency, period): that edition stands.
+        raise DigestError(f"edition {period.frequency} {period.label} is being built by another process") from None
+    result.edition_id = edition.id
+    variants: set[str] = set()
+    pool_sorted = sorted(pool)
+    for batch in _subscriber_batches(session, period.frequency):
+        sent = _sent_for(session, [b[0] for b in batch], pool | extra)
+        rows: list[dict[str, Any]] = []
+        chosen_by_sub: dict[int, list[int]] = {}
+        for sid, want_topics, want_regions in batch:
+            ids = choose_items(
+                tags, [*pool_sorted, *sorted(carry.get(sid, ()))], want_topics, want_regions, sent.get(sid, set()),
+                cfg.digest.max_items,
+            )
+            ids = list(dict.fromkeys(ids))
+            if not ids:
+                result.empty += 1
+                if not cfg.digest.send_empty:
+                    continue
+            key = variant_key(ids)
+            variants.add(key)
+            chosen_by_sub[sid] = ids
+            rows.append(
+                {
+                    "edition_id": edition.id,
+                    "subscriber_id": sid,
+                    "status": DeliveryStatus.QUEUED,
+                    "message_id": new_message_id(cfg, edition.id),
+                    "variant": key,
+                    "release_ids": ids,
+                    "attempts": 0,
+                    "last_error": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        if not rows:
+            continue
+        created = session.execute(
+            insert(Delivery).returning(Delivery.id, Delivery.subscriber_id, sort_by_parameter_order=True), rows
+        ).all()
+        sent_rows = [
+            {"subscriber_id": sid, "release_id": rid, "delivery_id": did}
+            for did, sid in created
+            for rid in chosen_by_sub[sid]
+        ]
+        if sent_rows:
+            session.execute(insert(SentRelease), sent_rows)
+        result.deliveries += len(created)
+    result.variants = len(variants)
+    edition.subject = subject_for(cfg, period, 0).replace(" (0 new)", "")
+    edition.stats = {
+        "deliveries": result.deliveries,
+        "variants": result.variants,
+        "empty": result.empty,
+        "candidates": result.candidates,
+    }
+    if result.deliveries == 0:
+        edition.status = EditionStatus.SENT  # nothing to hand over
+    result.created = True
+    return result
+
+
+def find_edition(session: Session, edition_id: int) -> Edition:
+    edition = session.get(Edition, edition_id)
+    if edition is None:
+        raise NotFoundError(f"no digest edition {edition_id}")
+    return edition
+
+
+def edition_period(edition: Edition) -> Period:
+    return parse_period(edition.period, edition.frequency)
+
+
+def variant_release_ids(session: Session, edition_id: int, variant: str) -> list[int]:
+    """The release ids of a variant (any delivery of it will do: same variant, same items)."""
+    ids = session.scalars(
+        select(Delivery.release_ids).where(Delivery.edition_id == edition_id, Delivery.variant == variant).limit(1)
+    ).first()
+    if ids is None:
+        raise NotFoundError(f"digest edition {edition_id} has no variant {variant!r}")
+    return list(ids)
+
+
+def render_edition_variant(session: Session, cfg: Config, edition: Edition, variant: str,
+                           release_ids: Sequence[int], *, archive: bool = False) -> RenderedDigest:
+    period = edition_period(edition)
+    items = items_for_ids(session, cfg, period, release_ids)
+    view = archive_url(cfg, edition.id, variant)
+    return render_digest(cfg, period, items, variant=variant, view_url="" if archive else view, archive=archive)
+
+
+def preview_items(session: Session, cfg: Config, period: Period, subscriber: Subscriber | None) -> list[DigestItem]:
+    """What an edition for `period` would carry (for one subscriber, or everything), without recording anything."""
+    existing = session.scalars(
+        select(Edition).where(Edition.frequency == period.frequency, Edition.period == period.label)
+    ).first()
+    if existing is not None and subscriber is not None:
+        row = session.scalars(
+            select(Delivery).where(Delivery.edition_id == existing.id, Delivery.subscriber_id == subscriber.id)
+        ).first()
+        return items_for_ids(session, cfg, period, row.release_ids) if row else []
+    prev = previous_edition(session, period)
+    pool = candidate_release_ids(session, period, prev)
+    if subscriber is None:
+        ids = sorted(pool)
+    else:
+        carry = carried_over(session, prev).get(subscriber.id, set())
+        tags = _tags(session, pool | carry, period)
+        sent = _sent_for(session, [subscriber.id], pool | carry).get(subscriber.id, set())
+        ids = choose_items(tags, sorted(pool | carry), subscriber.topics or [], subscriber.regions or [], sent,
+                           cfg.digest.max_items)
+    items = items_for_ids(session, cfg, period, ids)
+    return items[: cfg.digest.max_items]
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    id: int
+    frequency: str
+    period: str
+    status: str
+    built_at: dt.datetime
+    counts: dict[str, int]
+
+    def describe(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(self.counts.items())) or "no deliveries"
+        return f"{self.id:>5}  {self.frequency:<8} {self.period:<9} {self.status:<6} {counts}"
+
+
+def list_editions(session: Session) -> list[EditionInfo]:
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for eid, status, n in session.execute(
+        select(Delivery.edition_id, Delivery.status, func.count()).group_by(Delivery.edition_id, Delivery.status)
+    ):
+        counts[eid][str(status)] = n
+    return [
+        EditionInfo(e.id, str(e.frequency), e.period, str(e.status), e.built_at, counts.get(e.id, {}))
+        for e in session.scalars(select(Edition).order_by(Edition.period_start.desc(), Edition.frequency))
+    ]
+
+
+__all__ = [
+    "DigestItem",
+    "EditionInfo",
+    "EditionResult",
+    "Period",
+    "RelatedProject",
+    "RenderedDigest",
+    "build_edition",
+    "last_completed_period",
+    "matches",
+    "parse_period",
+    "period_containing",
+    "personalise",
+    "render_digest",
+    "variant_key",
+]
+
+
+@dataclass
+class EditionsSummary:
+    """What one build_editions call did, per edition."""
+
+    results: list[EditionResult] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for r in self.results if r.created)
+
+    @property
+    def deliveries(self) -> int:
+        return sum(r.deliveries for r in self.results)
+
+    def describe(self) -> str:
+        if not self.results:
+            return "no editions to build"
+        return "; ".join(r.describe() for r in self.results)

@@ -1,0 +1,134 @@
+"""Assemble one digest e-mail (headers + multipart/alternative text/HTML) as RFC 5322 bytes, fast and pure."""
+
+from __future__ import annotations
+
+import binascii
+import datetime as dt
+import email.utils
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.header import Header
+
+from publisher.config import Config
+from publisher.errors import DeliveryError
+
+CRLF = "\r\n"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What a transport needs: the envelope and the finished bytes (CRLF line ends)."""
+
+    delivery_id: int
+    message_id: str
+    sender: str
+    recipient: str
+    data: bytes
+
+
+def check_header(name: str, value: str) -> str:
+    """Header injection guard: a value with CR or LF could smuggle in headers (or a whole body)."""
+    if "\r" in value or "\n" in value:
+        raise DeliveryError(f"header {name}: value contains a line break: {value[:80]!r}")
+    return value
+
+
+def encode_text(name: str, value: str) -> str:
+    """RFC 2047-encode a non-ASCII unstructured value (Subject), folded to fit header line limits."""
+    check_header(name, value)
+    if value.isascii() and len(value) + len(name) + 2 <= 78:
+        return value
+    return Header(value, "utf-8" if not value.isascii() else "us-ascii", header_name=name).encode(linesep=CRLF)
+
+
+def format_address(name: str, display: str, address: str) -> str:
+    check_header(name, display)
+    check_header(name, address)
+    if not address or "@" not in address or any(c in address for c in "<>, \t\"") or not address.isascii():
+        raise DeliveryError(f"header {name}: not a usable e-mail address: {address!r}")
+    return email.utils.formataddr((display, address), charset="utf-8")
+
+
+def _qp(text: str) -> str:
+    # binascii is C: quoted-printable for 30 kB costs microseconds, the email package milliseconds.
+    data = text.replace("\r\n", "\n").replace("\n", CRLF).encode("utf-8")
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii")
+
+
+def unsubscribe_mailto(cfg: Config) -> str:
+    if cfg.digest.unsubscribe_mailto:
+        return cfg.digest.unsubscribe_mailto
+    local, _, domain = cfg.digest.from_address.partition("@")
+    return f"{local}+unsubscribe@{domain}"
+
+
+def list_id(cfg: Config) -> str:
+    """RFC 2919 List-Id: `"Title" <digest.host>` (or the configured label)."""
+    from urllib.parse import urlsplit
+
+    label = cfg.digest.list_id or f"digest.{urlsplit(cfg.site.base_url).hostname or 'localhost'}"
+    title = check_header("List-Id", cfg.site.title)
+    phrase = f'"{email.utils.quote(title)}"' if title.isascii() else Header(title, "utf-8").encode()
+    return f"{phrase} <{check_header('List-Id', label)}>"
+
+
+def digest_headers(
+    cfg: Config,
+    *,
+    to_name: str,
+    to_address: str,
+    subject: str,
+    message_id: str,
+    date: dt.datetime,
+    links: Mapping[str, str],
+) -> list[tuple[str, str]]:
+    """The header list of one digest message; every value is checked for CR/LF before it is encoded."""
+    one_click = check_header("List-Unsubscribe", links["one_click"])
+    mailto = check_header("List-Unsubscribe", unsubscribe_mailto(cfg))
+    headers = [
+        ("From", format_address("From", cfg.digest.from_name, cfg.digest.from_address)),
+        ("To", format_address("To", to_name, to_address)),
+        ("Subject", encode_text("Subject", subject)),
+        ("Date", email.utils.format_datetime(date.astimezone(dt.UTC))),
+        ("Message-ID", check_header("Message-ID", message_id)),
+        ("MIME-Version", "1.0"),
+        ("List-Id", list_id(cfg)),
+        # RFC 8058 one-click: the https URL must come first; mailto is the fallback for old clients.
+        ("List-Unsubscribe", f"<{one_click}>,{CRLF} <mailto:{mailto}?subject=unsubscribe>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ("Auto-Submitted", "auto-generated"),
+        ("Precedence", "bulk"),
+    ]
+    if cfg.digest.reply_to:
+        headers.append(("Reply-To", format_address("Reply-To", "", cfg.digest.reply_to)))
+    return headers
+
+
+def build_message(headers: Sequence[tuple[str, str]], text: str, html: str, *, boundary_seed: str) -> bytes:
+    """multipart/alternative with the plain-text part first and HTML last (clients show the last they can)."""
+    # QP never emits '==' runs that start a line like this, so the boundary cannot collide with a body.
+    boundary = "==pub_" + hashlib.sha1(boundary_seed.encode()).hexdigest()[:24] + "=="
+    for name, value in headers:
+        # Only our own folds (CRLF + whitespace) may break a header line; anything else is an injection.
+        unfolded = value.replace(CRLF + " ", " ").replace(CRLF + "\t", " ")
+        if "\r" in unfolded or "\n" in unfolded:
+            raise DeliveryError(f"header {name}: value contains a line break")
+    head = CRLF.join(f"{name}: {value}" for name, value in headers)
+    parts = (
+        f"{head}{CRLF}"
+        f'Content-Type: multipart/alternative; boundary="{boundary}"{CRLF}{CRLF}'
+        f"This is a multi-part message in MIME format.{CRLF}"
+        f"--{boundary}{CRLF}"
+        f"Content-Type: text/plain; charset=utf-8{CRLF}"
+        f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
+        f"{_qp(text)}"
+        f"--{boundary}{CRLF}"
+        f"Content-Type: text/html; charset=utf-8{CRLF}"
+        f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
+        f"{_qp(html)}"
+        f"--{boundary}--{CRLF}"
+    )
+    return parts.encode("ascii")

@@ -1,0 +1,312 @@
+"""Digest editions: periods, preference matching, building (late arrivals, no repeats), rendering (golden files)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from publisher.config import Config
+from publisher.digest import (
+    DigestItem,
+    RelatedProject,
+    build_edition,
+    last_completed_period,
+    matches,
+    parse_period,
+    personalise,
+    render_digest,
+    variant_key,
+)
+from publisher.errors import DigestError
+from publisher.models import Release, ReleaseTopic
+from publisher.models.mail import Delivery, DeliveryStatus, Edition, EditionStatus, SentRelease, SubscriberStatus
+from publisher.store import Store
+
+GOLDEN = Path(__file__).parent / "golden" / "digest"
+BUILD_AT = dt.datetime(2025, 4, 1, 7, 0, tzinfo=dt.UTC)
+
+
+# ---------------------------------------------------------------- periods
+
+
+def test_parse_period_week_and_month() -> None:
+    w = parse_period("2025-W10")
+    assert (w.frequency, w.start, w.end) == ("weekly", dt.date(2025, 3, 3), dt.date(2025, 3, 9))
+    m = parse_period("2025-02", "monthly")
+    assert (m.start, m.end) == (dt.date(2025, 2, 1), dt.date(2025, 2, 28))
+    assert parse_period("2025-01").previous().label == "2024-12"
+    assert parse_period("2025-W01").previous().label == "2024-W52"
+    assert parse_period("2020-W53").end == dt.date(2021, 1, 3)
+
+
+@pytest.mark.parametrize(("text", "frequency", "fragment"), [
+    ("2025-13", None, "month must be 01-12"),
+    ("2025-W54", None, "no ISO week 54"),
+    ("March 2025", None, "expected an ISO week"),
+    ("2025-03", "weekly", "is a monthly period"),
+])
+def test_parse_period_rejects_bad_input(text: str, frequency: str | None, fragment: str) -> None:
+    with pytest.raises(DigestError, match=fragment):
+        parse_period(text, frequency)
+
+
+def test_last_completed_period_uses_site_timezone(cfg: Config) -> None:
+    # 23:30 UTC on 31 March is already 1 April in Vienna: March is complete there.
+    late_utc = dt.datetime(2025, 3, 31, 23, 30, tzinfo=dt.UTC)
+    assert last_completed_period(cfg, "monthly", late_utc).label == "2025-03"
+    assert last_completed_period(cfg, "monthly", late_utc - dt.timedelta(hours=2)).label == "2025-02"
+    # Monday 7 April 2025 00:30 Vienna → week 14 (31 Mar–6 Apr) is complete.
+    assert last_completed_period(cfg, "weekly", dt.datetime(2025, 4, 6, 22, 30, tzinfo=dt.UTC)).label == "2025-W14"
+
+
+@pytest.mark.parametrize(("topics", "regions", "want_t", "want_r", "expected"), [
+    (["a"], ["x"], [], [], True),
+    (["a"], ["x"], ["a", "b"], [], True),
+    (["a"], ["x"], ["b"], [], False),
+    (["a"], ["x"], [], ["x"], True),
+    (["a"], [], [], ["x"], False),
+    (["a"], ["x"], ["a"], ["y"], False),
+    ([], ["x"], ["a"], ["x"], False),
+    ([], [], [], [], True),
+])
+def test_preference_rule(topics: list[str], regions: list[str], want_t: list[str], want_r: list[str],
+                         expected: bool) -> None:
+    assert matches(topics, regions, want_t, want_r) is expected
+
+
+# ---------------------------------------------------------------- building editions
+
+
+def _deliveries(store: Store, edition_id: int) -> dict[int, Delivery]:
+    with store.session() as s:
+        return {d.subscriber_id: d for d in s.scalars(select(Delivery).where(Delivery.edition_id == edition_id))}
+
+
+def _titles(store: Store, ids: list[int]) -> list[str]:
+    with store.session() as s:
+        by_id = {r.id: r.title for r in s.scalars(select(Release).where(Release.id.in_(ids)))}
+    return [by_id[i] for i in ids]
+
+
+def test_build_edition_applies_preferences_and_records_sent(cfg: Config, store: Store, digest_world: dict[str, Any],
+                                                            add_subscribers: Callable[..., list[int]]) -> None:
+    everyone, borders, asia_labour, nothing, twin, gone, weekly = add_subscribers([
+        ("all@example.org", "monthly", [], []),
+        ("borders@example.org", "monthly", ["border-management"], []),
+        ("asia@example.org", "monthly", ["labour-migration", "return-reintegration"], ["central-asia"]),
+        ("none@example.org", "monthly", ["protection-asylum"], []),
+        ("twin@example.org", "monthly", ["border-management"], []),
+        ("gone@example.org", "monthly", [], [], SubscriberStatus.UNSUBSCRIBED),
+        ("weekly@example.org", "weekly", [], []),
+    ])
+    with store.session() as s:
+        result = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
+    assert result.created and result.deliveries == 4 and result.empty == 1 and result.candidates == 6
+    rows = _deliveries(store, result.edition_id)
+    assert set(rows) == {everyone, borders, asia_labour, twin}  # nothing-new, unsubscribed, weekly: no message
+    assert _titles(store, rows[borders].release_ids) == ["Mixed: borders and labour", "Border training in Serbia"]
+    assert _titles(store, rows[asia_labour].release_ids) == ["Mixed: borders and labour", "Returns in Central Asia"]
+    assert len(rows[everyone].release_ids) == 6  # March only: not February, not April
+    assert rows[borders].variant == rows[twin].variant != rows[everyone].variant
+    assert result.variants == 3
+    assert all(d.status is DeliveryStatus.QUEUED and d.message_id.startswith("<digest.") for d in rows.values())
+    assert len({d.message_id for d in rows.values()}) == 4
+    with store.session() as s:
+        sent = {(x.subscriber_id, x.release_id) for x in s.scalars(select(SentRelease))}
+    assert sent == {(sid, rid) for sid, d in rows.items() for rid in d.release_ids}
+
+
+def test_build_edition_is_idempotent(cfg: Config, store: Store, digest_world: dict[str, Any],
+                                     add_subscribers: Callable[..., list[int]]) -> None:
+    add_subscribers([("a@example.org", "monthly", [], [])])
+    with store.session() as s:
+        first = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
+    with store.session() as s:
+        again = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT + dt.timedelta(hours=1))
+    assert first.created and not again.created and again.edition_id == first.edition_id
+    with store.session() as s:
+        assert len(s.scalars(select(Delivery)).all()) == 1
+        assert len(s.scalars(select(Edition)).all()) == 1
+    assert "already built" in again.describe()
+
+
+def test_late_arrivals_go_in_the_next_edition_once(cfg: Config, store: Store, digest_world: dict[str, Any],
+                                                   add_subscribers: Callable[..., list[int]]) -> None:
+    (sub,) = add_subscribers([("a@example.org", "monthly", [], [])])
+    with store.session() as s:
+        march = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
+    # A March release ingested after the March edition went out: a late arrival.
+    late_at = BUILD_AT + dt.timedelta(days=3)
+    with store.session() as s:
+        r = Release(key="late", guid="tag:late", slug="late", source="t", published=dt.date(2025, 3, 28),
+                    title="Late March release", summary="s", body="b", url="https://news.example.org/late",
+                    content_hash="h", created_at=late_at, updated_at=late_at)
+        r.topics = [ReleaseTopic(topic="research-data", score=1.0, reasons=[])]
+        s.add(r)
+    with store.session() as s:
+        april = build_edition(s, cfg, parse_period("2025-04"), now=dt.datetime(2025, 5, 1, 7, tzinfo=dt.UTC))
+    with store.session() as s:
+        may = build_edition(s, cfg, parse_period("2025-05"), now=dt.datetime(2025, 6, 1, 7, tzinfo=dt.UTC))
+    assert _titles(store, _deliveries(store, april.edition_id)[sub].release_ids) == ["April news", "Late March release"]
+    assert sub not in _deliveries(store, may.edition_id)  # nothing new: no message, nothing repeated
+    all_ids = [rid for e in (march, april) for rid in _deliveries(store, e.edition_id)[sub].release_ids]
+    assert len(all_ids) == len(set(all_ids)) == 8  # each release once; the February one was never in a period
+
+
+def test_failed_delivery_releases_its_items_for_the_next_edition(
+    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]]
+) -> None:
+    (sub,) = add_subscribers([("a@example.org", "monthly", ["return-reintegration"], [])])
+    with store.session() as s:
+        march = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
+    d = _deliveries(store, march.edition_id)[sub]
+    with store.session() as s:  # what delivery does on a permanent failure
+        s.execute(update(Delivery).where(Delivery.id == d.id).values(status=DeliveryStatus.FAILED))
+        s.query(SentRelease).filter(SentRelease.delivery_id == d.id).delete()
+    with store.session() as s:
+        april = build_edition(s, cfg, parse_period("2025-04"), now=dt.datetime(2025, 5, 1, 7, tzinfo=dt.UTC))
+    assert _deliveries(store, april.edition_id)[sub].release_ids == d.release_ids
+
+
+def test_send_empty_queues_a_message_with_nothing_new(make_config: Callable[..., Config], store: Store,
+                                                      digest_world: dict[str, Any],
+                                                      add_subscribers: Callable[..., list[int]]) -> None:
+    cfg = make_config(digest={"send_empty": True})
+    (sub,) = add_subscribers([("a@example.org", "monthly", ["protection-asylum"], [])])
+    with store.session() as s:
+        result = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
+    assert result.deliveries == 1 and _deliveries(store, result.edition_id)[sub].release_ids == []
+
+
+def test_edition_without_recipients_is_sent_at_once(cfg: Config, store: Store, digest_world: dict[str, Any]) -> None:
+    with store.session() as s:
+        result = build_edition(s, cfg, parse_period("2025-W10"), now=BUILD_AT)
+    with store.session() as s:
+        assert s.get(Edition, result.edition_id).status is EditionStatus.SENT
+    assert result.deliveries == 0
+
+
+def test_max_items_keeps_the_newest(make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
+                                    add_subscribers: Callable[..., list[int]]) -> None:
+    cfg = make_config(digest={"max_items": 2})
+    (sub,) = add_subscribers([("a@example.org", "monthly", [], [])])
+    with store.session() as s:
+        result = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
+    ids = _deliveries(store, result.edition_id)[sub].release_ids
+    assert _titles(store, ids) == ["Untagged organisational news", "Mixed: borders and labour"]
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def sample_items() -> list[DigestItem]:
+    bomca = RelatedProject("Border Management in Central Asia (BOMCA)", "2019–2025", ("Kyrgyzstan", "Tajikistan"),
+                           ("shares country Kyrgyzstan", "names the project acronym"),
+                           "https://example.org/projects/bomca")
+    return [
+        DigestItem(1, dt.date(2025, 3, 26), "Borders & <labour> in Kyrgyzstan", "A summary with \"quotes\" & ampersands.",
+                   "https://news.example.org/news/a?x=1&y=2", ("border-management", "labour-migration"),
+                   ("central-asia",), ("Kyrgyzstan",), (bomca,)),
+        DigestItem(2, dt.date(2025, 3, 12), "Returns in Central Asia", "Reintegration support continues.",
+                   "https://news.example.org/news/b", ("return-reintegration",), ("central-asia",), ("Tajikistan",),
+                   (RelatedProject("RESTART", "since 2021", (), (), ""),)),
+        DigestItem(3, dt.date(2025, 2, 27), "A late February brief", "Published before the period.",
+                   "https://news.example.org/news/c", ("border-management",), (), (), (), late=True),
+        DigestItem(4, dt.date(2025, 3, 31), "Organisational news", "No topic at all.",
+                   "https://news.example.org/news/d", (), (), ()),
+    ]
+
+
+LINKS = {
+    "manage": "https://news.example.org/subscription?s=7&t=a&b",
+    "unsubscribe": "https://news.example.org/unsubscribe?s=7&t=a&b",
+    "one_click": "https://news.example.org/unsubscribe/one-click?s=7&t=a&b",
+}
+
+
+def _check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert path.is_file(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
+    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file (UPDATE_GOLDEN=1 to accept)"
+
+
+@pytest.mark.parametrize("group_by", ["topic", "region"])
+def test_render_matches_golden_files(make_config: Callable[..., Config], group_by: str) -> None:
+    cfg = make_config(digest={"group_by": group_by})
+    rendered = render_digest(cfg, parse_period("2025-03"), sample_items(),
+                             view_url="https://news.example.org/digests/1/abc")
+    html, text = personalise(rendered, "Zoë & <Co>", LINKS)
+    _check_golden(f"digest-{group_by}.html", html)
+    _check_golden(f"digest-{group_by}.txt", text)
+
+
+def test_render_escapes_and_personalises(cfg: Config) -> None:
+    rendered = render_digest(cfg, parse_period("2025-03"), sample_items(), view_url="https://news.example.org/v")
+    assert rendered.subject == "ICMPD News: March 2025 (4 new)"
+    assert "Borders &amp; &lt;labour&gt; in Kyrgyzstan" in rendered.html and "<labour>" not in rendered.html
+    assert "__pub_unsubscribe__" in rendered.html and "__pub_unsubscribe__" in rendered.text
+    # A name that looks like a placeholder is not substituted again: one pass only.
+    html, text = personalise(rendered, "__pub_manage__ <b>", LINKS)
+    assert "Hello __pub_manage__ &lt;b&gt;," in html and "Hello __pub_manage__ <b>," in text
+    assert 'href="https://news.example.org/unsubscribe?s=7&amp;t=a&amp;b"' in html
+    assert "Unsubscribe: https://news.example.org/unsubscribe?s=7&t=a&b" in text
+    assert "__pub_unsubscribe__" not in html and "__pub_unsubscribe__" not in text
+    # Text part first-class: everything is there, unescaped.
+    assert "Borders & <labour> in Kyrgyzstan" in text and "Why: shares country Kyrgyzstan" in text
+    assert cfg.site.postal_address in html and cfg.site.postal_address in text
+    # CSS is inlined; the phone media query stays in a <style> block.
+    assert 'style="' in html and "@media only screen and (max-width: 480px)" in html
+
+
+def test_render_groups_each_item_once_by_first_topic(cfg: Config) -> None:
+    rendered = render_digest(cfg, parse_period("2025-03"), sample_items())
+    text = rendered.text
+    assert text.count("* Borders & <labour> in Kyrgyzstan") == 1
+    order = [text.index(h) for h in ("BORDER MANAGEMENT (2)", "RETURN AND REINTEGRATION (1)", "OTHER NEWS (1)")]
+    assert order == sorted(order)
+    assert "published earlier; added since the last digest" in text
+
+
+def test_variant_key_names_the_item_set() -> None:
+    assert variant_key([3, 1, 2]) == variant_key([1, 2, 3]) != variant_key([1, 2])
+
+
+def test_operator_template_overrides_the_bundled_one(make_config: Callable[..., Config], tmp_path: Path) -> None:
+    override = tmp_path / "tpl" / "digest"
+    override.mkdir(parents=True)
+    (override / "digest.txt").write_text("CUSTOM {{ count }} {{ unsubscribe_url }}\n", encoding="utf-8")
+    cfg = make_config(digest={"templates_dir": str(tmp_path / "tpl")})
+    rendered = render_digest(cfg, parse_period("2025-03"), sample_items())
+    assert rendered.text == "CUSTOM 4 __pub_unsubscribe__\n"
+    assert "<html" in rendered.html  # the HTML still comes from the bundled template
+
+
+def test_template_error_names_the_template(make_config: Callable[..., Config], tmp_path: Path) -> None:
+    override = tmp_path / "tpl" / "digest"
+    override.mkdir(parents=True)
+    (override / "digest.txt").write_text("{{ no_such_variable }}\n", encoding="utf-8")
+    cfg = make_config(digest={"templates_dir": str(tmp_path / "tpl")})
+    with pytest.raises(DigestError, match="no_such_variable"):
+        render_digest(cfg, parse_period("2025-03"), sample_items())
+
+
+def test_bad_subject_template_is_a_digest_error(make_config: Callable[..., Config]) -> None:
+    cfg = make_config(digest={"subject": "{title} {oops}"})
+    with pytest.raises(DigestError, match="digest.subject"):
+        render_digest(cfg, parse_period("2025-03"), sample_items())
+
+
+def test_render_is_pure(cfg: Config) -> None:
+    a = render_digest(cfg, parse_period("2025-03"), sample_items())
+    b = render_digest(cfg, parse_period("2025-03"), sample_items())
+    assert dataclasses.asdict(a) == dataclasses.asdict(b)
