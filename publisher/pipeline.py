@@ -582,6 +582,42 @@ def job_history(cfg: Config, store: Store | None = None, *, job: str | None = No
     return rows
 
 
+# ---- feeds (owner: feeds) ------------------------------------------------------------------------
+
+from publisher import feeds as feeds_step  # noqa: E402
+from publisher.feeds import FeedInfo, FeedsSummary  # noqa: E402
+
+
+def build_feeds(
+    cfg: Config,
+    store: Store | None = None,
+    *,
+    touched: set[str] | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    progress: Progress = NULL_PROGRESS,
+) -> FeedsSummary:
+    """Bring cfg.feeds.dir up to date: only stale feeds and pages unless `full`; `touched` forces those feeds."""
+    own = store is None
+    store = store or open_store(cfg)
+    try:
+        return feeds_step.build(cfg, store, touched=touched, full=full, dry_run=dry_run, progress=progress)
+    finally:
+        if own:
+            store.dispose()
+
+
+def list_feeds(cfg: Config, store: Store | None = None) -> list[FeedInfo]:
+    """Every feed the store calls for: key, files, URLs, entry count, newest update, whether it is built."""
+    own = store is None
+    store = store or open_store(cfg)
+    try:
+        return feeds_step.list_feeds(cfg, store)
+    finally:
+        if own:
+            store.dispose()
+
+
 # ---- subscribers & web
 # Subscriber management for the CLI and the web pages; every function is one transaction, and mail is
 # handed to the transport only after the change it announces is committed.

@@ -146,6 +146,90 @@ def ingested(cfg: Config, store: Store) -> Store:
     return store
 
 
+# ---- feeds (owner: feeds) ------------------------------------------------------------------------
+
+FEEDS_T0 = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC)
+TRICKY_TITLE = 'Fish & Chips <script>alert("x")</script> – “Zürich” \'quoted\''
+
+
+def insert_feed_sample(store: Store) -> None:
+    """A small fixed store for feed tests: 3 topics, 2 regions, 3 countries, 3 projects, 5 releases.
+
+    Fixed ids, dates and times so the output is byte-for-byte reproducible (golden files).
+    """
+    from publisher.models import (
+        Country, Project, Region, Release, ReleaseCountry, ReleaseProject, ReleaseRegion, ReleaseTopic, Topic,
+    )
+
+    def rel(i: int, day: dt.date, title: str, body: str, **kw: Any) -> Release:
+        slug = kw.pop("slug", f"release-{i}")
+        return Release(
+            id=i, key=f"k{i}", guid=f"tag:news.example.org,{day.isoformat()}:news/{slug}", slug=slug, source="test",
+            published=day, title=title, summary=kw.pop("summary", body.split("\n\n")[0]), body=body,
+            url=kw.pop("url", f"{BASE_URL}news/{slug}.html"), content_hash=f"h{i}",
+            created_at=FEEDS_T0, updated_at=kw.pop("updated_at", FEEDS_T0), **kw,
+        )
+
+    with store.session() as s:
+        s.add_all([
+            Topic(slug="border-management", name="Border Management"),
+            Topic(slug="labour-migration", name="Labour Migration"),
+            Topic(slug="trafficking", name="Trafficking & Smuggling"),
+            Region(slug="north-africa", name="North Africa", countries=["TN"]),
+            Region(slug="western-balkans", name="Western Balkans", countries=["AL"]),
+            Country(code="TN", name="Tunisia"),
+            Country(code="AL", name="Albania"),
+            Country(code="AT", name="Austria"),
+            Project(id=1, slug="bmp-tunisia", source="test", name="Border Management Programme Tunisia",
+                    acronym="BMP-T", url="https://www.example.org/projects/bmp-t", content_hash="p1",
+                    start_date=dt.date(2019, 1, 1), end_date=dt.date(2026, 12, 31),
+                    created_at=FEEDS_T0, updated_at=FEEDS_T0),
+            Project(id=2, slug="labour-lab", source="test", name="Labour <Lab> & Co", acronym="",
+                    url="javascript:alert(1)", content_hash="p2", created_at=FEEDS_T0, updated_at=FEEDS_T0),
+            Project(id=3, slug="quiet-project", source="test", name="Quiet Project", content_hash="p3",
+                    created_at=FEEDS_T0, updated_at=dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)),
+        ])
+        s.flush()
+        s.add_all([
+            rel(1, dt.date(2025, 1, 10), "Border conference in Tunis",
+                "ICMPD and Tunisia hosted a border management conference.\n\nSecond paragraph here."),
+            rel(2, dt.date(2025, 2, 3), TRICKY_TITLE,
+                'Body with <b>bold</b> & <script>alert("body")</script> “quotes”.\n\nZweiter Absatz: Grüße aus Wien.',
+                summary='Summary with <img src=x onerror=alert(1)> & ampersand',
+                url="javascript:alert('url')"),
+            rel(3, dt.date(2025, 2, 3), "Labour migration study in Albania",
+                "A study on labour migration from Albania.",
+                updated_at=dt.datetime(2025, 3, 5, 10, 0, tzinfo=dt.UTC)),
+            rel(4, dt.date(2024, 12, 1), "Trafficking training",
+                "Training on trafficking in human beings.", url="https://www.example.org/original/4"),
+            rel(5, dt.date(2024, 11, 20), "General news", "Nothing tagged here."),
+        ])
+        s.flush()
+        s.add_all([
+            ReleaseTopic(release_id=1, topic="border-management", score=1.0, reasons=["border"]),
+            ReleaseTopic(release_id=2, topic="border-management", score=1.0, reasons=[]),
+            ReleaseTopic(release_id=2, topic="trafficking", score=1.0, reasons=[]),
+            ReleaseTopic(release_id=3, topic="labour-migration", score=1.0, reasons=[]),
+            ReleaseTopic(release_id=4, topic="trafficking", score=1.0, reasons=[]),
+            ReleaseRegion(release_id=1, region="north-africa", score=1.0, reasons=[]),
+            ReleaseRegion(release_id=3, region="western-balkans", score=1.0, reasons=[]),
+            ReleaseCountry(release_id=1, country="TN", score=1.0, reasons=[]),
+            ReleaseCountry(release_id=2, country="AT", score=1.0, reasons=[]),
+            ReleaseCountry(release_id=3, country="AL", score=1.0, reasons=[]),
+            ReleaseProject(release_id=1, project_id=1, score=0.9, reasons=["same country: Tunisia", "names BMP-T"]),
+            ReleaseProject(release_id=2, project_id=1, score=0.55, reasons=["<i>topic</i> & country"]),
+            ReleaseProject(release_id=2, project_id=2, score=0.6, reasons=["labour"]),
+            ReleaseProject(release_id=3, project_id=2, score=0.7, reasons=["labour migration"]),
+        ])
+
+
+@pytest.fixture
+def feed_store(store: Store) -> Store:
+    """`store` holding the fixed feed sample (see insert_feed_sample)."""
+    insert_feed_sample(store)
+    return store
+
+
 # ---- digests (owner: digests) ------------------------------------------------------------------
 # Rows for digest/delivery tests inserted by hand (independent of ingest), and a real SMTP sink.
 

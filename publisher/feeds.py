@@ -1,0 +1,864 @@
+"""Publish the store as static files: RSS 2.0/Atom 1.0 feeds, OPML, an index page and one page per release."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import email.utils
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import islice
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
+
+import jinja2
+from feedgen.feed import FeedGenerator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher import __version__
+from publisher.config import Config
+from publisher.errors import FeedError
+from publisher.models import (
+    Country,
+    Project,
+    Region,
+    Release,
+    ReleaseCountry,
+    ReleaseProject,
+    ReleaseRegion,
+    ReleaseTopic,
+    Topic,
+)
+from publisher.progress import NULL_PROGRESS, Progress
+from publisher.store import Store
+
+log = logging.getLogger(__name__)
+
+# Bump when the output changes for the same data, so a non-full build knows every file is stale.
+OUTPUT_VERSION = "1"
+MANIFEST_NAME = ".publisher-feeds.json"
+LOCK_NAME = ".publisher-feeds.lock"
+OPML_NAME = "feeds.opml"
+INDEX_NAME = "index.html"
+PAGES_DIR = "news"
+GENERATOR_URI = "https://github.com/icmpd/publisher"
+# An empty feed still needs a stable <updated>; "now" would change the bytes on every build.
+EMPTY_FEED_UPDATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_CHUNK = 500
+# Slugs become file names: refuse anything that could leave the feeds folder or need quoting in a URL.
+_SAFE_SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.))*$")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+class FeedKind(StrEnum):
+    ALL = "all"
+    TOPIC = "topic"
+    REGION = "region"
+    PROJECT = "project"
+
+
+class FeedFormat(StrEnum):
+    ATOM = "atom"
+    RSS = "rss"
+
+
+_KIND_DIRS = {FeedKind.TOPIC: "topics", FeedKind.REGION: "regions", FeedKind.PROJECT: "projects"}
+_MEDIA_TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/rss+xml"}
+
+
+# ---------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class Term:
+    """One category of an entry: a topic, region or country."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RelatedProject:
+    slug: str
+    name: str
+    acronym: str
+    url: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """Everything a feed entry or a release page shows, detached from the database."""
+
+    id: int
+    guid: str
+    slug: str
+    title: str
+    url: str
+    published: dt.date
+    updated: dt.datetime
+    summary: str
+    body: str
+    topics: tuple[Term, ...] = ()
+    regions: tuple[Term, ...] = ()
+    countries: tuple[Term, ...] = ()
+    projects: tuple[RelatedProject, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One logical feed (written once per configured format)."""
+
+    kind: FeedKind
+    slug: str = ""
+    name: str = ""
+    description: str = ""
+    link: str = ""  # alternate (HTML) page; empty: the index page
+    empty_updated: dt.datetime = EMPTY_FEED_UPDATED
+
+    @property
+    def key(self) -> str:
+        """The name ingest uses for this feed: all, topic:<slug>, region:<slug>, project:<slug>."""
+        return "all" if self.kind is FeedKind.ALL else f"{self.kind}:{self.slug}"
+
+    @property
+    def stem(self) -> str:
+        return "all" if self.kind is FeedKind.ALL else f"{_KIND_DIRS[self.kind]}/{self.slug}"
+
+    def path(self, fmt: FeedFormat | str) -> str:
+        """Path relative to the feeds folder (and to base_url)."""
+        return f"{self.stem}.{fmt}"
+
+    def title(self, cfg: Config) -> str:
+        return cfg.site.title if self.kind is FeedKind.ALL else f"{cfg.site.title}: {self.name}"
+
+    def subtitle(self, cfg: Config) -> str:
+        if self.kind is FeedKind.ALL:
+            return cfg.site.description
+        if self.kind is FeedKind.TOPIC:
+            return f"News on {self.name} from {cfg.site.title}."
+        if self.kind is FeedKind.REGION:
+            return f"News about {self.name} from {cfg.site.title}."
+        return self.description or f"News related to the project {self.name}."
+
+    def alternate(self, cfg: Config) -> str:
+        return self.link or cfg.site.url(INDEX_NAME + ("" if self.kind is FeedKind.ALL else f"#{self.kind}-{self.slug}"))
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """A feed as `feeds list` shows it: where it is, how many entries, how fresh."""
+
+    key: str
+    kind: FeedKind
+    slug: str
+    title: str
+    paths: dict[str, Path]
+    urls: dict[str, str]
+    entries: int
+    total: int
+    updated: dt.datetime
+    built: bool
+
+
+@dataclass
+class FeedsSummary:
+    """What a build did (or, with dry_run, would do)."""
+
+    written: list[Path] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[Path] = field(default_factory=list)
+    planned: int = 0
+    dry_run: bool = False
+    full: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.removed)
+
+    def describe(self) -> str:
+        verb_w, verb_r = ("would write", "would remove") if self.dry_run else ("wrote", "removed")
+        mode = "full build" if self.full else "incremental build"
+        prefix = f"dry run ({mode})" if self.dry_run else mode
+        return (
+            f"{prefix}: {verb_w} {len(self.written)} files, {verb_r} {len(self.removed)}, "
+            f"{self.unchanged} unchanged ({self.planned} rendered)"
+        )
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+# ---------------------------------------------------------------- text → safe HTML
+
+
+def safe_href(url: str) -> str:
+    """The URL if it is absolute http(s), else '' (a javascript: link from source data must never go live)."""
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def paragraphs(text: str) -> list[str]:
+    """Blank-line separated paragraphs, whitespace collapsed."""
+    return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def project_label(p: RelatedProject) -> str:
+    return f"{p.name} ({p.acronym})" if p.acronym and p.acronym not in p.name else p.name
+
+
+def entry_content_html(entry: FeedEntry, cfg: Config) -> str:
+    """The entry body as HTML: every piece of release text is escaped, only our own tags are live."""
+    out = [f"<p>{_esc(p)}</p>" for p in paragraphs(entry.body)]
+    if entry.projects:
+        out.append("<p><strong>Related projects</strong></p><ul>")
+        for p in entry.projects:
+            href = safe_href(p.url)
+            label = _esc(project_label(p))
+            name = f'<a href="{_esc(href)}">{label}</a>' if href else label
+            follow = _esc(cfg.site.url(f"projects/{p.slug}.{cfg.feeds.formats[0]}"))
+            why = f" — {_esc('; '.join(p.reasons))}" if p.reasons else ""
+            out.append(f'<li>{name}{why} (<a href="{follow}">follow</a>)</li>')
+        out.append("</ul>")
+    tags = [
+        (label, terms)
+        for label, terms in (("Topics", entry.topics), ("Regions", entry.regions), ("Countries", entry.countries))
+        if terms
+    ]
+    if tags:
+        out.append("<p>" + " · ".join(f"{label}: {_esc(', '.join(t.name for t in terms))}" for label, terms in tags)
+                   + "</p>")
+    return "\n".join(out)
+
+
+def _entry_time(entry: FeedEntry, cfg: Config) -> tuple[dt.datetime, dt.datetime]:
+    """(published, updated): a release is dated by day, published at local midnight; never updated before that."""
+    published = dt.datetime.combine(entry.published, dt.time(0, 0), tzinfo=cfg.site.tz)
+    return published, max(entry.updated, published).astimezone(dt.UTC)
+
+
+def feed_updated(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config) -> dt.datetime:
+    """Newest entry update; an empty feed falls back to a stable time (never now)."""
+    return max((_entry_time(e, cfg)[1] for e in entries), default=spec.empty_updated)
+
+
+# ---------------------------------------------------------------- pure builders
+
+
+def _categories(entry: FeedEntry, cfg: Config) -> list[dict[str, str]]:
+    cats = [{"term": t.slug, "label": t.name, "scheme": cfg.site.url("topics/")} for t in entry.topics]
+    cats += [{"term": t.slug, "label": t.name, "scheme": cfg.site.url("regions/")} for t in entry.regions]
+    cats += [{"term": t.slug, "label": t.name, "scheme": cfg.site.url("countries/")} for t in entry.countries]
+    cats += [{"term": p.slug, "label": project_label(p), "scheme": cfg.site.url("projects/")} for p in entry.projects]
+    return cats
+
+
+def build_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config, fmt: FeedFormat | str) -> bytes:
+    """The bytes of one feed file; pure: same arguments, same bytes. `entries` must be newest first."""
+    fmt = FeedFormat(fmt)
+    entries = list(entries)[: cfg.feeds.max_entries]
+    fg = FeedGenerator()
+    self_url = cfg.site.url(spec.path(fmt))
+    fg.id(self_url)
+    fg.title(spec.title(cfg))
+    fg.subtitle(spec.subtitle(cfg))  # also the RSS <description>
+    # feedgen keeps the last rel=alternate for RSS <link>, so self goes first.
+    fg.link(href=self_url, rel="self", type=_MEDIA_TYPES[fmt])
+    fg.link(href=spec.alternate(cfg), rel="alternate", type="text/html")
+    fg.language(cfg.site.language)
+    fg.author({"name": cfg.site.author_name, "email": cfg.site.author_email})
+    fg.generator("publisher", version=__version__, uri=GENERATOR_URI)
+    # feedgen defaults <updated>/<lastBuildDate> to now, which would break byte-identical rebuilds.
+    fg.updated(feed_updated(spec, entries, cfg))
+    if fmt is FeedFormat.RSS:
+        fg.managingEditor(f"{cfg.site.author_email} ({cfg.site.author_name})")
+    for entry in entries:
+        published, updated = _entry_time(entry, cfg)
+        link = safe_href(entry.url) or cfg.site.url(f"{PAGES_DIR}/{entry.slug}.html")
+        # add_entry prepends by default; entries arrive in the order we want.
+        fe = fg.add_entry(order="append")
+        fe.id(entry.guid)
+        fe.guid(entry.guid, permalink=False)
+        fe.link(href=link)
+        fe.published(published)
+        fe.updated(updated)
+        fe.category(_categories(entry, cfg))
+        content = entry_content_html(entry, cfg)
+        fe.title(entry.title)  # plain text in both formats (as Hugo and Pelican write RSS titles)
+        if fmt is FeedFormat.ATOM:
+            fe.summary(entry.summary, type="text")
+            fe.content(content, type="html")
+        else:
+            # An RSS <description> is HTML by definition: the release text must be escaped first.
+            fe.content(content, type="html")
+            fe.description(_esc(entry.summary))
+            fe.author({"name": cfg.site.author_name, "email": cfg.site.author_email})
+    data: bytes = fg.atom_str(pretty=True) if fmt is FeedFormat.ATOM else fg.rss_str(pretty=True)
+    return data
+
+
+def build_opml(specs: Sequence[FeedSpec], cfg: Config, updated: dt.datetime) -> bytes:
+    """An OPML 2.0 subscription list of every feed (in the first configured format), grouped by kind."""
+    fmt = FeedFormat(cfg.feeds.formats[0])
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = f"{cfg.site.title} feeds"
+    ET.SubElement(head, "dateModified").text = email.utils.format_datetime(updated.astimezone(dt.UTC))
+    ET.SubElement(head, "ownerName").text = cfg.site.author_name
+    ET.SubElement(head, "ownerEmail").text = cfg.site.author_email
+    ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
+    body = ET.SubElement(root, "body")
+    groups = {FeedKind.ALL: "All news", FeedKind.TOPIC: "Topics", FeedKind.REGION: "Regions",
+              FeedKind.PROJECT: "Projects"}
+    for kind, label in groups.items():
+        members = [s for s in specs if s.kind is kind]
+        if not members:
+            continue
+        parent = body if kind is FeedKind.ALL else ET.SubElement(body, "outline", text=label, title=label)
+        for s in members:
+            ET.SubElement(
+                parent, "outline", type="rss", text=s.title(cfg), title=s.title(cfg),
+                xmlUrl=cfg.site.url(s.path(fmt)), htmlUrl=s.alternate(cfg), language=cfg.site.language,
+            )
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def template_env(cfg: Config) -> jinja2.Environment:
+    """Jinja2 over the operator's templates, then the bundled ones; autoescape always on."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in cfg.template_dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["paragraphs"] = paragraphs
+    env.filters["safe_href"] = safe_href
+    env.filters["project_label"] = project_label
+    return env
+
+
+def _template(env: jinja2.Environment, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateError as exc:
+        raise FeedError(f"template {name}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    spec: FeedSpec
+    title: str
+    files: list[tuple[str, str, str]]  # (format, relative path, absolute URL)
+    entries: int
+    updated: dt.datetime
+
+
+def build_index(rows: Sequence[IndexRow], cfg: Config, env: jinja2.Environment) -> bytes:
+    """index.html: every feed with autodiscovery links; relative links so it works from disk and when served."""
+    groups = [
+        (label, kind, [r for r in rows if r.spec.kind is kind])
+        for label, kind in (("All news", FeedKind.ALL), ("Topics", FeedKind.TOPIC), ("Regions", FeedKind.REGION),
+                            ("Projects", FeedKind.PROJECT))
+    ]
+    text = _template(env, "feeds/index.html").render(
+        site=cfg.site, groups=[g for g in groups if g[2]], opml=OPML_NAME, opml_url=cfg.site.url(OPML_NAME),
+        media_types={str(k): v for k, v in _MEDIA_TYPES.items()}, generator=f"publisher {__version__}",
+    )
+    return text.encode("utf-8")
+
+
+def build_release_page(entry: FeedEntry, cfg: Config, env: jinja2.Environment) -> bytes:
+    """news/<slug>.html for one release: the text escaped, with its tags, feeds and related projects."""
+    page_url = cfg.site.url(f"{PAGES_DIR}/{entry.slug}.html")
+    original = safe_href(entry.url)
+    text = _template(env, "feeds/release.html").render(
+        site=cfg.site, entry=entry, page_url=page_url,
+        original=original if original and original != page_url else "",
+        media_types={str(k): v for k, v in _MEDIA_TYPES.items()}, formats=list(cfg.feeds.formats),
+        published=entry.published.isoformat(), updated=_entry_time(entry, cfg)[1].isoformat(),
+    )
+    return text.encode("utf-8")
+
+
+# ---------------------------------------------------------------- reading the store
+
+
+@dataclass
+class _Sig:
+    """The cheap part of a release: enough to order it, file it into feeds and fingerprint it (no text)."""
+
+    id: int
+    guid: str
+    slug: str
+    published: dt.date
+    updated: dt.datetime
+    content_hash: str
+    topics: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    links: list[tuple[int, float, tuple[str, ...]]] = field(default_factory=list)
+
+    def fingerprint(self, project_slugs: dict[int, str]) -> str:
+        links = sorted((project_slugs.get(pid, ""), round(score, 6), reasons) for pid, score, reasons in self.links)
+        return _hash((self.guid, self.slug, self.content_hash, self.updated.isoformat(), sorted(self.topics),
+                      sorted(self.regions), sorted(self.countries), links))
+
+
+@dataclass(frozen=True)
+class _ProjectRow:
+    id: int
+    slug: str
+    name: str
+    acronym: str
+    url: str
+    years: str
+    updated: dt.datetime
+
+
+@dataclass
+class Catalog:
+    """The store at a glance: taxonomy names, projects, and every release's tags in feed order (no bodies)."""
+
+    topics: dict[str, str]
+    regions: dict[str, str]
+    countries: dict[str, str]
+    projects: dict[int, _ProjectRow]
+    releases: list[_Sig]  # newest first: published desc, id desc
+
+    @property
+    def project_slugs(self) -> dict[int, str]:
+        return {p.id: p.slug for p in self.projects.values()}
+
+    def specs(self) -> list[FeedSpec]:
+        """Every feed the store calls for, in a stable order."""
+        out = [FeedSpec(FeedKind.ALL)]
+        out += [FeedSpec(FeedKind.TOPIC, slug, name) for slug, name in sorted(self.topics.items())]
+        out += [FeedSpec(FeedKind.REGION, slug, name) for slug, name in sorted(self.regions.items())]
+        for p in sorted(self.projects.values(), key=lambda p: p.slug):
+            desc = f"News related to the project {project_label(_related(p, 0.0, ()))}"
+            desc += f" ({p.years})." if p.years else "."
+            out.append(FeedSpec(FeedKind.PROJECT, p.slug, project_label(_related(p, 0.0, ())), desc,
+                                link=safe_href(p.url), empty_updated=p.updated))
+        for s in out:
+            if s.slug and not _SAFE_SLUG.match(s.slug):
+                raise FeedError(f"{s.key}: slug {s.slug!r} cannot be a file name (letters, digits, '-', '_' only)")
+        return out
+
+    def memberships(self, limit: int) -> tuple[dict[str, list[_Sig]], dict[str, int]]:
+        """The newest `limit` releases of each feed, and each feed's total, in one pass over the releases."""
+        slugs = self.project_slugs
+        members: dict[str, list[_Sig]] = {}
+        totals: dict[str, int] = {}
+        for r in self.releases:
+            keys = ["all", *(f"topic:{t}" for t in r.topics), *(f"region:{x}" for x in r.regions)]
+            keys += [f"project:{slugs[pid]}" for pid, _, _ in r.links if pid in slugs]
+            for k in keys:
+                totals[k] = totals.get(k, 0) + 1
+                lst = members.setdefault(k, [])
+                if len(lst) < limit:
+                    lst.append(r)
+        return members, totals
+
+
+def _related(p: _ProjectRow, score: float, reasons: tuple[str, ...]) -> RelatedProject:
+    return RelatedProject(slug=p.slug, name=p.name, acronym=p.acronym, url=p.url, score=score, reasons=reasons)
+
+
+def load_catalog(session: Session) -> Catalog:
+    """Bulk-read what every build needs: a handful of queries, independent of the number of feeds."""
+    topics = dict(session.execute(select(Topic.slug, Topic.name)).all())
+    regions = dict(session.execute(select(Region.slug, Region.name)).all())
+    countries = dict(session.execute(select(Country.code, Country.name)).all())
+    projects = {
+        p.id: _ProjectRow(p.id, p.slug, p.name, p.acronym or "", p.url or "", p.years, p.updated_at)
+        for p in session.scalars(select(Project))
+    }
+    by_id: dict[int, _Sig] = {}
+    releases: list[_Sig] = []
+    q = select(Release.id, Release.guid, Release.slug, Release.published, Release.updated_at,
+               Release.content_hash).order_by(Release.published.desc(), Release.id.desc())
+    for row in session.execute(q):
+        sig = _Sig(*row)
+        by_id[sig.id] = sig
+        releases.append(sig)
+    for rid, topic in session.execute(select(ReleaseTopic.release_id, ReleaseTopic.topic)):
+        by_id[rid].topics.append(topic)
+    for rid, region in session.execute(select(ReleaseRegion.release_id, ReleaseRegion.region)):
+        by_id[rid].regions.append(region)
+    for rid, country in session.execute(select(ReleaseCountry.release_id, ReleaseCountry.country)):
+        by_id[rid].countries.append(country)
+    for rid, pid, score, reasons in session.execute(
+        select(ReleaseProject.release_id, ReleaseProject.project_id, ReleaseProject.score, ReleaseProject.reasons)
+    ):
+        by_id[rid].links.append((pid, score, tuple(reasons or ())))
+    return Catalog(topics, regions, countries, projects, releases)
+
+
+def load_entries(session: Session, catalog: Catalog, sigs: Iterable[_Sig]) -> Iterator[FeedEntry]:
+    """Full entries for `sigs` (text fetched in chunks of 500 by primary key), in the order given."""
+    it = iter(sigs)
+    while chunk := list(islice(it, _CHUNK)):
+        rows = {
+            r.id: r
+            for r in session.execute(
+                select(Release.id, Release.title, Release.summary, Release.body, Release.url).where(
+                    Release.id.in_([s.id for s in chunk])
+                )
+            )
+        }
+        for s in chunk:
+            row = rows.get(s.id)
+            if row is None:
+                continue
+            yield _entry(s, row.title, row.summary, row.body, row.url, catalog)
+
+
+def _entry(s: _Sig, title: str, summary: str, body: str, url: str, catalog: Catalog) -> FeedEntry:
+    links = sorted(
+        (_related(catalog.projects[pid], score, reasons) for pid, score, reasons in s.links if pid in catalog.projects),
+        key=lambda p: (-p.score, p.slug),
+    )
+    return FeedEntry(
+        id=s.id, guid=s.guid, slug=s.slug, title=title, url=url, published=s.published, updated=s.updated,
+        summary=summary, body=body,
+        topics=tuple(Term(t, catalog.topics.get(t, t)) for t in sorted(s.topics)),
+        regions=tuple(Term(t, catalog.regions.get(t, t)) for t in sorted(s.regions)),
+        countries=tuple(Term(c, catalog.countries.get(c, c)) for c in sorted(s.countries)),
+        projects=tuple(links),
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _hash(value: Any) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=10).hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` via a temp file in the same folder + rename, only if the bytes differ.
+
+    Readers (a web server, a feed reader on file://) see the old or the new file, never half of one.
+    Returns True when the file was (re)written.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise FeedError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            # mkstemp makes 0600 files; feeds are public and a web server may run as another user.
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise FeedError(f"cannot write {path}: {exc.strerror}") from None
+    return True
+
+
+@contextlib.contextmanager
+def _build_lock(folder: Path) -> Iterator[None]:
+    """One build at a time per feeds folder (the scheduler and a manual `feeds build` may overlap)."""
+    import fcntl
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fh = open(folder / LOCK_NAME, "a+b")  # noqa: SIM115  (held for the whole build)
+    except OSError as exc:
+        raise FeedError(f"cannot create feeds folder {folder}: {exc.strerror}") from None
+    with fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """What the last build wrote: per feed its fingerprint and files, per release page its fingerprint."""
+    path = folder / MANIFEST_NAME
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        # A damaged manifest only costs a rebuild; the files themselves are still compared byte for byte.
+        log.warning("ignoring unreadable feeds manifest %s: %s", path, exc)
+        return {}
+    return data if isinstance(data, dict) and data.get("version") == OUTPUT_VERSION else {}
+
+
+# ---------------------------------------------------------------- the build
+
+
+@dataclass
+class _Plan:
+    specs: list[FeedSpec]
+    members: dict[str, list[_Sig]]
+    totals: dict[str, int]
+    feed_fps: dict[str, str]
+    page_fps: dict[str, str]  # relative path -> fingerprint
+    page_sigs: dict[str, _Sig]
+    context: str
+
+
+def _context_fingerprint(cfg: Config, catalog: Catalog, env: jinja2.Environment) -> str:
+    """Everything besides a release's own row that shows in the output; when it changes, everything is stale."""
+    sources = []
+    for name in ("feeds/index.html", "feeds/release.html"):
+        try:
+            assert env.loader is not None
+            sources.append(env.loader.get_source(env, name)[0])
+        except jinja2.TemplateNotFound:
+            sources.append("")
+    import feedgen.version
+
+    return _hash((
+        OUTPUT_VERSION, __version__, feedgen.version.version_str, sources,
+        cfg.site.title, cfg.site.description, cfg.site.base_url, cfg.site.language, cfg.site.author_name,
+        cfg.site.author_email, cfg.site.timezone, cfg.feeds.max_entries, cfg.feeds.formats,
+        sorted(catalog.topics.items()), sorted(catalog.regions.items()), sorted(catalog.countries.items()),
+        sorted((p.slug, p.name, p.acronym, p.url, p.years, p.updated.isoformat()) for p in catalog.projects.values()),
+    ))
+
+
+def _plan(cfg: Config, catalog: Catalog, env: jinja2.Environment) -> _Plan:
+    specs = catalog.specs()
+    members, totals = catalog.memberships(cfg.feeds.max_entries)
+    slugs = catalog.project_slugs
+    sig_fp = {r.id: r.fingerprint(slugs) for r in catalog.releases}
+    feed_fps = {
+        s.key: _hash((s, [sig_fp[r.id] for r in members.get(s.key, [])])) for s in specs
+    }
+    page_fps: dict[str, str] = {}
+    page_sigs: dict[str, _Sig] = {}
+    for r in catalog.releases:
+        if not _SAFE_SLUG.match(r.slug):
+            raise FeedError(f"release {r.guid}: slug {r.slug!r} cannot be a file name")
+        path = f"{PAGES_DIR}/{r.slug}.html"
+        page_fps[path] = sig_fp[r.id]
+        page_sigs[path] = r
+    return _Plan(specs, members, totals, feed_fps, page_fps, page_sigs, _context_fingerprint(cfg, catalog, env))
+
+
+def build(
+    cfg: Config,
+    store: Store,
+    *,
+    touched: set[str] | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    progress: Progress = NULL_PROGRESS,
+) -> FeedsSummary:
+    """Bring cfg.feeds.dir up to date with the store; see the module doc and README section "feeds".
+
+    A non-full build renders only what its manifest says is stale (fingerprint of each feed's entries and of
+    each release page changed, file missing, or named in `touched`); every rendered file is still written only
+    when its bytes differ. `full` renders everything. `dry_run` renders and compares but writes nothing.
+    """
+    folder = cfg.feeds.dir
+    lock = contextlib.nullcontext() if dry_run else _build_lock(folder)
+    with lock:
+        return _build_locked(cfg, store, folder, touched or set(), full, dry_run, progress)
+
+
+def _build_locked(cfg: Config, store: Store, folder: Path, touched: set[str], full: bool, dry_run: bool,
+                  progress: Progress) -> FeedsSummary:
+    summary = FeedsSummary(dry_run=dry_run, full=full)
+    formats = [FeedFormat(f) for f in cfg.feeds.formats]
+    env = template_env(cfg)
+    # Parse templates before touching any file: a broken operator template fails the build up front.
+    _template(env, "feeds/index.html")
+    _template(env, "feeds/release.html")
+    previous = read_manifest(folder)
+    old = {} if full else previous
+    with store.session() as session:
+        catalog = load_catalog(session)
+        plan = _plan(cfg, catalog, env)
+        fresh_context = old.get("context") == plan.context
+        old_feeds: dict[str, Any] = old.get("feeds", {}) if fresh_context else {}
+        old_pages: dict[str, str] = old.get("pages", {}) if fresh_context else {}
+
+        def stale_feed(s: FeedSpec) -> bool:
+            prev = old_feeds.get(s.key)
+            return (
+                prev is None or s.key in touched or prev.get("fingerprint") != plan.feed_fps[s.key]
+                or prev.get("files") != [s.path(f) for f in formats]
+                or not all((folder / s.path(f)).is_file() for f in formats)
+            )
+
+        stale_specs = [s for s in plan.specs if stale_feed(s)]
+        stale_pages = [
+            p for p, fp in plan.page_fps.items() if old_pages.get(p) != fp or not (folder / p).is_file()
+        ]
+        current_files = {s.path(f) for s in plan.specs for f in formats} | set(plan.page_fps)
+        current_files |= {INDEX_NAME, OPML_NAME}
+        total_files = len(current_files)
+        progress.start("feeds", total=len(stale_specs) * len(formats) + len(stale_pages) + 2)
+
+        def emit(rel: str, data: bytes) -> None:
+            summary.planned += 1
+            path = folder / rel
+            if dry_run:
+                try:
+                    same = path.read_bytes() == data
+                except OSError:
+                    same = False
+                changed = not same
+            else:
+                changed = write_atomic(path, data)
+            if changed:
+                summary.written.append(path)
+            progress.advance(1)
+
+        # Feeds: the text of at most max_entries releases per stale feed, each release fetched once.
+        needed: dict[int, _Sig] = {}
+        for s in stale_specs:
+            for r in plan.members.get(s.key, []):
+                needed[r.id] = r
+        entries = {e.id: e for e in load_entries(session, catalog, needed.values())}
+        for s in stale_specs:
+            feed_entries = [entries[r.id] for r in plan.members.get(s.key, []) if r.id in entries]
+            for f in formats:
+                emit(s.path(f), build_feed(s, feed_entries, cfg, f))
+
+        # Release pages, streamed so a full build of a large store stays flat in memory.
+        for entry in load_entries(session, catalog, (plan.page_sigs[p] for p in stale_pages)):
+            emit(f"{PAGES_DIR}/{entry.slug}.html", build_release_page(entry, cfg, env))
+
+    index_rows = [
+        IndexRow(
+            spec=s, title=s.title(cfg),
+            files=[(str(f), s.path(f), cfg.site.url(s.path(f))) for f in formats],
+            entries=len(plan.members.get(s.key, [])),
+            updated=_members_updated(s, plan.members.get(s.key, []), cfg),
+        )
+        for s in plan.specs
+    ]
+    newest = max((r.updated for r in index_rows), default=EMPTY_FEED_UPDATED)
+    emit(INDEX_NAME, build_index(index_rows, cfg, env))
+    emit(OPML_NAME, build_opml(plan.specs, cfg, newest))
+
+    # What earlier builds wrote and the store no longer calls for (deleted topic, project, release, format).
+    previous_files: set[str] = set(previous.get("pages", {}))
+    for prev in previous.get("feeds", {}).values():
+        previous_files.update(prev.get("files", []))
+    if full:
+        # A full build has no trusted manifest to go by; look at what we may have written before.
+        previous_files |= _existing_outputs(folder)
+    for rel in sorted(previous_files - current_files):
+        path = folder / rel
+        if path.is_file():
+            summary.removed.append(path)
+            if not dry_run:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    raise FeedError(f"cannot remove {path}: {exc.strerror}") from None
+
+    summary.unchanged = total_files - len(summary.written)
+    if not dry_run:
+        manifest = {
+            "version": OUTPUT_VERSION,
+            "context": plan.context,
+            "feeds": {
+                s.key: {
+                    "fingerprint": plan.feed_fps[s.key],
+                    "files": [s.path(f) for f in formats],
+                    "entries": len(plan.members.get(s.key, [])),
+                    "total": plan.totals.get(s.key, 0),
+                    "updated": _members_updated(s, plan.members.get(s.key, []), cfg).isoformat(),
+                }
+                for s in plan.specs
+            },
+            "pages": plan.page_fps,
+        }
+        write_atomic(folder / MANIFEST_NAME,
+                     json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+    progress.done()
+    log.info("feeds: %s", summary.describe())
+    return summary
+
+
+def _existing_outputs(folder: Path) -> set[str]:
+    """Feed files and release pages found on disk in the folders this step owns (not operator files)."""
+    found: set[str] = set()
+    for sub, patterns in (("topics", ("*.atom", "*.rss")), ("regions", ("*.atom", "*.rss")),
+                          ("projects", ("*.atom", "*.rss")), (PAGES_DIR, ("*.html",))):
+        for pattern in patterns:
+            found.update(p.relative_to(folder).as_posix() for p in (folder / sub).glob(pattern))
+    for pattern in ("all.atom", "all.rss"):
+        if (folder / pattern).is_file():
+            found.add(pattern)
+    return found
+
+
+def _members_updated(spec: FeedSpec, members: Sequence[_Sig], cfg: Config) -> dt.datetime:
+    times = [max(r.updated, dt.datetime.combine(r.published, dt.time(0), tzinfo=cfg.site.tz)).astimezone(dt.UTC)
+             for r in members]
+    return max(times, default=spec.empty_updated)
+
+
+def list_feeds(cfg: Config, store: Store) -> list[FeedInfo]:
+    """Every feed the store calls for, with its files, URLs, entry count and newest update."""
+    formats = [FeedFormat(f) for f in cfg.feeds.formats]
+    with store.session() as session:
+        catalog = load_catalog(session)
+    members, totals = catalog.memberships(cfg.feeds.max_entries)
+    out = []
+    for s in catalog.specs():
+        paths = {str(f): cfg.feeds.dir / s.path(f) for f in formats}
+        out.append(FeedInfo(
+            key=s.key, kind=s.kind, slug=s.slug, title=s.title(cfg), paths=paths,
+            urls={str(f): cfg.site.url(s.path(f)) for f in formats},
+            entries=len(members.get(s.key, [])), total=totals.get(s.key, 0),
+            updated=_members_updated(s, members.get(s.key, []), cfg),
+            built=all(p.is_file() for p in paths.values()),
+        ))
+    return out
+
+
+__all__ = [
+    "FeedEntry",
+    "FeedFormat",
+    "FeedInfo",
+    "FeedKind",
+    "FeedSpec",
+    "FeedsSummary",
+    "RelatedProject",
+    "Term",
+    "build",
+    "build_feed",
+    "build_index",
+    "build_opml",
+    "build_release_page",
+    "list_feeds",
+    "write_atomic",
+]
