@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.classify import Classification, Classifier
 from publisher.config import Config, TaxonomyConfig
 from publisher.errors import SourceError
-from publisher.link import Linker, LinkResult, ProjectProfile, ReleaseProfile
+from publisher.link import Linker, LinkResult, ProjectProfile, ReleaseProfile, build_project_profile, project_text
 from publisher.models import (
     Country,
     IngestRun,
@@ -39,6 +39,12 @@ from publisher.text import derive_summary, derive_title, normalise_words, sha256
 log = logging.getLogger(__name__)
 BATCH = 500
 T = TypeVar("T")
+_TAG_LOADS = (
+    selectinload(Release.topics),
+    selectinload(Release.regions),
+    selectinload(Release.countries),
+    selectinload(Release.project_links),
+)
 
 
 @dataclass
@@ -102,11 +108,6 @@ def sync_taxonomy(session: Session, taxonomy: TaxonomyConfig) -> None:
     session.flush()
 
 
-def country_name(code: str) -> str:
-    c = pycountry.countries.get(alpha_2=code)
-    return (getattr(c, "common_name", None) or c.name) if c else code
-
-
 # ---------------------------------------------------------------- tagging & linking
 
 
@@ -165,12 +166,16 @@ class Tagger:
 
 
 def project_profile(p: Project) -> ProjectProfile:
-    text = "\n\n".join(x for x in [p.objective, *p.specific_objectives, p.description] if x)
+    """The linker's view of a stored project (its countries, regions and core topics were set at ingest)."""
+    record = ProjectRecord(
+        name=p.name, line=0, objective=p.objective, specific_objectives=tuple(p.specific_objectives),
+        description=p.description,
+    )
     return ProjectProfile(
         key=p.slug,
         name=p.name,
         acronym=p.acronym,
-        text=text,
+        text=project_text(record),
         countries=frozenset(p.countries),
         regions=frozenset(p.regions),
         topics=frozenset(p.topics),
@@ -193,12 +198,13 @@ def _content_hash(rec: ReleaseRecord) -> str:
     return sha256(rec.published.isoformat(), rec.title, rec.body, rec.url, rec.summary)
 
 
-def _unique_slug(session: Session, base: str, reserved: set[str]) -> str:
+def _unique_slug(session: Session, base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`… when taken; `taken` holds this batch's known slugs."""
     slug, n = base, 1
-    while slug in reserved or session.scalar(select(Release.id).where(Release.slug == slug)) is not None:
+    while slug in taken or (n > 1 and session.scalar(select(Release.id).where(Release.slug == slug)) is not None):
         n += 1
         slug = f"{base}-{n}"
-    reserved.add(slug)
+    taken.add(slug)
     return slug
 
 
@@ -225,16 +231,12 @@ def _ingest_releases(
         existing = {
             r.key: r
             for r in session.scalars(
-                select(Release)
-                .where(Release.key.in_({k for k, _ in keyed}))
-                .options(
-                    selectinload(Release.topics),
-                    selectinload(Release.regions),
-                    selectinload(Release.countries),
-                    selectinload(Release.project_links),
-                )
+                select(Release).where(Release.key.in_({k for k, _ in keyed})).options(*_TAG_LOADS)
             )
         }
+        # One query per batch for slug collisions instead of one per new release.
+        bases = {slugify(r.title.strip() or derive_title(r.body)) for k, r in keyed if k not in existing}
+        reserved_slugs.update(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
         for key, rec in keyed:
             digest = _content_hash(rec)
             if key in seen and seen[key] == digest:
@@ -316,13 +318,7 @@ def _ingest_projects(
         if row is not None and row.content_hash == digest:
             result.unchanged += 1
             continue
-        text = "\n\n".join(x for x in [rec.name, rec.objective, *rec.specific_objectives, rec.description] if x)
-        c = classifier.classify(text)
-        countries = list(rec.countries) or [t.slug for t in c.countries]
-        regions = {t.slug for t in c.regions}
-        for slug_r, region in cfg.taxonomy.regions.items():
-            if set(countries) & set(region.countries):
-                regions.add(slug_r)
+        profile = build_project_profile(slug, rec, classifier)
         values = dict(
             source=name,
             name=rec.name,
@@ -336,9 +332,9 @@ def _ingest_projects(
             start_date=rec.start_date,
             end_date=rec.end_date,
             url=rec.url,
-            countries=sorted(set(countries)),
-            topics=sorted(t.slug for t in c.topics),
-            regions=sorted(regions),
+            countries=sorted(profile.countries),
+            topics=sorted(profile.topics),
+            regions=sorted(profile.regions),
             content_hash=digest,
             updated_at=now,
         )
@@ -352,41 +348,48 @@ def _ingest_projects(
         result.touched_feeds.add(f"project:{slug}")
         progress.advance(1)
     # A project source lists every current project: what it no longer lists has ended (unless we skipped some).
+    orphaned: set[int] = set()
     if not result.skipped:
-        for slug, row in existing.items():
-            if row.source == name and slug not in seen:
-                session.delete(row)
-                result.removed += 1
-                result.touched_feeds.add(f"project:{slug}")
+        gone = [row for slug, row in existing.items() if row.source == name and slug not in seen]
+        if gone:
+            # Their releases lose a link: note those releases' feeds before the rows (and links) are deleted.
+            orphaned = set(session.scalars(
+                select(ReleaseProject.release_id).where(ReleaseProject.project_id.in_([p.id for p in gone]))
+            ))
+            result.touched_feeds |= _feeds_of(session, Tagger(cfg, session), orphaned)
+        for row in gone:
+            session.delete(row)
+            result.removed += 1
+            result.touched_feeds.add(f"project:{row.slug}")
     session.flush()
     if result.added or result.updated or result.removed:
-        result.relinked = relink_all(session, cfg, result.touched_feeds, progress)
+        changed = relink_all(session, cfg, result.touched_feeds, progress)
+        result.relinked = len(changed | orphaned)
 
 
-def relink_all(session: Session, cfg: Config, touched: set[str], progress: Progress = NULL_PROGRESS) -> int:
-    """Recompute tags and links of every release (projects or taxonomy changed); returns how many changed."""
+def _feeds_of(session: Session, tagger: Tagger, release_ids: set[int]) -> set[str]:
+    keys: set[str] = set()
+    for chunk in _batched(sorted(release_ids), BATCH):
+        for r in session.scalars(select(Release).where(Release.id.in_(chunk)).options(*_TAG_LOADS)):
+            keys |= tagger.feed_keys(r)
+    return keys
+
+
+def relink_all(session: Session, cfg: Config, touched: set[str], progress: Progress = NULL_PROGRESS) -> set[int]:
+    """Recompute tags and links of every release (projects or taxonomy changed); returns the ids that changed."""
     sync_taxonomy(session, cfg.taxonomy)
     tagger = Tagger(cfg, session)
-    changed = 0
+    changed: set[int] = set()
     ids = list(session.scalars(select(Release.id).order_by(Release.id)))
+    progress.start("relink", len(ids))
     for chunk in _batched(ids, BATCH):
-        rows = session.scalars(
-            select(Release)
-            .where(Release.id.in_(chunk))
-            .options(
-                selectinload(Release.topics),
-                selectinload(Release.regions),
-                selectinload(Release.countries),
-                selectinload(Release.project_links),
-            )
-        ).all()
-        for row in rows:
+        for row in session.scalars(select(Release).where(Release.id.in_(chunk)).options(*_TAG_LOADS)):
             before = _tag_snapshot(row)
             local: set[str] = set()
             tagger.apply(session, row, local)
             session.flush()
             if _tag_snapshot(row) != before:
-                changed += 1
+                changed.add(row.id)
                 touched.update(local)
         session.expunge_all()
         progress.advance(len(chunk))

@@ -86,8 +86,8 @@ def retag(cfg: Config, store: Store | None = None, *, progress: Progress = NULL_
     store = store or open_store(cfg)
     touched: set[str] = set()
     with store.session() as session:
-        n = ingest_step.relink_all(session, cfg, touched, progress)
-    return n, touched
+        changed = ingest_step.relink_all(session, cfg, touched, progress)
+    return len(changed), touched
 
 
 def list_releases(cfg: Config, f: queries.ReleaseFilter, store: Store | None = None) -> list[Release]:
@@ -251,6 +251,8 @@ class CycleSummary:
             lines.append(f"feeds:      {_describe(self.feeds)} (in {self.locations.get('feeds', '?')})")
         if self.editions is not None:
             lines.append(f"editions:   {_describe(self.editions)}")
+        elif not self.active_subscribers:
+            lines.append("editions:   none built (no active subscribers)")
         if self.delivery is not None:
             lines.append(f"delivery:   {_describe(self.delivery)} (via {self.locations.get('mail', '?')})")
         lines.append(f"subscribers: {self.active_subscribers} active")
@@ -283,11 +285,12 @@ def run_cycle(
     summary.feeds = build_feeds(  # type: ignore[name-defined]  # noqa: F821  (the feeds section defines it)
         cfg, store, touched=summary.ingest.touched_feeds or None, progress=progress
     )
-    if stop is None or not stop.is_set():
+    summary.active_subscribers = count_active_subscribers(store)
+    # With nobody to send to, building an edition would only use up its period; build it once someone subscribed.
+    if summary.active_subscribers and (stop is None or not stop.is_set()):
         summary.editions = build_editions(cfg, store, now=now)  # type: ignore[name-defined]  # noqa: F821
     if stop is None or not stop.is_set():
         summary.delivery = deliver(cfg, store, now=now, progress=progress, stop=stop)  # type: ignore[name-defined]  # noqa: F821
-    summary.active_subscribers = count_active_subscribers(store)
     return summary
 
 
@@ -336,6 +339,8 @@ def _job_work(
     if kind == "digest":
         # The scheduled time, not the wall clock, picks the period: a late or repeated run builds the same edition.
         frequency = sched.frequency if sched is not None and sched.frequency else None
+        if not count_active_subscribers(store):
+            return "no active subscribers; no edition built", {}, None
         editions = build_editions(cfg, store, frequency=frequency, now=scheduled_for)  # type: ignore[name-defined]  # noqa: F821
         return _describe(editions), _counts(editions), editions
     if kind == "deliver":
@@ -353,7 +358,9 @@ def _finish(store: Store, run_id: int, status: JobRunStatus, *, summary: str = "
         run = session.get(JobRun, run_id)
         if run is None:  # deleted by an operator meanwhile; nothing left to record
             return
-        run.status, run.summary, run.error = status, summary[:10_000], error[:10_000]
+        # A resumed run keeps its "resumed after ..." note unless it failed with a real error.
+        run.status, run.summary = status, summary[:10_000]
+        run.error = error[:10_000] or (run.error if run.attempt > 1 else "")
         run.counts = counts or {}
         run.finished_at = utcnow()
 

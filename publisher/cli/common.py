@@ -79,6 +79,7 @@ class TerminalProgress:
         self.next_log = 0
 
     def start(self, label: str, total: int | None = None) -> None:
+        self.done()
         self.label, self.count, self.next_log = label, 0, 5000
         if self.tty:
             from tqdm import tqdm

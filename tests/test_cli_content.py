@@ -1,0 +1,117 @@
+"""CLI: content commands over a real store, error formatting and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from publisher.cli import main
+from publisher.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _write_config(tmp_path: Path, cfg: Config, extra: str = "") -> Path:
+    """A config.toml equivalent to the `cfg` fixture (same store and sources)."""
+    f = tmp_path / "config.toml"
+    f.write_text(
+        f"""
+[site]
+base_url = "https://news.example.org/"
+tag_authority = "news.example.org"
+[store]
+url = "{cfg.store.url}"
+[[sources]]
+name = "projects"
+kind = "project-pages"
+path = "{cfg.sources[0].path}"
+[[sources]]
+name = "releases"
+kind = "release-text"
+path = "{cfg.sources[1].path}"
+{extra}
+"""
+    )
+    return f
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_ingest_then_query(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    conf = str(_write_config(tmp_path, cfg))
+    code, out, _ = run(["ingest", "--config", conf], capsys)
+    assert code == 0
+    assert "releases: 25 added, 0 updated, 0 unchanged, 0 skipped" in out
+    code, out, _ = run(["--config", conf, "ingest"], capsys)
+    assert "releases: 0 added, 0 updated, 25 unchanged" in out
+
+    code, out, err = run(["releases", "--config", conf, "--country", "tj", "--json"], capsys)
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert rows and all("TJ" in r["countries"] for r in rows)
+    dates = [r["date"] for r in rows]
+    assert dates == sorted(dates, reverse=True)
+
+    code, out, err = run(["releases", "--config", conf, "--since", "2025-03-01", "--until", "2025-03-31"], capsys)
+    assert code == 0 and "releases" in err
+    assert all(line.startswith("2025-03") for line in out.splitlines() if line[:1].isdigit())
+
+    code, out, _ = run(["projects", "--config", conf, "--json"], capsys)
+    projects = [json.loads(line) for line in out.splitlines()]
+    assert len(projects) == 8 and all(p["slug"] and p["name"] for p in projects)
+
+
+def test_export_jsonl_shape(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    conf = str(_write_config(tmp_path, cfg))
+    run(["ingest", "--config", conf], capsys)
+    out_file = tmp_path / "export.jsonl"
+    code, _, err = run(["export", "--config", conf, "--format", "jsonl", "-o", str(out_file)], capsys)
+    assert code == 0 and "exported 25 releases" in err
+    rows = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert len(rows) == 25
+    for r in rows:
+        assert {"guid", "date", "title", "url", "topics", "countries", "regions", "projects"} <= set(r)
+        for p in r["projects"]:
+            assert set(p) >= {"name", "score", "reasons"} and p["reasons"]
+
+
+def test_check_config(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    conf = str(_write_config(tmp_path, cfg))
+    code, out, _ = run(["check-config", "--config", conf], capsys)
+    assert code == 0 and out.rstrip().endswith(": OK")
+    bad = _write_config(tmp_path, cfg, "[feeds]\nmax_entries = 'many'\n")
+    code, out, err = run(["check-config", "--config", str(bad)], capsys)
+    assert code == 1
+    assert err.strip() == f"ConfigError: {bad}: feeds.max_entries: expected an integer, got 'many'"
+
+
+def test_errors_print_name_and_message(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
+    f = Path(cfg.sources[1].path)  # type: ignore[arg-type]
+    f.write_text(f.read_text().rstrip("\n") + "\nReleased 31 February 2025\nNope.\n")
+    conf = str(_write_config(tmp_path, cfg))
+    code, _, err = run(["ingest", "--config", conf, "--source", "releases"], capsys)
+    assert code == 1
+    assert err.strip() == f"SourceError: {f}:51: impossible date '31 February 2025'"
+    code, out, err = run(["ingest", "--config", conf, "--source", "releases", "--skip-invalid"], capsys)
+    assert code == 0 and "25 added" in out and "skipped" in err
+    code, _, err = run(["ingest", "--config", conf, "--source", "nope"], capsys)
+    assert code == 1 and err.startswith("ConfigError: ") and "no source named 'nope'" in err
+
+
+def test_help_lists_commands() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "publisher", "--help"], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout
+    for command in ("ingest", "releases", "projects", "export", "check-config"):
+        assert command in out
