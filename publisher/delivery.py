@@ -41,6 +41,7 @@ from publisher.models.mail import (
 )
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.store import Store
+from publisher.subscribers import subscriber_links
 
 log = logging.getLogger(__name__)
 BATCH = 200
@@ -282,10 +283,6 @@ LinkProvider = Callable[[Config, Subscriber], Mapping[str, str]]
 
 def default_links(cfg: Config, subscriber: Subscriber) -> Mapping[str, str]:
     """Signed manage/unsubscribe/one-click URLs from the subscribers module (owned by the web work)."""
-    try:
-        from publisher.subscribers import subscriber_links
-    except ImportError as exc:
-        raise DeliveryError(f"cannot make unsubscribe links: publisher.subscribers is missing ({exc})") from exc
     return subscriber_links(cfg, subscriber)
 
 

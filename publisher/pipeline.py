@@ -837,7 +837,6 @@ def subscriber_links_for(cfg: Config, subscriber: Subscriber) -> dict[str, str]:
     """The subscriber's manage / unsubscribe / one-click URLs (see subscribers.subscriber_links)."""
     return _subs.subscriber_links(cfg, subscriber)
 
-
 # ---- digests (owner: digests) ------------------------------------------------------------------
 # Editions, rendering and delivery; the logic lives in publisher.digest and publisher.delivery.
 

@@ -229,7 +229,6 @@ def feed_store(store: Store) -> Store:
     insert_feed_sample(store)
     return store
 
-
 # ---- digests (owner: digests) ------------------------------------------------------------------
 # Rows for digest/delivery tests inserted by hand (independent of ingest), and a real SMTP sink.
 
@@ -327,11 +326,13 @@ def digest_test_links(cfg: Config, subscriber: Any) -> dict[str, str]:
 class SmtpSink:
     """aiosmtpd handler that records every accepted message; `policy(rcpt, attempt)` may refuse with a reply."""
 
-    def __init__(self, policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0) -> None:
+    def __init__(self, policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0,
+                 hang_up: Callable[[str], bool] | None = None) -> None:
         import threading
 
         self.policy = policy
         self.delay = delay
+        self.hang_up = hang_up  # take the message, then drop the connection without replying
         self.messages: list[tuple[str, bytes]] = []
         self.attempts: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -348,6 +349,8 @@ class SmtpSink:
             if reply:
                 return reply
             self.messages.append((rcpt, envelope.content))
+        if self.hang_up and self.hang_up(rcpt):
+            server.transport.close()
         return "250 2.0.0 OK"
 
     def count(self) -> int:
@@ -368,8 +371,9 @@ def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
 
     controllers: list[Any] = []
 
-    def start(policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0) -> tuple[SmtpSink, int]:
-        sink = SmtpSink(policy, delay)
+    def start(policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0,
+              hang_up: Callable[[str], bool] | None = None) -> tuple[SmtpSink, int]:
+        sink = SmtpSink(policy, delay, hang_up)
         controller = FreePortController(sink, hostname="127.0.0.1", port=0)
         controller.start()
         controllers.append(controller)
