@@ -227,22 +227,31 @@ def _ingest_releases(
     seen: dict[str, str] = {}  # key -> content hash, for repeats inside this source
     reserved_slugs: set[str] = set()
     for batch in _batched(records, BATCH):
-        keyed = [(release_key(r, name), r) for r in batch]
-        existing = {
-            r.key: r
-            for r in session.scalars(
-                select(Release).where(Release.key.in_({k for k, _ in keyed})).options(*_TAG_LOADS)
+        keyed = [(release_key(r, name), _content_hash(r), r) for r in batch]
+        # Unchanged rows (the common case on re-ingest) need only their hash; load full rows just for edits.
+        stored: dict[str, str] = {
+            k: h
+            for k, h in session.execute(
+                select(Release.key, Release.content_hash).where(Release.key.in_({k for k, _, _ in keyed}))
             )
         }
+        edited = {k for k, digest, _ in keyed if k in stored and stored[k] != digest}
+        existing: dict[str, Release] = {}
+        if edited:
+            existing = {
+                r.key: r for r in session.scalars(select(Release).where(Release.key.in_(edited)).options(*_TAG_LOADS))
+            }
         # One query per batch for slug collisions instead of one per new release.
-        bases = {slugify(r.title.strip() or derive_title(r.body)) for k, r in keyed if k not in existing}
+        bases = {slugify(r.title.strip() or derive_title(r.body)) for k, _, r in keyed if k not in stored}
         reserved_slugs.update(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
-        for key, rec in keyed:
-            digest = _content_hash(rec)
-            if key in seen and seen[key] == digest:
+        for key, digest, rec in keyed:
+            if seen.get(key) == digest:
                 result.duplicates += 1
                 continue
             seen[key] = digest
+            if stored.get(key) == digest:
+                result.unchanged += 1
+                continue
             title = rec.title.strip() or derive_title(rec.body)
             summary = rec.summary.strip() or derive_summary(rec.body)
             row = existing.get(key)
@@ -264,10 +273,8 @@ def _ingest_releases(
                 )
                 session.add(row)
                 existing[key] = row
+                stored[key] = digest
                 result.added += 1
-            elif row.content_hash == digest:
-                result.unchanged += 1
-                continue
             else:
                 # Same release, edited text: new content and update time, same GUID and slug.
                 row.published = rec.published
@@ -276,6 +283,7 @@ def _ingest_releases(
                     row.url = rec.url
                 row.content_hash = digest
                 row.updated_at = now
+                stored[key] = digest
                 result.updated += 1
             tagger.apply(session, row, result.touched_feeds)
         session.flush()
