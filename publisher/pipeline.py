@@ -629,12 +629,27 @@ def list_feeds(cfg: Config, store: Store | None = None) -> list[FeedInfo]:
 # Subscriber management for the CLI and the web pages; every function is one transaction, and mail is
 # handed to the transport only after the change it announces is committed.
 
+import contextlib as _contextlib  # noqa: E402
+from collections.abc import Iterator as _Iterator  # noqa: E402
 from email.message import EmailMessage as _EmailMessage  # noqa: E402
 from pathlib import Path as _Path  # noqa: E402
 
 from publisher import subscribers as _subs  # noqa: E402
 from publisher.errors import SubscriberError as _SubscriberError  # noqa: E402
 from publisher.models.mail import Subscriber, SubscriberStatus  # noqa: E402
+
+
+@_contextlib.contextmanager
+def _store_for(cfg: Config, store: Store | None) -> _Iterator[Store]:
+    """The caller's store, or the configured one opened (and disposed) for this call only."""
+    if store is not None:
+        yield store
+        return
+    own = open_store(cfg)
+    try:
+        yield own
+    finally:
+        own.dispose()
 
 
 @dataclass
@@ -683,12 +698,15 @@ def add_subscriber(
     resubscribe: bool = False,
     store: Store | None = None,
 ) -> SubscriberChange:
-    """Add or update one subscriber (operator action). A new pending subscriber gets a confirmation mail."""
+    """Add or update one subscriber (operator action). A new pending subscriber gets a confirmation mail.
+
+    Updating an existing address changes only what is given (a name, topics, regions, a frequency).
+    """
     data = _subs.validate_subscriber(cfg, email, name=name, topics=topics, regions=regions, frequency=frequency)
-    store = store or open_store(cfg)
+    given = [f for f, v in (("name", name), ("topics", topics), ("regions", regions), ("frequency", frequency)) if v]
     status = SubscriberStatus.ACTIVE if active else SubscriberStatus.PENDING
-    with store.session() as session:
-        sub, outcome = _subs.upsert_subscriber(session, data, status=status, resubscribe=resubscribe)
+    with _store_for(cfg, store) as own, own.session() as session:
+        sub, outcome = _subs.upsert_subscriber(session, data, status=status, resubscribe=resubscribe, fields=given)
         message = None
         if sub.status is SubscriberStatus.PENDING and outcome is not _subs.Outcome.UNCHANGED:
             message = _subs.build_subscription_mail(cfg, sub, _subs.RequestAction.CONFIRM)
@@ -724,9 +742,8 @@ def import_subscribers(
             f"{len(errors)} invalid row(s), nothing imported (use --skip-invalid to import the rest):\n"
             + "\n".join(shown) + more
         )
-    store = store or open_store(cfg)
     status = SubscriberStatus.ACTIVE if active else SubscriberStatus.PENDING
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         result = _subs.import_rows(session, rows, status=status)
         result.skipped = errors
         if dry_run:
@@ -735,15 +752,13 @@ def import_subscribers(
 
 
 def list_subscribers(cfg: Config, status: str | None = None, store: Store | None = None) -> list[Subscriber]:
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         return _subs.list_subscribers(session, SubscriberStatus(status) if status else None)
 
 
 def remove_subscriber(cfg: Config, email: str, *, purge: bool = False, store: Store | None = None) -> str:
     """Unsubscribe an address (kept for the record) or, with purge, erase it and its delivery history."""
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         sub = _subs.get_subscriber(session, email)
         if purge:
             _subs.purge(session, sub)
@@ -762,8 +777,7 @@ def request_subscription(
 
     The caller shows the same page whatever happened, so the form does not reveal who is subscribed.
     """
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         sub, action = _subs.request_subscription(session, data)
         message = _subs.build_subscription_mail(cfg, sub, action)
     if limiter is not None and not limiter.allow(sub.email):
@@ -775,15 +789,13 @@ def request_subscription(
 def subscriber_for_token(cfg: Config, token: str, purpose: _subs.TokenPurpose,
                          store: Store | None = None) -> Subscriber | None:
     """The subscriber a signed link names (TokenError if bad); None for an unsubscribe link of a purged row."""
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         return _subs.resolve_token(session, cfg, token, purpose)
 
 
 def confirm_subscription(cfg: Config, token: str, store: Store | None = None) -> tuple[Subscriber, bool]:
     """Double opt-in: activate the subscriber a confirm link names; (subscriber, changed)."""
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         sub = _subs.resolve_token(session, cfg, token, _subs.TokenPurpose.CONFIRM)
         assert sub is not None  # confirm tokens never resolve to None
         return sub, _subs.confirm(sub)
@@ -801,8 +813,7 @@ def resend_confirmation(cfg: Config, token: str, *, limiter: _subs.SendLimiter |
         sid = exc.subscriber_id
     if sid is None:
         return False
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         sub = session.get(Subscriber, sid)
         if sub is None or sub.status is SubscriberStatus.ACTIVE:
             return False
@@ -816,8 +827,7 @@ def resend_confirmation(cfg: Config, token: str, *, limiter: _subs.SendLimiter |
 def save_preferences(cfg: Config, token: str, *, name: str, topics: Sequence[str], regions: Sequence[str],
                      frequency: str | None, store: Store | None = None) -> tuple[Subscriber, bool]:
     """Save the preferences form of a manage link; InvalidSubscriberError names bad fields."""
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         sub = _subs.resolve_token(session, cfg, token, _subs.TokenPurpose.MANAGE)
         assert sub is not None  # manage tokens never resolve to None
         data = _subs.validate_subscriber(cfg, sub.email, name=name, topics=topics, regions=regions,
@@ -827,8 +837,7 @@ def save_preferences(cfg: Config, token: str, *, name: str, topics: Sequence[str
 
 def unsubscribe_by_token(cfg: Config, token: str, store: Store | None = None) -> bool:
     """Unsubscribe through a signed link (page or RFC 8058 one-click); idempotent, True if it changed anything."""
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _store_for(cfg, store) as own, own.session() as session:
         sub = _subs.resolve_token(session, cfg, token, _subs.TokenPurpose.UNSUBSCRIBE)
         return sub is not None and _subs.unsubscribe(sub)
 
@@ -836,6 +845,7 @@ def unsubscribe_by_token(cfg: Config, token: str, store: Store | None = None) ->
 def subscriber_links_for(cfg: Config, subscriber: Subscriber) -> dict[str, str]:
     """The subscriber's manage / unsubscribe / one-click URLs (see subscribers.subscriber_links)."""
     return _subs.subscriber_links(cfg, subscriber)
+
 
 # ---- digests (owner: digests) ------------------------------------------------------------------
 # Editions, rendering and delivery; the logic lives in publisher.digest and publisher.delivery.

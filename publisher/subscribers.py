@@ -249,12 +249,15 @@ def new_subscriber(data: SubscriberData, status: SubscriberStatus, now: dt.datet
     )
 
 
-def _set_preferences(sub: Subscriber, data: SubscriberData, *, name: bool = True) -> bool:
+PREFERENCE_FIELDS = ("name", "topics", "regions", "frequency")
+
+
+def _set_preferences(sub: Subscriber, data: SubscriberData, fields: Iterable[str] | None = None) -> bool:
     changed = False
-    wanted: dict[str, Any] = {"frequency": data.frequency, "topics": list(data.topics), "regions": list(data.regions)}
-    if name:
-        wanted["name"] = data.name
-    for key, value in wanted.items():
+    wanted: dict[str, Any] = {"name": data.name, "frequency": data.frequency, "topics": list(data.topics),
+                              "regions": list(data.regions)}
+    for key in PREFERENCE_FIELDS if fields is None else fields:
+        value = wanted[key]
         if getattr(sub, key) != value:
             setattr(sub, key, value)
             changed = True
@@ -270,9 +273,11 @@ def _activate(sub: Subscriber, now: dt.datetime) -> None:
 
 def upsert_subscriber(session: Session, data: SubscriberData, *, status: SubscriberStatus,
                       now: dt.datetime | None = None, resubscribe: bool = False,
-                      keep_inactive: bool = False) -> tuple[Subscriber, Outcome]:
+                      keep_inactive: bool = False, fields: Iterable[str] | None = None) -> tuple[Subscriber, Outcome]:
     """Add an address or update an existing one (never a duplicate).
 
+    On update only `fields` (default: all of name, topics, regions, frequency) are overwritten, so an
+    operator's `add --topic x` or a CSV without a frequency column keeps what the subscriber chose.
     An existing active subscriber is never demoted to pending. An unsubscribed or bounced one is
     re-activated only with `resubscribe`; otherwise `keep_inactive` leaves them untouched (imports)
     and the default refuses (an explicit `subscribers add`).
@@ -292,7 +297,7 @@ def upsert_subscriber(session: Session, data: SubscriberData, *, status: Subscri
         raise SubscriberError(
             f"{sub.email} is {sub.status.value}{when}; add them again only if they asked to (--resubscribe)"
         )
-    changed = _set_preferences(sub, data)
+    changed = _set_preferences(sub, data, fields)
     if inactive:
         sub.status = status
         sub.token_version += 1
@@ -392,6 +397,7 @@ CSV_COLUMNS = ("email", "name", "topics", "regions", "frequency")
 class ImportRow:
     line: int
     data: SubscriberData
+    fields: tuple[str, ...] = PREFERENCE_FIELDS  # the columns the file has: only these update existing rows
 
 
 @dataclass
@@ -455,7 +461,7 @@ def parse_csv(cfg: Config, text: str, source: str) -> tuple[list[ImportRow], lis
             errors.append(f"{source}:{line}: {data.email} repeats line {seen[data.email]}")
             continue
         seen[data.email] = line
-        rows.append(ImportRow(line, data))
+        rows.append(ImportRow(line, data, tuple(f for f in PREFERENCE_FIELDS if f in header)))
     return rows, errors
 
 
@@ -465,7 +471,8 @@ def import_rows(session: Session, rows: Sequence[ImportRow], *, status: Subscrib
     now = now or utcnow()
     result = ImportResult()
     for row in rows:
-        sub, outcome = upsert_subscriber(session, row.data, status=status, now=now, keep_inactive=True)
+        sub, outcome = upsert_subscriber(session, row.data, status=status, now=now, keep_inactive=True,
+                                         fields=row.fields)
         if outcome is Outcome.ADDED:
             result.added += 1
         elif outcome is Outcome.UPDATED:

@@ -382,3 +382,46 @@ def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
     yield start
     for c in controllers:
         c.stop()
+
+
+# ---- web & subscribers (owner: web) ------------------------------------------------------------
+# The app on a real threaded HTTP server (127.0.0.1, port 0), and the links mailed to the outbox.
+
+
+@pytest.fixture
+def web_server(cfg: Config, store: Store) -> Iterator[str]:
+    """Base URL (no trailing slash) of `publisher.web.make_server` serving `cfg` from a background thread."""
+    import threading
+
+    from publisher.web import make_server
+
+    server = make_server(cfg, store, host="127.0.0.1", port=0)
+    # A short poll interval only makes shutdown quicker (the default waits up to 0.5 s per test).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="web-test-server",
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def outbox_mails(cfg: Config) -> list[Any]:
+    """Every .eml in the outbox, parsed (oldest first)."""
+    import email
+    import email.policy
+
+    folder = cfg.delivery.outbox_dir
+    files = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns) if folder.is_dir() else []
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+
+
+def mailed_link(cfg: Config, path_prefix: str) -> str:
+    """The one link starting with site.url(path_prefix) in the outbox (asserts there is exactly one such mail)."""
+    import re
+
+    prefix = cfg.site.url(path_prefix)
+    found = [m for mail in outbox_mails(cfg)
+             for m in re.findall(re.escape(prefix) + r"[A-Za-z0-9_.\-]+", mail.get_content())]
+    assert len(found) == 1, f"expected one {prefix} link in the outbox, found {found}"
+    return found[0]

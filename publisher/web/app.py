@@ -46,14 +46,15 @@ def _csrf(app: Flask) -> URLSafeTimedSerializer:
     return ser
 
 
-def csrf_token() -> str:
-    """A signed token bound to this form's URL and to a random nonce in the visitor's session cookie."""
+def csrf_token(action: str | None = None) -> str:
+    """A signed token bound to the form's target path (default: this page) and to a random nonce in the
+    visitor's session cookie, so a token is good for one form of one visitor only."""
     from flask import current_app
 
     nonce = session.get("csrf")
     if not nonce:
         nonce = session["csrf"] = secrets.token_urlsafe(16)
-    return _csrf(current_app).dumps([request.path, nonce])
+    return _csrf(current_app).dumps([action or request.path, nonce])
 
 
 def check_csrf() -> None:
