@@ -10,13 +10,14 @@ from itertools import islice
 from typing import TypeVar
 
 import pycountry
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from publisher.classify import Classification, Classifier
+from publisher.classify import Classifier
+from publisher.classify import Tag as Tag_
 from publisher.config import Config, TaxonomyConfig
 from publisher.errors import SourceError
-from publisher.link import Linker, LinkResult, ProjectProfile, ReleaseProfile, build_project_profile, project_text
+from publisher.link import Linker, ProjectProfile, ReleaseProfile, build_project_profile, project_text
 from publisher.models import (
     Country,
     IngestRun,
@@ -111,6 +112,58 @@ def sync_taxonomy(session: Session, taxonomy: TaxonomyConfig) -> None:
 # ---------------------------------------------------------------- tagging & linking
 
 
+Tag = tuple[str, float, tuple[str, ...]]
+Link = tuple[int, float, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class TagSet:
+    """A release's tags and project links as plain sorted values: cheap to compare and to bulk-write."""
+
+    topics: tuple[Tag, ...] = ()
+    regions: tuple[Tag, ...] = ()
+    countries: tuple[Tag, ...] = ()
+    links: tuple[Link, ...] = ()  # (project id, score, reasons)
+
+    @classmethod
+    def of(cls, r: Release) -> TagSet:
+        """The stored tags of a release loaded with _TAG_LOADS."""
+        return cls(
+            topics=tuple(sorted((t.topic, t.score, tuple(t.reasons)) for t in r.topics)),
+            regions=tuple(sorted((t.region, t.score, tuple(t.reasons)) for t in r.regions)),
+            countries=tuple(sorted((t.country, t.score, tuple(t.reasons)) for t in r.countries)),
+            links=tuple(sorted((x.project_id, x.score, tuple(x.reasons)) for x in r.project_links)),
+        )
+
+
+_TAG_TABLES = (
+    (ReleaseTopic, "topics", "topic"),
+    (ReleaseRegion, "regions", "region"),
+    (ReleaseCountry, "countries", "country"),
+    (ReleaseProject, "links", "project_id"),
+)
+
+
+def write_tags(session: Session, tags: dict[int, TagSet], *, replace: bool) -> None:
+    """Store computed tags for many releases with bulk statements (the ORM's per-object events cost more than
+    classifying); `replace` first deletes what those releases had."""
+    if not tags:
+        return
+    session.flush()
+    ids = list(tags)
+    for model, attr, column in _TAG_TABLES:
+        if replace:
+            for chunk in _batched(ids, BATCH):
+                session.execute(delete(model).where(model.release_id.in_(chunk)))
+        rows = [
+            {"release_id": rid, column: key, "score": score, "reasons": list(reasons)}
+            for rid, t in tags.items()
+            for key, score, reasons in getattr(t, attr)
+        ]
+        if rows:
+            session.execute(insert(model), rows)
+
+
 class Tagger:
     """Classifier + Linker bound to the store's current projects, built once per ingest."""
 
@@ -126,43 +179,37 @@ class Tagger:
             profiles.append(project_profile(p))
         self.linker = Linker(profiles, cfg.linking)
 
-    def classify(self, release: Release) -> Classification:
-        return self.classifier.classify(f"{release.title}\n\n{release.body}")
-
-    def apply(self, session: Session, release: Release, touched: set[str]) -> None:
-        """(Re)compute tags and links of one release, noting every feed whose content changes."""
-        touched.update(self.feed_keys(release))
-        c = self.classify(release)
-        release.topics = [ReleaseTopic(topic=t.slug, score=t.score, reasons=list(t.reasons)) for t in c.topics]
-        release.regions = [ReleaseRegion(region=t.slug, score=t.score, reasons=list(t.reasons)) for t in c.regions]
-        release.countries = [
-            ReleaseCountry(country=t.slug, score=t.score, reasons=list(t.reasons)) for t in c.countries
-        ]
-        release.project_links = [
-            ReleaseProject(project_id=self.project_ids[link.key], score=link.score, reasons=list(link.reasons))
-            for link in self.link(release, c)
-        ]
-        touched.update(self.feed_keys(release))
-
-    def feed_keys(self, release: Release) -> set[str]:
-        """Feeds this release appears in, by its current tags: all, topic:x, region:x, project:x."""
-        keys = {"all"}
-        keys.update(f"topic:{t.topic}" for t in release.topics)
-        keys.update(f"region:{r.region}" for r in release.regions)
-        keys.update(f"project:{self.project_slugs[link.project_id]}" for link in release.project_links
-                    if link.project_id in self.project_slugs)
-        return keys
-
-    def link(self, release: Release, c: Classification) -> list[LinkResult]:
+    def compute(self, title: str, body: str, published: dt.date) -> TagSet:
+        """Tags and links of one release's text."""
+        c = self.classifier.classify(f"{title}\n\n{body}")
         profile = ReleaseProfile(
-            title=release.title,
-            text=release.body,
-            published=release.published,
+            title=title,
+            text=body,
+            published=published,
             countries=frozenset(t.slug for t in c.countries),
             regions=frozenset(t.slug for t in c.regions),
             topics=frozenset(t.slug for t in c.topics),
         )
-        return self.linker.link(profile)
+
+        def tags(items: tuple[Tag_, ...]) -> tuple[Tag, ...]:
+            return tuple(sorted((t.slug, t.score, tuple(t.reasons)) for t in items))
+
+        return TagSet(
+            topics=tags(c.topics),
+            regions=tags(c.regions),
+            countries=tags(c.countries),
+            links=tuple(sorted(
+                (self.project_ids[x.key], x.score, tuple(x.reasons)) for x in self.linker.link(profile)
+            )),
+        )
+
+    def feed_keys(self, tags: TagSet) -> set[str]:
+        """Feeds a release with these tags appears in: all, topic:x, region:x, project:x."""
+        keys = {"all"}
+        keys.update(f"topic:{t[0]}" for t in tags.topics)
+        keys.update(f"region:{t[0]}" for t in tags.regions)
+        keys.update(f"project:{self.project_slugs[x[0]]}" for x in tags.links if x[0] in self.project_slugs)
+        return keys
 
 
 def project_profile(p: Project) -> ProjectProfile:
@@ -244,6 +291,8 @@ def _ingest_releases(
         # One query per batch for slug collisions instead of one per new release.
         bases = {slugify(r.title.strip() or derive_title(r.body)) for k, _, r in keyed if k not in stored}
         reserved_slugs.update(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
+        pending: list[Release] = []
+        edited_ids: set[int] = set()
         for key, digest, rec in keyed:
             if seen.get(key) == digest:
                 result.duplicates += 1
@@ -285,8 +334,15 @@ def _ingest_releases(
                 row.updated_at = now
                 stored[key] = digest
                 result.updated += 1
-            tagger.apply(session, row, result.touched_feeds)
-        session.flush()
+                if row.id is not None and row.id not in edited_ids:
+                    edited_ids.add(row.id)
+                    result.touched_feeds |= tagger.feed_keys(TagSet.of(row))
+            pending.append(row)
+        session.flush()  # assigns ids to new rows
+        computed = {r.id: tagger.compute(r.title, r.body, r.published) for r in pending}
+        for t in computed.values():
+            result.touched_feeds |= tagger.feed_keys(t)
+        write_tags(session, computed, replace=bool(edited_ids))
         # Keep memory flat on large inputs: nothing from this batch is needed again.
         session.expunge_all()
         progress.advance(len(batch))
@@ -379,7 +435,7 @@ def _feeds_of(session: Session, tagger: Tagger, release_ids: set[int]) -> set[st
     keys: set[str] = set()
     for chunk in _batched(sorted(release_ids), BATCH):
         for r in session.scalars(select(Release).where(Release.id.in_(chunk)).options(*_TAG_LOADS)):
-            keys |= tagger.feed_keys(r)
+            keys |= tagger.feed_keys(TagSet.of(r))
     return keys
 
 
@@ -391,26 +447,18 @@ def relink_all(session: Session, cfg: Config, touched: set[str], progress: Progr
     ids = list(session.scalars(select(Release.id).order_by(Release.id)))
     progress.start("relink", len(ids))
     for chunk in _batched(ids, BATCH):
+        updates: dict[int, TagSet] = {}
         for row in session.scalars(select(Release).where(Release.id.in_(chunk)).options(*_TAG_LOADS)):
-            before = _tag_snapshot(row)
-            local: set[str] = set()
-            tagger.apply(session, row, local)
-            session.flush()
-            if _tag_snapshot(row) != before:
-                changed.add(row.id)
-                touched.update(local)
+            before = TagSet.of(row)
+            after = tagger.compute(row.title, row.body, row.published)
+            if after != before:
+                updates[row.id] = after
+                touched |= tagger.feed_keys(before) | tagger.feed_keys(after)
         session.expunge_all()
+        write_tags(session, updates, replace=True)
+        changed |= set(updates)
         progress.advance(len(chunk))
     return changed
-
-
-def _tag_snapshot(r: Release) -> tuple[object, ...]:
-    return (
-        sorted((t.topic, t.score) for t in r.topics),
-        sorted((t.region, t.score) for t in r.regions),
-        sorted(t.country for t in r.countries),
-        sorted((link.project_id, link.score, tuple(link.reasons)) for link in r.project_links),
-    )
 
 
 # ---------------------------------------------------------------- entry point
