@@ -400,7 +400,7 @@ def build_release_page(entry: FeedEntry, cfg: Config, env: jinja2.Environment) -
 # ---------------------------------------------------------------- reading the store
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sig:
     """The cheap part of a release: enough to order it, file it into feeds and fingerprint it (no text)."""
 
@@ -490,23 +490,26 @@ def load_catalog(session: Session) -> Catalog:
         p.id: _ProjectRow(p.id, p.slug, p.name, p.acronym or "", p.url or "", p.years, p.updated_at)
         for p in session.scalars(select(Project))
     }
+    # Core statements on the session's connection: no ORM row bookkeeping for 100k-row reads.
+    conn = session.connection()
+    r, rt, rr, rc, rp = (m.__table__.c for m in (Release, ReleaseTopic, ReleaseRegion, ReleaseCountry,
+                                                  ReleaseProject))
     by_id: dict[int, _Sig] = {}
     releases: list[_Sig] = []
-    q = select(Release.id, Release.guid, Release.slug, Release.published, Release.updated_at,
-               Release.content_hash).order_by(Release.published.desc(), Release.id.desc())
-    for row in session.execute(q):
-        sig = _Sig(*row)
-        by_id[sig.id] = sig
+    q = select(r.id, r.guid, r.slug, r.published, r.updated_at, r.content_hash).order_by(
+        r.published.desc(), r.id.desc()
+    )
+    for rid, guid, slug, published, updated, content_hash in conn.execute(q):
+        sig = _Sig(rid, guid, slug, published, updated, content_hash, [], [], [], [])
+        by_id[rid] = sig
         releases.append(sig)
-    for rid, topic in session.execute(select(ReleaseTopic.release_id, ReleaseTopic.topic)):
+    for rid, topic in conn.execute(select(rt.release_id, rt.topic)):
         by_id[rid].topics.append(topic)
-    for rid, region in session.execute(select(ReleaseRegion.release_id, ReleaseRegion.region)):
+    for rid, region in conn.execute(select(rr.release_id, rr.region)):
         by_id[rid].regions.append(region)
-    for rid, country in session.execute(select(ReleaseCountry.release_id, ReleaseCountry.country)):
+    for rid, country in conn.execute(select(rc.release_id, rc.country)):
         by_id[rid].countries.append(country)
-    for rid, pid, score, reasons in session.execute(
-        select(ReleaseProject.release_id, ReleaseProject.project_id, ReleaseProject.score, ReleaseProject.reasons)
-    ):
+    for rid, pid, score, reasons in conn.execute(select(rp.release_id, rp.project_id, rp.score, rp.reasons)):
         by_id[rid].links.append((pid, score, tuple(reasons or ())))
     return Catalog(topics, regions, countries, projects, releases)
 
@@ -715,8 +718,9 @@ def _build_locked(cfg: Config, store: Store, folder: Path, touched: set[str], fu
             )
 
         stale_specs = [s for s in plan.specs if stale_feed(s)]
+        on_disk = _listdir(folder / PAGES_DIR)  # one directory read instead of a stat per page
         stale_pages = [
-            p for p, fp in plan.page_fps.items() if old_pages.get(p) != fp or not (folder / p).is_file()
+            p for p, fp in plan.page_fps.items() if old_pages.get(p) != fp or p[len(PAGES_DIR) + 1:] not in on_disk
         ]
         current_files = {s.path(f) for s in plan.specs for f in formats} | set(plan.page_fps)
         current_files |= {INDEX_NAME, OPML_NAME}
@@ -785,7 +789,7 @@ def _build_locked(cfg: Config, store: Store, folder: Path, touched: set[str], fu
 
     summary.unchanged = total_files - len(summary.written)
     if not dry_run:
-        manifest = {
+        manifest: dict[str, Any] = {
             "version": OUTPUT_VERSION,
             "context": plan.context,
             "feeds": {
@@ -800,11 +804,22 @@ def _build_locked(cfg: Config, store: Store, folder: Path, touched: set[str], fu
             },
             "pages": plan.page_fps,
         }
-        write_atomic(folder / MANIFEST_NAME,
-                     json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        if manifest != previous:  # encoding 100k page fingerprints is not free; skip it when nothing changed
+            write_atomic(folder / MANIFEST_NAME,
+                         json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8"))
     progress.done()
     log.info("feeds: %s", summary.describe())
     return summary
+
+
+def _listdir(folder: Path) -> set[str]:
+    try:
+        with os.scandir(folder) as it:
+            return {e.name for e in it}
+    except FileNotFoundError:
+        return set()
+    except OSError as exc:
+        raise FeedError(f"cannot read {folder}: {exc.strerror}") from None
 
 
 def _existing_outputs(folder: Path) -> set[str]:

@@ -21,7 +21,7 @@ def feeds() -> None:
 @click.option("--full", is_flag=True, help="Re-render every file instead of only what the store changed since the "
               "last build (files are still rewritten only when their bytes differ).")
 @click.option("--dry-run", is_flag=True, help="Say what would be written or removed; write nothing.")
-@click.option("--verbose-files", "-l", "list_files", is_flag=True, help="List each file written or removed.")
+@click.option("--show-files", "-l", "list_files", is_flag=True, help="List each file written or removed.")
 def build(cfg: Config, full: bool, dry_run: bool, list_files: bool) -> None:
     """Write feeds into feeds.dir (atomically; unchanged files are left alone).
 
