@@ -28,7 +28,14 @@ from publisher.errors import (
     TransientDeliveryError,
     UnknownDeliveryError,
 )
-from publisher.mailmsg import OutgoingMessage, build_message, digest_headers
+from publisher.mailmsg import (
+    OutgoingMessage,
+    PreparedPart,
+    build_encoded_message,
+    digest_headers,
+    fill_part,
+    prepare_part,
+)
 from publisher.models import utcnow
 from publisher.models.mail import (
     Delivery,
@@ -418,15 +425,32 @@ def backoff(cfg: Config, attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=cfg.delivery.retry_base_seconds * (2 ** max(attempts - 1, 0)))
 
 
+@dataclass(frozen=True)
+class PreparedDigest:
+    """A rendered variant with its bodies pre-encoded: per recipient only the placeholders are encoded."""
+
+    rendered: digest_step.RenderedDigest
+    html: PreparedPart
+    text: PreparedPart
+
+
+def prepare_digest(rendered: digest_step.RenderedDigest) -> PreparedDigest:
+    return PreparedDigest(
+        rendered,
+        prepare_part(rendered.html, digest_step.PLACEHOLDER_RE),
+        prepare_part(rendered.text, digest_step.PLACEHOLDER_RE),
+    )
+
+
 class _Renderer:
     """Renders each (edition, variant) once and keeps the last few: memory does not grow with recipients."""
 
     def __init__(self, store: Store, cfg: Config) -> None:
         self.store, self.cfg = store, cfg
-        self.cache: OrderedDict[tuple[int, str], digest_step.RenderedDigest] = OrderedDict()
+        self.cache: OrderedDict[tuple[int, str], PreparedDigest] = OrderedDict()
         self.renders = 0
 
-    def get(self, d: _Due) -> digest_step.RenderedDigest:
+    def get(self, d: _Due) -> PreparedDigest:
         key = (d.edition_id, d.variant)
         if key in self.cache:
             self.cache.move_to_end(key)
@@ -435,19 +459,20 @@ class _Renderer:
             edition = digest_step.find_edition(session, d.edition_id)
             rendered = digest_step.render_edition_variant(session, self.cfg, edition, d.variant, d.release_ids)
         self.renders += 1
-        self.cache[key] = rendered
+        self.cache[key] = prepared = prepare_digest(rendered)
         if len(self.cache) > RENDER_CACHE:
             self.cache.popitem(last=False)
-        return rendered
+        return prepared
 
 
-def message_for(cfg: Config, rendered: digest_step.RenderedDigest, *, delivery_id: int, message_id: str,
+def message_for(cfg: Config, prepared: PreparedDigest, *, delivery_id: int, message_id: str,
                 subscriber: Subscriber, links: Mapping[str, str], date: dt.datetime) -> OutgoingMessage:
-    """Fill one recipient into a rendered variant and assemble the message bytes (plain string work)."""
-    html, text = digest_step.personalise(rendered, subscriber.name or "", links)
-    headers = digest_headers(cfg, to_name=subscriber.name or "", to_address=subscriber.email, subject=rendered.subject,
-                             message_id=message_id, date=date, links=links)
-    data = build_message(headers, text, html, boundary_seed=message_id)
+    """Fill one recipient into a prepared variant and assemble the message bytes (plain string work)."""
+    escaped, values = digest_step.personal_values(subscriber.name or "", links)
+    headers = digest_headers(cfg, to_name=subscriber.name or "", to_address=subscriber.email,
+                             subject=prepared.rendered.subject, message_id=message_id, date=date, links=links)
+    data = build_encoded_message(headers, fill_part(prepared.text, values), fill_part(prepared.html, escaped),
+                                 boundary_seed=message_id)
     return OutgoingMessage(delivery_id, message_id, cfg.digest.from_address, subscriber.email, data)
 
 

@@ -6,6 +6,7 @@ import binascii
 import datetime as dt
 import email.utils
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.header import Header
@@ -50,12 +51,17 @@ def format_address(name: str, display: str, address: str) -> str:
     return email.utils.formataddr((display, address), charset="utf-8")
 
 
-def _qp(text: str) -> str:
-    # binascii is C: quoted-printable for 30 kB costs microseconds, the email package milliseconds.
+def _qp(text: str, *, final: bool = True) -> str:
+    """Quoted-printable (binascii, in C). A piece (final=False) will be followed by a soft line break."""
     data = text.replace("\r\n", "\n").replace("\n", CRLF).encode("utf-8")
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii")
+    if "\n" in encoded and b"\r\n" not in data:
+        # Without a CRLF in the input, binascii breaks soft lines with a bare LF.
+        encoded = encoded.replace("\n", CRLF)
+    if not final and encoded.endswith((" ", "\t")):
+        # Whitespace before a soft break would be stripped by decoders: protect it.
+        encoded = encoded[:-1] + ("=20" if encoded[-1] == " " else "=09")
+    return encoded
 
 
 def unsubscribe_mailto(cfg: Config) -> str:
@@ -107,8 +113,37 @@ def digest_headers(
     return headers
 
 
+@dataclass(frozen=True)
+class PreparedPart:
+    """A body whose static text is quoted-printable encoded once; `names` are the holes between `pieces`."""
+
+    pieces: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+def prepare_part(text: str, placeholder: re.Pattern[str]) -> PreparedPart:
+    """Encode the static parts of a body once per variant; `placeholder` has one group naming the value."""
+    split = placeholder.split(text)
+    return PreparedPart(tuple(_qp(p, final=i == len(split) - 1) for i, p in enumerate(split[::2])), tuple(split[1::2]))
+
+
+def fill_part(part: PreparedPart, values: Mapping[str, str]) -> str:
+    """The encoded body for one recipient: encoded values between encoded pieces, joined by QP soft breaks
+    (`=` CRLF decodes to nothing, and keeps every line within the 76-character limit)."""
+    out = [part.pieces[0]]
+    for name, piece in zip(part.names, part.pieces[1:], strict=True):
+        out += (_qp(values[name], final=False), piece)
+    return "=\r\n".join(out)
+
+
 def build_message(headers: Sequence[tuple[str, str]], text: str, html: str, *, boundary_seed: str) -> bytes:
     """multipart/alternative with the plain-text part first and HTML last (clients show the last they can)."""
+    return build_encoded_message(headers, _qp(text), _qp(html), boundary_seed=boundary_seed)
+
+
+def build_encoded_message(headers: Sequence[tuple[str, str]], text_qp: str, html_qp: str, *,
+                          boundary_seed: str) -> bytes:
+    """As build_message, with both bodies already quoted-printable encoded."""
     # QP never emits '==' runs that start a line like this, so the boundary cannot collide with a body.
     boundary = "==pub_" + hashlib.sha1(boundary_seed.encode()).hexdigest()[:24] + "=="
     for name, value in headers:
@@ -124,11 +159,11 @@ def build_message(headers: Sequence[tuple[str, str]], text: str, html: str, *, b
         f"--{boundary}{CRLF}"
         f"Content-Type: text/plain; charset=utf-8{CRLF}"
         f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
-        f"{_qp(text)}"
+        f"{text_qp}{CRLF}"  # this CRLF belongs to the boundary, not to the body
         f"--{boundary}{CRLF}"
         f"Content-Type: text/html; charset=utf-8{CRLF}"
         f"Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
-        f"{_qp(html)}"
+        f"{html_qp}{CRLF}"
         f"--{boundary}--{CRLF}"
     )
     return parts.encode("ascii")

@@ -363,3 +363,29 @@ def cfg_with_port(cfg: Config, port: int) -> Config:
         delivery=dataclasses.replace(cfg.delivery, transport="smtp"),
         smtp=dataclasses.replace(cfg.smtp, host="127.0.0.1", port=port),
     )
+
+
+# ---------------------------------------------------------------- message assembly (pure)
+
+
+@pytest.mark.parametrize("name", ["", "Zoë Ünal", "Trailing space ", "=?utf-8?q?x?= \t<b>&"])
+def test_prepared_message_decodes_to_the_personalised_bodies(cfg: Config, name: str) -> None:
+    from test_digest import sample_items
+
+    from publisher.delivery import message_for, prepare_digest
+    from publisher.digest import personalise, render_digest
+
+    links = {"manage": "https://news.example.org/preferences/" + "m" * 120 + "?a=1&b=2",
+             "unsubscribe": "https://news.example.org/unsubscribe/" + "u" * 120,
+             "one_click": "https://news.example.org/one-click/" + "u" * 120}
+    rendered = render_digest(cfg, parse_period("2025-03"), sample_items(), view_url="https://news.example.org/v")
+    sub = Subscriber(id=1, email="zoe@example.org", name=name)
+    msg = message_for(cfg, prepare_digest(rendered), delivery_id=1, message_id="<m1@news.example.org>",
+                      subscriber=sub, links=links, date=SEND_AT)
+    parsed = email.message_from_bytes(msg.data, policy=email.policy.default)
+    html, text = personalise(rendered, name, links)
+    assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == html
+    body_lines = msg.data.split(b"\r\n\r\n", 1)[1].split(b"\r\n")
+    assert max(len(line) for line in body_lines) <= 78
+    assert b"\n" not in msg.data.replace(b"\r\n", b"")  # CRLF only, as SMTP wants
