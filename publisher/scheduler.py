@@ -28,7 +28,7 @@ from publisher.errors import SchedulerError
 from publisher.models import jobs as jobs_model
 from publisher.models import utcnow
 from publisher.models.jobs import JobTrigger
-from publisher.store import Store, open_store
+from publisher.store import Store, make_engine, open_store
 
 log = logging.getLogger("publisher.scheduler")
 
@@ -93,13 +93,16 @@ class ScheduledTimeExecutor(BasePoolExecutor):
         f.add_done_callback(callback)
 
 
-def fire(name: str, *, scheduled_for: dt.datetime) -> str:
-    """APScheduler's entry point for every configured job: run it through the pipeline, recorded."""
+def fire(name: str, *, scheduled_for: dt.datetime | None = None) -> str:
+    """APScheduler's entry point for every configured job: run it through the pipeline, recorded.
+
+    ScheduledTimeExecutor always passes `scheduled_for`; the default only satisfies APScheduler's signature check.
+    """
     service = _active
     if service is None:  # a job left in the store fired in a process that is not the service
         log.error("job=%s fired with no running service; ignored", name)
         return "no service"
-    return service.run_scheduled(name, scheduled_for)
+    return service.run_scheduled(name, scheduled_for or utcnow())
 
 
 # ---------------------------------------------------------------- the service
@@ -142,6 +145,7 @@ class Service:
         self.server: Any = None
         self._threads: list[threading.Thread] = []
         self._locked = False
+        self._jobstore_engine: Any = None
 
     # -- lock
 
@@ -204,25 +208,30 @@ class Service:
         tz = self.cfg.site.timezone
         wanted = {n: s for n, s in self.cfg.schedules.items() if s.enabled}
         now = utcnow()
+        # No transaction stays open while APScheduler writes its table: on SQLite that would lock ourselves out.
         with self.store.session() as session:
             paused = jobs_model.paused_jobs(session)
-            for job in scheduler.get_jobs():
-                if job.id not in wanted:
-                    scheduler.remove_job(job.id)
-                    info.removed_jobs.append(job.id)
-            for name, sched in sorted(wanted.items()):
-                state = jobs_model.job_state(session, name, now)
-                fingerprint = pipeline.schedule_fingerprint(sched, tz)
-                existing = scheduler.get_job(name)
-                if existing is None or state.config_hash != fingerprint:
-                    scheduler.add_job(
-                        JOB_FUNC, trigger=pipeline.schedule_trigger(sched, tz), args=[name], id=name, name=name,
-                        replace_existing=True, coalesce=True, max_instances=1,
-                        misfire_grace_time=sched.misfire_grace_seconds,
-                    )
-                    state.config_hash = fingerprint
-                    state.updated_at = now
-                info.jobs.append(f"{name} ({sched.job}, {pipeline.describe_trigger(sched, tz)})")
+            stored_hash = {n: jobs_model.job_state(session, n, now).config_hash for n in wanted}
+        for job in scheduler.get_jobs():
+            if job.id not in wanted:
+                scheduler.remove_job(job.id)
+                info.removed_jobs.append(job.id)
+        new_hash: dict[str, str] = {}
+        for name, sched in sorted(wanted.items()):
+            fingerprint = pipeline.schedule_fingerprint(sched, tz)
+            if scheduler.get_job(name) is None or stored_hash[name] != fingerprint:
+                scheduler.add_job(
+                    JOB_FUNC, trigger=pipeline.schedule_trigger(sched, tz), args=[name], id=name, name=name,
+                    replace_existing=True, coalesce=True, max_instances=1,
+                    misfire_grace_time=sched.misfire_grace_seconds,
+                )
+                new_hash[name] = fingerprint
+            info.jobs.append(f"{name} ({sched.job}, {pipeline.describe_trigger(sched, tz)})")
+        if new_hash:
+            with self.store.session() as session:
+                for name, fingerprint in new_hash.items():
+                    state = jobs_model.job_state(session, name, now)
+                    state.config_hash, state.updated_at = fingerprint, now
         self._apply_paused(scheduler, paused)
         return info
 
@@ -244,10 +253,12 @@ class Service:
         self.acquire_lock()
         try:
             _active = self
+            self._jobstore_engine = make_engine(self.store.url)
             self._start_heartbeat()  # before recovery, which may take a while: the lock must stay fresh
             resumed = pipeline.recover_interrupted_runs(self.cfg, self.store, owner=self.owner, stop=self.stop)
             scheduler = BackgroundScheduler(
-                jobstores={"default": SQLAlchemyJobStore(engine=self.store.engine,
+                # Its own engine: APScheduler disposes the job store's engine on shutdown, ours must live on.
+                jobstores={"default": SQLAlchemyJobStore(engine=self._jobstore_engine,
                                                          tablename=jobs_model.APSCHEDULER_TABLE)},
                 # One worker: steps share the store and the outbox, so they run one after another, never at once.
                 executors={"default": ScheduledTimeExecutor(max_workers=1)},
@@ -316,6 +327,10 @@ class Service:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=True)
             self.scheduler = None
+        if self._jobstore_engine is not None:
+            # Again, after the scheduler thread has ended: it may have opened a connection after APScheduler's dispose.
+            self._jobstore_engine.dispose()
+            self._jobstore_engine = None
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()

@@ -425,3 +425,68 @@ def mailed_link(cfg: Config, path_prefix: str) -> str:
              for m in re.findall(re.escape(prefix) + r"[A-Za-z0-9_.\-]+", mail.get_content())]
     assert len(found) == 1, f"expected one {prefix} link in the outbox, found {found}"
     return found[0]
+
+
+# ---- scheduler & jobs (owner: scheduler) -------------------------------------------------------
+# A config written to disk for `publisher` subprocesses, and a recent release so today's editions have content.
+
+
+def to_toml(data: dict[str, Any], prefix: str = "") -> str:
+    """Just enough TOML for test configs: scalars, lists of scalars, tables and arrays of tables."""
+    import json
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, (str, Path)):
+            return json.dumps(str(v))
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        raise TypeError(f"cannot write {v!r} as TOML")
+
+    lines: list[str] = []
+    tables: list[str] = []
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            tables.append(f"[{key}]\n" + to_toml(v, key + "."))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            tables.extend(f"[[{key}]]\n" + to_toml(x, key + ".") for x in v)
+        else:
+            lines.append(f"{json.dumps(k) if not k.replace('_', '').replace('-', '').isalnum() else k} = {value(v)}")
+    return "\n".join(lines + [""] + tables) + "\n"
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, db_url: str, sample_dir: Path) -> Callable[..., Path]:
+    """Write tmp_path/config.toml like make_config's (keyword arguments replace whole sections); returns its path."""
+
+    def write(**sections: Any) -> Path:
+        data: dict[str, Any] = {
+            "site": {"base_url": BASE_URL, "tag_authority": "news.example.org", "timezone": "Europe/Vienna"},
+            "store": {"url": db_url},
+            "sources": [
+                {"name": "projects", "kind": "project-pages", "path": str(sample_dir / "projects.txt")},
+                {"name": "releases", "kind": "release-text", "path": str(sample_dir / "releases.txt")},
+            ],
+            "feeds": {"dir": "feeds"},
+            "delivery": {"transport": "outbox", "outbox_dir": "outbox"},
+            "web": {"host": "127.0.0.1", "port": 0},
+        }
+        data.update(sections)
+        path = tmp_path / "config.toml"
+        path.write_text(to_toml(data), encoding="utf-8")
+        return path
+
+    return write
+
+
+def add_recent_release(sample_dir: Path, days_ago: int = 7) -> dt.date:
+    """Append a release dated `days_ago` days back (in last week's edition) to the sample releases file."""
+    day = dt.date.today() - dt.timedelta(days=days_ago)
+    with (sample_dir / "releases.txt").open("a", encoding="utf-8") as fh:
+        fh.write(f"\nReleased {day:%d %B %Y}\nICMPD opened a border management training centre in Tunis for "
+                 "border guards from Tunisia and Libya.\n")
+    return day
