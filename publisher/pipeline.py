@@ -777,9 +777,18 @@ def request_subscription(
 
     The caller shows the same page whatever happened, so the form does not reveal who is subscribed.
     """
-    with _store_for(cfg, store) as own, own.session() as session:
-        sub, action = _subs.request_subscription(session, data)
-        message = _subs.build_subscription_mail(cfg, sub, action)
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in (1, 2):
+        try:
+            with _store_for(cfg, store) as own, own.session() as session:
+                sub, action = _subs.request_subscription(session, data)
+                message = _subs.build_subscription_mail(cfg, sub, action)
+            break
+        except IntegrityError:
+            # Two submissions of the same new address at once: the other one inserted it; read it back.
+            if attempt == 2:
+                raise
     if limiter is not None and not limiter.allow(sub.email):
         return False
     send_subscription_mail(cfg, message, sub.id)

@@ -119,7 +119,9 @@ def test_subscribe_confirm_preferences_unsubscribe(cfg: Config, store: Store, we
     assert sub.frequency is Frequency.MONTHLY and sub.topics == ["border-management", "research-data"]
 
     links = subs.subscriber_links(cfg, sub)
-    assert links["manage"] in done.text
+    shown = re.search(r'href="' + re.escape(cfg.site.url("preferences/")) + r'([^"]+)"', done.text)
+    assert shown, "the confirmation page links to the preferences page"
+    assert subs.read_token(cfg, shown.group(1), subs.TokenPurpose.MANAGE).subscriber_id == sub.id
     saved = b.submit(links["manage"], {"name": "Ada L.", "regions": ["west-africa"], "frequency": "weekly"})
     assert saved.status == 200 and "preferences are saved" in saved.text
     sub = _row(store, "ada@example.org")

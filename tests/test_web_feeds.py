@@ -136,6 +136,7 @@ FORBIDDEN = [
 
 def test_nothing_outside_the_feed_folder_or_private_is_served(feed_dir: Path, web_server: str) -> None:
     (feed_dir / "escape").symlink_to("/etc")
+    (feed_dir.parent / "store").mkdir(exist_ok=True)
     (feed_dir.parent / "store" / "secret.txt").write_text("root:secret")
     for path in FORBIDDEN:
         resp = get(web_server, path)
