@@ -611,7 +611,7 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
             session.execute(insert(SentRelease), sent_rows)
         result.deliveries += len(created)
     result.variants = len(variants)
-    edition.subject = subject_for(cfg, period, 0).replace(" (0 new)", "")
+    edition.subject = f"{cfg.site.title}: {period.human}"  # per-variant subjects carry their own counts
     edition.stats = {
         "deliveries": result.deliveries,
         "variants": result.variants,

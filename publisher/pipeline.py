@@ -859,6 +859,7 @@ def subscriber_links_for(cfg: Config, subscriber: Subscriber) -> dict[str, str]:
 # ---- digests (owner: digests) ------------------------------------------------------------------
 # Editions, rendering and delivery; the logic lives in publisher.digest and publisher.delivery.
 
+import contextlib as _dcontextlib  # noqa: E402
 import datetime as _dt  # noqa: E402
 import signal as _signal  # noqa: E402
 import threading as _threading  # noqa: E402
@@ -871,6 +872,20 @@ from publisher.errors import NotFoundError  # noqa: E402
 from publisher.models import utcnow as _utcnow  # noqa: E402
 from publisher.models.mail import Frequency as _Frequency  # noqa: E402
 from publisher.models.mail import Subscriber as _Subscriber  # noqa: E402
+from collections.abc import Iterator as _DIterator  # noqa: E402
+
+
+@_dcontextlib.contextmanager
+def _digest_store(cfg: Config, store: Store | None) -> _DIterator[Store]:
+    """The caller's store, or the configured one, opened for this call and disposed after it."""
+    if store is not None:
+        yield store
+        return
+    own = open_store(cfg)
+    try:
+        yield own
+    finally:
+        own.dispose()
 
 
 def build_editions(
@@ -883,7 +898,6 @@ def build_editions(
 ) -> EditionsSummary:
     """Build the edition of the most recently completed period of each frequency (or the given one) unless it
     exists; queue one delivery per subscriber with something new. Idempotent; one transaction per edition."""
-    store = store or open_store(cfg)
     now = now or _utcnow()
     if period is not None:
         periods = [digest_step.parse_period(period, frequency)]
@@ -891,9 +905,10 @@ def build_editions(
         freqs = [_Frequency(frequency)] if frequency else list(_Frequency)
         periods = [digest_step.last_completed_period(cfg, f, now) for f in freqs]
     summary = EditionsSummary()
-    for p in periods:
-        with store.session() as session:
-            summary.results.append(digest_step.build_edition(session, cfg, p, now=now))
+    with _digest_store(cfg, store) as st:
+        for p in periods:
+            with st.session() as session:
+                summary.results.append(digest_step.build_edition(session, cfg, p, now=now))
     return summary
 
 
@@ -910,17 +925,17 @@ def deliver(
 ) -> DeliverySummary:
     """Send due deliveries (queued, and deferred whose retry time has come) through the configured transport.
     SIGTERM (or setting `stop`) finishes the message in hand, records it, and returns."""
-    store = store or open_store(cfg)
     own_stop = stop is None and _threading.current_thread() is _threading.main_thread()
     stop = stop or _threading.Event()
     previous = None
     if own_stop:
         previous = _signal.signal(_signal.SIGTERM, lambda _sig, _frame: stop.set())
     try:
-        return delivery_step.run_deliveries(
-            store, cfg, transport=transport, links=links or delivery_step.default_links, limit=limit, now=now,
-            progress=progress, stop=stop,
-        )
+        with _digest_store(cfg, store) as st:
+            return delivery_step.run_deliveries(
+                st, cfg, transport=transport, links=links or delivery_step.default_links, limit=limit, now=now,
+                progress=progress, stop=stop,
+            )
     finally:
         if own_stop:
             _signal.signal(_signal.SIGTERM, previous)
@@ -928,8 +943,7 @@ def deliver(
 
 def digest_archive_page(cfg: Config, edition_id: int, variant: str, store: Store | None = None) -> str:
     """The web ("view in browser") copy of one variant: full HTML, no personal links. NotFoundError if unknown."""
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _digest_store(cfg, store) as st, st.session() as session:
         edition = digest_step.find_edition(session, edition_id)
         ids = digest_step.variant_release_ids(session, edition_id, variant)
         rendered = digest_step.render_edition_variant(session, cfg, edition, variant, ids, archive=True)
@@ -950,9 +964,8 @@ def preview_digest(
     Links point at the generic subscribe page: previews are not for sending."""
     from sqlalchemy import select as _select
 
-    store = store or open_store(cfg)
     p = digest_step.parse_period(period, frequency)
-    with store.session() as session:
+    with _digest_store(cfg, store) as st, st.session() as session:
         sub = None
         if subscriber is not None:
             sub = session.scalars(_select(_Subscriber).where(_Subscriber.email == subscriber.strip().lower())).first()
@@ -967,6 +980,5 @@ def preview_digest(
 
 def list_editions(cfg: Config, store: Store | None = None) -> list[EditionInfo]:
     """Every edition, newest first, with delivery counts by status."""
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with _digest_store(cfg, store) as st, st.session() as session:
         return digest_step.list_editions(session)
