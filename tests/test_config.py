@@ -77,7 +77,7 @@ def test_config_is_frozen(tmp_path: Path) -> None:
          "not an ISO 3166-1"),
         ({"taxonomy": {"topics": {"Bad Slug": {"name": "B", "keywords": {"b": 1}}}}}, "taxonomy.topics.Bad Slug",
          "lower-case"),
-        ({"schedules": {"x": {"job": "ingest"}}}, "schedules.x", "exactly one of cron or interval_minutes"),
+        ({"schedules": {"x": {"job": "ingest"}}}, "schedules.x", "exactly one of cron, interval_minutes or interval_seconds"),
         ({"schedules": {"x": {"job": "ingest", "cron": "* * *"}}}, "schedules.x.cron", "5 crontab fields"),
         ({"schedules": {"x": {"job": "digest", "cron": "0 7 * * mon"}}}, "schedules.x.frequency", "weekly"),
         ({"schedules": {"x": {"job": "bake", "cron": "0 7 * * mon"}}}, "schedules.x.job", "one of"),
