@@ -298,3 +298,59 @@ def test_digest_archive_page(cfg: Config, store: Store, web_server: str, digest_
     assert "script-src" not in page.headers["Content-Security-Policy"]
     assert b.get(f"/digests/{edition_id}/nosuchvariant").status == 404
     assert b.get(f"/digests/{edition_id + 99}/{variant}").status == 404
+
+
+# ---------------------------------------------------------------- less common paths (Flask's test client)
+
+
+def _client_post(client: Any, path: str, fields: dict[str, Any]) -> Any:
+    page = client.get(path)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert token, page.get_data(as_text=True)
+    return client.post(path, data={"csrf_token": token.group(1), **fields})
+
+
+def test_an_unsubscribed_address_stays_so_until_the_owner_confirms(cfg: Config, store: Store) -> None:
+    from publisher.web import create_app
+
+    _insert(store, status=SubscriberStatus.UNSUBSCRIBED)
+    with store.session() as s:
+        row = subs.get_subscriber(s, "ada@example.org")
+        row.token_version = 2  # as after a real unsubscribe
+    client = create_app(cfg, store).test_client()
+    assert _client_post(client, "/subscribe", {"email": "ada@example.org", "frequency": "monthly"}).status_code == 200
+    assert _row(store, "ada@example.org").status is SubscriberStatus.UNSUBSCRIBED
+    confirm = urlsplit(mailed_link(cfg, "confirm/")).path
+    assert _client_post(client, confirm, {}).status_code == 200
+    sub = _row(store, "ada@example.org")
+    assert sub.status is SubscriberStatus.ACTIVE and sub.frequency is Frequency.MONTHLY
+    assert sub.unsubscribed_at is None
+
+
+def test_operator_templates_override_the_bundled_pages(make_config: Any, store: Store, tmp_path: Any) -> None:
+    from publisher.web import create_app
+
+    folder = tmp_path / "my-templates"
+    (folder / "web").mkdir(parents=True)
+    (folder / "web" / "check_inbox.html").write_text(
+        '{% extends "web/base.html" %}{% block content %}<h1>Almost there, {{ email }}</h1>{% endblock %}')
+    cfg = make_config(digest={"templates_dir": str(folder)})
+    client = create_app(cfg, store).test_client()
+    reply = _client_post(client, "/subscribe", {"email": "ok@example.org", "name": "<i>x</i>"})
+    assert "<h1>Almost there, ok@example.org</h1>" in reply.get_data(as_text=True)  # the override
+    assert 'name="email"' in client.get("/subscribe").get_data(as_text=True)  # the rest stay bundled
+
+
+def test_a_transport_failure_says_so_and_keeps_the_request(make_config: Any, store: Store) -> None:
+    import socket
+
+    from publisher.web import create_app
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cfg = make_config(delivery={"transport": "smtp"}, smtp={"host": "127.0.0.1", "port": port, "timeout": 5})
+    client = create_app(cfg, store).test_client()
+    reply = _client_post(client, "/subscribe", {"email": "ada@example.org"})
+    assert reply.status_code == 503 and "could not send" in reply.get_data(as_text=True)
+    assert _row(store, "ada@example.org").status is SubscriberStatus.PENDING  # a later try re-sends
