@@ -144,6 +144,12 @@ def test_nothing_outside_the_feed_folder_or_private_is_served(feed_dir: Path, we
         assert b"root:" not in resp.body, path  # type: ignore[attr-defined]
 
 
+def test_home_before_any_feed_is_built_says_what_to_do(cfg: Config, web_server: str) -> None:
+    resp = get(web_server, "/")
+    assert resp.status == 404 and b"publisher feeds build" in resp.body  # type: ignore[attr-defined]
+    assert resp.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
 def test_folder_without_slash_redirects(feed_dir: Path, web_server: str) -> None:
     (feed_dir / "topics" / "index.html").write_bytes(b"<!doctype html><title>Topics</title>")
     resp = get(web_server, "/topics")

@@ -301,5 +301,10 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
     def feed_file(path: str) -> Response:
         resp = serve_path(request, feeds, path)
         if resp is None:
+            if not path:
+                # A fresh install: say what to do instead of a bare 404.
+                return _page("error.html", 404, code=404, title="No feeds yet",
+                             message="No feeds have been built yet: run `publisher feeds build` "
+                                     "(or `publisher run --once`).")
             abort(404, description="There is no such page or feed.")
         return resp
