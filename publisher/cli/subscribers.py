@@ -33,8 +33,8 @@ def subscribers() -> None:
 @with_config
 @click.argument("email")
 @click.option("--name", default="", help="Display name used in the greeting and To header.")
-@click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Topic of interest (repeatable; none: all).")
-@click.option("--region", "regions", multiple=True, metavar="SLUG", help="Region of interest (repeatable; none: all).")
+@click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Topic of interest (repeatable; none: all topics, or unchanged on update).")
+@click.option("--region", "regions", multiple=True, metavar="SLUG", help="Region of interest (repeatable; none: all regions, or unchanged on update).")
 @click.option("--frequency", type=FREQUENCIES, default=None, help="weekly or monthly  [default: weekly; kept on update]")
 @click.option("--active/--pending", default=True, show_default=True,
               help="--active: you vouch for the address. --pending: send a confirmation mail first.")
@@ -54,14 +54,14 @@ def add(cfg: Config, email: str, name: str, topics: tuple[str, ...], regions: tu
 @with_config
 @click.argument("csv_file", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others (default: all or nothing).")
-@click.option("--active/--pending", default=True, show_default=True, help="Status of newly added addresses.")
 @click.option("--dry-run", is_flag=True, help="Validate and count, change nothing.")
-def import_(cfg: Config, csv_file: Path, skip_invalid: bool, active: bool, dry_run: bool) -> None:
+def import_(cfg: Config, csv_file: Path, skip_invalid: bool, dry_run: bool) -> None:
     """Import subscribers from CSV (header: email,name,topics,regions,frequency; lists `;`-separated).
 
-    Existing addresses are updated; unsubscribed or bounced ones are left as they are.
+    New addresses become active (you vouch for the list, as with `add`). Existing addresses are updated
+    (columns missing from the file keep their values); unsubscribed or bounced ones are left as they are.
     """
-    r = pipeline.import_subscribers(cfg, csv_file, skip_invalid=skip_invalid, active=active, dry_run=dry_run)
+    r = pipeline.import_subscribers(cfg, csv_file, skip_invalid=skip_invalid, dry_run=dry_run)
     for line in r.skipped:
         click.echo(f"skipped {line}", err=True)
     for who in r.kept_inactive:
