@@ -119,6 +119,7 @@ def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter = queries.R
 # commands (list, run, pause, resume, history). Every run is recorded in job_runs; inserting that row first, under
 # the unique (job, scheduled_for) constraint, is what makes a scheduled run happen at most once.
 
+import contextlib as _contextlib  # noqa: E402
 import dataclasses as _dc  # noqa: E402
 import datetime as _dt  # noqa: E402
 import hashlib as _hashlib  # noqa: E402
@@ -126,6 +127,7 @@ import logging as _logging  # noqa: E402
 import os as _os  # noqa: E402
 import socket as _socket  # noqa: E402
 import threading as _threading  # noqa: E402
+from collections.abc import Iterator as _Iterator  # noqa: E402
 from typing import Any as _Any  # noqa: E402
 
 from sqlalchemy import column as _column, func as _func, inspect as _inspect, select as _select  # noqa: E402
@@ -141,6 +143,19 @@ from publisher.models.mail import Subscriber, SubscriberStatus  # noqa: E402
 
 _jobs_log = _logging.getLogger("publisher.jobs")
 ONCE_JOB = "run-once"  # job name under which `publisher run --once` is recorded
+
+
+@_contextlib.contextmanager
+def _jobs_store(cfg: Config, store: Store | None) -> _Iterator[Store]:
+    """The caller's store, or the configured one opened (and disposed) for this call only."""
+    if store is not None:
+        yield store
+        return
+    own = open_store(cfg)
+    try:
+        yield own
+    finally:
+        own.dispose()
 
 
 def process_owner(role: str = "cli") -> str:
@@ -278,20 +293,20 @@ def run_cycle(
 
     Each step commits on its own, so a failure later in the cycle keeps what earlier steps did.
     """
-    store = store or open_store(cfg)
-    summary = CycleSummary(ingest=run_ingest(cfg, store, progress=progress), locations=output_locations(cfg))
-    # Feeds are rebuilt even when ingest changed nothing: a non-full build finds stale feeds by itself (e.g. after
-    # a separate `publisher ingest`), and writes nothing when all are current.
-    summary.feeds = build_feeds(  # type: ignore[name-defined]  # noqa: F821  (the feeds section defines it)
-        cfg, store, touched=summary.ingest.touched_feeds or None, progress=progress
-    )
-    summary.active_subscribers = count_active_subscribers(store)
-    # With nobody to send to, building an edition would only use up its period; build it once someone subscribed.
-    if summary.active_subscribers and (stop is None or not stop.is_set()):
-        summary.editions = build_editions(cfg, store, now=now)  # type: ignore[name-defined]  # noqa: F821
-    if stop is None or not stop.is_set():
-        summary.delivery = deliver(cfg, store, now=now, progress=progress, stop=stop)  # type: ignore[name-defined]  # noqa: F821
-    return summary
+    with _jobs_store(cfg, store) as store:
+        summary = CycleSummary(ingest=run_ingest(cfg, store, progress=progress), locations=output_locations(cfg))
+        # Feeds are rebuilt even when ingest changed nothing: a non-full build finds stale feeds by itself (e.g. after
+        # a separate `publisher ingest`), and writes nothing when all are current.
+        summary.feeds = build_feeds(  # type: ignore[name-defined]  # noqa: F821  (the feeds section defines it)
+            cfg, store, touched=summary.ingest.touched_feeds or None, progress=progress
+        )
+        summary.active_subscribers = count_active_subscribers(store)
+        # With nobody to send to, building an edition would only use up its period; build it once someone subscribed.
+        if summary.active_subscribers and (stop is None or not stop.is_set()):
+            summary.editions = build_editions(cfg, store, now=now)  # type: ignore[name-defined]  # noqa: F821
+        if stop is None or not stop.is_set():
+            summary.delivery = deliver(cfg, store, now=now, progress=progress, stop=stop)  # type: ignore[name-defined]  # noqa: F821
+        return summary
 
 
 @dataclass
@@ -433,19 +448,19 @@ def run_job(
     result with status None. Scheduled runs of a paused job are recorded as skipped; manual runs ignore pausing.
     Failures are recorded and returned, not raised.
     """
-    store = store or open_store(cfg)
-    sched = _schedule(cfg, name)
-    when = (scheduled_for or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
-    run_id, status = _claim(store, job=name, kind=sched.job, scheduled_for=when, trigger=trigger,
-                            owner=owner or process_owner(), skip_if_paused=trigger is JobTrigger.SCHEDULE)
-    if run_id is None or status is None:
-        _jobs_log.info("job=%s scheduled_for=%s already ran; nothing to do", name, when.isoformat())
-        return JobRunResult(job=name, kind=sched.job, scheduled_for=when, status=None)
-    if status is JobRunStatus.SKIPPED:
-        _jobs_log.info("job=%s scheduled_for=%s status=skipped (paused)", name, when.isoformat())
-        return JobRunResult(job=name, kind=sched.job, scheduled_for=when, status=status, error="paused",
-                            run_id=run_id)
-    return _execute(cfg, store, run_id, name, sched.job, sched, when, progress, stop)
+    with _jobs_store(cfg, store) as store:
+        sched = _schedule(cfg, name)
+        when = (scheduled_for or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
+        run_id, status = _claim(store, job=name, kind=sched.job, scheduled_for=when, trigger=trigger,
+                                owner=owner or process_owner(), skip_if_paused=trigger is JobTrigger.SCHEDULE)
+        if run_id is None or status is None:
+            _jobs_log.info("job=%s scheduled_for=%s already ran; nothing to do", name, when.isoformat())
+            return JobRunResult(job=name, kind=sched.job, scheduled_for=when, status=None)
+        if status is JobRunStatus.SKIPPED:
+            _jobs_log.info("job=%s scheduled_for=%s status=skipped (paused)", name, when.isoformat())
+            return JobRunResult(job=name, kind=sched.job, scheduled_for=when, status=status, error="paused",
+                                run_id=run_id)
+        return _execute(cfg, store, run_id, name, sched.job, sched, when, progress, stop)
 
 
 def run_once(
@@ -457,15 +472,15 @@ def run_once(
     stop: _threading.Event | None = None,
 ) -> JobRunResult:
     """`publisher run --once`: one recorded full cycle; `.detail` is the CycleSummary when it succeeded."""
-    store = store or open_store(cfg)
-    when = (now or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
-    run_id, _status = _claim(store, job=ONCE_JOB, kind="cycle", scheduled_for=when, trigger=JobTrigger.ONCE,
-                             owner=process_owner(), skip_if_paused=False)
-    if run_id is None:
-        return JobRunResult(job=ONCE_JOB, kind="cycle", scheduled_for=when, status=None)
-    # `now` only pins the edition period when given; delivery then uses the same clock.
-    result = _execute(cfg, store, run_id, ONCE_JOB, "cycle", None, when, progress, stop)
-    return result
+    with _jobs_store(cfg, store) as store:
+        when = (now or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
+        run_id, _status = _claim(store, job=ONCE_JOB, kind="cycle", scheduled_for=when, trigger=JobTrigger.ONCE,
+                                 owner=process_owner(), skip_if_paused=False)
+        if run_id is None:
+            return JobRunResult(job=ONCE_JOB, kind="cycle", scheduled_for=when, status=None)
+        # `now` only pins the edition period when given; delivery then uses the same clock.
+        result = _execute(cfg, store, run_id, ONCE_JOB, "cycle", None, when, progress, stop)
+        return result
 
 
 def recover_interrupted_runs(
@@ -538,55 +553,55 @@ def _stored_next_runs(store: Store) -> dict[str, _dt.datetime | None]:
 
 def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | None = None) -> list[JobInfo]:
     """Every configured job with its trigger, paused state, next run time and last run."""
-    store = store or open_store(cfg)
-    now = now or utcnow()
-    stored = _stored_next_runs(store)
-    out = []
-    with store.session() as session:
-        paused = _jobs.paused_jobs(session)
-        for name in sorted(cfg.schedules):
-            sched = cfg.schedules[name]
-            last = session.scalars(
-                _select(JobRun).where(JobRun.job == name).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)
-            ).first()
-            if not sched.enabled or name in paused:
-                next_run = None
-            elif name in stored:
-                next_run = stored[name]
-            else:
-                next_run = schedule_trigger(sched, cfg.site.timezone).get_next_fire_time(None, now)
-            out.append(JobInfo(
-                name=name, kind=sched.job, trigger=describe_trigger(sched, cfg.site.timezone), enabled=sched.enabled,
-                paused=name in paused, next_run=next_run.astimezone(_dt.UTC) if next_run else None,
-                last_status=last.status.value if last else "", last_run=last.started_at if last else None,
-                last_error=last.error if last else "",
-            ))
-    return out
+    with _jobs_store(cfg, store) as store:
+        now = now or utcnow()
+        stored = _stored_next_runs(store)
+        out = []
+        with store.session() as session:
+            paused = _jobs.paused_jobs(session)
+            for name in sorted(cfg.schedules):
+                sched = cfg.schedules[name]
+                last = session.scalars(
+                    _select(JobRun).where(JobRun.job == name).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)
+                ).first()
+                if not sched.enabled or name in paused:
+                    next_run = None
+                elif name in stored:
+                    next_run = stored[name]
+                else:
+                    next_run = schedule_trigger(sched, cfg.site.timezone).get_next_fire_time(None, now)
+                out.append(JobInfo(
+                    name=name, kind=sched.job, trigger=describe_trigger(sched, cfg.site.timezone), enabled=sched.enabled,
+                    paused=name in paused, next_run=next_run.astimezone(_dt.UTC) if next_run else None,
+                    last_status=last.status.value if last else "", last_run=last.started_at if last else None,
+                    last_error=last.error if last else "",
+                ))
+        return out
 
 
 def set_job_paused(cfg: Config, name: str, paused: bool, store: Store | None = None) -> bool:
     """Pause or resume a job in the store (a running scheduler applies it within a heartbeat); True if changed."""
     _schedule(cfg, name)
-    store = store or open_store(cfg)
-    with store.session() as session:
-        state = _jobs.job_state(session, name, utcnow())
-        changed = state.paused != paused
-        state.paused = paused
-        state.updated_at = utcnow()
-    return changed
+    with _jobs_store(cfg, store) as store:
+        with store.session() as session:
+            state = _jobs.job_state(session, name, utcnow())
+            changed = state.paused != paused
+            state.paused = paused
+            state.updated_at = utcnow()
+        return changed
 
 
 def job_history(cfg: Config, store: Store | None = None, *, job: str | None = None, limit: int = 20) -> list[JobRun]:
     """Recorded runs, newest first (also of jobs no longer configured)."""
-    store = store or open_store(cfg)
-    with store.session() as session:
-        q = _select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
-        if job is not None:
-            q = q.where(JobRun.job == job)
-        rows = list(session.scalars(q))
-    if job is not None and not rows and job not in cfg.schedules and job != ONCE_JOB:
-        raise NotFoundError(f"no job named {job!r} and no recorded runs of it")
-    return rows
+    with _jobs_store(cfg, store) as store:
+        with store.session() as session:
+            q = _select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
+            if job is not None:
+                q = q.where(JobRun.job == job)
+            rows = list(session.scalars(q))
+        if job is not None and not rows and job not in cfg.schedules and job != ONCE_JOB:
+            raise NotFoundError(f"no job named {job!r} and no recorded runs of it")
+        return rows
 
 
 # ---- feeds (owner: feeds) ------------------------------------------------------------------------

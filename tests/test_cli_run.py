@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from publisher.cli import cli
 from publisher.models import Delivery, Edition, Release
 from publisher.models.jobs import JobRun, JobRunStatus, SchedulerLock
 from publisher.store import Store
@@ -195,23 +197,24 @@ def test_jobs_commands_against_a_real_store(config_file: Callable[..., Path], st
         "ingest": {"job": "ingest", "interval_minutes": 30},
         "weekly": {"job": "digest", "frequency": "weekly", "cron": "0 7 * * mon"},
     })
-    listed = publisher(config, "jobs", "list")
-    assert listed.returncode == 0, listed.stderr
-    lines = listed.stdout.splitlines()
+    runner = CliRunner()
+
+    def jobs(*args: str) -> str:
+        result = runner.invoke(cli, ["--config", str(config), "jobs", *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    lines = jobs("list").splitlines()
     assert lines[0].split() == ["NAME", "KIND", "TRIGGER", "STATE", "NEXT", "RUN", "LAST", "RUN", "LAST", "STATUS"]
     assert lines[2].startswith("weekly") and "cron '0 7 * * mon' (Europe/Vienna)" in lines[2]
+    assert ": ok: " in jobs("run", "ingest")
+    assert jobs("pause", "weekly").strip() == "weekly: paused"
+    lines = jobs("list").splitlines()
+    assert "paused" in lines[2].split() and lines[1].rstrip().endswith("ok")
+    assert jobs("resume", "weekly").strip() == "weekly: resumed"
+    assert " ingest  ok  (manual, " in jobs("history", "--job", "ingest", "--limit", "5")
 
-    ran = publisher(config, "jobs", "run", "ingest")
-    assert ran.returncode == 0 and ": ok: " in ran.stdout, ran.stderr
-    assert publisher(config, "jobs", "pause", "weekly").stdout.strip() == "weekly: paused"
-    listed = publisher(config, "jobs", "list").stdout.splitlines()
-    assert "paused" in listed[2].split() and listed[1].rstrip().endswith("ok")
-    assert publisher(config, "jobs", "resume", "weekly").stdout.strip() == "weekly: resumed"
-
-    history = publisher(config, "jobs", "history", "--job", "ingest", "--limit", "5")
-    assert history.returncode == 0 and " ingest  ok  (manual, " in history.stdout
-
-    unknown = publisher(config, "jobs", "pause", "nope")
+    unknown = publisher(config, "jobs", "pause", "nope")  # a real process: exit status and error line
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "NotFoundError: no job named 'nope' in [schedules] (configured: ingest, weekly)"
 
