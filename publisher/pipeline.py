@@ -781,6 +781,12 @@ def remove_subscriber(cfg: Config, email: str, *, purge: bool = False, store: St
         return "unsubscribed" if _subs.unsubscribe(sub) else "already unsubscribed"
 
 
+def check_subscriber_form(cfg: Config, email: str, *, name: str | None = "", topics: Sequence[str] = (),
+                          regions: Sequence[str] = (), frequency: str | None = None) -> _subs.SubscriberData:
+    """Validate a subscribe form; InvalidSubscriberError.errors maps each bad field to its reason."""
+    return _subs.validate_subscriber(cfg, email, name=name, topics=topics, regions=regions, frequency=frequency)
+
+
 def request_subscription(
     cfg: Config,
     data: _subs.SubscriberData,

@@ -17,7 +17,8 @@ from publisher.config import Config
 from publisher.errors import DeliveryError, NotFoundError, PublisherError
 from publisher.models import Frequency, SubscriberStatus
 from publisher.store import Store, open_store
-from publisher.subscribers import InvalidSubscriberError, SendLimiter, TokenError, TokenPurpose, validate_subscriber
+# Types and errors only: every action goes through publisher.pipeline.
+from publisher.subscribers import InvalidSubscriberError, SendLimiter, TokenError, TokenPurpose
 from publisher.web.static import FeedFiles, serve_path
 
 log = logging.getLogger(__name__)
@@ -174,8 +175,8 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
         check_csrf()
         form = {"email": request.form.get("email", ""), **_form_lists(request)}
         try:
-            data = validate_subscriber(cfg, form["email"], name=form["name"], topics=form["topics"],
-                                       regions=form["regions"], frequency=form["frequency"])
+            data = pipeline.check_subscriber_form(cfg, form["email"], name=form["name"], topics=form["topics"],
+                                                  regions=form["regions"], frequency=form["frequency"])
         except InvalidSubscriberError as exc:
             return _page("subscribe.html", 400, form=form, errors=exc.errors)
         try:
