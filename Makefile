@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run one full cycle over the bundled sample data: ingest → feeds → digests → outbox.
+## The sample subscribers are imported first (idempotent: existing addresses are updated, never duplicated).
 run: $(STAMP)
+	$(BIN)/publisher --config config.toml subscribers import data/subscribers.csv
 	$(BIN)/publisher --config config.toml run --once
 
 ## Run the whole test suite (starts PostgreSQL and installs Chromium/newsboat when missing).

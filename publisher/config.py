@@ -143,6 +143,11 @@ class DigestConfig:
     list_id: str = _doc("List-Id header value, e.g. news.example.org (empty: base_url host).", default="")
     group_by: Literal["topic", "region"] = _doc("Group digest items by topic or by region.", default="topic")
     send_empty: bool = _doc("Send editions that have no items for a subscriber.", default=False)
+    first_edition_lookback_days: int = _doc(
+        "The first edition of each frequency also carries releases published up to this many days before its "
+        "period (0: only the period). Seeds a new list with recent news.",
+        default=0,
+    )
     max_items: int = _doc("At most this many items per digest.", default=100)
     subject: str = _doc(
         "Subject template; {title}, {period} and {count} are filled in.", default="{title}: {period} ({count} new)"
@@ -403,6 +408,8 @@ def _check(cfg: Config) -> None:
             raise ConfigError(f"expected 'atom' or 'rss', got {fmt!r}", key=f"feeds.formats[{j}]")
     if cfg.digest.max_items < 1:
         raise ConfigError("must be at least 1", key="digest.max_items")
+    if cfg.digest.first_edition_lookback_days < 0:
+        raise ConfigError("must not be negative", key="digest.first_edition_lookback_days")
     if cfg.digest.token_max_age_days < 1:
         raise ConfigError("must be at least 1", key="digest.token_max_age_days")
     for key in ("from_address",):

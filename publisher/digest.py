@@ -426,9 +426,10 @@ def previous_edition(session: Session, period: Period) -> Edition | None:
     ).first()
 
 
-def candidate_release_ids(session: Session, period: Period, prev: Edition | None) -> set[int]:
+def candidate_release_ids(session: Session, period: Period, prev: Edition | None, lookback_days: int = 0) -> set[int]:
     """Releases published in the period, plus late arrivals: published earlier but ingested after the
-    previous edition of this frequency was built (so no earlier edition could have carried them)."""
+    previous edition of this frequency was built (so no earlier edition could have carried them).
+    The very first edition of a frequency also reaches `lookback_days` back, to seed a new list."""
     ids = set(session.scalars(select(Release.id).where(Release.published.between(period.start, period.end))))
     if prev is not None:
         ids |= set(
@@ -436,6 +437,9 @@ def candidate_release_ids(session: Session, period: Period, prev: Edition | None
                 select(Release.id).where(Release.published < period.start, Release.created_at > prev.built_at)
             )
         )
+    elif lookback_days > 0:
+        since = period.start - dt.timedelta(days=lookback_days)
+        ids |= set(session.scalars(select(Release.id).where(Release.published.between(since, period.start))))
     return ids
 
 
@@ -541,7 +545,7 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
         result.edition_id = existing.id
         return result
     prev = previous_edition(session, period)
-    pool = candidate_release_ids(session, period, prev)
+    pool = candidate_release_ids(session, period, prev, cfg.digest.first_edition_lookback_days)
     carry = carried_over(session, prev)
     extra = set().union(*carry.values()) if carry else set()
     tags = _tags(session, pool | extra, period)
@@ -664,7 +668,7 @@ def preview_items(session: Session, cfg: Config, period: Period, subscriber: Sub
         ).first()
         return items_for_ids(session, cfg, period, row.release_ids) if row else []
     prev = previous_edition(session, period)
-    pool = candidate_release_ids(session, period, prev)
+    pool = candidate_release_ids(session, period, prev, cfg.digest.first_edition_lookback_days)
     if subscriber is None:
         ids = sorted(pool)
     else:

@@ -274,7 +274,7 @@ def test_render_groups_each_item_once_by_first_topic(cfg: Config) -> None:
     assert text.count("* Borders & <labour> in Kyrgyzstan") == 1
     order = [text.index(h) for h in ("BORDER MANAGEMENT (2)", "RETURN AND REINTEGRATION (1)", "OTHER NEWS (1)")]
     assert order == sorted(order)
-    assert "published earlier; added since the last digest" in text
+    assert "published before this period; new in your digest" in text
 
 
 def test_variant_key_names_the_item_set() -> None:
@@ -310,3 +310,17 @@ def test_render_is_pure(cfg: Config) -> None:
     a = render_digest(cfg, parse_period("2025-03"), sample_items())
     b = render_digest(cfg, parse_period("2025-03"), sample_items())
     assert dataclasses.asdict(a) == dataclasses.asdict(b)
+
+
+def test_first_edition_lookback_seeds_a_new_list(make_config: Callable[..., Config], store: Store,
+                                                 digest_world: dict[str, Any],
+                                                 add_subscribers: Callable[..., list[int]]) -> None:
+    cfg = make_config(digest={"first_edition_lookback_days": 40})
+    (sub,) = add_subscribers([("a@example.org", "monthly", [], [])])
+    with store.session() as s:
+        april = build_edition(s, cfg, parse_period("2025-04"), now=dt.datetime(2025, 5, 1, 7, tzinfo=dt.UTC))
+    with store.session() as s:
+        may = build_edition(s, cfg, parse_period("2025-05"), now=dt.datetime(2025, 6, 1, 7, tzinfo=dt.UTC))
+    # 40 days before April reaches back to 20 February: every release of the world, once, in the first edition.
+    assert len(_deliveries(store, april.edition_id)[sub].release_ids) == 8
+    assert sub not in _deliveries(store, may.edition_id)  # the lookback applies to the first edition only
