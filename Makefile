@@ -7,10 +7,11 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test install clean bench
 
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "Creating $(VENV) and installing publisher (log: $(VENV)/install.log)…"
+	@$(PYTHON) -m venv $(VENV)
+	@( $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[test]' ) > $(VENV)/install.log 2>&1 \
+	  || { tail -30 $(VENV)/install.log; echo "pip install failed; see $(VENV)/install.log" >&2; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 
