@@ -142,7 +142,7 @@ def naive(cfg: Config, eds: dict[Frequency, Edition], n: int) -> int:
             continue
         links = subscriber_links(cfg, s)
         r = render_digest(cfg, ed.period, [ed.by_id[x] for x in ids], view_url="https://news.example.org/digests/1/x",
-                          personal={"greeting": greeting(s.name), **links})
+                          personal={"greeting": greeting(s.name), **links}, inline="document")
         headers = digest_headers(cfg, to_name=s.name, to_address=s.email, subject=r.subject,
                                  message_id=f"<digest.1.{i}@news.example.org>", date=NOW, links=links)
         build_message(headers, r.text, r.html, boundary_seed=str(i))

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 from sqlalchemy import func, insert, select
@@ -321,6 +321,34 @@ def inline_css(document: str) -> str:
         raise DigestError(f"cannot inline the digest CSS: {exc}") from exc
 
 
+Inlining = Literal["template", "document"]
+MAIL_TEMPLATE = "digest/digest.html"
+
+
+def _context(cfg: Config, period: Period, items: Sequence[DigestItem], view_url: str,
+             personal: Mapping[str, str] | None) -> dict[str, Any]:
+    count = len(items)
+    ctx = {
+        "site": cfg.site,
+        "subject": subject_for(cfg, period, count),
+        "period": period.label,
+        "period_human": period.human,
+        "frequency": str(period.frequency),
+        "count": count,
+        "groups": _groups(cfg, items),
+        "group_noun": cfg.digest.group_by,
+        "preheader": "; ".join(i.title for i in items[:3])[:150] if items else "Nothing new this time.",
+        "view_url": view_url,
+        "greeting": PLACEHOLDERS["greeting"],
+        "manage_url": PLACEHOLDERS["manage"],
+        "unsubscribe_url": PLACEHOLDERS["unsubscribe"],
+    }
+    if personal is not None:
+        ctx.update(greeting=personal["greeting"], manage_url=personal["manage"],
+                   unsubscribe_url=personal["unsubscribe"])
+    return ctx
+
+
 def render_digest(
     cfg: Config,
     period: Period,
@@ -330,44 +358,130 @@ def render_digest(
     view_url: str = "",
     archive: bool = False,
     personal: Mapping[str, str] | None = None,
+    inline: Inlining = "template",
 ) -> RenderedDigest:
     """Render one content variant (subject, inlined HTML, text). Pure: same inputs, same output.
 
     Per-recipient values stay placeholders (see `personalise`) unless `personal` gives them, which is
-    the naive per-recipient way (kept for previews and the benchmark)."""
+    the naive per-recipient way (kept for previews and the benchmark).
+
+    inline="template" (the default) renders the mail template whose CSS premailer inlined once per template
+    source (see `inlined_template`), so no premailer call per variant; inline="document" runs premailer on
+    this rendered document (the archive page always does: it extends the mail template)."""
     variant = variant or variant_key(i.release_id for i in items)
     env = template_environment(cfg)
-    groups = _groups(cfg, items)
-    count = len(items)
-    subject = subject_for(cfg, period, count)
-    preheader = "; ".join(i.title for i in items[:3])[:150] if items else "Nothing new this time."
-    ctx = {
-        "site": cfg.site,
-        "subject": subject,
-        "period": period.label,
-        "period_human": period.human,
-        "frequency": str(period.frequency),
-        "count": count,
-        "groups": groups,
-        "group_noun": cfg.digest.group_by,
-        "preheader": preheader,
-        "view_url": view_url,
-        "greeting": PLACEHOLDERS["greeting"],
-        "manage_url": PLACEHOLDERS["manage"],
-        "unsubscribe_url": PLACEHOLDERS["unsubscribe"],
-    }
-    if personal is not None:
-        ctx.update(greeting=personal["greeting"], manage_url=personal["manage"],
-                   unsubscribe_url=personal["unsubscribe"])
+    ctx = _context(cfg, period, items, view_url, personal)
+    fast = None if archive or inline == "document" else inlined_template(cfg)
     try:
-        html_doc = env.get_template("digest/archive.html" if archive else "digest/digest.html").render(ctx)
+        if fast is not None:
+            html_doc = fast.render(ctx)
+        else:
+            html_doc = inline_css(env.get_template("digest/archive.html" if archive else MAIL_TEMPLATE).render(ctx))
         text = env.get_template("digest/digest.txt").render(ctx)
     except jinja2.TemplateError as exc:
         where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "digest template"
         line = getattr(exc, "lineno", None)
         raise DigestError(f"{where}{f':{line}' if line else ''}: {exc}") from exc
-    return RenderedDigest(subject=subject, html=inline_css(html_doc), text=text, variant=variant, count=count,
-                          preheader=preheader)
+    return RenderedDigest(subject=ctx["subject"], html=html_doc, text=text, variant=variant, count=ctx["count"],
+                          preheader=ctx["preheader"])
+
+
+# ---------------------------------------------------------------- CSS inlined into the template, once
+#
+# premailer's result for an element depends only on the element, its attributes and its ancestors (our
+# stylesheet has no sibling or positional selectors), never on the text the template fills in. So the
+# template SOURCE can be inlined once: Jinja constructs are masked as inert words, premailer runs on that,
+# the constructs are put back, and every variant is then a plain Jinja render (the way Foundation for
+# Emails / Maizzle inline templates at build time). Because an operator template could break that (Jinja
+# inside a tag, dynamic class names, sibling selectors), the result is verified once per template source
+# against the per-document way on probe items that take every branch; if they differ, rendering falls back
+# to premailer per variant (correct, slower) and says so in the log.
+
+_COMMENT_RE = re.compile(r"(\s*)\{#(-?).*?(-?)#\}(\s*)", re.S)
+_CONSTRUCT_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+_MASK = "pubjinja{}x"
+_MASK_RE = re.compile(r"pubjinja(\d+)x")
+_INLINED: dict[tuple[tuple[str, ...], str], jinja2.Template | None] = {}
+
+
+def _drop_comment(m: re.Match[str]) -> str:
+    # A comment renders as nothing; keep the whitespace Jinja would keep (`{#-` / `-#}` strip it).
+    return ("" if m[2] else m[1]) + ("" if m[3] else m[4])
+
+
+def inline_template_source(source: str) -> str:
+    """The template source with its <style> rules inlined by premailer; Jinja constructs pass through."""
+    if _MASK_RE.search(source):
+        raise DigestError("template contains the reserved word pattern pubjinja<n>x")
+    constructs: list[str] = []
+
+    def mask(m: re.Match[str]) -> str:
+        constructs.append(m[0])
+        return _MASK.format(len(constructs) - 1)
+
+    masked = _CONSTRUCT_RE.sub(mask, _COMMENT_RE.sub(_drop_comment, source))
+    inlined = _MASK_RE.sub(lambda m: constructs[int(m[1])], inline_css(masked))
+    if inlined.count("{{") + inlined.count("{%") != sum(c[:2] in ("{{", "{%") for c in constructs):
+        raise DigestError("premailer dropped or moved template constructs")
+    return inlined
+
+
+def _probe_items() -> list[DigestItem]:
+    """Items that take every branch of the bundled template: late, labels, projects with and without
+    URL / years / countries / reasons, an untagged item; in two groups plus "Other news"."""
+    day = dt.date(2000, 1, 10)
+    with_all = RelatedProject("Probe project (P)", "2019–2025", ("Austria", "Malta"), ("shares a country",),
+                              "https://example.invalid/p")
+    bare = RelatedProject("Bare project", "", (), (), "")
+    years_only = RelatedProject("Years project", "since 2021", (), ("names the acronym",), "")
+    return [
+        DigestItem(1, day, "Probe & <one>", "Summary \"one\" & 'more'.", "https://example.invalid/1?a=1&b=2",
+                   ("t1", "t2"), ("r1",), ("Austria",), (with_all, bare)),
+        DigestItem(2, day, "Probe two", "Summary two.", "https://example.invalid/2", ("t2",), ("r2", "r1"), (),
+                   (years_only,), late=True),
+        DigestItem(3, day, "Probe three", "Summary three.", "https://example.invalid/3", (), (), ()),
+    ]
+
+
+def _canonical(document: str) -> str:
+    from lxml import etree, html as lxml_html  # noqa: PLC0415  (premailer's own parser; deferred like premailer)
+
+    return etree.tostring(lxml_html.document_fromstring(document).getroottree(), method="html", encoding="unicode")
+
+
+def inlined_template(cfg: Config) -> jinja2.Template | None:
+    """The mail template with its CSS inlined (compiled once per template source and verified), or None
+    when inlining the template is not equivalent to inlining each rendered document."""
+    env = template_environment(cfg)
+    try:
+        source, filename, _uptodate = env.loader.get_source(env, MAIL_TEMPLATE)  # type: ignore[union-attr]
+    except jinja2.TemplateNotFound:
+        return None
+    key = (tuple(str(d) for d in cfg.template_dirs), source)
+    if key not in _INLINED:
+        _INLINED[key] = _compile_inlined(cfg, env, source, filename or MAIL_TEMPLATE)
+    return _INLINED[key]
+
+
+def _compile_inlined(cfg: Config, env: jinja2.Environment, source: str, filename: str) -> jinja2.Template | None:
+    try:
+        fast = env.from_string(inline_template_source(source))
+        original = env.get_template(MAIL_TEMPLATE)
+        period = Period(Frequency.MONTHLY, "2000-01", dt.date(2000, 1, 1), dt.date(2000, 1, 31))
+        personal = {"greeting": "Hello <probe> & co,", "manage": "https://example.invalid/m?a=1&b=2",
+                    "unsubscribe": "https://example.invalid/u"}
+        for items, view_url, who in ((_probe_items(), "https://example.invalid/v?a=1&b=2", None),
+                                     (_probe_items()[:1], "", personal), ([], "https://example.invalid/v", None)):
+            ctx = _context(cfg, period, items, view_url, who)
+            if _canonical(fast.render(ctx)) != _canonical(inline_css(original.render(ctx))):
+                log.warning("%s: inlining the template's CSS once changes the output; premailer will run "
+                            "for every digest variant (slower)", filename)
+                return None
+    except (jinja2.TemplateError, DigestError, ValueError) as exc:
+        log.warning("%s: cannot inline the template's CSS once (%s); premailer will run for every digest "
+                    "variant (slower)", filename, exc)
+        return None
+    return fast
 
 
 def greeting(name: str) -> str:

@@ -17,6 +17,8 @@ from publisher.digest import (
     DigestItem,
     RelatedProject,
     build_edition,
+    inline_template_source,
+    inlined_template,
     last_completed_period,
     matches,
     parse_period,
@@ -324,3 +326,60 @@ def test_first_edition_lookback_seeds_a_new_list(make_config: Callable[..., Conf
     # 40 days before April reaches back to 20 February: every release of the world, once, in the first edition.
     assert len(_deliveries(store, april.edition_id)[sub].release_ids) == 8
     assert sub not in _deliveries(store, may.edition_id)  # the lookback applies to the first edition only
+
+
+# ---------------------------------------------------------------- CSS inlined once into the template
+
+
+def _dom(document: str) -> str:
+    from lxml import etree, html as lxml_html
+
+    return etree.tostring(lxml_html.document_fromstring(document).getroottree(), method="html", encoding="unicode")
+
+
+@pytest.mark.parametrize("group_by", ["topic", "region"])
+def test_template_inlining_equals_premailer_per_document(make_config: Callable[..., Config], group_by: str) -> None:
+    cfg = make_config(digest={"group_by": group_by})
+    assert inlined_template(cfg) is not None  # the bundled template qualifies
+    items = sample_items()
+    for chosen, view in ((items, "https://news.example.org/digests/1/a?x=1&y=2"), (items[1:3], ""), ([], "v")):
+        fast = render_digest(cfg, parse_period("2025-03"), chosen, view_url=view)
+        slow = render_digest(cfg, parse_period("2025-03"), chosen, view_url=view, inline="document")
+        # Same document; the spelling may differ where Jinja wrote &#34; and lxml re-serialises a plain quote.
+        assert _dom(fast.html) == _dom(slow.html)
+        assert (fast.text, fast.subject, fast.count) == (slow.text, slow.subject, slow.count)
+
+
+def test_template_source_is_inlined_with_jinja_intact() -> None:
+    source = ('{#- comment -#}\n<!DOCTYPE html><html><head><style>.x { color: #123456; } p a { margin: 0; }</style>'
+              '</head><body>{% for i in items %}<p class="x"><a href="{{ i.url }}">{{ i.title }}</a></p>{% endfor %}'
+              '</body></html>')
+    out = inline_template_source(source)
+    assert out.startswith("<!DOCTYPE html>") and "comment" not in out
+    assert '<p class="x" style="color:#123456"><a href="{{ i.url }}" style="margin:0">{{ i.title }}</a></p>' in out
+    assert "{% for i in items %}" in out and "{% endfor %}" in out and "<style" not in out
+
+
+@pytest.mark.parametrize(("css", "body"), [
+    # A class chosen by Jinja: the template source has no class for premailer to match.
+    (".item { color: #00ff00; } .pad { color: #0000ff; }",
+     '<tr><td class="{{ \'item\' if count else \'pad\' }}">{{ count }}</td></tr>'),
+    # A sibling selector matches rendered rows, not the single row of the loop in the source.
+    (".row + .row { color: #ff0000; }",
+     '{% for g in groups %}<tr class="row"><td>{{ g.label }}</td></tr>{% endfor %}'),
+])
+def test_template_that_cannot_be_inlined_once_falls_back(make_config: Callable[..., Config], tmp_path: Path,
+                                                          css: str, body: str,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    override = tmp_path / "tpl" / "digest"
+    override.mkdir(parents=True)
+    (override / "digest.html").write_text(
+        f"<!DOCTYPE html><html><head><style>{css}</style></head>"
+        f"<body><table>{body}<tr><td>{{{{ unsubscribe_url }}}}</td></tr></table></body></html>\n", encoding="utf-8")
+    cfg = make_config(digest={"templates_dir": str(tmp_path / "tpl")})
+    with caplog.at_level("WARNING", logger="publisher.digest"):
+        assert inlined_template(cfg) is None
+    assert "premailer will run for every digest variant" in caplog.text
+    fast = render_digest(cfg, parse_period("2025-03"), sample_items())
+    assert fast.html == render_digest(cfg, parse_period("2025-03"), sample_items(), inline="document").html
+    assert 'style="color' in fast.html
