@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -17,6 +18,19 @@ from publisher.models import Project, Release
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.sources.base import RecordKind, Source, make_source
 from publisher.store import Store, open_store
+
+
+@contextlib.contextmanager
+def store_scope(cfg: Config, store: Store | None) -> Iterator[Store]:
+    """The caller's store, or the configured one opened for this call and disposed after it (no leaked pools)."""
+    if store is not None:
+        yield store
+        return
+    own = open_store(cfg)
+    try:
+        yield own
+    finally:
+        own.dispose()
 
 
 def configured_sources(cfg: Config, names: Sequence[str] | None = None) -> list[Source]:
@@ -72,42 +86,38 @@ def run_ingest(
     progress: Progress = NULL_PROGRESS,
 ) -> IngestSummary:
     """Ingest every configured source, each in its own transaction."""
-    store = store or open_store(cfg)
     summary = IngestSummary()
-    for source in configured_sources(cfg, sources):
-        summary.results.append(
-            ingest_step.ingest_source(store, cfg, source, skip_invalid=skip_invalid, progress=progress)
-        )
+    with store_scope(cfg, store) as st:
+        for source in configured_sources(cfg, sources):
+            summary.results.append(
+                ingest_step.ingest_source(st, cfg, source, skip_invalid=skip_invalid, progress=progress)
+            )
     return summary
 
 
 def retag(cfg: Config, store: Store | None = None, *, progress: Progress = NULL_PROGRESS) -> tuple[int, set[str]]:
     """Recompute every release's tags and links (after a taxonomy or linking change)."""
-    store = store or open_store(cfg)
     touched: set[str] = set()
-    with store.session() as session:
+    with store_scope(cfg, store) as st, st.session() as session:
         changed = ingest_step.relink_all(session, cfg, touched, progress)
     return len(changed), touched
 
 
 def list_releases(cfg: Config, f: queries.ReleaseFilter, store: Store | None = None) -> list[Release]:
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with store_scope(cfg, store) as st, st.session() as session:
         return list(session.scalars(queries.release_query(f)))
 
 
 def list_projects(cfg: Config, store: Store | None = None) -> list[Project]:
-    store = store or open_store(cfg)
-    with store.session() as session:
+    with store_scope(cfg, store) as st, st.session() as session:
         return queries.list_projects(session)
 
 
 def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter = queries.ReleaseFilter(),
                  store: Store | None = None) -> int:
     """Write one JSON object per release; returns how many."""
-    store = store or open_store(cfg)
     n = 0
-    with store.session() as session:
+    with store_scope(cfg, store) as st, st.session() as session:
         for r in queries.iter_releases(session, f):
             out.write(json.dumps(queries.release_dict(r), ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
@@ -119,7 +129,6 @@ def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter = queries.R
 # commands (list, run, pause, resume, history). Every run is recorded in job_runs; inserting that row first, under
 # the unique (job, scheduled_for) constraint, is what makes a scheduled run happen at most once.
 
-import contextlib as _contextlib  # noqa: E402
 import dataclasses as _dc  # noqa: E402
 import datetime as _dt  # noqa: E402
 import hashlib as _hashlib  # noqa: E402
@@ -127,7 +136,6 @@ import logging as _logging  # noqa: E402
 import os as _os  # noqa: E402
 import socket as _socket  # noqa: E402
 import threading as _threading  # noqa: E402
-from collections.abc import Iterator as _Iterator  # noqa: E402
 from typing import Any as _Any  # noqa: E402
 
 from sqlalchemy import column as _column, func as _func, inspect as _inspect, select as _select  # noqa: E402
@@ -145,17 +153,6 @@ _jobs_log = _logging.getLogger("publisher.jobs")
 ONCE_JOB = "run-once"  # job name under which `publisher run --once` is recorded
 
 
-@_contextlib.contextmanager
-def _jobs_store(cfg: Config, store: Store | None) -> _Iterator[Store]:
-    """The caller's store, or the configured one opened (and disposed) for this call only."""
-    if store is not None:
-        yield store
-        return
-    own = open_store(cfg)
-    try:
-        yield own
-    finally:
-        own.dispose()
 
 
 def process_owner(role: str = "cli") -> str:
@@ -293,7 +290,7 @@ def run_cycle(
 
     Each step commits on its own, so a failure later in the cycle keeps what earlier steps did.
     """
-    with _jobs_store(cfg, store) as store:
+    with store_scope(cfg, store) as store:
         summary = CycleSummary(ingest=run_ingest(cfg, store, progress=progress), locations=output_locations(cfg))
         # Feeds are rebuilt even when ingest changed nothing: a non-full build finds stale feeds by itself (e.g. after
         # a separate `publisher ingest`), and writes nothing when all are current.
@@ -448,7 +445,7 @@ def run_job(
     result with status None. Scheduled runs of a paused job are recorded as skipped; manual runs ignore pausing.
     Failures are recorded and returned, not raised.
     """
-    with _jobs_store(cfg, store) as store:
+    with store_scope(cfg, store) as store:
         sched = _schedule(cfg, name)
         when = (scheduled_for or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
         run_id, status = _claim(store, job=name, kind=sched.job, scheduled_for=when, trigger=trigger,
@@ -472,7 +469,7 @@ def run_once(
     stop: _threading.Event | None = None,
 ) -> JobRunResult:
     """`publisher run --once`: one recorded full cycle; `.detail` is the CycleSummary when it succeeded."""
-    with _jobs_store(cfg, store) as store:
+    with store_scope(cfg, store) as store:
         when = (now or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
         run_id, _status = _claim(store, job=ONCE_JOB, kind="cycle", scheduled_for=when, trigger=JobTrigger.ONCE,
                                  owner=process_owner(), skip_if_paused=False)
@@ -553,7 +550,7 @@ def _stored_next_runs(store: Store) -> dict[str, _dt.datetime | None]:
 
 def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | None = None) -> list[JobInfo]:
     """Every configured job with its trigger, paused state, next run time and last run."""
-    with _jobs_store(cfg, store) as store:
+    with store_scope(cfg, store) as store:
         now = now or utcnow()
         stored = _stored_next_runs(store)
         out = []
@@ -582,7 +579,7 @@ def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | No
 def set_job_paused(cfg: Config, name: str, paused: bool, store: Store | None = None) -> bool:
     """Pause or resume a job in the store (a running scheduler applies it within a heartbeat); True if changed."""
     _schedule(cfg, name)
-    with _jobs_store(cfg, store) as store:
+    with store_scope(cfg, store) as store:
         with store.session() as session:
             state = _jobs.job_state(session, name, utcnow())
             changed = state.paused != paused
@@ -593,7 +590,7 @@ def set_job_paused(cfg: Config, name: str, paused: bool, store: Store | None = N
 
 def job_history(cfg: Config, store: Store | None = None, *, job: str | None = None, limit: int = 20) -> list[JobRun]:
     """Recorded runs, newest first (also of jobs no longer configured)."""
-    with _jobs_store(cfg, store) as store:
+    with store_scope(cfg, store) as store:
         with store.session() as session:
             q = _select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
             if job is not None:
@@ -620,32 +617,20 @@ def build_feeds(
     progress: Progress = NULL_PROGRESS,
 ) -> FeedsSummary:
     """Bring cfg.feeds.dir up to date: only stale feeds and pages unless `full`; `touched` forces those feeds."""
-    own = store is None
-    store = store or open_store(cfg)
-    try:
-        return feeds_step.build(cfg, store, touched=touched, full=full, dry_run=dry_run, progress=progress)
-    finally:
-        if own:
-            store.dispose()
+    with store_scope(cfg, store) as st:
+        return feeds_step.build(cfg, st, touched=touched, full=full, dry_run=dry_run, progress=progress)
 
 
 def list_feeds(cfg: Config, store: Store | None = None) -> list[FeedInfo]:
     """Every feed the store calls for: key, files, URLs, entry count, newest update, whether it is built."""
-    own = store is None
-    store = store or open_store(cfg)
-    try:
-        return feeds_step.list_feeds(cfg, store)
-    finally:
-        if own:
-            store.dispose()
+    with store_scope(cfg, store) as st:
+        return feeds_step.list_feeds(cfg, st)
 
 
 # ---- subscribers & web
 # Subscriber management for the CLI and the web pages; every function is one transaction, and mail is
 # handed to the transport only after the change it announces is committed.
 
-import contextlib as _contextlib  # noqa: E402
-from collections.abc import Iterator as _Iterator  # noqa: E402
 from email.message import EmailMessage as _EmailMessage  # noqa: E402
 from pathlib import Path as _Path  # noqa: E402
 
@@ -654,17 +639,6 @@ from publisher.errors import SubscriberError as _SubscriberError  # noqa: E402
 from publisher.models.mail import Subscriber, SubscriberStatus  # noqa: E402
 
 
-@_contextlib.contextmanager
-def _store_for(cfg: Config, store: Store | None) -> _Iterator[Store]:
-    """The caller's store, or the configured one opened (and disposed) for this call only."""
-    if store is not None:
-        yield store
-        return
-    own = open_store(cfg)
-    try:
-        yield own
-    finally:
-        own.dispose()
 
 
 @dataclass
@@ -720,7 +694,7 @@ def add_subscriber(
     data = _subs.validate_subscriber(cfg, email, name=name, topics=topics, regions=regions, frequency=frequency)
     given = [f for f, v in (("name", name), ("topics", topics), ("regions", regions), ("frequency", frequency)) if v]
     status = SubscriberStatus.ACTIVE if active else SubscriberStatus.PENDING
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         sub, outcome = _subs.upsert_subscriber(session, data, status=status, resubscribe=resubscribe, fields=given)
         message = None
         if sub.status is SubscriberStatus.PENDING and outcome is not _subs.Outcome.UNCHANGED:
@@ -758,7 +732,7 @@ def import_subscribers(
             + "\n".join(shown) + more
         )
     status = SubscriberStatus.ACTIVE if active else SubscriberStatus.PENDING
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         result = _subs.import_rows(session, rows, status=status)
         result.skipped = errors
         if dry_run:
@@ -767,13 +741,13 @@ def import_subscribers(
 
 
 def list_subscribers(cfg: Config, status: str | None = None, store: Store | None = None) -> list[Subscriber]:
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         return _subs.list_subscribers(session, SubscriberStatus(status) if status else None)
 
 
 def remove_subscriber(cfg: Config, email: str, *, purge: bool = False, store: Store | None = None) -> str:
     """Unsubscribe an address (kept for the record) or, with purge, erase it and its delivery history."""
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         sub = _subs.get_subscriber(session, email)
         if purge:
             _subs.purge(session, sub)
@@ -802,7 +776,7 @@ def request_subscription(
 
     for attempt in (1, 2):
         try:
-            with _store_for(cfg, store) as own, own.session() as session:
+            with store_scope(cfg, store) as own, own.session() as session:
                 sub, action = _subs.request_subscription(session, data)
                 message = _subs.build_subscription_mail(cfg, sub, action)
             break
@@ -819,13 +793,13 @@ def request_subscription(
 def subscriber_for_token(cfg: Config, token: str, purpose: _subs.TokenPurpose,
                          store: Store | None = None) -> Subscriber | None:
     """The subscriber a signed link names (TokenError if bad); None for an unsubscribe link of a purged row."""
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         return _subs.resolve_token(session, cfg, token, purpose)
 
 
 def confirm_subscription(cfg: Config, token: str, store: Store | None = None) -> tuple[Subscriber, bool]:
     """Double opt-in: activate the subscriber a confirm link names; (subscriber, changed)."""
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         sub = _subs.resolve_token(session, cfg, token, _subs.TokenPurpose.CONFIRM)
         assert sub is not None  # confirm tokens never resolve to None
         return sub, _subs.confirm(sub)
@@ -843,7 +817,7 @@ def resend_confirmation(cfg: Config, token: str, *, limiter: _subs.SendLimiter |
         sid = exc.subscriber_id
     if sid is None:
         return False
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         sub = session.get(Subscriber, sid)
         if sub is None or sub.status is SubscriberStatus.ACTIVE:
             return False
@@ -857,7 +831,7 @@ def resend_confirmation(cfg: Config, token: str, *, limiter: _subs.SendLimiter |
 def save_preferences(cfg: Config, token: str, *, name: str, topics: Sequence[str], regions: Sequence[str],
                      frequency: str | None, store: Store | None = None) -> tuple[Subscriber, bool]:
     """Save the preferences form of a manage link; InvalidSubscriberError names bad fields."""
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         sub = _subs.resolve_token(session, cfg, token, _subs.TokenPurpose.MANAGE)
         assert sub is not None  # manage tokens never resolve to None
         data = _subs.validate_subscriber(cfg, sub.email, name=name, topics=topics, regions=regions,
@@ -867,7 +841,7 @@ def save_preferences(cfg: Config, token: str, *, name: str, topics: Sequence[str
 
 def unsubscribe_by_token(cfg: Config, token: str, store: Store | None = None) -> bool:
     """Unsubscribe through a signed link (page or RFC 8058 one-click); idempotent, True if it changed anything."""
-    with _store_for(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store) as own, own.session() as session:
         sub = _subs.resolve_token(session, cfg, token, _subs.TokenPurpose.UNSUBSCRIBE)
         return sub is not None and _subs.unsubscribe(sub)
 
@@ -880,7 +854,6 @@ def subscriber_links_for(cfg: Config, subscriber: Subscriber) -> dict[str, str]:
 # ---- digests (owner: digests) ------------------------------------------------------------------
 # Editions, rendering and delivery; the logic lives in publisher.digest and publisher.delivery.
 
-import contextlib as _dcontextlib  # noqa: E402
 import datetime as _dt  # noqa: E402
 import signal as _signal  # noqa: E402
 import threading as _threading  # noqa: E402
@@ -893,20 +866,8 @@ from publisher.errors import NotFoundError  # noqa: E402
 from publisher.models import utcnow as _utcnow  # noqa: E402
 from publisher.models.mail import Frequency as _Frequency  # noqa: E402
 from publisher.models.mail import Subscriber as _Subscriber  # noqa: E402
-from collections.abc import Iterator as _DIterator  # noqa: E402
 
 
-@_dcontextlib.contextmanager
-def _digest_store(cfg: Config, store: Store | None) -> _DIterator[Store]:
-    """The caller's store, or the configured one, opened for this call and disposed after it."""
-    if store is not None:
-        yield store
-        return
-    own = open_store(cfg)
-    try:
-        yield own
-    finally:
-        own.dispose()
 
 
 def build_editions(
@@ -926,7 +887,7 @@ def build_editions(
         freqs = [_Frequency(frequency)] if frequency else list(_Frequency)
         periods = [digest_step.last_completed_period(cfg, f, now) for f in freqs]
     summary = EditionsSummary()
-    with _digest_store(cfg, store) as st:
+    with store_scope(cfg, store) as st:
         for p in periods:
             with st.session() as session:
                 summary.results.append(digest_step.build_edition(session, cfg, p, now=now))
@@ -952,7 +913,7 @@ def deliver(
     if own_stop:
         previous = _signal.signal(_signal.SIGTERM, lambda _sig, _frame: stop.set())
     try:
-        with _digest_store(cfg, store) as st:
+        with store_scope(cfg, store) as st:
             return delivery_step.run_deliveries(
                 st, cfg, transport=transport, links=links or delivery_step.default_links, limit=limit, now=now,
                 progress=progress, stop=stop,
@@ -964,7 +925,7 @@ def deliver(
 
 def digest_archive_page(cfg: Config, edition_id: int, variant: str, store: Store | None = None) -> str:
     """The web ("view in browser") copy of one variant: full HTML, no personal links. NotFoundError if unknown."""
-    with _digest_store(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store) as st, st.session() as session:
         edition = digest_step.find_edition(session, edition_id)
         ids = digest_step.variant_release_ids(session, edition_id, variant)
         rendered = digest_step.render_edition_variant(session, cfg, edition, variant, ids, archive=True)
@@ -986,7 +947,7 @@ def preview_digest(
     from sqlalchemy import select as _select
 
     p = digest_step.parse_period(period, frequency)
-    with _digest_store(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store) as st, st.session() as session:
         sub = None
         if subscriber is not None:
             sub = session.scalars(_select(_Subscriber).where(_Subscriber.email == subscriber.strip().lower())).first()
@@ -1001,5 +962,5 @@ def preview_digest(
 
 def list_editions(cfg: Config, store: Store | None = None) -> list[EditionInfo]:
     """Every edition, newest first, with delivery counts by status."""
-    with _digest_store(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store) as st, st.session() as session:
         return digest_step.list_editions(session)
