@@ -652,8 +652,7 @@ def _context_fingerprint(cfg: Config, catalog: Catalog, env: jinja2.Environment)
     sources = []
     for name in ("feeds/index.html", "feeds/release.html"):
         try:
-            assert env.loader is not None
-            sources.append(env.loader.get_source(env, name)[0])
+            sources.append(env.loader.get_source(env, name)[0] if env.loader else "")
         except jinja2.TemplateNotFound:
             sources.append("")
     import feedgen.version
@@ -663,7 +662,9 @@ def _context_fingerprint(cfg: Config, catalog: Catalog, env: jinja2.Environment)
         cfg.site.title, cfg.site.description, cfg.site.base_url, cfg.site.language, cfg.site.author_name,
         cfg.site.author_email, cfg.site.timezone, cfg.feeds.max_entries, cfg.feeds.formats,
         sorted(catalog.topics.items()), sorted(catalog.regions.items()), sorted(catalog.countries.items()),
-        sorted((p.slug, p.name, p.acronym, p.url, p.years, p.updated.isoformat()) for p in catalog.projects.values()),
+        # What entries and pages show of a project; its dates only show in its own feed (part of that FeedSpec),
+        # so editing a project's description does not make every release page stale.
+        sorted((p.slug, p.name, p.acronym, p.url) for p in catalog.projects.values()),
     ))
 
 

@@ -390,3 +390,18 @@ def test_list_feeds_reports_paths_urls_counts_and_built_state(cfg: Config, feed_
     assert bm.updated == FEEDS_T0
     with feed_store.session() as s:
         assert s.scalar(select(Release.id).where(Release.id == 2)) == 2
+
+
+def test_project_edit_rebuilds_only_that_projects_feeds(cfg: Config, feed_store: Store) -> None:
+    build(cfg, feed_store)
+    with feed_store.session() as s:
+        s.execute(update(Project).where(Project.id == 3).values(end_date=dt.date(2027, 1, 1), updated_at=T1))
+    summary = build(cfg, feed_store)
+    # feeds.opml too: its dateModified is the newest feed update, now this empty feed's project update time.
+    assert rel_paths(cfg, summary.written) == {"projects/quiet-project.atom", "projects/quiet-project.rss",
+                                               "feeds.opml"}
+    assert parse(cfg.feeds.dir / "projects/quiet-project.atom").feed.updated == "2025-03-20T12:00:00+00:00"
+    with feed_store.session() as s:
+        s.execute(update(Project).where(Project.id == 1).values(name="BMP Tunisia renamed"))
+    renamed = rel_paths(cfg, build(cfg, feed_store).written)
+    assert {"news/release-1.html", "news/release-2.html", "all.atom", "projects/bmp-tunisia.rss"} <= renamed
