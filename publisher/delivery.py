@@ -29,12 +29,14 @@ from publisher.errors import (
     UnknownDeliveryError,
 )
 from publisher.mailmsg import (
+    FixedHeaders,
     OutgoingMessage,
     PreparedPart,
     build_encoded_message,
-    digest_headers,
     fill_part,
+    fixed_headers,
     prepare_part,
+    recipient_headers,
 )
 from publisher.models import utcnow
 from publisher.models.mail import (
@@ -427,18 +429,21 @@ def backoff(cfg: Config, attempts: int) -> dt.timedelta:
 
 @dataclass(frozen=True)
 class PreparedDigest:
-    """A rendered variant with its bodies pre-encoded: per recipient only the placeholders are encoded."""
+    """A rendered variant with its bodies pre-encoded and its shared headers encoded: per recipient only the
+    placeholders and the recipient's own headers are encoded."""
 
     rendered: digest_step.RenderedDigest
     html: PreparedPart
     text: PreparedPart
+    headers: FixedHeaders
 
 
-def prepare_digest(rendered: digest_step.RenderedDigest) -> PreparedDigest:
+def prepare_digest(cfg: Config, rendered: digest_step.RenderedDigest) -> PreparedDigest:
     return PreparedDigest(
         rendered,
         prepare_part(rendered.html, digest_step.PLACEHOLDER_RE),
         prepare_part(rendered.text, digest_step.PLACEHOLDER_RE),
+        fixed_headers(cfg, rendered.subject),
     )
 
 
@@ -459,7 +464,7 @@ class _Renderer:
             edition = digest_step.find_edition(session, d.edition_id)
             rendered = digest_step.render_edition_variant(session, self.cfg, edition, d.variant, d.release_ids)
         self.renders += 1
-        self.cache[key] = prepared = prepare_digest(rendered)
+        self.cache[key] = prepared = prepare_digest(self.cfg, rendered)
         if len(self.cache) > RENDER_CACHE:
             self.cache.popitem(last=False)
         return prepared
@@ -469,10 +474,11 @@ def message_for(cfg: Config, prepared: PreparedDigest, *, delivery_id: int, mess
                 subscriber: Subscriber, links: Mapping[str, str], date: dt.datetime) -> OutgoingMessage:
     """Fill one recipient into a prepared variant and assemble the message bytes (plain string work)."""
     escaped, values = digest_step.personal_values(subscriber.name or "", links)
-    headers = digest_headers(cfg, to_name=subscriber.name or "", to_address=subscriber.email,
-                             subject=prepared.rendered.subject, message_id=message_id, date=date, links=links)
-    data = build_encoded_message(headers, fill_part(prepared.text, values), fill_part(prepared.html, escaped),
-                                 boundary_seed=message_id)
+    headers = recipient_headers(prepared.headers, to_name=subscriber.name or "", to_address=subscriber.email,
+                                message_id=message_id, date=date, links=links)
+    encoded: dict[str, str] = {}
+    data = build_encoded_message(headers, fill_part(prepared.text, values, encoded),
+                                 fill_part(prepared.html, escaped, encoded), boundary_seed=message_id)
     return OutgoingMessage(delivery_id, message_id, cfg.digest.from_address, subscriber.email, data)
 
 

@@ -138,11 +138,13 @@ class DigestItem:
     late: bool = False  # published before the period: a late arrival
 
 
-def matches(topics: Iterable[str], regions: Iterable[str], want_topics: Sequence[str], want_regions: Sequence[str]) -> bool:
-    """The preference rule: (no topic filter OR any shared topic) AND (no region filter OR any shared region)."""
-    if want_topics and not set(want_topics).intersection(topics):
+def matches(topics: Iterable[str], regions: Iterable[str], want_topics: Iterable[str], want_regions: Iterable[str]) -> bool:
+    """The preference rule: (no topic filter OR any shared topic) AND (no region filter OR any shared region).
+    Pass frozensets to call it in a loop: frozenset() of a frozenset is the same object, no copy."""
+    want_t, want_r = frozenset(want_topics), frozenset(want_regions)
+    if want_t and want_t.isdisjoint(topics):
         return False
-    return not want_regions or bool(set(want_regions).intersection(regions))
+    return not want_r or not want_r.isdisjoint(regions)
 
 
 def variant_key(release_ids: Iterable[int]) -> str:
@@ -601,10 +603,11 @@ def choose_items(
     max_items: int,
 ) -> list[int]:
     """Release ids for one subscriber: matching, never sent before, newest first, at most max_items."""
+    want_t, want_r = frozenset(want_topics), frozenset(want_regions)
     chosen = [
         rid
         for rid in pool
-        if rid in tags and rid not in already_sent and matches(tags[rid].topics, tags[rid].regions, want_topics, want_regions)
+        if (t := tags.get(rid)) is not None and rid not in already_sent and matches(t.topics, t.regions, want_t, want_r)
     ]
     chosen.sort(key=lambda rid: (tags[rid].published, rid), reverse=True)
     return chosen[:max_items]

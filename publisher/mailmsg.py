@@ -81,6 +81,57 @@ def list_id(cfg: Config) -> str:
     return f"{phrase} <{check_header('List-Id', label)}>"
 
 
+@dataclass(frozen=True)
+class FixedHeaders:
+    """Header values shared by every recipient of one digest variant: checked and encoded once per variant."""
+
+    sender: str
+    subject: str
+    list_id: str
+    mailto: str
+    reply_to: str = ""
+
+
+def fixed_headers(cfg: Config, subject: str) -> FixedHeaders:
+    return FixedHeaders(
+        sender=format_address("From", cfg.digest.from_name, cfg.digest.from_address),
+        subject=encode_text("Subject", subject),
+        list_id=list_id(cfg),
+        mailto=check_header("List-Unsubscribe", unsubscribe_mailto(cfg)),
+        reply_to=format_address("Reply-To", "", cfg.digest.reply_to) if cfg.digest.reply_to else "",
+    )
+
+
+def recipient_headers(
+    fixed: FixedHeaders,
+    *,
+    to_name: str,
+    to_address: str,
+    message_id: str,
+    date: dt.datetime,
+    links: Mapping[str, str],
+) -> list[tuple[str, str]]:
+    """The header list of one digest message: the variant's fixed values plus the recipient's, checked."""
+    one_click = check_header("List-Unsubscribe", links["one_click"])
+    headers = [
+        ("From", fixed.sender),
+        ("To", format_address("To", to_name, to_address)),
+        ("Subject", fixed.subject),
+        ("Date", email.utils.format_datetime(date.astimezone(dt.UTC))),
+        ("Message-ID", check_header("Message-ID", message_id)),
+        ("MIME-Version", "1.0"),
+        ("List-Id", fixed.list_id),
+        # RFC 8058 one-click: the https URL must come first; mailto is the fallback for old clients.
+        ("List-Unsubscribe", f"<{one_click}>,{CRLF} <mailto:{fixed.mailto}?subject=unsubscribe>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ("Auto-Submitted", "auto-generated"),
+        ("Precedence", "bulk"),
+    ]
+    if fixed.reply_to:
+        headers.append(("Reply-To", fixed.reply_to))
+    return headers
+
+
 def digest_headers(
     cfg: Config,
     *,
@@ -92,25 +143,8 @@ def digest_headers(
     links: Mapping[str, str],
 ) -> list[tuple[str, str]]:
     """The header list of one digest message; every value is checked for CR/LF before it is encoded."""
-    one_click = check_header("List-Unsubscribe", links["one_click"])
-    mailto = check_header("List-Unsubscribe", unsubscribe_mailto(cfg))
-    headers = [
-        ("From", format_address("From", cfg.digest.from_name, cfg.digest.from_address)),
-        ("To", format_address("To", to_name, to_address)),
-        ("Subject", encode_text("Subject", subject)),
-        ("Date", email.utils.format_datetime(date.astimezone(dt.UTC))),
-        ("Message-ID", check_header("Message-ID", message_id)),
-        ("MIME-Version", "1.0"),
-        ("List-Id", list_id(cfg)),
-        # RFC 8058 one-click: the https URL must come first; mailto is the fallback for old clients.
-        ("List-Unsubscribe", f"<{one_click}>,{CRLF} <mailto:{mailto}?subject=unsubscribe>"),
-        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-        ("Auto-Submitted", "auto-generated"),
-        ("Precedence", "bulk"),
-    ]
-    if cfg.digest.reply_to:
-        headers.append(("Reply-To", format_address("Reply-To", "", cfg.digest.reply_to)))
-    return headers
+    return recipient_headers(fixed_headers(cfg, subject), to_name=to_name, to_address=to_address,
+                             message_id=message_id, date=date, links=links)
 
 
 @dataclass(frozen=True)
@@ -127,12 +161,17 @@ def prepare_part(text: str, placeholder: re.Pattern[str]) -> PreparedPart:
     return PreparedPart(tuple(_qp(p, final=i == len(split) - 1) for i, p in enumerate(split[::2])), tuple(split[1::2]))
 
 
-def fill_part(part: PreparedPart, values: Mapping[str, str]) -> str:
+def fill_part(part: PreparedPart, values: Mapping[str, str], encoded: dict[str, str] | None = None) -> str:
     """The encoded body for one recipient: encoded values between encoded pieces, joined by QP soft breaks
-    (`=` CRLF decodes to nothing, and keeps every line within the 76-character limit)."""
+    (`=` CRLF decodes to nothing, and keeps every line within the 76-character limit). `encoded` memoises
+    value → encoding; pass one dict to both parts of a message (a link is the same text in HTML and plain)."""
+    memo: dict[str, str] = {} if encoded is None else encoded
     out = [part.pieces[0]]
     for name, piece in zip(part.names, part.pieces[1:], strict=True):
-        out += (_qp(values[name], final=False), piece)
+        value = values[name]
+        if value not in memo:
+            memo[value] = _qp(value, final=False)
+        out += (memo[value], piece)
     return "=\r\n".join(out)
 
 
