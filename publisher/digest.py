@@ -149,8 +149,13 @@ def matches(topics: Iterable[str], regions: Iterable[str], want_topics: Iterable
 
 def variant_key(release_ids: Iterable[int]) -> str:
     """Same item set, same variant: the key names the content, not the recipient."""
-    ids = ",".join(str(i) for i in sorted(release_ids))
-    return hashlib.sha256(ids.encode()).hexdigest()[:16]
+    return _variant_key(tuple(sorted(release_ids)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _variant_key(ids: tuple[int, ...]) -> str:
+    # Subscribers share few item sets (that is what variants are): hash each set once, not per subscriber.
+    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=512)
@@ -248,13 +253,30 @@ def _autoescape(name: str | None) -> bool:
 
 @functools.lru_cache(maxsize=8)
 def _environment(dirs: tuple[str, ...]) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(dirs)),
         autoescape=_autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
     )
+    env.filters["wordwrap"] = _wordwrap
+    return env
+
+
+@jinja2.pass_environment
+def _wordwrap(env: jinja2.Environment, s: str, width: int = 79, break_long_words: bool = True,
+              wrapstring: str | None = None, break_on_hyphens: bool = True) -> str:
+    """Jinja's wordwrap, memoised: the same summaries are wrapped again in every variant that shows them,
+    and textwrap was the biggest part of rendering a variant's text part."""
+    return _wrapped(str(s), width, break_long_words, env.newline_sequence if wrapstring is None else wrapstring,
+                    break_on_hyphens, env)
+
+
+@functools.lru_cache(maxsize=2048)
+def _wrapped(s: str, width: int, break_long_words: bool, wrapstring: str, break_on_hyphens: bool,
+             env: jinja2.Environment) -> str:
+    return jinja2.filters.do_wordwrap(env, s, width, break_long_words, wrapstring, break_on_hyphens)
 
 
 def template_environment(cfg: Config) -> jinja2.Environment:

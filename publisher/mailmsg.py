@@ -186,6 +186,8 @@ def build_encoded_message(headers: Sequence[tuple[str, str]], text_qp: str, html
     # QP never emits '==' runs that start a line like this, so the boundary cannot collide with a body.
     boundary = "==pub_" + hashlib.sha1(boundary_seed.encode()).hexdigest()[:24] + "=="
     for name, value in headers:
+        if "\r" not in value and "\n" not in value:
+            continue
         # Only our own folds (CRLF + whitespace) may break a header line; anything else is an injection.
         unfolded = value.replace(CRLF + " ", " ").replace(CRLF + "\t", " ")
         if "\r" in unfolded or "\n" in unfolded:
