@@ -22,7 +22,6 @@ import random
 import statistics
 import time
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 from publisher.config import Config, config_from_dict
