@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import TypeVar
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.classify import Classifier
 from publisher.classify import Tag as Tag_
 from publisher.config import Config, TaxonomyConfig
-from publisher.errors import SourceError
 from publisher.link import Linker, ProjectProfile, ReleaseProfile, build_project_profile, project_text
 from publisher.models import (
     Country,

@@ -100,12 +100,12 @@ def list_projects(cfg: Config, store: Store | None = None) -> list[Project]:
         return queries.list_projects(session)
 
 
-def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter = queries.ReleaseFilter(),
+def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter | None = None,
                  store: Store | None = None) -> int:
     """Write one JSON object per release; returns how many."""
     n = 0
     with store_scope(cfg, store) as st, st.session() as session:
-        for r in queries.iter_releases(session, f):
+        for r in queries.iter_releases(session, f or queries.ReleaseFilter()):
             out.write(json.dumps(queries.release_dict(r), ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
     return n
