@@ -5,7 +5,9 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import email.utils
+import functools
 import hashlib
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -51,8 +53,8 @@ def format_address(name: str, display: str, address: str) -> str:
     return email.utils.formataddr((display, address), charset="utf-8")
 
 
-def _qp(text: str, *, final: bool = True) -> str:
-    """Quoted-printable (binascii, in C). A piece (final=False) will be followed by a soft line break."""
+def _qp_whole(text: str, *, final: bool = True) -> str:
+    """Quoted-printable of the whole text in one binascii call (in C): the reference `_qp` must equal."""
     data = text.replace("\r\n", "\n").replace("\n", CRLF).encode("utf-8")
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).decode("ascii")
     if "\n" in encoded and b"\r\n" not in data:
@@ -62,6 +64,25 @@ def _qp(text: str, *, final: bool = True) -> str:
         # Whitespace before a soft break would be stripped by decoders: protect it.
         encoded = encoded[:-1] + ("=20" if encoded[-1] == " " else "=09")
     return encoded
+
+
+@functools.lru_cache(maxsize=16_384)
+def _qp_line(line: str) -> str:
+    # A line followed by CRLF, encoded without it. binascii's state (line length, soft breaks, trailing
+    # whitespace, a lone dot) starts afresh after every line break, so a line encodes the same on its own.
+    return binascii.b2a_qp(line.encode("utf-8") + b"\r\n", quotetabs=False, istext=True, header=False
+                           ).decode("ascii")[:-2]
+
+
+def _qp(text: str, *, final: bool = True) -> str:
+    """Quoted-printable, as `_qp_whole`, memoised per line: the variants of an edition share most of their
+    lines (each item's markup), and encoding was the biggest cost of preparing a variant. A piece
+    (final=False) will be followed by a soft line break."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if len(lines) == 1:
+        return _qp_whole(text, final=final)
+    last = lines.pop()
+    return CRLF.join([*map(_qp_line, lines), _qp_whole(last, final=final) if last else ""])
 
 
 def unsubscribe_mailto(cfg: Config) -> str:
@@ -208,3 +229,116 @@ def build_encoded_message(headers: Sequence[tuple[str, str]], text_qp: str, html
         f"--{boundary}--{CRLF}"
     )
     return parts.encode("ascii")
+
+
+# ---------------------------------------------------------------- one variant's message, assembled once
+
+_SLOTS = ("to", "date", "message_id", "one_click", "boundary")
+
+
+@dataclass(frozen=True)
+class MessageSkeleton:
+    """A digest variant's whole message (headers, MIME structure, encoded bodies) with slots for what differs
+    per recipient. `parts` has None where a slot goes; `slots` pairs each such position with its value's name:
+    a header slot ("to", "date", ...) or a body slot ("text:greeting", "html:manage", ...)."""
+
+    parts: tuple[str | None, ...]
+    slots: tuple[tuple[int, str], ...]
+    body_values: tuple[tuple[str, str], ...]  # (body slot name, placeholder name), e.g. ("html:manage", "manage")
+
+
+def message_skeleton(fixed: FixedHeaders, text: PreparedPart, html: PreparedPart) -> MessageSkeleton:
+    """The same bytes `build_encoded_message(recipient_headers(...), fill_part(text), fill_part(html))` makes,
+    cut where the recipient's values go; built once per variant (fixed headers were checked by fixed_headers)."""
+    parts: list[str | None] = []
+    slots: list[tuple[int, str]] = []
+
+    def slot(name: str) -> None:
+        slots.append((len(parts), name))
+        parts.append(None)
+
+    def body(kind: str, part: PreparedPart) -> None:
+        parts.append(part.pieces[0])
+        for name, piece in zip(part.names, part.pieces[1:], strict=True):
+            parts.append("=" + CRLF)
+            slot(f"{kind}:{name}")
+            parts.append("=" + CRLF + piece)
+
+    parts.append(f"From: {fixed.sender}{CRLF}To: ")
+    slot("to")
+    parts.append(f"{CRLF}Subject: {fixed.subject}{CRLF}Date: ")
+    slot("date")
+    parts.append(f"{CRLF}Message-ID: ")
+    slot("message_id")
+    parts.append(f"{CRLF}MIME-Version: 1.0{CRLF}List-Id: {fixed.list_id}{CRLF}List-Unsubscribe: <")
+    slot("one_click")
+    parts.append(
+        f">,{CRLF} <mailto:{fixed.mailto}?subject=unsubscribe>{CRLF}"
+        f"List-Unsubscribe-Post: List-Unsubscribe=One-Click{CRLF}Auto-Submitted: auto-generated{CRLF}"
+        f"Precedence: bulk{CRLF}" + (f"Reply-To: {fixed.reply_to}{CRLF}" if fixed.reply_to else "")
+        + 'Content-Type: multipart/alternative; boundary="'
+    )
+    slot("boundary")
+    parts.append(f'"{CRLF}{CRLF}This is a multi-part message in MIME format.{CRLF}--')
+    slot("boundary")
+    parts.append(f"{CRLF}Content-Type: text/plain; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable"
+                 f"{CRLF}{CRLF}")
+    body("text", text)
+    parts.append(f"{CRLF}--")
+    slot("boundary")
+    parts.append(f"{CRLF}Content-Type: text/html; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable"
+                 f"{CRLF}{CRLF}")
+    body("html", html)
+    parts.append(f"{CRLF}--")
+    slot("boundary")
+    parts.append(f"--{CRLF}")
+    # Adjacent static strings merged: fewer pieces to join per recipient.
+    merged: list[str | None] = []
+    positions: list[tuple[int, str]] = []
+    names = dict(slots)
+    for i, p in enumerate(parts):
+        if p is None:
+            positions.append((len(merged), names[i]))
+            merged.append(None)
+        elif merged and merged[-1] is not None:
+            merged[-1] += p
+        else:
+            merged.append(p)
+    body_values = tuple(dict.fromkeys((n, n.split(":", 1)[1]) for _, n in positions if ":" in n))
+    return MessageSkeleton(tuple(merged), tuple(positions), body_values)
+
+
+def boundary_for(seed: str) -> str:
+    # QP never emits '==' runs that start a line like this, so the boundary cannot collide with a body.
+    return "==pub_" + hashlib.sha1(seed.encode()).hexdigest()[:24] + "=="
+
+
+@functools.lru_cache(maxsize=4)
+def _date_header(seconds: int) -> str:
+    return email.utils.format_datetime(dt.datetime.fromtimestamp(seconds, dt.UTC))
+
+
+def date_header(date: dt.datetime) -> str:
+    """RFC 5322 Date in UTC, as `email.utils.format_datetime(date.astimezone(UTC))` (whole seconds), memoised
+    per second: a delivery run stamps thousands of messages within the same few seconds."""
+    return _date_header(math.floor(date.timestamp()))
+
+
+def fill_skeleton(skeleton: MessageSkeleton, *, to: str, date: str, message_id: str, one_click: str,
+                  plain: Mapping[str, str], escaped: Mapping[str, str]) -> bytes:
+    """One recipient's message bytes: encoded values dropped into the variant's skeleton. `to` comes from
+    format_address (checked); the other header values are checked here."""
+    check_header("Message-ID", message_id)
+    check_header("List-Unsubscribe", one_click)
+    values = {"to": to, "date": date, "message_id": message_id, "one_click": one_click,
+              "boundary": boundary_for(message_id)}
+    memo: dict[str, str] = {}  # a link is the same text in both bodies: encode it once
+    for slot, name in skeleton.body_values:
+        value = (plain if slot[0] == "t" else escaped)[name]
+        if value not in memo:
+            memo[value] = _qp(value, final=False)
+        values[slot] = memo[value]
+    parts = list(skeleton.parts)
+    for pos, name in skeleton.slots:
+        parts[pos] = values[name]
+    return "".join(parts).encode("ascii")  # type: ignore[arg-type]

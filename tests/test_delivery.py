@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import hypothesis
+import hypothesis.strategies
 import pytest
 from sqlalchemy import func, select, update
 
@@ -397,6 +399,70 @@ def test_prepared_message_decodes_to_the_personalised_bodies(cfg: Config, name: 
     assert b"\n" not in msg.data.replace(b"\r\n", b"")  # CRLF only, as SMTP wants
 
 
+
+@pytest.mark.parametrize("reply_to", ["", "editors@example.org"])
+@pytest.mark.parametrize(("name", "when"), [
+    ("", SEND_AT),
+    ("Zoë Ünal, \"the\" reader", SEND_AT.replace(microsecond=999_999)),
+    ("A very long name " * 6, dt.datetime(2025, 4, 1, 10, 0, 59, tzinfo=dt.timezone(dt.timedelta(hours=2)))),
+    ("<b>&amp; __pub_manage__", dt.datetime(2024, 12, 31, 23, 59, 59, 500_000, tzinfo=dt.UTC)),
+])
+def test_message_skeleton_is_byte_identical_to_assembling_the_message(
+        make_config: Callable[..., Config], reply_to: str, name: str, when: dt.datetime) -> None:
+    """message_for fills a per-variant skeleton; the bytes are exactly those of the from-scratch assembly
+    (recipient headers + filled parts + MIME), for odd names, dates with microseconds and other zones, and
+    with or without Reply-To."""
+    from test_digest import sample_items
+
+    from publisher.delivery import Recipient, message_for, prepare_digest
+    from publisher.digest import personal_values, render_digest
+    from publisher.mailmsg import build_encoded_message, fill_part, recipient_headers
+
+    cfg = make_config(digest={"reply_to": reply_to} if reply_to else {})
+    rendered = render_digest(cfg, parse_period("2025-03"), sample_items(), view_url="https://news.example.org/v")
+    prepared = prepare_digest(cfg, rendered)
+    links = {"manage": "https://news.example.org/preferences/" + "m" * 90 + "?a=1&b=2",
+             "unsubscribe": "https://news.example.org/unsubscribe/" + "u=" * 50,
+             "one_click": "https://news.example.org/one-click/" + "u=" * 50}
+    mid = "<digest.7.abc@news.example.org>"
+    msg = message_for(cfg, prepared, delivery_id=3, message_id=mid,
+                      subscriber=Recipient(9, "zoe@example.org", name, SubscriberStatus.ACTIVE, 2),
+                      links=links, date=when)
+    escaped, values = personal_values(name, links)
+    encoded: dict[str, str] = {}
+    reference = build_encoded_message(
+        recipient_headers(prepared.headers, to_name=name, to_address="zoe@example.org", message_id=mid, date=when,
+                          links=links),
+        fill_part(prepared.text, values, encoded), fill_part(prepared.html, escaped, encoded), boundary_seed=mid)
+    assert msg.data == reference
+    assert (b"Reply-To: editors@example.org" in msg.data) == bool(reply_to)
+    # The bodies' pieces are encoded line by line with a memo: the same as binascii on each whole piece.
+    from publisher.mailmsg import _qp, _qp_whole
+    for body in (rendered.html, rendered.text):
+        assert _qp(body) == _qp_whole(body)
+
+
+def test_message_skeleton_refuses_header_injection(cfg: Config) -> None:
+    from test_digest import sample_items
+
+    from publisher.delivery import Recipient, message_for, prepare_digest
+    from publisher.digest import render_digest
+    from publisher.errors import DeliveryError
+
+    prepared = prepare_digest(cfg, render_digest(cfg, parse_period("2025-03"), sample_items()))
+    links = {"manage": "https://x.example/m", "unsubscribe": "https://x.example/u", "one_click": "https://x.example/o"}
+    ok = Recipient(1, "a@example.org", "A", SubscriberStatus.ACTIVE, 1)
+    bad = [
+        ({"message_id": "<m@x>\r\nBcc: evil@example.org"}, ok, links),
+        ({}, Recipient(1, "a@example.org", "A\nBcc: evil@example.org", SubscriberStatus.ACTIVE, 1), links),
+        ({}, Recipient(1, "a@example.org\r\nBcc: e@x.org", "A", SubscriberStatus.ACTIVE, 1), links),
+        ({}, ok, {**links, "one_click": "https://x.example/o>\r\nBcc: evil@example.org"}),
+    ]
+    for extra, who, these in bad:
+        kwargs: dict[str, Any] = {"message_id": "<m@x>", **extra}
+        with pytest.raises(DeliveryError, match="line break|not a usable"):
+            message_for(cfg, prepared, delivery_id=1, subscriber=who, links=these, date=SEND_AT, **kwargs)
+
 def test_personal_links_are_plain_itsdangerous_tokens(cfg: Config) -> None:
     from itsdangerous import URLSafeTimedSerializer
 
@@ -418,3 +484,39 @@ def test_personal_links_are_plain_itsdangerous_tokens(cfg: Config) -> None:
         read_token(cfg, manage, TokenPurpose.UNSUBSCRIBE)
     # make_token is the same signer: same payload, a signature of the same shape.
     assert make_token(cfg, sub, TokenPurpose.MANAGE).split(".")[0] == manage.split(".")[0]
+
+
+@pytest.mark.parametrize(("sid", "version"), [(1, 1), (41, 3), (999_999, 9), (1_000_000, 1), (2**31 - 1, 99), (10**15, 1)])
+def test_direct_token_is_what_itsdangerous_dumps(cfg: Config, monkeypatch: pytest.MonkeyPatch, sid: int,
+                                                 version: int) -> None:
+    """The payload is built and signed directly (no JSON/zlib round, derived key cached): the very string a
+    stock URLSafeTimedSerializer.dumps makes at the same second, for each purpose's salt."""
+    import itsdangerous.timed
+    from itsdangerous import URLSafeTimedSerializer
+
+    from publisher.delivery import Recipient
+    from publisher.subscribers import TokenPurpose, make_token, subscriber_links
+
+    at = 1_764_000_000
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: at + 0.75)
+    who = Recipient(sid, "a@example.org", "", SubscriberStatus.ACTIVE, version)
+    links = subscriber_links(cfg, who)
+    for purpose, token in ((TokenPurpose.MANAGE, links["manage"].rsplit("/", 1)[1]),
+                           (TokenPurpose.UNSUBSCRIBE, links["unsubscribe"].rsplit("/", 1)[1])):
+        stock = URLSafeTimedSerializer(cfg.secret_key, salt=f"publisher.subscriber.{purpose}")
+        assert token == stock.dumps([sid, version])
+        assert make_token(cfg, who, purpose) == token
+        assert stock.loads(token) == [sid, version]
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(
+    text=hypothesis.strategies.lists(
+        hypothesis.strategies.sampled_from(["a", " ", "\t", ".", "=", "é", "\n", "\r\n", "\r", "€", "x" * 70, "<p>"]),
+        max_size=40).map("".join),
+    final=hypothesis.strategies.booleans())
+def test_quoted_printable_per_line_equals_whole_text(text: str, final: bool) -> None:
+    """Bodies are QP-encoded line by line with a memo; that must be exactly binascii on the whole text."""
+    from publisher.mailmsg import _qp, _qp_whole
+
+    assert _qp(text, final=final) == _qp_whole(text, final=final)
