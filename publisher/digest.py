@@ -11,7 +11,7 @@ import logging
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Literal
@@ -261,7 +261,30 @@ def _environment(dirs: tuple[str, ...]) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["wordwrap"] = _wordwrap
+    env.globals["fragment"] = _fragment
     return env
+
+
+_FRAGMENTS: dict[tuple[Any, Hashable], str] = {}
+_FRAGMENTS_MAX = 8192
+
+
+def _fragment(key: Hashable, caller: Any) -> str:
+    """`{% call fragment(item.key) %}...{% endcall %}`: the block rendered once per key and call site, then
+    reused. Variants of an edition show the same items, so each item's markup is rendered once instead of
+    once per variant. The block must depend on nothing but what the key names (the bundled templates pass
+    `item.key`, every field of the item's row). Keyed by the block's compiled code, so a changed or reloaded
+    template never reuses another's output."""
+    code = getattr(getattr(caller, "_func", None), "__code__", None)
+    if code is None:  # not a Jinja call block as we know it: render, do not cache
+        return caller()  # type: ignore[no-any-return]
+    k = (code, key)
+    out = _FRAGMENTS.get(k)
+    if out is None:
+        if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
+            _FRAGMENTS.clear()
+        out = _FRAGMENTS[k] = caller()
+    return out
 
 
 @jinja2.pass_environment
@@ -303,15 +326,18 @@ def _groups(cfg: Config, items: Sequence[DigestItem]) -> list[Group]:
             labels = [topic_names.get(t, t) for t in it.topics] if by_region else []
             labels += [region_names.get(r, r) for r in it.regions] if not by_region else []
             labels += list(it.countries)
+            date_human = _day(it.published)
             rows.append(
                 {
                     "title": it.title,
                     "summary": it.summary,
                     "url": it.url,
-                    "date_human": _day(it.published),
+                    "date_human": date_human,
                     "late": it.late,
                     "labels": labels,
                     "projects": it.projects,
+                    # Everything above: what an item's cached fragment may depend on (see `_fragment`).
+                    "key": (it.title, it.summary, it.url, date_human, it.late, tuple(labels), it.projects),
                 }
             )
         groups.append(Group(label, rows))
@@ -426,6 +452,7 @@ _CONSTRUCT_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 _MASK = "pubjinja{}x"
 _MASK_RE = re.compile(r"pubjinja(\d+)x")
 _INLINED: dict[tuple[tuple[str, ...], str], jinja2.Template | None] = {}
+_INLINED_BY_TEMPLATE: dict[jinja2.Template, jinja2.Template | None] = {}
 
 
 def _drop_comment(m: re.Match[str]) -> str:
@@ -478,12 +505,23 @@ def inlined_template(cfg: Config) -> jinja2.Template | None:
     when inlining the template is not equivalent to inlining each rendered document."""
     env = template_environment(cfg)
     try:
+        # The environment's cached template (reloaded, as a new object, when its file changes): reading the
+        # source again for every variant cost more than a tenth of rendering one.
+        current = env.get_template(MAIL_TEMPLATE)
+    except jinja2.TemplateNotFound:
+        return None
+    if current in _INLINED_BY_TEMPLATE:
+        return _INLINED_BY_TEMPLATE[current]
+    try:
         source, filename, _uptodate = env.loader.get_source(env, MAIL_TEMPLATE)  # type: ignore[union-attr]
     except jinja2.TemplateNotFound:
         return None
     key = (tuple(str(d) for d in cfg.template_dirs), source)
     if key not in _INLINED:
         _INLINED[key] = _compile_inlined(cfg, env, source, filename or MAIL_TEMPLATE)
+    if len(_INLINED_BY_TEMPLATE) >= 16:
+        _INLINED_BY_TEMPLATE.clear()
+    _INLINED_BY_TEMPLATE[current] = _INLINED[key]
     return _INLINED[key]
 
 

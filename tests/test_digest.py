@@ -408,3 +408,24 @@ def test_item_chooser_makes_the_choices_of_choose_items() -> None:
         got.append(-1)  # callers own the list: the memo must not change
         assert chooser.choose(want_t, want_r, sent, carried) == expected
     assert 0 < len(chooser.memo) < 500
+
+
+def test_item_fragments_rendered_once_give_the_same_variants(cfg: Config) -> None:
+    """Each item's markup is rendered once and reused by every variant that shows it: a variant rendered
+    after others (fragments cached) is exactly the variant rendered from nothing, and an item that differs in
+    any shown field gets its own fragment."""
+    from publisher import digest as digest_step
+    from publisher.digest import render_digest
+
+    items = sample_items()
+    period = parse_period("2025-03")
+    for i in range(len(items)):
+        render_digest(cfg, period, items[: i + 1])
+        render_digest(cfg, period, items[i:])
+    warm = render_digest(cfg, period, items[1:])
+    digest_step._FRAGMENTS.clear()
+    cold = render_digest(cfg, period, items[1:])
+    assert (warm.html, warm.text) == (cold.html, cold.text)
+    changed = [dataclasses.replace(it, summary=it.summary + " Changed.") for it in items[1:]]
+    again = render_digest(cfg, period, changed)
+    assert again.html.count("Changed.") == len(changed) and again.text.count("Changed.") == len(changed)
