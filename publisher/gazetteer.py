@@ -165,6 +165,10 @@ class Gazetteer:
         self._person_names = frozenset(data["rules"]["person_names"])
         self._by_name = {k.casefold(): v.code for k, v in entries.items() if v.code is not None}
 
+    def place_words(self) -> frozenset[str]:
+        """Single-word place names (countries, demonyms, cities), case-folded: geography, not subject."""
+        return frozenset(name for name in self._by_name if name.isalpha())
+
     def find(self, text: str) -> list[PlaceMatch]:
         """Every place phrase in `text`, left to right, longest match first, false friends dropped."""
         out: list[PlaceMatch] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections import Counter
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from publisher.classify import Classification, Classifier, country_name
 from publisher.config import LinkingConfig
+from publisher.gazetteer import gazetteer
 from publisher.sources.base import ProjectRecord
 
 # Evidence weights; a score is their sum, capped at 1. Calibrated so that the default threshold 0.5
@@ -33,6 +35,8 @@ CORE_TOPIC_SHARE = 0.35
 # subject elsewhere" (a Rabat Process meeting is not a Prague Process event), so it counts this much.
 NO_ANCHOR_FACTOR = 0.5
 MAX_TERMS = 3
+# Wording counts fully only when at least this many content words are shared (unless the project is named).
+MIN_SHARED_TERMS = 3
 
 _WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ'’-]+[a-zà-ÿ]")
 # Function words plus words every text in this domain uses; they say nothing about which project.
@@ -46,7 +50,9 @@ _STOP = frozenset(
     icmpd international centre center migration policy development project projects programme program
     initiative action objective objectives specific overall aim support activities implementation implement
     implemented through area areas level national partner partners partnership government country countries
-    ministry state states organisation organisations organization based further mr ms held took place""".split()
+    ministry state states organisation organisations organization based further mr ms held took place
+    launched launch launches hosted organised organized published announced opened presented discussed
+    gathered met today week month participant participants representative representatives event""".split()
 )
 # A phase number after an acronym: "BOMCA 10", "ENIGMMA-2", "MIEUX Phase IV". Roman numerals need a
 # separator, or "MIEUX" would read as "MIEU" phase 10.
@@ -138,13 +144,21 @@ def build_release_profile(title: str, text: str, published: dt.date, classifier:
 # ---------------------------------------------------------------- text similarity
 
 
+@functools.cache
+def _place_words() -> frozenset[str]:
+    return gazetteer().place_words()
+
+
 def _terms(text: str) -> list[str]:
+    """Content words for similarity. Place names are left out: geography is scored once, as shared countries,
+    and "Azerbaijan" in both texts says nothing more about whether they share a subject."""
+    places = _place_words()
     out = []
     for w in _WORD.findall(text.lower().replace("’", "'")):
         w = w.strip("'-")
         if w.endswith("'s"):
             w = w[:-2]
-        if len(w) < 3 or w in _STOP:
+        if len(w) < 3 or w in _STOP or w in places:
             continue
         # A light plural fold: enough for "borders"/"border", harmless elsewhere.
         if len(w) > 4 and w.endswith("ies"):
@@ -293,9 +307,13 @@ class Linker:
             reasons.extend(f"shared topic: {t}" for t in topics)
 
         if cosine > 0:
-            score += W_TEXT * min(1.0, cosine / TEXT_FULL)
+            products = {t: w * c.vector[t] for t, w in rvec.items() if t in c.vector}
+            text_score = W_TEXT * min(1.0, cosine / TEXT_FULL)
+            if mention is None and len(products) < MIN_SHARED_TERMS:
+                # One rare word in common makes a short release look "similar"; it is not a shared subject.
+                text_score *= len(products) / MIN_SHARED_TERMS
+            score += text_score
             if cosine >= 0.05:
-                products = {t: w * c.vector[t] for t, w in rvec.items() if t in c.vector}
                 top = sorted(products, key=lambda t: (-products[t], t))[:MAX_TERMS]
                 reasons.append("similar wording: " + ", ".join(f'"{t}"' for t in top))
 

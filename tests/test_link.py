@@ -101,3 +101,22 @@ def test_threshold_and_empty() -> None:
     assert Linker([], CFG).link(release("BOMCA")) == []
     strict = Linker(PROJECTS, LinkingConfig(threshold=1.0, max_links=5))
     assert strict.link(release("The BOMCA 9 team met partners.")) == []
+
+
+def test_place_names_are_not_similar_wording() -> None:
+    # Geography counts once, as a shared country; the country's name must not also count as shared wording.
+    res = Linker(PROJECTS, CFG).explain(release("Azerbaijan and Azerbaijani officials met in Baku.", countries="AZ"))
+    restart = next(r for r in res if r.key == "restart")
+    assert not any(r.startswith("similar wording") and "azerbaijan" in r for r in restart.reasons)
+    assert restart.score < CFG.threshold
+
+
+def test_one_rare_shared_word_and_a_country_do_not_link() -> None:
+    projects = [project("dialogue", "Regional Dialogue", "", "A dialogue launched with Russia and partners "
+                        "on visas and readmission.", "RU", "migration-dialogues")]
+    lone = release("A new study on labour migration from Kyrgyzstan to Russia came out in Bishkek; a dialogue.",
+                   countries="KG RU", topics="labour-migration")
+    assert Linker(projects, CFG).link(lone) == []
+    shared = release("The dialogue on visas and readmission with Russia met again.", countries="RU",
+                     topics="migration-dialogues")
+    assert keys(Linker(projects, CFG).link(shared)) == ["dialogue"]
