@@ -4,9 +4,10 @@
     .venv/bin/python -m benchmarks.digest_bench --subscribers 10000 --memory
 
 The fast path is what `publisher.delivery` does per message: choose the subscriber's items, look up the
-rendered variant (rendered once from the template whose CSS was inlined once, bodies and shared headers
-pre-encoded by `prepare_digest`), fill in the personal values, sign the personal links (real
-`subscriber_links`), build the recipient's headers and the MIME bytes (`message_for`). The naive path renders
+rendered variant (rendered once from the template whose CSS was inlined once, item fragments shared across
+variants, assembled once into a message skeleton by `prepare_digest`), build the subscriber row delivery loads
+(`Recipient`), sign the personal links (real `subscriber_links`) and fill the recipient's headers and personal
+values into the skeleton (`message_for`). The naive path renders
 the original template and runs premailer for every recipient. No database and no transport in either: this
 measures message production, the part personalisation could make expensive. Subscribers are generated lazily
 from their index, so nothing but 4 bytes per subscriber and per message (the stand-in for the deliveries table)
@@ -30,7 +31,6 @@ from publisher.config import Config, config_from_dict
 from publisher.delivery import Recipient, default_links, message_for, prepare_digest
 from publisher.digest import (
     DigestItem,
-    ItemChooser,
     Period,
     RelatedProject,
     _Tags,  # noqa: PLC2701  (the same per-release tag record build_edition uses)
@@ -122,10 +122,6 @@ class Edition:
                      for it in items}
         self.pool = sorted(self.by_id)
 
-    def chooser(self, cfg: Config) -> ItemChooser:
-        """What build_edition uses for one edition's subscribers."""
-        return ItemChooser(self.tags, self.pool, cfg.digest.max_items)
-
 
 def editions(cfg: Config, releases: int) -> dict[Frequency, Edition]:
     month = parse_period("2025-03")
@@ -148,10 +144,10 @@ def fast(cfg: Config, eds: dict[Frequency, Edition], n: int, stats: dict[str, fl
     keys: dict[tuple[Frequency, str], int] = {}
     variant_of = array.array("I")  # stands in for deliveries.variant: 4 bytes per subscriber
     chosen: dict[int, list[int]] = {}
-    choosers = {f: ed.chooser(cfg) for f, ed in eds.items()}
     for i in range(n):
         _name, frequency, topics, regions = preferences(cfg, i)
-        ids = list(dict.fromkeys(choosers[frequency].choose(topics, regions, None, ())))
+        ed = eds[frequency]
+        ids = choose_items(ed.tags, ed.pool, topics, regions, set(), cfg.digest.max_items)
         if not ids:
             variant_of.append(NONE)
             continue

@@ -675,35 +675,6 @@ def choose_items(
     return chosen[:max_items]
 
 
-class ItemChooser:
-    """`choose_items` for the many subscribers of one edition. Subscribers share few preference sets, and most
-    have nothing sent before or carried over: for them the choice depends only on the set, so it is made once
-    per distinct set (the memo is bounded by the taxonomy's combinations, not by the subscriber count)."""
-
-    MEMO_MAX = 65_536
-
-    def __init__(self, tags: Mapping[int, _Tags], pool: Iterable[int], max_items: int) -> None:
-        self.tags, self.pool, self.max_items = tags, sorted(pool), max_items
-        self.memo: dict[tuple[frozenset[str], frozenset[str]], list[int]] = {}
-
-    def choose(self, want_topics: Iterable[str], want_regions: Iterable[str], already_sent: set[int] | None = None,
-               carried: Iterable[int] = ()) -> list[int]:
-        """Release ids for one subscriber, as `choose_items` over the pool plus the subscriber's carried-over
-        releases (a new list: callers may change it)."""
-        want_t, want_r = frozenset(want_topics), frozenset(want_regions)
-        extra = sorted(carried)
-        if already_sent or extra:
-            return choose_items(self.tags, [*self.pool, *extra], want_t, want_r, already_sent or set(),
-                                self.max_items)
-        key = (want_t, want_r)
-        hit = self.memo.get(key)
-        if hit is None:
-            if len(self.memo) >= self.MEMO_MAX:
-                self.memo.clear()
-            hit = self.memo[key] = choose_items(self.tags, self.pool, want_t, want_r, set(), self.max_items)
-        return hit.copy()
-
-
 def _subscriber_batches(session: Session, frequency: Frequency) -> Iterator[list[tuple[int, list[str], list[str]]]]:
     last = 0
     while True:
@@ -777,13 +748,17 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
         raise DigestError(f"edition {period.frequency} {period.label} is being built by another process") from None
     result.edition_id = edition.id
     variants: set[str] = set()
-    chooser = ItemChooser(tags, pool, cfg.digest.max_items)
+    pool_sorted = sorted(pool)
     for batch in _subscriber_batches(session, period.frequency):
         sent = _sent_for(session, [b[0] for b in batch], pool | extra)
         rows: list[dict[str, Any]] = []
         chosen_by_sub: dict[int, list[int]] = {}
         for sid, want_topics, want_regions in batch:
-            ids = list(dict.fromkeys(chooser.choose(want_topics, want_regions, sent.get(sid), carry.get(sid, ()))))
+            ids = choose_items(
+                tags, [*pool_sorted, *sorted(carry.get(sid, ()))], want_topics, want_regions, sent.get(sid, set()),
+                cfg.digest.max_items,
+            )
+            ids = list(dict.fromkeys(ids))
             if not ids:
                 result.empty += 1
                 if not cfg.digest.send_empty:

@@ -385,31 +385,6 @@ def test_template_that_cannot_be_inlined_once_falls_back(make_config: Callable[.
     assert 'style="color' in fast.html
 
 
-def test_item_chooser_makes_the_choices_of_choose_items() -> None:
-    """build_edition's memoised chooser: the same ids as choose_items for every subscriber, whether they share
-    a preference set with others, have releases already sent or have releases carried over."""
-    import random
-
-    from publisher.digest import ItemChooser, _Tags, choose_items
-
-    rnd = random.Random(5)
-    topics, regions = [f"t{i}" for i in range(6)], [f"r{i}" for i in range(4)]
-    tags = {rid: _Tags(frozenset(rnd.sample(topics, rnd.randint(0, 2))), frozenset(rnd.sample(regions, rnd.randint(0, 2))),
-                       dt.date(2025, 3, rnd.randint(1, 31)), True) for rid in range(1, 41)}
-    pool = [rid for rid in tags if rid <= 30]
-    chooser = ItemChooser(tags, pool, 8)
-    for _ in range(500):
-        want_t, want_r = rnd.sample(topics, rnd.randint(0, 2)), rnd.sample(regions, rnd.randint(0, 1))
-        sent = set(rnd.sample(pool, 2)) if rnd.random() < 0.3 else None
-        carried = rnd.sample(range(31, 41), rnd.randint(0, 2)) if rnd.random() < 0.3 else []
-        expected = choose_items(tags, [*sorted(pool), *sorted(carried)], want_t, want_r, sent or set(), 8)
-        got = chooser.choose(want_t, want_r, sent, carried)
-        assert got == expected
-        got.append(-1)  # callers own the list: the memo must not change
-        assert chooser.choose(want_t, want_r, sent, carried) == expected
-    assert 0 < len(chooser.memo) < 500
-
-
 def test_item_fragments_rendered_once_give_the_same_variants(cfg: Config) -> None:
     """Each item's markup is rendered once and reused by every variant that shows it: a variant rendered
     after others (fragments cached) is exactly the variant rendered from nothing, and an item that differs in
