@@ -24,7 +24,7 @@ from xml.etree import ElementTree as ET
 
 import jinja2
 from feedgen.feed import FeedGenerator
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import Text, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from publisher import __version__
@@ -32,6 +32,7 @@ from publisher.config import Config
 from publisher.errors import FeedError
 from publisher.models import (
     Country,
+    IngestRun,
     Project,
     Region,
     Release,
@@ -39,6 +40,7 @@ from publisher.models import (
     ReleaseProject,
     ReleaseRegion,
     ReleaseTopic,
+    RunStatus,
     Topic,
 )
 from publisher.progress import NULL_PROGRESS, Progress
@@ -50,6 +52,9 @@ log = logging.getLogger(__name__)
 OUTPUT_VERSION = "1"
 MANIFEST_NAME = ".publisher-feeds.json"
 LOCK_NAME = ".publisher-feeds.lock"
+# Keys in `touched` besides feed keys: a release page to re-render, and an ingest run the keys account for.
+PAGE_KEY = "release:"
+RUN_KEY = "run:"
 OPML_NAME = "feeds.opml"
 INDEX_NAME = "index.html"
 PAGES_DIR = "news"
@@ -184,6 +189,7 @@ class FeedsSummary:
     planned: int = 0
     dry_run: bool = False
     full: bool = False
+    touched_only: bool = False  # the fast path: only the touched feeds and pages were looked at
 
     @property
     def changed(self) -> bool:
@@ -522,6 +528,74 @@ def load_catalog(session: Session) -> Catalog:
     return Catalog(topics, regions, countries, projects, releases)
 
 
+def load_small_catalog(session: Session) -> Catalog:
+    """The catalog without releases: taxonomy names and projects (a few hundred rows at most)."""
+    topics = dict(session.execute(select(Topic.slug, Topic.name)).all())
+    regions = dict(session.execute(select(Region.slug, Region.name)).all())
+    countries = dict(session.execute(select(Country.code, Country.name)).all())
+    projects = {
+        p.id: _ProjectRow(p.id, p.slug, p.name, p.acronym or "", p.url or "", p.years, p.updated_at)
+        for p in session.scalars(select(Project))
+    }
+    return Catalog(topics, regions, countries, projects, [])
+
+
+def load_sigs(session: Session, ids: Iterable[int]) -> dict[int, _Sig]:
+    """The compact rows (as load_catalog reads them) of the releases with these ids, by id; chunked lookups."""
+    conn = session.connection()
+    r, rt, rr, rc, rp = (m.__table__.c for m in (Release, ReleaseTopic, ReleaseRegion, ReleaseCountry,
+                                                  ReleaseProject))
+    reasons_raw = type_coerce(rp.reasons, Text)
+    by_id: dict[int, _Sig] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        for rid, guid, slug, published, updated, content_hash in conn.execute(
+            select(r.id, r.guid, r.slug, r.published, r.updated_at, r.content_hash).where(r.id.in_(chunk))
+        ):
+            by_id[rid] = _Sig(rid, guid, slug, published, updated, content_hash, [], [], [], [])
+        for rid, topic in conn.execute(select(rt.release_id, rt.topic).where(rt.release_id.in_(chunk))):
+            by_id[rid].topics.append(topic)
+        for rid, region in conn.execute(select(rr.release_id, rr.region).where(rr.release_id.in_(chunk))):
+            by_id[rid].regions.append(region)
+        for rid, country in conn.execute(select(rc.release_id, rc.country).where(rc.release_id.in_(chunk))):
+            by_id[rid].countries.append(country)
+        for rid, pid, score, reasons in conn.execute(
+            select(rp.release_id, rp.project_id, rp.score, reasons_raw).where(rp.release_id.in_(chunk))
+        ):
+            by_id[rid].links.append((pid, score, reasons))
+    return by_id
+
+
+def _chunks(items: Sequence[int]) -> Iterator[list[int]]:
+    it = iter(items)
+    while chunk := list(islice(it, _CHUNK)):
+        yield chunk
+
+
+def feed_members(session: Session, spec: FeedSpec, limit: int) -> tuple[list[int], int]:
+    """Ids of the newest `limit` releases of one feed (published desc, id desc) and the feed's total.
+
+    Indexed queries: the releases (published, id) index for "all", the tag table's (tag, release) index joined
+    to releases by primary key for the others; no work proportional to the rest of the store.
+    """
+    r = Release.__table__.c
+    order = (r.published.desc(), r.id.desc())
+    if spec.kind is FeedKind.ALL:
+        ids = list(session.scalars(select(r.id).order_by(*order).limit(limit)))
+        total = session.scalar(select(func.count()).select_from(Release.__table__)) or 0
+        return ids, total
+    if spec.kind is FeedKind.PROJECT:
+        pid = session.scalar(select(Project.id).where(Project.slug == spec.slug))
+        table, match = ReleaseProject.__table__, ReleaseProject.__table__.c.project_id == pid
+    elif spec.kind is FeedKind.TOPIC:
+        table, match = ReleaseTopic.__table__, ReleaseTopic.__table__.c.topic == spec.slug
+    else:
+        table, match = ReleaseRegion.__table__, ReleaseRegion.__table__.c.region == spec.slug
+    joined = Release.__table__.join(table, r.id == table.c.release_id)
+    ids = list(session.scalars(select(r.id).select_from(joined).where(match).order_by(*order).limit(limit)))
+    total = session.scalar(select(func.count()).select_from(table).where(match)) or 0
+    return ids, total
+
+
 def load_entries(session: Session, catalog: Catalog, sigs: Iterable[_Sig]) -> Iterator[FeedEntry]:
     """Full entries for `sigs` (text fetched in chunks of 500 by primary key), in the order given."""
     it = iter(sigs)
@@ -701,6 +775,11 @@ def build(
     A non-full build renders only what its manifest says is stale (fingerprint of each feed's entries and of
     each release page changed, file missing, or named in `touched`); every rendered file is still written only
     when its bytes differ. `full` renders everything. `dry_run` renders and compares but writes nothing.
+
+    `touched` holds what an ingest changed: feed keys (all, topic:x, region:x, project:x), release pages
+    (release:<slug>) and the ingest runs it accounts for (run:<id>). With it, and a manifest whose settings,
+    taxonomy and projects still match and whose later ingest runs are all named, only those feeds (their newest
+    entries queried by index) and pages are rendered; otherwise every feed and page is fingerprinted.
     """
     folder = cfg.feeds.dir
     lock = contextlib.nullcontext() if dry_run else _build_lock(folder)
@@ -708,84 +787,253 @@ def build(
         return _build_locked(cfg, store, folder, touched or set(), full, dry_run, progress)
 
 
+class _Emitter:
+    """Writes (or, in a dry run, compares) rendered files and counts them into the summary."""
+
+    def __init__(self, folder: Path, summary: FeedsSummary, progress: Progress) -> None:
+        self.folder, self.summary, self.progress = folder, summary, progress
+
+    def __call__(self, rel: str, data: bytes) -> None:
+        self.summary.planned += 1
+        path = self.folder / rel
+        if self.summary.dry_run:
+            try:
+                changed = path.read_bytes() != data
+            except OSError:
+                changed = True
+        else:
+            changed = write_atomic(path, data)
+        if changed:
+            self.summary.written.append(path)
+        self.progress.advance(1)
+
+    def remove(self, rel: str) -> None:
+        path = self.folder / rel
+        if path.is_file():
+            self.summary.removed.append(path)
+            if not self.summary.dry_run:
+                try:
+                    path.unlink()
+                except OSError as exc:
+                    raise FeedError(f"cannot remove {path}: {exc.strerror}") from None
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any], previous: dict[str, Any]) -> None:
+    if manifest != previous:  # encoding 100k page fingerprints is not free; skip it when nothing changed
+        write_atomic(folder / MANIFEST_NAME, json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+
+
+def _ingest_state(session: Session) -> dict[str, Any]:
+    """Which ingest runs the store holds: the newest run id, and the runs still running (nothing committed yet).
+
+    Read before the content, so every run it counts as finished is in what the build reads.
+    """
+    newest = session.scalar(select(func.max(IngestRun.id))) or 0
+    running = sorted(session.scalars(select(IngestRun.id).where(IngestRun.status == RunStatus.RUNNING)))
+    return {"mark": newest, "open": running}
+
+
+def _runs_changed_since(session: Session, state: dict[str, Any]) -> set[int]:
+    """Ingest runs that committed content changes after the build that recorded `state`."""
+    mark, still_open = int(state.get("mark", 0)), [int(i) for i in state.get("open", [])]
+    changed = set()
+    for rid, added, updated, details in session.execute(
+        select(IngestRun.id, IngestRun.added, IngestRun.updated, IngestRun.details).where(
+            IngestRun.status == RunStatus.OK, or_(IngestRun.id > mark, IngestRun.id.in_(still_open))
+        )
+    ):
+        details = details if isinstance(details, dict) else {}
+        if added or updated or details.get("removed") or details.get("relinked"):
+            changed.add(rid)
+    return changed
+
+
 def _build_locked(cfg: Config, store: Store, folder: Path, touched: set[str], full: bool, dry_run: bool,
                   progress: Progress) -> FeedsSummary:
-    summary = FeedsSummary(dry_run=dry_run, full=full)
     formats = [FeedFormat(f) for f in cfg.feeds.formats]
     env = template_env(cfg)
     # Parse templates before touching any file: a broken operator template fails the build up front.
     _template(env, "feeds/index.html")
     _template(env, "feeds/release.html")
     previous = read_manifest(folder)
-    old = {} if full else previous
     with store.session() as session:
-        with _gc_paused():
-            catalog = load_catalog(session)
-            plan = _plan(cfg, catalog, env)
-        fresh_context = old.get("context") == plan.context
-        old_feeds: dict[str, Any] = old.get("feeds", {}) if fresh_context else {}
-        old_pages: dict[str, str] = old.get("pages", {}) if fresh_context else {}
+        if touched and not full and previous:
+            fast = _build_touched(cfg, session, folder, touched, previous, formats, env, dry_run, progress)
+            if fast is not None:
+                return fast
+        return _build_all(cfg, session, folder, touched, previous, full, formats, env, dry_run, progress)
 
-        def stale_feed(s: FeedSpec) -> bool:
-            prev = old_feeds.get(s.key)
-            return (
-                prev is None or s.key in touched or prev.get("fingerprint") != plan.feed_fps[s.key]
-                or prev.get("files") != [s.path(f) for f in formats]
-                or not all((folder / s.path(f)).is_file() for f in formats)
-            )
 
-        stale_specs = [s for s in plan.specs if stale_feed(s)]
-        on_disk = _listdir(folder / PAGES_DIR)  # one directory read instead of a stat per page
-        stale_pages = [
-            p for p, fp in plan.page_fps.items() if old_pages.get(p) != fp or p[len(PAGES_DIR) + 1:] not in on_disk
-        ]
-        current_files = {s.path(f) for s in plan.specs for f in formats} | set(plan.page_fps)
-        current_files |= {INDEX_NAME, OPML_NAME}
-        total_files = len(current_files)
-        progress.start("feeds", total=len(stale_specs) * len(formats) + len(stale_pages) + 2)
+# Past this many changed releases a build reads the whole catalog anyway: bulk reads beat per-release lookups.
+_FAST_PAGE_LIMIT = 2000
 
-        def emit(rel: str, data: bytes) -> None:
-            summary.planned += 1
-            path = folder / rel
-            if dry_run:
-                try:
-                    same = path.read_bytes() == data
-                except OSError:
-                    same = False
-                changed = not same
-            else:
-                changed = write_atomic(path, data)
-            if changed:
-                summary.written.append(path)
-            progress.advance(1)
 
-        # Feeds: the text of at most max_entries releases per stale feed, each release fetched once.
-        needed: dict[int, _Sig] = {}
-        for s in stale_specs:
-            for r in plan.members.get(s.key, []):
-                needed[r.id] = r
-        entries = {e.id: e for e in load_entries(session, catalog, needed.values())}
-        for s in stale_specs:
-            feed_entries = [entries[r.id] for r in plan.members.get(s.key, []) if r.id in entries]
-            for f in formats:
-                emit(s.path(f), build_feed(s, feed_entries, cfg, f))
+def _build_touched(cfg: Config, session: Session, folder: Path, touched: set[str], previous: dict[str, Any],
+                   formats: list[FeedFormat], env: jinja2.Environment, dry_run: bool,
+                   progress: Progress) -> FeedsSummary | None:
+    """The fast path: re-render only the touched feeds and release pages, querying each touched feed's newest
+    entries instead of reading the whole store. None (and nothing done) when the previous manifest cannot be
+    trusted to describe everything else: other settings or taxonomy, other feeds, or store changes that the
+    caller's keys do not account for (an ingest run not named in `touched`, e.g. a separate `publisher ingest`).
+    """
+    if "ingest" not in previous:
+        return None
+    state = _ingest_state(session)
+    covered = {int(k[len(RUN_KEY):]) for k in touched if k.startswith(RUN_KEY) and k[len(RUN_KEY):].isdigit()}
+    unaccounted = _runs_changed_since(session, previous["ingest"]) - covered
+    if unaccounted:
+        log.info("feeds: ingest runs %s are not in the touched keys; checking every feed", sorted(unaccounted))
+        return None
+    page_slugs = sorted({k[len(PAGE_KEY):] for k in touched if k.startswith(PAGE_KEY)})
+    if len(page_slugs) > _FAST_PAGE_LIMIT:
+        return None
+    catalog = load_small_catalog(session)
+    if _context_fingerprint(cfg, catalog, env) != previous.get("context"):
+        return None
+    specs = catalog.specs()
+    old_feeds: dict[str, Any] = previous.get("feeds", {})
+    if {s.key for s in specs} != set(old_feeds) or any(
+        not isinstance(old_feeds[s.key], dict) or old_feeds[s.key].get("files") != [s.path(f) for f in formats]
+        for s in specs
+    ):
+        return None
 
-        # Release pages, streamed so a full build of a large store stays flat in memory.
-        for entry in load_entries(session, catalog, (plan.page_sigs[p] for p in stale_pages)):
-            emit(f"{PAGES_DIR}/{entry.slug}.html", build_release_page(entry, cfg, env))
-
-    index_rows = [
-        IndexRow(
-            spec=s, title=s.title(cfg),
-            files=[(str(f), s.path(f), cfg.site.url(s.path(f))) for f in formats],
-            entries=len(plan.members.get(s.key, [])),
-            updated=_members_updated(s, plan.members.get(s.key, []), cfg),
-        )
-        for s in plan.specs
+    summary = FeedsSummary(dry_run=dry_run, touched_only=True)
+    emit = _Emitter(folder, summary, progress)
+    stale = [
+        s for s in specs
+        if s.key in touched or old_feeds[s.key].get("spec") != _hash(s)
+        or not all((folder / s.path(f)).is_file() for f in formats)
     ]
-    newest = max((r.updated for r in index_rows), default=EMPTY_FEED_UPDATED)
-    emit(INDEX_NAME, build_index(index_rows, cfg, env))
-    emit(OPML_NAME, build_opml(plan.specs, cfg, newest))
+    progress.start("feeds", total=len(stale) * len(formats) + len(page_slugs) + 2)
+    members = {s.key: feed_members(session, s, cfg.feeds.max_entries) for s in stale}
+    page_ids = {
+        slug: rid
+        for chunk in _chunks(page_slugs)  # type: ignore[arg-type]
+        for rid, slug in session.execute(select(Release.id, Release.slug).where(Release.slug.in_(chunk)))
+    }
+    sigs = load_sigs(session, {i for ids, _ in members.values() for i in ids} | set(page_ids.values()))
+    slugs = catalog.project_slugs
+
+    feeds_manifest = dict(old_feeds)
+    entries = {e.id: e for e in load_entries(session, catalog, [sigs[i] for i in
+                                                                 {i for ids, _ in members.values() for i in ids}])}
+    fresh: dict[str, tuple[int, dt.datetime]] = {}
+    for s in stale:
+        ids, total = members[s.key]
+        ids = [i for i in ids if i in entries]  # (a release deleted between two statements on PostgreSQL)
+        feed_sigs = [sigs[i] for i in ids]
+        for f in formats:
+            emit(s.path(f), build_feed(s, [entries[i] for i in ids], cfg, f))
+        updated = _members_updated(s, feed_sigs, cfg)
+        fresh[s.key] = (len(ids), updated)
+        feeds_manifest[s.key] = _feed_manifest(s, formats, _hash((s, [r.fingerprint(slugs) for r in feed_sigs])),
+                                               len(ids), total, updated)
+
+    pages: dict[str, str] = dict(previous.get("pages", {}))
+    for slug in page_slugs:
+        rel = f"{PAGES_DIR}/{slug}.html"
+        if slug not in page_ids:  # the release is gone
+            if rel in pages:
+                emit.remove(rel)
+                del pages[rel]
+            continue
+        if not _SAFE_SLUG.match(slug):
+            raise FeedError(f"release {sigs[page_ids[slug]].guid}: slug {slug!r} cannot be a file name")
+        pages[rel] = sigs[page_ids[slug]].fingerprint(slugs)
+    for entry in load_entries(session, catalog, [sigs[page_ids[s]] for s in page_slugs if s in page_ids]):
+        emit(f"{PAGES_DIR}/{entry.slug}.html", build_release_page(entry, cfg, env))
+
+    # The index and OPML show each feed's entry count and newest update: the manifest has them for the rest.
+    rows = []
+    for s in specs:
+        if s.key in fresh:
+            n, updated = fresh[s.key]
+        else:
+            n, updated = int(old_feeds[s.key]["entries"]), dt.datetime.fromisoformat(old_feeds[s.key]["updated"])
+        rows.append(_index_row(s, cfg, formats, n, updated))
+    _emit_index(emit, rows, specs, cfg, env)
+
+    summary.unchanged = sum(len(formats) for _ in specs) + len(pages) + 2 - len(summary.written)
+    if not dry_run:
+        manifest = dict(previous, feeds=feeds_manifest, pages=pages, ingest=state)
+        _write_manifest(folder, manifest, previous)
+    progress.done()
+    log.info("feeds (touched only): %s", summary.describe())
+    return summary
+
+
+def _feed_manifest(s: FeedSpec, formats: list[FeedFormat], fingerprint: str, entries: int, total: int,
+                   updated: dt.datetime) -> dict[str, Any]:
+    return {"fingerprint": fingerprint, "files": [s.path(f) for f in formats], "entries": entries, "total": total,
+            "updated": updated.isoformat(), "spec": _hash(s)}
+
+
+def _index_row(s: FeedSpec, cfg: Config, formats: list[FeedFormat], entries: int, updated: dt.datetime) -> IndexRow:
+    return IndexRow(spec=s, title=s.title(cfg), files=[(str(f), s.path(f), cfg.site.url(s.path(f))) for f in formats],
+                    entries=entries, updated=updated)
+
+
+def _emit_index(emit: _Emitter, rows: list[IndexRow], specs: list[FeedSpec], cfg: Config,
+                env: jinja2.Environment) -> None:
+    newest = max((r.updated for r in rows), default=EMPTY_FEED_UPDATED)
+    emit(INDEX_NAME, build_index(rows, cfg, env))
+    emit(OPML_NAME, build_opml(specs, cfg, newest))
+
+
+def _build_all(cfg: Config, session: Session, folder: Path, touched: set[str], previous: dict[str, Any],
+               full: bool, formats: list[FeedFormat], env: jinja2.Environment, dry_run: bool,
+               progress: Progress) -> FeedsSummary:
+    """Read the whole catalog, fingerprint every feed and page, render what is stale (everything when `full`)."""
+    summary = FeedsSummary(dry_run=dry_run, full=full)
+    emit = _Emitter(folder, summary, progress)
+    old = {} if full else previous
+    state = _ingest_state(session)  # before the catalog: see _ingest_state
+    with _gc_paused():
+        catalog = load_catalog(session)
+        plan = _plan(cfg, catalog, env)
+    fresh_context = old.get("context") == plan.context
+    old_feeds: dict[str, Any] = old.get("feeds", {}) if fresh_context else {}
+    old_pages: dict[str, str] = old.get("pages", {}) if fresh_context else {}
+    forced_pages = {f"{PAGES_DIR}/{k[len(PAGE_KEY):]}.html" for k in touched if k.startswith(PAGE_KEY)}
+
+    def stale_feed(s: FeedSpec) -> bool:
+        prev = old_feeds.get(s.key)
+        return (
+            prev is None or s.key in touched or prev.get("fingerprint") != plan.feed_fps[s.key]
+            or prev.get("files") != [s.path(f) for f in formats]
+            or not all((folder / s.path(f)).is_file() for f in formats)
+        )
+
+    stale_specs = [s for s in plan.specs if stale_feed(s)]
+    on_disk = _listdir(folder / PAGES_DIR)  # one directory read instead of a stat per page
+    stale_pages = [
+        p for p, fp in plan.page_fps.items()
+        if old_pages.get(p) != fp or p in forced_pages or p[len(PAGES_DIR) + 1:] not in on_disk
+    ]
+    current_files = {s.path(f) for s in plan.specs for f in formats} | set(plan.page_fps)
+    current_files |= {INDEX_NAME, OPML_NAME}
+    total_files = len(current_files)
+    progress.start("feeds", total=len(stale_specs) * len(formats) + len(stale_pages) + 2)
+
+    # Feeds: the text of at most max_entries releases per stale feed, each release fetched once.
+    needed: dict[int, _Sig] = {}
+    for s in stale_specs:
+        for r in plan.members.get(s.key, []):
+            needed[r.id] = r
+    entries = {e.id: e for e in load_entries(session, catalog, needed.values())}
+    for s in stale_specs:
+        feed_entries = [entries[r.id] for r in plan.members.get(s.key, []) if r.id in entries]
+        for f in formats:
+            emit(s.path(f), build_feed(s, feed_entries, cfg, f))
+
+    # Release pages, streamed so a full build of a large store stays flat in memory.
+    for entry in load_entries(session, catalog, (plan.page_sigs[p] for p in stale_pages)):
+        emit(f"{PAGES_DIR}/{entry.slug}.html", build_release_page(entry, cfg, env))
+
+    updated = {s.key: _members_updated(s, plan.members.get(s.key, []), cfg) for s in plan.specs}
+    rows = [_index_row(s, cfg, formats, len(plan.members.get(s.key, [])), updated[s.key]) for s in plan.specs]
+    _emit_index(emit, rows, plan.specs, cfg, env)
 
     # What earlier builds wrote and the store no longer calls for (deleted topic, project, release, format).
     previous_files: set[str] = set(previous.get("pages", {}))
@@ -795,35 +1043,22 @@ def _build_locked(cfg: Config, store: Store, folder: Path, touched: set[str], fu
         # A full build has no trusted manifest to go by; look at what we may have written before.
         previous_files |= _existing_outputs(folder)
     for rel in sorted(previous_files - current_files):
-        path = folder / rel
-        if path.is_file():
-            summary.removed.append(path)
-            if not dry_run:
-                try:
-                    path.unlink()
-                except OSError as exc:
-                    raise FeedError(f"cannot remove {path}: {exc.strerror}") from None
+        emit.remove(rel)
 
     summary.unchanged = total_files - len(summary.written)
     if not dry_run:
         manifest: dict[str, Any] = {
             "version": OUTPUT_VERSION,
             "context": plan.context,
+            "ingest": state,
             "feeds": {
-                s.key: {
-                    "fingerprint": plan.feed_fps[s.key],
-                    "files": [s.path(f) for f in formats],
-                    "entries": len(plan.members.get(s.key, [])),
-                    "total": plan.totals.get(s.key, 0),
-                    "updated": _members_updated(s, plan.members.get(s.key, []), cfg).isoformat(),
-                }
+                s.key: _feed_manifest(s, formats, plan.feed_fps[s.key], len(plan.members.get(s.key, [])),
+                                      plan.totals.get(s.key, 0), updated[s.key])
                 for s in plan.specs
             },
             "pages": plan.page_fps,
         }
-        if manifest != previous:  # encoding 100k page fingerprints is not free; skip it when nothing changed
-            write_atomic(folder / MANIFEST_NAME,
-                         json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        _write_manifest(folder, manifest, previous)
     progress.done()
     log.info("feeds: %s", summary.describe())
     return summary

@@ -49,7 +49,12 @@ _TAG_LOADS = (
 
 @dataclass
 class IngestResult:
-    """What one source's ingest did; `touched_feeds` names feeds to rebuild (all, topic:x, region:x, project:x)."""
+    """What one source's ingest did.
+
+    `touched_feeds` names what the feeds step must re-render: feeds (all, topic:x, region:x, project:x), release
+    pages (release:<slug>) and, when anything changed, this ingest run (run:<id>) so the feeds step can tell
+    that no other run's changes are missing.
+    """
 
     source: str
     kind: RecordKind
@@ -211,6 +216,11 @@ class Tagger:
         return keys
 
 
+def page_key(slug: str) -> str:
+    """The touched key of a release's own page."""
+    return f"release:{slug}"
+
+
 def project_profile(p: Project) -> ProjectProfile:
     """The linker's view of a stored project (its countries, regions and core topics were set at ingest)."""
     record = ProjectRecord(
@@ -341,6 +351,7 @@ def _ingest_releases(
         computed = {r.id: tagger.compute(r.title, r.body, r.published) for r in pending}
         for t in computed.values():
             result.touched_feeds |= tagger.feed_keys(t)
+        result.touched_feeds.update(page_key(r.slug) for r in pending)
         write_tags(session, computed, replace=bool(edited_ids))
         # Keep memory flat on large inputs: nothing from this batch is needed again.
         session.expunge_all()
@@ -431,10 +442,12 @@ def _ingest_projects(
 
 
 def _feeds_of(session: Session, tagger: Tagger, release_ids: set[int]) -> set[str]:
+    """The feeds these releases are in, and their pages."""
     keys: set[str] = set()
     for chunk in _batched(sorted(release_ids), BATCH):
         for r in session.scalars(select(Release).where(Release.id.in_(chunk)).options(*_TAG_LOADS)):
             keys |= tagger.feed_keys(TagSet.of(r))
+            keys.add(page_key(r.slug))
     return keys
 
 
@@ -453,6 +466,7 @@ def relink_all(session: Session, cfg: Config, touched: set[str], progress: Progr
             if after != before:
                 updates[row.id] = after
                 touched |= tagger.feed_keys(before) | tagger.feed_keys(after)
+                touched.add(page_key(row.slug))  # the page shows tags and related projects
         session.expunge_all()
         write_tags(session, updates, replace=True)
         changed |= set(updates)
@@ -493,6 +507,8 @@ def ingest_source(
                 _ingest_projects(session, cfg, source, records, result, now, progress)  # type: ignore[arg-type]
             run = session.get_one(IngestRun, run_id)
             _finish_run(run, result, RunStatus.OK, "")
+        if result.changed:
+            result.touched_feeds.add(f"run:{run_id}")
     except BaseException as exc:
         with store.session() as session:
             run = session.get_one(IngestRun, run_id)

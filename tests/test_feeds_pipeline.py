@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -107,3 +109,97 @@ def test_cli_reports_feed_errors_plainly(tmp_path: Path, cfg: Config, feed_store
     code, _, err = run(["feeds", "build", "--config", conf], capsys)
     assert code == 1
     assert err.startswith("FeedError: cannot create feeds folder")
+
+
+# ---------------------------------------------------------------- the touched-only fast path
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (dot-files too: the manifest must match as well), by relative path."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _assert_same_as_full_build(cfg: Config, store: Store, fresh: Path) -> None:
+    fresh_cfg = dataclasses.replace(cfg, feeds=dataclasses.replace(cfg.feeds, dir=fresh))
+    shutil.rmtree(fresh, ignore_errors=True)
+    pipeline.build_feeds(fresh_cfg, store, full=True)
+    got, want = _tree(cfg.feeds.dir), _tree(fresh)
+    assert sorted(got) == sorted(want)
+    differ = [name for name in want if got[name] != want[name]]
+    assert differ == []
+
+
+NEW_RELEASE = """Released 15 March 2026
+ICMPD and the Ministry of Interior of Tunisia opened a new border management training centre in Tunis for \
+border guards from Tunisia and Libya.
+"""
+
+
+def test_touched_only_builds_match_a_full_build_after_a_series_of_ingests(
+    cfg: Config, ingested: Store, sample_dir: Path, tmp_path: Path
+) -> None:
+    first = pipeline.build_feeds(cfg, ingested)
+    assert not first.touched_only
+    fresh = tmp_path / "fresh"
+    releases, projects = sample_dir / "releases.txt", sample_dir / "projects.txt"
+
+    def ingest_and_build(expect_fast: bool = True) -> set[str]:
+        ing = pipeline.run_ingest(cfg, ingested)
+        assert ing.changed
+        summary = pipeline.build_feeds(cfg, ingested, touched=ing.touched_feeds)
+        assert summary.touched_only is expect_fast
+        _assert_same_as_full_build(cfg, ingested, fresh)
+        return {p.relative_to(cfg.feeds.dir).as_posix() for p in summary.written}
+
+    # 1. An edited release: its page and its feeds.
+    text = releases.read_text("utf-8")
+    releases.write_text(text.replace("hosted the seventh International", "hosted the 7th International"), "utf-8")
+    written = ingest_and_build()
+    assert "all.atom" in written and len([w for w in written if w.startswith("news/")]) == 1
+
+    # 2. A new release, newest of all: it enters "all" and its topic, region and project feeds; index counts move.
+    releases.write_text(releases.read_text("utf-8") + NEW_RELEASE, "utf-8")
+    written = ingest_and_build()
+    new_pages = [w for w in written if w.startswith("news/")]
+    assert len(new_pages) == 1 and "index.html" in written
+    assert "training centre" in (cfg.feeds.dir / new_pages[0]).read_text("utf-8")
+
+    # 3. A project's description edited: its feed, and every release whose links moved (relink).
+    ptext = projects.read_text("utf-8")
+    old = "culminating in the signature of the Prague Process Joint Declaration in April 2009."
+    assert old in ptext
+    projects.write_text(ptext.replace(old, old + " It supports labour migration and return in Central Asia."),
+                        "utf-8")
+    ingest_and_build()
+
+    # 4. An ingest whose changes no build saw (a separate `publisher ingest`), then another one: the second
+    # build's keys do not account for the first run, so it checks every feed instead of trusting them.
+    releases.write_text(releases.read_text("utf-8").replace("new border management training centre",
+                                                             "new training centre"), "utf-8")
+    assert pipeline.run_ingest(cfg, ingested).changed
+    releases.write_text(releases.read_text("utf-8").replace("opened a new training", "opened a modern training"),
+                        "utf-8")
+    ingest_and_build(expect_fast=False)
+    # ...after which the fast path is trusted again.
+    releases.write_text(releases.read_text("utf-8").replace("opened a modern training", "opened a training"),
+                        "utf-8")
+    ingest_and_build()
+
+
+def test_touched_only_build_repairs_a_missing_file_and_removes_a_deleted_release_page(
+    cfg: Config, feed_store: Store
+) -> None:
+    from sqlalchemy import delete
+
+    from publisher.models import Release
+
+    pipeline.build_feeds(cfg, feed_store)
+    (cfg.feeds.dir / "regions/north-africa.rss").unlink()
+    with feed_store.session() as s:
+        s.execute(delete(Release).where(Release.id == 5))
+    summary = pipeline.build_feeds(cfg, feed_store, touched={"all", "release:release-5", "release:no-such"})
+    assert summary.touched_only
+    assert {p.relative_to(cfg.feeds.dir).as_posix() for p in summary.written} == {
+        "all.atom", "all.rss", "regions/north-africa.rss", "index.html"}
+    assert [p.name for p in summary.removed] == ["release-5.html"]
+    _assert_same_as_full_build(cfg, feed_store, cfg.feeds.dir.parent / "fresh")
