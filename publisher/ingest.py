@@ -280,8 +280,8 @@ def _ingest_releases(
 ) -> None:
     tagger = Tagger(cfg, session)
     name = source.config.name
-    seen: dict[str, str] = {}  # key -> content hash, for repeats inside this source
-    reserved_slugs: set[str] = set()
+    # Repeats inside this source, as 8-byte prefixes of (key, content hash): small enough for huge inputs.
+    seen: set[bytes] = set()
     for batch in _batched(records, BATCH):
         keyed = [(release_key(r, name), _content_hash(r), r) for r in batch]
         # Unchanged rows (the common case on re-ingest) need only their hash; load full rows just for edits.
@@ -299,14 +299,16 @@ def _ingest_releases(
             }
         # One query per batch for slug collisions instead of one per new release.
         bases = {slugify(r.title.strip() or derive_title(r.body)) for k, _, r in keyed if k not in stored}
-        reserved_slugs.update(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
+        # Earlier batches are flushed, so the store already knows their slugs: only this batch's are kept here.
+        reserved_slugs = set(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
         pending: list[Release] = []
         edited_ids: set[int] = set()
         for key, digest, rec in keyed:
-            if seen.get(key) == digest:
+            fingerprint = bytes.fromhex(key[:16]) + bytes.fromhex(digest[:16])
+            if fingerprint in seen:
                 result.duplicates += 1
                 continue
-            seen[key] = digest
+            seen.add(fingerprint)
             if stored.get(key) == digest:
                 result.unchanged += 1
                 continue
