@@ -1,4 +1,7 @@
-"""Feeds benchmark: full build vs. one-release incremental rebuild over N synthetic releases (run by hand).
+"""Feeds benchmark: full build vs. one-release incremental rebuilds over N synthetic releases (run by hand).
+
+Incremental rebuilds are measured both ways: with the touched keys an ingest returns (what `publisher run` and the
+scheduler pass: the fast path) and without them (a separate `publisher feeds build`: whole-catalog fingerprints).
 
 Run:  .venv/bin/python -m benchmarks.feeds_bench 10000 100000
 Rows are bulk-inserted with SQLAlchemy core into a SQLite store in a temp dir; tags are drawn from the
@@ -8,6 +11,7 @@ Each size runs in a fresh subprocess so peak RSS is that run's own.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -68,12 +72,60 @@ def populate(store: object, cfg: object, n: int, seed: int = 11) -> None:
                     s.execute(insert(model), rows)
 
 
-def run_one(n: int) -> dict[str, float]:
-    from sqlalchemy import update
+def add_release(store: object, cfg: object, rid: int, when: dt.datetime) -> set[str]:
+    """A new release tagged and linked as ingest stores it, with its ingest run; returns ingest's touched keys."""
+    from publisher.models import IngestRun, Release, ReleaseProject, ReleaseRegion, ReleaseTopic, RunStatus
 
+    topics = sorted(cfg.taxonomy.topics)[:2]  # type: ignore[attr-defined]
+    region = sorted(cfg.taxonomy.regions)[0]  # type: ignore[attr-defined]
+    slug = f"new-{rid}"
+    with store.session() as s:  # type: ignore[attr-defined]
+        s.add(Release(id=rid, key=slug, guid=f"tag:bench.example.org,2026-01-01:news/{slug}", slug=slug,
+                      source="bench", published=dt.date(2026, 1, 1) + dt.timedelta(days=rid % 7),
+                      title="New release", summary="New.", body="New release text.",
+                      url=f"https://news.example.org/news/{slug}.html", content_hash=slug, created_at=when,
+                      updated_at=when))
+        s.flush()
+        s.add_all([ReleaseTopic(release_id=rid, topic=t, score=1.0, reasons=[]) for t in topics])
+        s.add(ReleaseRegion(release_id=rid, region=region, score=1.0, reasons=[]))
+        s.add(ReleaseProject(release_id=rid, project_id=1, score=0.9, reasons=["named"]))
+        run = IngestRun(source="bench", started_at=when, finished_at=when, status=RunStatus.OK, added=1, details={})
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    return {"all", *(f"topic:{t}" for t in topics), f"region:{region}", "project:project-1", f"release:{slug}",
+            f"run:{run_id}"}
+
+
+def edit_release(store: object, rid: int, when: dt.datetime) -> set[str]:
+    """Edit an old release's text as ingest does (new hash and update time, run recorded); returns touched keys."""
+    from sqlalchemy import select, update
+
+    from publisher.models import (IngestRun, Project, Release, ReleaseProject, ReleaseRegion, ReleaseTopic,
+                                  RunStatus)
+
+    with store.session() as s:  # type: ignore[attr-defined]
+        s.execute(update(Release).where(Release.id == rid).values(
+            title=f"Edited headline {rid}", content_hash=f"edited-{rid}", updated_at=when))
+        keys = {"all", f"release:{s.scalar(select(Release.slug).where(Release.id == rid))}"}
+        keys |= {f"topic:{t}" for t in s.scalars(select(ReleaseTopic.topic).where(ReleaseTopic.release_id == rid))}
+        keys |= {f"region:{r}" for r in s.scalars(select(ReleaseRegion.region).where(ReleaseRegion.release_id == rid))}
+        keys |= {f"project:{p}" for p in s.scalars(select(Project.slug).join(
+            ReleaseProject, ReleaseProject.project_id == Project.id).where(ReleaseProject.release_id == rid))}
+        run = IngestRun(source="bench", started_at=when, finished_at=when, status=RunStatus.OK, updated=1, details={})
+        s.add(run)
+        s.flush()
+        keys.add(f"run:{run.id}")
+    return keys
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_one(n: int) -> dict[str, float]:
     from publisher import pipeline
     from publisher.config import config_from_dict
-    from publisher.models import Release, ReleaseProject, ReleaseRegion, ReleaseTopic
     from publisher.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,43 +149,52 @@ def run_one(n: int) -> dict[str, float]:
         noop = pipeline.build_feeds(cfg, store)
         t_noop, c_noop = time.perf_counter() - t, time.process_time() - c
 
-        # One new release, newest of all (as an ingest adds it: tagged and linked), then a plain build:
-        # it enters "all", two topic feeds, a region feed and a project feed, and gets its page.
-        later = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
-        with store.session() as s:
-            s.add(Release(id=n + 1, key="new", guid="tag:bench.example.org,2026-01-01:news/new", slug="new",
-                          source="bench", published=dt.date(2026, 1, 1), title="New release", summary="New.",
-                          body="New release text.", url="https://news.example.org/news/new.html",
-                          content_hash="new", created_at=later, updated_at=later))
-            s.flush()
-            topics = sorted(cfg.taxonomy.topics)[:2]
-            s.add_all([ReleaseTopic(release_id=n + 1, topic=t, score=1.0, reasons=[]) for t in topics])
-            s.add(ReleaseRegion(release_id=n + 1, region=sorted(cfg.taxonomy.regions)[0], score=1.0, reasons=[]))
-            s.add(ReleaseProject(release_id=n + 1, project_id=1, score=0.9, reasons=["named"]))
-        t, c = time.perf_counter(), time.process_time()
-        inc = pipeline.build_feeds(cfg, store)
-        t_inc, c_inc = time.perf_counter() - t, time.process_time() - c
+        def timed(**kw: object) -> tuple[float, float, object]:
+            t, c = time.perf_counter(), time.process_time()
+            out = pipeline.build_feeds(cfg, store, **kw)  # type: ignore[arg-type]
+            return time.perf_counter() - t, time.process_time() - c, out
 
-        # One old release edited (new text, hash and update time): only its page is stale.
-        with store.session() as s:
-            s.execute(update(Release).where(Release.id == n // 2).values(
-                title="Edited headline", content_hash="edited", updated_at=later))
-        t, c = time.perf_counter(), time.process_time()
-        edit = pipeline.build_feeds(cfg, store)
-        t_edit, c_edit = time.perf_counter() - t, time.process_time() - c
+        # One new release, newest of all, stored as an ingest stores it (tagged, linked, its run recorded): it enters
+        # "all", two topic feeds, a region feed and a project feed, and gets its page.
+        later = dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
+        touched_new = add_release(store, cfg, n + 1, later)
+        # What `publisher run` / the scheduler do: pass the ingest's touched keys (fast path).
+        t_fast, c_fast, fast = timed(touched=touched_new)
+        assert fast.touched_only, "the fast path was not taken"
+        # What a separate `publisher feeds build` does: no keys, so the whole catalog is fingerprinted.
+        add_release(store, cfg, n + 2, later)
+        t_inc, c_inc, inc = timed()
+
+        # One old release edited (new text, hash and update time): its page, and its feeds (which the ingest names).
+        touched_edit = edit_release(store, n // 2, later)
+        t_fedit, c_fedit, fedit = timed(touched=touched_edit)
+        assert fedit.touched_only
+        edit_release(store, n // 2 + 1, later)
+        t_edit, c_edit, edit = timed()
+
         manifest_kb = (cfg.feeds.dir / ".publisher-feeds.json").stat().st_size // 1024
+        peak_rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # before the check below
+        # The fast path must leave exactly what a full build writes.
+        fresh = dataclasses.replace(cfg, feeds=dataclasses.replace(cfg.feeds, dir=root / "fresh"))
+        pipeline.build_feeds(fresh, store, full=True)
+        assert tree(cfg.feeds.dir) == tree(root / "fresh"), "fast path output differs from a full build"
         store.dispose()
         return {
             "releases": n, "populate_s": round(t_populate, 2),
             "full_s": round(t_full, 2), "full_cpu_s": round(c_full, 2), "full_files": len(full.written),
             "noop_s": round(t_noop, 2), "noop_cpu_s": round(c_noop, 2), "noop_files": len(noop.written),
+            "fast_new_release_s": round(t_fast, 3), "fast_new_release_cpu_s": round(c_fast, 3),
+            "fast_new_release_files": len(fast.written),
+            "fast_old_edit_s": round(t_fedit, 3), "fast_old_edit_cpu_s": round(c_fedit, 3),
+            "fast_old_edit_files": len(fedit.written),
             "new_release_s": round(t_inc, 2), "new_release_cpu_s": round(c_inc, 2),
             "new_release_files": len(inc.written),
             "old_edit_s": round(t_edit, 2), "old_edit_cpu_s": round(c_edit, 2), "old_edit_files": len(edit.written),
+            "full_over_fast_wall": round(t_full / t_fast, 1),
+            "full_over_fast_cpu": round(c_full / c_fast, 1),
             "full_over_incremental_wall": round(t_full / t_inc, 1),
-            "full_over_incremental_cpu": round(c_full / c_inc, 1),
             "manifest_kb": manifest_kb,
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "peak_rss_mb": peak_rss_mb,
         }
 
 

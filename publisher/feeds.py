@@ -571,18 +571,17 @@ def _chunks(items: Sequence[int]) -> Iterator[list[int]]:
         yield chunk
 
 
-def feed_members(session: Session, spec: FeedSpec, limit: int) -> tuple[list[int], int]:
+def feed_members(session: Session, spec: FeedSpec, limit: int, everything: int) -> tuple[list[int], int]:
     """Ids of the newest `limit` releases of one feed (published desc, id desc) and the feed's total.
 
-    Indexed queries: the releases (published, id) index for "all", the tag table's (tag, release) index joined
-    to releases by primary key for the others; no work proportional to the rest of the store.
+    `everything` is the number of releases. Indexed queries only: the releases (published, id) index, probing
+    the tag table's primary key, for "all" and large feeds; the tag table's index joined to releases for small
+    ones; whichever touches fewer rows, so the cost follows the feed's size or share, not the store's.
     """
     r = Release.__table__.c
     order = (r.published.desc(), r.id.desc())
     if spec.kind is FeedKind.ALL:
-        ids = list(session.scalars(select(r.id).order_by(*order).limit(limit)))
-        total = session.scalar(select(func.count()).select_from(Release.__table__)) or 0
-        return ids, total
+        return list(session.scalars(select(r.id).order_by(*order).limit(limit))), everything
     if spec.kind is FeedKind.PROJECT:
         pid = session.scalar(select(Project.id).where(Project.slug == spec.slug))
         table, match = ReleaseProject.__table__, ReleaseProject.__table__.c.project_id == pid
@@ -590,9 +589,15 @@ def feed_members(session: Session, spec: FeedSpec, limit: int) -> tuple[list[int
         table, match = ReleaseTopic.__table__, ReleaseTopic.__table__.c.topic == spec.slug
     else:
         table, match = ReleaseRegion.__table__, ReleaseRegion.__table__.c.region == spec.slug
-    joined = Release.__table__.join(table, r.id == table.c.release_id)
-    ids = list(session.scalars(select(r.id).select_from(joined).where(match).order_by(*order).limit(limit)))
     total = session.scalar(select(func.count()).select_from(table).where(match)) or 0
+    if total * total > limit * everything:
+        # A large feed: walk releases newest first and keep members, about limit * everything / total probes.
+        member = select(table.c.release_id).where(table.c.release_id == r.id, match).exists()
+        query = select(r.id).where(member)
+    else:
+        # A small feed: all its members (one index range), sorted.
+        query = select(r.id).select_from(Release.__table__.join(table, r.id == table.c.release_id)).where(match)
+    ids = list(session.scalars(query.order_by(*order).limit(limit)))
     return ids, total
 
 
@@ -906,7 +911,8 @@ def _build_touched(cfg: Config, session: Session, folder: Path, touched: set[str
         or not all((folder / s.path(f)).is_file() for f in formats)
     ]
     progress.start("feeds", total=len(stale) * len(formats) + len(page_slugs) + 2)
-    members = {s.key: feed_members(session, s, cfg.feeds.max_entries) for s in stale}
+    everything = session.scalar(select(func.count()).select_from(Release)) or 0 if stale else 0
+    members = {s.key: feed_members(session, s, cfg.feeds.max_entries, everything) for s in stale}
     page_ids = {
         slug: rid
         for chunk in _chunks(page_slugs)  # type: ignore[arg-type]
