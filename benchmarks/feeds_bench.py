@@ -77,7 +77,7 @@ def add_release(store: object, cfg: object, rid: int, when: dt.datetime) -> set[
     from publisher.models import IngestRun, Release, ReleaseProject, ReleaseRegion, ReleaseTopic, RunStatus
 
     topics = sorted(cfg.taxonomy.topics)[:2]  # type: ignore[attr-defined]
-    region = sorted(cfg.taxonomy.regions)[0]  # type: ignore[attr-defined]
+    region = min(cfg.taxonomy.regions)  # type: ignore[attr-defined]
     slug = f"new-{rid}"
     with store.session() as s:  # type: ignore[attr-defined]
         s.add(Release(id=rid, key=slug, guid=f"tag:bench.example.org,2026-01-01:news/{slug}", slug=slug,
@@ -101,8 +101,7 @@ def edit_release(store: object, rid: int, when: dt.datetime) -> set[str]:
     """Edit an old release's text as ingest does (new hash and update time, run recorded); returns touched keys."""
     from sqlalchemy import select, update
 
-    from publisher.models import (IngestRun, Project, Release, ReleaseProject, ReleaseRegion, ReleaseTopic,
-                                  RunStatus)
+    from publisher.models import IngestRun, Project, Release, ReleaseProject, ReleaseRegion, ReleaseTopic, RunStatus
 
     with store.session() as s:  # type: ignore[attr-defined]
         s.execute(update(Release).where(Release.id == rid).values(
