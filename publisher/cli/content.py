@@ -48,7 +48,10 @@ def ingest(cfg: Config, sources: tuple[str, ...], skip_invalid: bool) -> None:
 def retag(cfg: Config) -> None:
     """Recompute every release's topics, regions, countries and project links (after a taxonomy change)."""
     n, touched = pipeline.retag(cfg, progress=TerminalProgress())
-    click.echo(f"{n} releases changed; {len(touched)} feeds affected")
+    feeds = sorted(k for k in touched if k.split(":", 1)[0] in ("all", "topic", "region", "project"))
+    click.echo(f"{n} releases changed; {len(feeds)} feeds affected")
+    if n:
+        click.echo("run `publisher feeds build` (or wait for the next scheduled cycle) to update the feed files")
 
 
 @click.command()
