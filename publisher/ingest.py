@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.classify import Classifier
 from publisher.classify import Tag as Tag_
 from publisher.config import Config, TaxonomyConfig
-from publisher.link import Linker, ProjectProfile, ReleaseProfile, build_project_profile, project_text
+from publisher.link import Linker, ProjectProfile, build_project_profile, project_text, release_profile
 from publisher.models import (
     Country,
     IngestRun,
@@ -186,14 +186,7 @@ class Tagger:
     def compute(self, title: str, body: str, published: dt.date) -> TagSet:
         """Tags and links of one release's text."""
         c = self.classifier.classify(f"{title}\n\n{body}")
-        profile = ReleaseProfile(
-            title=title,
-            text=body,
-            published=published,
-            countries=frozenset(t.slug for t in c.countries),
-            regions=frozenset(t.slug for t in c.regions),
-            topics=frozenset(t.slug for t in c.topics),
-        )
+        profile = release_profile(title, body, published, c)
 
         def tags(items: tuple[Tag_, ...]) -> tuple[Tag, ...]:
             return tuple(sorted((t.slug, t.score, tuple(t.reasons)) for t in items))

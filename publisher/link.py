@@ -130,7 +130,11 @@ def build_project_profile(key: str, record: ProjectRecord, classifier: Classifie
 
 
 def build_release_profile(title: str, text: str, published: dt.date, classifier: Classifier) -> ReleaseProfile:
-    cls = classifier.classify(f"{title}\n\n{text}" if title else text)
+    return release_profile(title, text, published, classifier.classify(f"{title}\n\n{text}" if title else text))
+
+
+def release_profile(title: str, text: str, published: dt.date, cls: Classification) -> ReleaseProfile:
+    """A release's profile from its already computed classification."""
     return ReleaseProfile(
         title=title,
         text=text,

@@ -102,22 +102,26 @@ def sample_dir(tmp_path: Path) -> Path:
     return d
 
 
+def base_config_data(db_url: str, sample_dir: Path) -> dict[str, Any]:
+    """The test config as TOML data: this test's store, the sample sources, feeds and outbox in tmp_path."""
+    return {
+        "site": {"base_url": BASE_URL, "tag_authority": "news.example.org", "timezone": "Europe/Vienna"},
+        "store": {"url": db_url},
+        "sources": [
+            {"name": "projects", "kind": "project-pages", "path": str(sample_dir / "projects.txt")},
+            {"name": "releases", "kind": "release-text", "path": str(sample_dir / "releases.txt")},
+        ],
+        "feeds": {"dir": "feeds"},
+        "delivery": {"transport": "outbox", "outbox_dir": "outbox"},
+    }
+
+
 @pytest.fixture
 def make_config(tmp_path: Path, db_url: str, sample_dir: Path) -> Callable[..., Config]:
     """Build a Config rooted in tmp_path; keyword arguments replace whole sections, e.g. feeds={...}."""
 
     def make(**sections: Any) -> Config:
-        data: dict[str, Any] = {
-            "site": {"base_url": BASE_URL, "tag_authority": "news.example.org", "timezone": "Europe/Vienna"},
-            "store": {"url": db_url},
-            "sources": [
-                {"name": "projects", "kind": "project-pages", "path": str(sample_dir / "projects.txt")},
-                {"name": "releases", "kind": "release-text", "path": str(sample_dir / "releases.txt")},
-            ],
-            "feeds": {"dir": "feeds"},
-            "delivery": {"transport": "outbox", "outbox_dir": "outbox"},
-        }
-        data.update(sections)
+        data = {**base_config_data(db_url, sample_dir), **sections}
         return config_from_dict(data, root=tmp_path)
 
     return make
@@ -464,18 +468,7 @@ def config_file(tmp_path: Path, db_url: str, sample_dir: Path) -> Callable[..., 
     """Write tmp_path/config.toml like make_config's (keyword arguments replace whole sections); returns its path."""
 
     def write(**sections: Any) -> Path:
-        data: dict[str, Any] = {
-            "site": {"base_url": BASE_URL, "tag_authority": "news.example.org", "timezone": "Europe/Vienna"},
-            "store": {"url": db_url},
-            "sources": [
-                {"name": "projects", "kind": "project-pages", "path": str(sample_dir / "projects.txt")},
-                {"name": "releases", "kind": "release-text", "path": str(sample_dir / "releases.txt")},
-            ],
-            "feeds": {"dir": "feeds"},
-            "delivery": {"transport": "outbox", "outbox_dir": "outbox"},
-            "web": {"host": "127.0.0.1", "port": 0},
-        }
-        data.update(sections)
+        data = {**base_config_data(db_url, sample_dir), "web": {"host": "127.0.0.1", "port": 0}, **sections}
         path = tmp_path / "config.toml"
         path.write_text(to_toml(data), encoding="utf-8")
         return path

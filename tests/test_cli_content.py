@@ -5,38 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from publisher.cli import main
-from publisher.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _write_config(tmp_path: Path, cfg: Config, extra: str = "") -> Path:
-    """A config.toml equivalent to the `cfg` fixture (same store and sources)."""
-    f = tmp_path / "config.toml"
-    f.write_text(
-        f"""
-[site]
-base_url = "https://news.example.org/"
-tag_authority = "news.example.org"
-[store]
-url = "{cfg.store.url}"
-[[sources]]
-name = "projects"
-kind = "project-pages"
-path = "{cfg.sources[0].path}"
-[[sources]]
-name = "releases"
-kind = "release-text"
-path = "{cfg.sources[1].path}"
-{extra}
-"""
-    )
-    return f
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -49,8 +25,8 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out.out, out.err
 
 
-def test_ingest_then_query(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
-    conf = str(_write_config(tmp_path, cfg))
+def test_ingest_then_query(config_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    conf = str(config_file())
     code, out, _ = run(["ingest", "--config", conf], capsys)
     assert code == 0
     assert "releases: 25 added, 0 updated, 0 unchanged, 0 skipped" in out
@@ -72,8 +48,9 @@ def test_ingest_then_query(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFi
     assert len(projects) == 8 and all(p["slug"] and p["name"] for p in projects)
 
 
-def test_export_jsonl_shape(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
-    conf = str(_write_config(tmp_path, cfg))
+def test_export_jsonl_shape(tmp_path: Path, config_file: Callable[..., Path],
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    conf = str(config_file())
     run(["ingest", "--config", conf], capsys)
     out_file = tmp_path / "export.jsonl"
     code, _, err = run(["export", "--config", conf, "--format", "jsonl", "-o", str(out_file)], capsys)
@@ -86,20 +63,21 @@ def test_export_jsonl_shape(tmp_path: Path, cfg: Config, capsys: pytest.CaptureF
             assert set(p) >= {"name", "score", "reasons"} and p["reasons"]
 
 
-def test_check_config(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
-    conf = str(_write_config(tmp_path, cfg))
+def test_check_config(config_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    conf = str(config_file())
     code, out, _ = run(["check-config", "--config", conf], capsys)
     assert code == 0 and out.rstrip().endswith(": OK")
-    bad = _write_config(tmp_path, cfg, "[feeds]\nmax_entries = 'many'\n")
+    bad = config_file(feeds={"max_entries": "many"})
     code, out, err = run(["check-config", "--config", str(bad)], capsys)
     assert code == 1
     assert err.strip() == f"ConfigError: {bad}: feeds.max_entries: expected an integer, got 'many'"
 
 
-def test_errors_print_name_and_message(tmp_path: Path, cfg: Config, capsys: pytest.CaptureFixture[str]) -> None:
-    f = Path(cfg.sources[1].path)  # type: ignore[arg-type]
+def test_errors_print_name_and_message(config_file: Callable[..., Path], sample_dir: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    f = sample_dir / "releases.txt"
     f.write_text(f.read_text().rstrip("\n") + "\nReleased 31 February 2025\nNope.\n")
-    conf = str(_write_config(tmp_path, cfg))
+    conf = str(config_file())
     code, _, err = run(["ingest", "--config", conf, "--source", "releases"], capsys)
     assert code == 1
     assert err.strip() == f"SourceError: {f}:51: impossible date '31 February 2025'"
