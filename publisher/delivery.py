@@ -224,6 +224,7 @@ class SmtpTransport:
                 self._drop()
                 if attempt == 2:
                     raise TransientDeliveryError("SMTP: connection lost before the message was accepted") from None
+        assert self.conn is not None  # the loop above either connected or raised
         self._data(self.conn, message)
 
     def _envelope(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:

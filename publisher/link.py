@@ -256,14 +256,14 @@ class Linker:
         full = f"{release.title}\n\n{release.text}"
         rvec = self._weigh(Counter(_terms(full)))
         rnorm = math.sqrt(sum(v * v for v in rvec.values()))
-        dots: Counter[int] = Counter()
+        dots: dict[int, float] = {}
         for term, weight in rvec.items():
             for i, pw in self._postings.get(term, ()):
-                dots[i] += weight * pw
+                dots[i] = dots.get(i, 0.0) + weight * pw
         mentions = self._mentions(full)
         out = []
         for i, c in enumerate(self._projects):
-            cosine = dots[i] / (rnorm * c.norm) if rnorm and c.norm else 0.0
+            cosine = dots.get(i, 0.0) / (rnorm * c.norm) if rnorm and c.norm else 0.0
             score, reasons = self._score(c, release, mentions.get(i), cosine, rvec)
             out.append((round(min(score, 1.0), 4), i, reasons))
         return out

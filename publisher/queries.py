@@ -23,7 +23,7 @@ class ReleaseFilter:
     limit: int | None = None
 
 
-def release_query(f: ReleaseFilter = ReleaseFilter()) -> Select[tuple[Release]]:
+def release_query(f: ReleaseFilter = ReleaseFilter()) -> Select[Release]:
     """Releases matching `f`, newest first, with tags and links loaded in bulk."""
     q = select(Release).options(
         selectinload(Release.topics),

@@ -375,8 +375,8 @@ def serve_forever(
     finally:
         service.shutdown()
         service.store.dispose()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if service.failure is not None:
         raise service.failure
     log.info("stopped cleanly; lock released")

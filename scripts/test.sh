@@ -35,6 +35,8 @@ if [ -z "$PG_URL" ]; then
   PG_URL="postgresql+psycopg://publisher:publisher@127.0.0.1:5432/publisher_test"
 fi
 
+echo "== type check (mypy) =="
+"$BIN/python" -m mypy publisher
 echo "== tests on SQLite =="
 "$BIN/python" -m pytest -q "$@"
 echo "== tests on PostgreSQL =="

@@ -397,7 +397,7 @@ def recover_interrupted_runs(
         for run in rows:
             sched = cfg.schedules.get(run.job)
             late = sched is None or now - run.scheduled_for > _dt.timedelta(seconds=sched.misfire_grace_seconds)
-            if late or not sched.enabled:
+            if late or sched is None or not sched.enabled:
                 run.status, run.finished_at = JobRunStatus.FAILED, now
                 run.error = f"interrupted: {run.owner} stopped mid-run; not resumed (schedule gone or too late)"
                 continue

@@ -250,7 +250,7 @@ def split_list(value: str) -> tuple[str, ...]:
     value = re.sub(r"\s+in\s+partnership\s+with\s+", ", ", value, flags=re.IGNORECASE)
     sep = ";" if ";" in value else ","
     items: list[str] = []
-    depth, cur = 0, []
+    depth, cur = 0, list[str]()
     for ch in value:
         if ch in "([":
             depth += 1

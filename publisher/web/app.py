@@ -227,7 +227,7 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
         try:
             sub = pipeline.subscriber_for_token(cfg, token, TokenPurpose.MANAGE, store=store)
             assert sub is not None
-            form = {"name": sub.name, "topics": list(sub.topics), "regions": list(sub.regions),
+            form: dict[str, Any] = {"name": sub.name, "topics": list(sub.topics), "regions": list(sub.regions),
                     "frequency": sub.frequency.value}
             if request.method == "GET":
                 return _page("preferences.html", subscriber=sub, form=form, errors={}, saved=False,
