@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
@@ -34,11 +35,22 @@ from publisher.models import (
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.sources.base import ProjectRecord, RecordKind, ReleaseRecord, Skipped, Source
 from publisher.store import Store
-from publisher.text import derive_summary, derive_title, normalise_words, sha256, slugify, tag_uri
+from publisher.text import (
+    clean_text,
+    cut_at_word,
+    derive_summary,
+    derive_title,
+    normalise_words,
+    sha256,
+    slugify,
+    tag_uri,
+)
 
 log = logging.getLogger(__name__)
 BATCH = 500
 T = TypeVar("T")
+R = TypeVar("R", ReleaseRecord, ProjectRecord)
+TITLE_COLUMN = 400  # Release.title's length: a longer title from a source is cut to fit (PostgreSQL would refuse it)
 _TAG_LOADS = (
     selectinload(Release.topics),
     selectinload(Release.regions),
@@ -76,6 +88,21 @@ def _batched(items: Iterable[T], n: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, n)):
         yield chunk
+
+
+def clean_record(rec: R) -> R:
+    """The record with every text field made safe for the store and for XML (see text.clean_text), before hashing,
+    so a re-ingest of the same source text finds the same hash."""
+    changes: dict[str, object] = {}
+    for f in dataclasses.fields(rec):
+        value = getattr(rec, f.name)
+        if isinstance(value, str):
+            changes[f.name] = clean_text(value)
+        elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
+            changes[f.name] = tuple(clean_text(v) for v in value)
+    if isinstance(rec, ReleaseRecord) and len(str(changes["title"]).strip()) > TITLE_COLUMN:
+        changes["title"] = cut_at_word(str(changes["title"]), TITLE_COLUMN)
+    return dataclasses.replace(rec, **changes)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- taxonomy
@@ -275,7 +302,7 @@ def _ingest_releases(
     name = source.config.name
     # Repeats inside this source, as 8-byte prefixes of (key, content hash): small enough for huge inputs.
     seen: set[bytes] = set()
-    for batch in _batched(records, BATCH):
+    for batch in _batched(map(clean_record, records), BATCH):
         keyed = [(release_key(r, name), _content_hash(r), r) for r in batch]
         # Unchanged rows (the common case on re-ingest) need only their hash; load full rows just for edits.
         stored: dict[str, str] = {
@@ -376,7 +403,7 @@ def _ingest_projects(
     name = source.config.name
     existing = {p.slug: p for p in session.scalars(select(Project))}
     seen: set[str] = set()
-    for rec in records:
+    for rec in map(clean_record, records):
         slug = slugify(rec.name)
         if slug in seen:
             result.duplicates += 1

@@ -18,6 +18,22 @@ _ABBREV = {
 _SENTENCE_END = re.compile(r"([.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 
 
+# Characters XML 1.0 forbids (C0 controls but tab/newline/return, U+FFFE/U+FFFF) and lone surrogates (from JSON
+# escapes): lxml refuses the former when writing feeds, UTF-8 cannot encode the latter, PostgreSQL refuses NUL.
+_LINE_SPACE = str.maketrans({"\x0b": " ", "\x0c": " "})
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` safe for XML, UTF-8 and every store: vertical tab and form feed become spaces, other forbidden
+    control characters are dropped, lone surrogates become U+FFFD (as undecodable bytes do)."""
+    if not _UNSAFE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", _NOT_XML.sub("", text.translate(_LINE_SPACE)))
+
+
 def first_sentence(text: str) -> str:
     text = " ".join(text.split())
     for m in _SENTENCE_END.finditer(text):
