@@ -178,6 +178,10 @@ class SmtpTransport:
             except BaseException:
                 conn.close()
                 raise
+        except UnicodeEncodeError as exc:
+            # smtplib sends AUTH credentials as ASCII only: a non-ASCII user name or password can never log in.
+            raise TransportUnavailable(f"SMTP {where}: login impossible: smtp.username and the password must be "
+                                       f"ASCII ({exc.reason} at position {exc.start})") from exc
         except smtplib.SMTPAuthenticationError as exc:
             raise TransportUnavailable(f"SMTP {where}: login refused ({exc.smtp_code})", code=exc.smtp_code) from exc
         except smtplib.SMTPResponseException as exc:
@@ -230,11 +234,21 @@ class SmtpTransport:
     def _envelope(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
         """MAIL FROM + RCPT TO; nothing is delivered yet, so every failure here is safe to retry."""
         try:
-            code, resp = conn.mail(message.sender)
+            try:
+                code, resp = conn.mail(message.sender)
+            except UnicodeEncodeError as exc:
+                raise TransportUnavailable(f"SMTP MAIL FROM <{message.sender}>: sender address is not ASCII") from exc
             if code != 250:
                 self._reset(conn)
-                raise _refused("MAIL FROM", code, resp)
-            code, resp = conn.rcpt(message.recipient)
+                # A refused sender (530 auth required, 550 5.7.1 sender not allowed, 421/451 slow down) says
+                # nothing about the recipient: stop the run and retry later, never bounce the subscriber.
+                raise TransportUnavailable(f"SMTP MAIL FROM: {code} {_text(resp)}", code=code)
+            try:
+                code, resp = conn.rcpt(message.recipient)
+            except UnicodeEncodeError as exc:
+                # smtplib speaks ASCII only (no SMTPUTF8): this recipient can never be reached this way.
+                self._reset(conn)
+                raise PermanentDeliveryError(f"SMTP RCPT TO <{message.recipient}>: address is not ASCII") from exc
             if code not in (250, 251):
                 self._reset(conn)
                 raise _refused(f"RCPT TO <{message.recipient}>", code, resp)

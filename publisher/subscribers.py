@@ -232,10 +232,12 @@ def normalise_email(raw: str) -> str:
     if not raw:
         raise SubscriberError("an e-mail address is required")
     try:
-        info = validate_email(raw, check_deliverability=False)
+        # No SMTPUTF8: the SMTP adapter (smtplib) and the digest headers are ASCII-only, so an address with a
+        # non-ASCII local part could never be mailed. IDN domains are fine in their ASCII (punycode) form.
+        info = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise SubscriberError(f"{raw!r} is not a valid e-mail address: {exc}") from None
-    email = info.normalized.lower()
+    email = (info.ascii_email or info.normalized).lower()
     if len(email) > _EMAIL_MAX:
         raise SubscriberError(f"e-mail address longer than {_EMAIL_MAX} characters")
     return email
