@@ -496,6 +496,37 @@ def relink_all(session: Session, cfg: Config, touched: set[str], progress: Progr
     return changed
 
 
+RETAG_RUN = "retag"  # IngestRun.source of a `publisher retag`
+
+
+def retag(store: Store, cfg: Config, progress: Progress = NULL_PROGRESS) -> tuple[set[int], set[str]]:
+    """relink_all in one transaction, recorded as an ingest run like any other store change, so a touched-only
+    feeds build (which trusts its manifest unless an unnamed run changed the store) knows these releases moved.
+    Returns the changed release ids and the touched keys (with run:<id> when anything changed)."""
+    touched: set[str] = set()
+    with store.session() as session:
+        run = IngestRun(source=RETAG_RUN, started_at=utcnow(), status=RunStatus.RUNNING, error="", details={})
+        session.add(run)
+        session.commit()
+        run_id = run.id
+    result = IngestResult(source=RETAG_RUN, kind=RecordKind.RELEASE)
+    try:
+        with store.session() as session:
+            changed = relink_all(session, cfg, touched, progress)
+            result.relinked = len(changed)
+            _finish_run(session.get_one(IngestRun, run_id), result, RunStatus.OK, "")
+    except BaseException as exc:
+        with store.session() as session:
+            _finish_run(session.get_one(IngestRun, run_id), IngestResult(source=RETAG_RUN, kind=RecordKind.RELEASE),
+                        RunStatus.FAILED, str(exc) or type(exc).__name__)
+        raise
+    finally:
+        progress.done()
+    if changed:
+        touched.add(f"run:{run_id}")
+    return changed, touched
+
+
 # ---------------------------------------------------------------- entry point
 
 

@@ -84,9 +84,8 @@ def run_ingest(
 
 def retag(cfg: Config, store: Store | None = None, *, progress: Progress = NULL_PROGRESS) -> tuple[int, set[str]]:
     """Recompute every release's tags and links (after a taxonomy or linking change)."""
-    touched: set[str] = set()
-    with store_scope(cfg, store) as st, st.session() as session:
-        changed = ingest_step.relink_all(session, cfg, touched, progress)
+    with store_scope(cfg, store) as st:
+        changed, touched = ingest_step.retag(st, cfg, progress)
     return len(changed), touched
 
 
