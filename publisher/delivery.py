@@ -427,14 +427,34 @@ def _finish(store: Store, delivery_id: int, now: dt.datetime, status: DeliverySt
 
 
 def _claim(store: Store, delivery_id: int, now: dt.datetime) -> bool:
-    """queued/deferred → sending, committed BEFORE the transport is touched; False if someone else has it."""
+    """queued/deferred → sending, committed BEFORE the transport is touched; False if someone else has it or
+    the subscriber is no longer active (the batch was loaded a while ago: they may have unsubscribed since)."""
+    active = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.ACTIVE)
     with store.session() as session:
         res = session.execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]))
+            .where(Delivery.id == delivery_id, Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),
+                   Delivery.subscriber_id.in_(active))
             .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=now)
         )
         return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def _skip_if_left(store: Store, delivery_id: int, now: dt.datetime) -> bool:
+    """queued/deferred → skipped, only if its subscriber is no longer active (not when another run claimed it)."""
+    active = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.ACTIVE)
+    with store.session() as session:
+        res = session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id, Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),
+                   Delivery.subscriber_id.not_in(active))
+            .values(status=DeliveryStatus.SKIPPED, updated_at=now, last_error="subscriber left before sending",
+                    next_attempt_at=None)
+        )
+        if not res.rowcount:  # type: ignore[attr-defined]
+            return False
+        _release_items(session, delivery_id)
+    return True
 
 
 def _bounce(store: Store, cfg: Config, subscriber_id: int, now: dt.datetime) -> bool:
@@ -570,6 +590,9 @@ def run_deliveries(
                         summary.failed += 1
                     continue
                 if not _claim(store, d.id, t):
+                    # Someone else has it, or the subscriber left since the batch was loaded: then skip it.
+                    if _skip_if_left(store, d.id, t):
+                        summary.skipped += 1
                     continue
                 if opened is None:
                     opened = make_transport(cfg)

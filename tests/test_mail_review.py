@@ -171,3 +171,33 @@ def test_smtp_adapter_translates_an_unencodable_recipient(
     finally:
         transport.close()
     assert [r for r, _ in sink.messages] == ["ok@example.org"]
+
+
+# ---------------------------------------------------------------- state machine
+
+
+def test_unsubscribing_while_a_run_is_under_way_stops_that_message(
+    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+) -> None:
+    # A run loads 200 due rows at a time (minutes of sending at a modest rate_limit). Someone who clicks
+    # one-click unsubscribe after their row was loaded but before it is sent must not get the message.
+    from publisher.delivery import OutboxTransport, run_deliveries
+    from publisher.mailmsg import OutgoingMessage
+
+    cfg = make_config()
+    ids = add_subscribers([(f"r{i}@example.org", "monthly", [], []) for i in range(3)])
+    _build(store, cfg)
+
+    class UnsubscribeDuringRun(OutboxTransport):
+        """The outbox, plus: while the first message goes out, subscriber 3 unsubscribes on the web."""
+
+        def send(self, message: OutgoingMessage) -> None:
+            super().send(message)
+            with store.session() as s:
+                subs.unsubscribe(s.get(Subscriber, ids[2]))  # type: ignore[arg-type]
+
+    summary = run_deliveries(store, cfg, transport=UnsubscribeDuringRun(cfg), now=SEND_AT)
+    assert (summary.sent, summary.skipped) == (2, 1)
+    assert dict(_rows(store))[ids[2]] is DeliveryStatus.SKIPPED
+    assert len(list(cfg.delivery.outbox_dir.glob("*.eml"))) == 2
