@@ -121,7 +121,11 @@ def export(cfg: Config, fmt: str, output: Path | None) -> None:
     if output is None:
         n = pipeline.export_jsonl(cfg, sys.stdout)
     else:
-        with output.open("w", encoding="utf-8") as fh:
+        try:
+            fh = output.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(f"cannot write {output}: {exc.strerror}", param_hint="'--output'") from None
+        with fh:
             n = pipeline.export_jsonl(cfg, fh)
     click.echo(f"exported {n} releases", err=True)
 
