@@ -708,6 +708,34 @@ def _sent_for(session: Session, subscriber_ids: list[int], release_ids: set[int]
     return out
 
 
+SWITCH_LOOKBACK_DAYS = 31  # a frequency switch leaves at most about one month uncovered
+
+
+def switch_gaps(session: Session, subscriber_ids: list[int], period: Period) -> dict[int, dt.date]:
+    """Per subscriber who switched frequency: the first day no edition of theirs covered yet (at most
+    SWITCH_LOOKBACK_DAYS back). A monthly reader who turns weekly on the 18th was in no weekly edition
+    of the 1st–17th, and will not be in that month's monthly edition: those days are a gap to fill."""
+    ends: dict[int, dict[Frequency, dt.date]] = defaultdict(dict)
+    rows = session.execute(
+        select(Delivery.subscriber_id, Edition.frequency, func.max(Edition.period_end))
+        .join(Edition, Edition.id == Delivery.edition_id)
+        .where(Delivery.subscriber_id.in_(subscriber_ids), Edition.period_start < period.start)
+        .group_by(Delivery.subscriber_id, Edition.frequency)
+    )
+    for sid, freq, end in rows:
+        ends[sid][Frequency(freq)] = end
+    floor = period.start - dt.timedelta(days=SWITCH_LOOKBACK_DAYS)
+    gaps = {}
+    for sid, by_freq in ends.items():
+        other = max((end for f, end in by_freq.items() if f is not period.frequency), default=None)
+        same = by_freq.get(period.frequency)
+        if other is not None and (same is None or other > same):
+            start = max(other + dt.timedelta(days=1), floor)
+            if start < period.start:
+                gaps[sid] = start
+    return gaps
+
+
 def new_message_id(cfg: Config, edition_id: int) -> str:
     return f"<digest.{edition_id}.{uuid.uuid4().hex}@{cfg.site.authority}>"
 
@@ -749,14 +777,22 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
     result.edition_id = edition.id
     variants: set[str] = set()
     pool_sorted = sorted(pool)
+    gap_ids: list[int] = []  # releases published in the lookback before the period (loaded on first need)
     for batch in _subscriber_batches(session, period.frequency):
-        sent = _sent_for(session, [b[0] for b in batch], pool | extra)
+        gaps = switch_gaps(session, [b[0] for b in batch], period)
+        if gaps and not gap_ids:
+            since = period.start - dt.timedelta(days=SWITCH_LOOKBACK_DAYS)
+            gap_ids = sorted(session.scalars(select(Release.id).where(
+                Release.published >= since, Release.published < period.start)))
+            tags.update(_tags(session, set(gap_ids) - tags.keys(), period))
+        sent = _sent_for(session, [b[0] for b in batch], pool | extra | (set(gap_ids) if gaps else set()))
         rows: list[dict[str, Any]] = []
         chosen_by_sub: dict[int, list[int]] = {}
         for sid, want_topics, want_regions in batch:
+            gap = [rid for rid in gap_ids if tags[rid].published >= gaps[sid]] if sid in gaps else []
             ids = choose_items(
-                tags, [*pool_sorted, *sorted(carry.get(sid, ()))], want_topics, want_regions, sent.get(sid, set()),
-                cfg.digest.max_items,
+                tags, [*pool_sorted, *sorted(carry.get(sid, ())), *gap], want_topics, want_regions,
+                sent.get(sid, set()), cfg.digest.max_items,
             )
             ids = list(dict.fromkeys(ids))
             if not ids:

@@ -201,3 +201,39 @@ def test_unsubscribing_while_a_run_is_under_way_stops_that_message(
     assert (summary.sent, summary.skipped) == (2, 1)
     assert dict(_rows(store))[ids[2]] is DeliveryStatus.SKIPPED
     assert len(list(cfg.delivery.outbox_dir.glob("*.eml"))) == 2
+
+
+# ---------------------------------------------------------------- editions
+
+
+def test_switching_from_monthly_to_weekly_does_not_lose_the_month_so_far(
+    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]],
+) -> None:
+    # Monthly reader; the February edition goes out on 1 March. On 18 March they switch to weekly. The releases
+    # of 3–16 March were in weekly editions W10/W11 (they were not weekly then) and will not be in the March
+    # monthly edition (they are not monthly any more): they must come in their first weekly edition.
+    from publisher.models import Release
+    from publisher.models.mail import Frequency, SentRelease
+
+    (sid,) = add_subscribers([("switcher@example.org", "monthly", [], [])])
+    add_subscribers([("weekly@example.org", "weekly", [], [])])
+
+    def build(period: str, at: dt.datetime) -> None:
+        with store.session() as s:
+            build_edition(s, cfg, parse_period(period), now=at)
+
+    build("2025-02", dt.datetime(2025, 3, 1, 7, tzinfo=dt.UTC))
+    build("2025-W10", dt.datetime(2025, 3, 10, 7, tzinfo=dt.UTC))
+    build("2025-W11", dt.datetime(2025, 3, 17, 7, tzinfo=dt.UTC))
+    with store.session() as s:
+        s.get(Subscriber, sid).frequency = Frequency.WEEKLY  # type: ignore[union-attr]
+    build("2025-W12", dt.datetime(2025, 3, 24, 7, tzinfo=dt.UTC))
+    build("2025-W13", dt.datetime(2025, 3, 31, 7, tzinfo=dt.UTC))
+    build("2025-W14", dt.datetime(2025, 4, 7, 7, tzinfo=dt.UTC))
+    build("2025-03", dt.datetime(2025, 4, 1, 7, tzinfo=dt.UTC))
+    with store.session() as s:
+        got = [r for r, in s.execute(
+            select(Release.published).join(SentRelease, SentRelease.release_id == Release.id)
+            .where(SentRelease.subscriber_id == sid).order_by(Release.published))]
+        everything = sorted(s.scalars(select(Release.published)))
+    assert got == everything  # each release once: none lost in the switch, none repeated
