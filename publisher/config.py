@@ -496,13 +496,11 @@ def config_from_dict(data: dict[str, Any], *, root: Path, path: Path | None = No
     try:
         cfg = _build_dataclass(Config, data, "", root)
         cfg = dataclasses.replace(cfg, path=path, root=root)
-        store_url = cfg.store.url
-        if store_url.startswith("sqlite:///") and not store_url.startswith("sqlite:////"):
-            rel = store_url.removeprefix("sqlite:///")
-            if rel and rel != ":memory:":
-                cfg = dataclasses.replace(
-                    cfg, store=dataclasses.replace(cfg.store, url=f"sqlite:///{(root / rel).resolve()}")
-                )
+        # Relative SQLite paths (any driver: sqlite:///x.db, sqlite+pysqlite:///x.db) resolve against the config.
+        m = re.match(r"^(sqlite(?:\+\w+)?:///)(?!/)(.+)$", cfg.store.url)
+        if m and not m.group(2).startswith(":memory:"):
+            url = f"{m.group(1)}{(root / m.group(2)).resolve()}"
+            cfg = dataclasses.replace(cfg, store=dataclasses.replace(cfg.store, url=url))
         _check(cfg)
     except ConfigError as exc:
         if path is not None and exc.path is None:

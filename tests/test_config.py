@@ -117,3 +117,13 @@ def test_every_key_is_documented() -> None:
     assert undocumented == []
     keys = {k for k, _, _ in docs}
     assert "feeds.max_entries" in keys and "[[sources]].kind" in keys and "schedules.<name>.cron" in keys
+
+
+@pytest.mark.parametrize("scheme", ["sqlite", "sqlite+pysqlite"])
+def test_relative_sqlite_paths_resolve_for_any_driver(tmp_path: Path, scheme: str) -> None:
+    cfg = config_from_dict({"store": {"url": f"{scheme}:///db/p.db"}}, root=tmp_path)
+    assert cfg.store.url == f"{scheme}:///{tmp_path / 'db' / 'p.db'}"
+    absolute = config_from_dict({"store": {"url": f"{scheme}:////var/lib/p.db"}}, root=tmp_path)
+    assert absolute.store.url == f"{scheme}:////var/lib/p.db"
+    memory = config_from_dict({"store": {"url": f"{scheme}:///:memory:"}}, root=tmp_path)
+    assert memory.store.url == f"{scheme}:///:memory:"

@@ -246,3 +246,17 @@ def test_not_a_feed(tmp_path: Path) -> None:
     f.write_text("this is not xml at all <<<")
     with pytest.raises(SourceError, match="not a readable feed"):
         _read("feed", f)
+
+
+def test_overlong_urls_are_invalid_records(tmp_path: Path) -> None:
+    long_url = "https://example.org/" + "a" * 1000
+    f = tmp_path / "r.jsonl"
+    f.write_text('{"date": "2025-03-01", "body": "ok"}\n{"date": "2025-03-02", "body": "b", "url": "%s"}\n' % long_url)
+    with pytest.raises(SourceError, match=r"r\.jsonl:2: url: longer than 1000 characters"):
+        _read("jsonl", f)
+    recs, skipped = _read("jsonl", f, skip=True)
+    assert len(recs) == 1 and skipped[0].where == f"{f}:2"
+    p = tmp_path / "p.json"
+    p.write_text('[{"name": "A", "url": "%s"}]' % long_url)
+    with pytest.raises(SourceError, match=r"projects\[0\]\.url: longer than 1000"):
+        _read("projects-file", p)

@@ -30,6 +30,16 @@ def _fail(
     on_invalid(Skipped(f"{label}:{line}" if line is not None else f"{label}: {where}", reason))
 
 
+MAX_URL = 1000  # the store's URL columns; a longer link is an invalid record, not something to cut
+
+
+def _url(value: str, what: str) -> str:
+    url = value.strip()
+    if len(url) > MAX_URL:
+        raise ValueError(f"{what}: longer than {MAX_URL} characters")
+    return url
+
+
 def _iso_date(value: Any, what: str) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
@@ -88,7 +98,7 @@ class JsonLinesSource:
             body=body.strip(),
             line=number,
             title=fields["title"].strip(),
-            url=fields["url"].strip(),
+            url=_url(fields["url"], "url"),
             external_id=fields["id"].strip(),
             summary=fields["summary"].strip(),
         )
@@ -178,7 +188,7 @@ class ProjectsFileSource:
             end_date=end,
             country_names=country_names,
             countries=_country_codes(list(country_names), f"{where}.countries"),
-            url=str(item.get("url", "")).strip(),
+            url=_url(str(item.get("url", "")), f"{where}.url"),
         )
 
 
@@ -265,7 +275,7 @@ class FeedSource:
             body=body,
             line=index,
             title=title,
-            url=entry.get("link", ""),
+            url=_url(entry.get("link", ""), "link"),
             external_id=ext_id,
             summary=summary,
         )
