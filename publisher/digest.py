@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from publisher.config import Config
 from publisher.errors import DigestError, NotFoundError
-from publisher.models import Release, ReleaseProject
+from publisher.models import IngestRun, Release, ReleaseProject
 from publisher.models.mail import (
     Delivery,
     DeliveryStatus,
@@ -602,17 +602,33 @@ def previous_edition(session: Session, period: Period) -> Edition | None:
     ).first()
 
 
+def late_since(session: Session, prev: Edition) -> dt.datetime:
+    """Releases stamped after this moment may have missed `prev`. Normally its build time; but an ingest that was
+    still open when `prev` was built stamped its releases earlier and committed them later, so reach back to the
+    start of every ingest run that had not finished by then (SentRelease still prevents any repeat)."""
+    open_then = session.scalar(
+        select(func.min(IngestRun.started_at)).where(
+            IngestRun.started_at <= prev.built_at,
+            (IngestRun.finished_at.is_(None)) | (IngestRun.finished_at >= prev.built_at),
+        )
+    )
+    since = prev.built_at if open_then is None else min(prev.built_at, open_then)
+    return since - dt.timedelta(seconds=1)  # created_at and started_at are both cut to whole seconds
+
+
 def candidate_release_ids(session: Session, period: Period, prev: Edition | None, lookback_days: int = 0) -> set[int]:
     """Releases published in the period, plus late arrivals: published earlier but ingested after the
     previous edition of this frequency was built (so no earlier edition could have carried them).
     The very first edition of a frequency also reaches `lookback_days` back, to seed a new list."""
     ids = set(session.scalars(select(Release.id).where(Release.published.between(period.start, period.end))))
     if prev is not None:
-        ids |= set(
-            session.scalars(
-                select(Release.id).where(Release.published < period.start, Release.created_at > prev.built_at)
-            )
-        )
+        # Periods between the previous edition and this one (a missed run) belong to this edition.
+        ids |= set(session.scalars(
+            select(Release.id).where(Release.published > prev.period_end, Release.published < period.start)
+        ))
+        ids |= set(session.scalars(
+            select(Release.id).where(Release.published < period.start, Release.created_at > late_since(session, prev))
+        ))
     elif lookback_days > 0:
         since = period.start - dt.timedelta(days=lookback_days)
         ids |= set(session.scalars(select(Release.id).where(Release.published.between(since, period.start))))
