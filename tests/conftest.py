@@ -102,6 +102,18 @@ def sample_dir(tmp_path: Path) -> Path:
     return d
 
 
+def wait_for(cond: Callable[[], object], timeout: float = 60.0, what: str = "condition") -> None:
+    """Poll `cond` until true. The timeout is generous on purpose: polling costs nothing when things are quick,
+    and a loaded machine (two cores, subprocesses starting Python) must not turn into a flaky failure."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.05)
+
+
 def base_config_data(db_url: str, sample_dir: Path) -> dict[str, Any]:
     """The test config as TOML data: this test's store, the sample sources, feeds and outbox in tmp_path."""
     return {

@@ -7,21 +7,19 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import add_recent_release, wait_for
 from sqlalchemy import func, select
 
 from publisher.cli import cli
 from publisher.models import Delivery, Edition, Release
 from publisher.models.jobs import JobRun, JobRunStatus, SchedulerLock
 from publisher.store import Store
-
-from conftest import add_recent_release
 
 FAST = {
     "ingest": {"job": "ingest", "interval_seconds": 1},
@@ -79,14 +77,6 @@ def procs() -> Iterator[Callable[..., Proc]]:
         if proc.p.poll() is None:
             proc.p.kill()
         proc.finish()
-
-
-def wait_for(cond: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def lock_row(store: Store) -> tuple[str, int] | None:

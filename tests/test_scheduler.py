@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import add_recent_release, wait_for
 from sqlalchemy import select
 
 from publisher import pipeline
@@ -16,16 +17,6 @@ from publisher.models import Edition
 from publisher.models.jobs import JobRun, JobRunStatus, SchedulerLock
 from publisher.scheduler import Service
 from publisher.store import Store
-
-from conftest import add_recent_release
-
-
-def wait_for(cond: Callable[[], object], timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def runs(store: Store) -> list[JobRun]:
