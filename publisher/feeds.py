@@ -494,13 +494,7 @@ def _related(p: _ProjectRow, score: float, reasons: tuple[str, ...]) -> RelatedP
 
 def load_catalog(session: Session) -> Catalog:
     """Bulk-read what every build needs: a handful of queries, independent of the number of feeds."""
-    topics = dict(session.execute(select(Topic.slug, Topic.name)).all())
-    regions = dict(session.execute(select(Region.slug, Region.name)).all())
-    countries = dict(session.execute(select(Country.code, Country.name)).all())
-    projects = {
-        p.id: _ProjectRow(p.id, p.slug, p.name, p.acronym or "", p.url or "", p.years, p.updated_at)
-        for p in session.scalars(select(Project))
-    }
+    catalog = load_small_catalog(session)
     # Core statements on the session's connection: no ORM row bookkeeping for 100k-row reads.
     conn = session.connection()
     r, rt, rr, rc, rp = (m.__table__.c for m in (Release, ReleaseTopic, ReleaseRegion, ReleaseCountry,
@@ -525,7 +519,8 @@ def load_catalog(session: Session) -> Catalog:
     reasons_raw = type_coerce(rp.reasons, Text)
     for rid, pid, score, reasons in conn.execute(select(rp.release_id, rp.project_id, rp.score, reasons_raw)).all():
         by_id[rid].links.append((pid, score, reasons))
-    return Catalog(topics, regions, countries, projects, releases)
+    catalog.releases.extend(releases)
+    return catalog
 
 
 def load_small_catalog(session: Session) -> Catalog:

@@ -102,6 +102,19 @@ def sample_dir(tmp_path: Path) -> Path:
     return d
 
 
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run `publisher ARGV` in-process the way the console script does; (exit code, stdout, stderr)."""
+    from publisher.cli import main
+
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 def wait_for(cond: Callable[[], object], timeout: float = 60.0, what: str = "condition") -> None:
     """Poll `cond` until true. The timeout is generous on purpose: polling costs nothing when things are quick,
     and a loaded machine (two cores, subprocesses starting Python) must not turn into a flaky failure."""
@@ -174,7 +187,15 @@ def insert_feed_sample(store: Store) -> None:
     Fixed ids, dates and times so the output is byte-for-byte reproducible (golden files).
     """
     from publisher.models import (
-        Country, Project, Region, Release, ReleaseCountry, ReleaseProject, ReleaseRegion, ReleaseTopic, Topic,
+        Country,
+        Project,
+        Region,
+        Release,
+        ReleaseCountry,
+        ReleaseProject,
+        ReleaseRegion,
+        ReleaseTopic,
+        Topic,
     )
 
     def rel(i: int, day: dt.date, title: str, body: str, **kw: Any) -> Release:
@@ -253,7 +274,15 @@ def feed_store(store: Store) -> Store:
 def digest_world(store: Store) -> dict[str, Any]:
     """Topics, regions, countries, 2 projects and 8 releases (Feb–Apr 2025) with tags and project links."""
     from publisher.models import (
-        Country, Project, Region, Release, ReleaseCountry, ReleaseProject, ReleaseRegion, ReleaseTopic, Topic,
+        Country,
+        Project,
+        Region,
+        Release,
+        ReleaseCountry,
+        ReleaseProject,
+        ReleaseRegion,
+        ReleaseTopic,
+        Topic,
     )
 
     created = dt.datetime(2025, 3, 1, 6, 0, tzinfo=dt.UTC)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import run_cli
 
 from publisher import pipeline
-from publisher.cli import main
 from publisher.config import Config
 from publisher.store import Store
 
@@ -67,36 +67,26 @@ dir = "feeds"
     return f
 
 
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_cli_build_dry_run_list(tmp_path: Path, cfg: Config, feed_store: Store,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     conf = str(_write_config(tmp_path, cfg))
-    code, out, _ = run(["feeds", "build", "--dry-run", "--config", conf], capsys)
+    code, out, _ = run_cli(["feeds", "build", "--dry-run", "--config", conf], capsys)
     assert code == 0
     assert "would write feeds/all.atom" not in out  # paths are shown in full
     assert f"would write {tmp_path / 'feeds' / 'all.atom'}" in out
     assert "dry run (incremental build): would write 25 files" in out
     assert not (tmp_path / "feeds").exists()
 
-    code, out, _ = run(["feeds", "build", "--config", conf], capsys)
+    code, out, _ = run_cli(["feeds", "build", "--config", conf], capsys)
     assert code == 0 and "incremental build: wrote 25 files, removed 0, 0 unchanged" in out
-    code, out, _ = run(["feeds", "build", "--full", "--config", conf], capsys)
+    code, out, _ = run_cli(["feeds", "build", "--full", "--config", conf], capsys)
     assert code == 0 and "full build: wrote 0 files, removed 0, 25 unchanged (25 rendered)" in out
 
-    code, out, _ = run(["feeds", "list", "--config", conf], capsys)
+    code, out, _ = run_cli(["feeds", "list", "--config", conf], capsys)
     assert code == 0
     assert "topic:border-management  ICMPD News: Border Management  2/2 entries  updated 2025-03-01T09:30:00+00:00" in out
     assert "atom: https://news.example.org/topics/border-management.atom" in out
-    code, out, _ = run(["feeds", "list", "--json", "--config", conf], capsys)
+    code, out, _ = run_cli(["feeds", "list", "--json", "--config", conf], capsys)
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["key"] for r in rows][:2] == ["all", "topic:border-management"]
     assert all(r["built"] for r in rows)
@@ -106,7 +96,7 @@ def test_cli_reports_feed_errors_plainly(tmp_path: Path, cfg: Config, feed_store
                                          capsys: pytest.CaptureFixture[str]) -> None:
     conf = str(_write_config(tmp_path, cfg))
     (tmp_path / "feeds").write_text("a file where the folder should be")
-    code, _, err = run(["feeds", "build", "--config", conf], capsys)
+    code, _, err = run_cli(["feeds", "build", "--config", conf], capsys)
     assert code == 1
     assert err.startswith("FeedError: cannot create feeds folder")
 
