@@ -403,9 +403,8 @@ class SmtpSink:
             return len(self.messages)
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
-    """Start real SMTP servers on 127.0.0.1 (free port); returns (sink, port)."""
+def start_smtp_server(handler: Any, **smtp_kwargs: Any) -> Any:
+    """A started aiosmtpd Controller for `handler` on 127.0.0.1 and a free port (its `.port`); stop() it after."""
     from aiosmtpd.controller import Controller
 
     class FreePortController(Controller):
@@ -414,13 +413,20 @@ def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
             self.port = self.server.sockets[0].getsockname()[1]
             super()._trigger_server()
 
+    controller = FreePortController(handler, hostname="127.0.0.1", port=0, **smtp_kwargs)
+    controller.start()
+    return controller
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
+    """Start real SMTP servers on 127.0.0.1 (free port); returns (sink, port)."""
     controllers: list[Any] = []
 
     def start(policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0,
               hang_up: Callable[[str], bool] | None = None) -> tuple[SmtpSink, int]:
         sink = SmtpSink(policy, delay, hang_up)
-        controller = FreePortController(sink, hostname="127.0.0.1", port=0)
-        controller.start()
+        controller = start_smtp_server(sink)
         controllers.append(controller)
         return sink, controller.port
 

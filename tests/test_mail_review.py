@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import start_smtp_server
 from sqlalchemy import select
 
 from publisher import pipeline
@@ -42,19 +43,11 @@ class _Sink:
 @pytest.fixture
 def smtp_server() -> Iterator[Callable[..., tuple[_Sink, int]]]:
     """Real aiosmtpd servers on 127.0.0.1 with extra SMTP options (auth, ...); returns (sink, port)."""
-    from aiosmtpd.controller import Controller
-
-    class FreePortController(Controller):
-        def _trigger_server(self) -> None:
-            self.port = self.server.sockets[0].getsockname()[1]
-            super()._trigger_server()
-
     started: list[Any] = []
 
     def start(mail_reply: str = "", **smtp_kwargs: Any) -> tuple[_Sink, int]:
         sink = _Sink(mail_reply)
-        c = FreePortController(sink, hostname="127.0.0.1", port=0, **smtp_kwargs)
-        c.start()
+        c = start_smtp_server(sink, **smtp_kwargs)
         started.append(c)
         return sink, c.port
 
