@@ -33,7 +33,7 @@ from publisher.digest import (
     DigestItem,
     Period,
     RelatedProject,
-    _Tags,  # noqa: PLC2701  (the same per-release tag record build_edition uses)
+    _Tags,
     choose_items,
     greeting,
     parse_period,
@@ -58,22 +58,28 @@ def make_items(cfg: Config, period: Period, n: int, seed: int = 1) -> list[Diges
     items = []
     for i in range(n):
         projects = tuple(
-            RelatedProject(f"Project {i}-{j} ({rnd.choice(['BOMCA', 'RESTART', 'MOBILAB'])})", "2019–2025",
-                           ("Kyrgyzstan", "Tajikistan"), ("shares country Kyrgyzstan", "names the acronym"),
-                           f"https://example.org/projects/{i}-{j}")
+            RelatedProject(
+                f"Project {i}-{j} ({rnd.choice(['BOMCA', 'RESTART', 'MOBILAB'])})",
+                "2019–2025",
+                ("Kyrgyzstan", "Tajikistan"),
+                ("shares country Kyrgyzstan", "names the acronym"),
+                f"https://example.org/projects/{i}-{j}",
+            )
             for j in range(rnd.randint(0, 2))
         )
-        items.append(DigestItem(
-            release_id=i + 1,
-            published=period.start + dt.timedelta(days=rnd.randrange(days)),
-            title=f"Release {i}: ICMPD and partners {rnd.choice(['launch', 'conclude', 'discuss'])} a programme",
-            summary="A two-sentence summary of the release, long enough to look like the real thing. " * 3,
-            url=f"https://news.example.org/news/release-{i}",
-            topics=tuple(rnd.sample(topics, rnd.randint(1, 2))),
-            regions=tuple(rnd.sample(regions, rnd.randint(0, 2))),
-            countries=("Kyrgyzstan",) if rnd.random() < 0.5 else (),
-            projects=projects,
-        ))
+        items.append(
+            DigestItem(
+                release_id=i + 1,
+                published=period.start + dt.timedelta(days=rnd.randrange(days)),
+                title=f"Release {i}: ICMPD and partners {rnd.choice(['launch', 'conclude', 'discuss'])} a programme",
+                summary="A two-sentence summary of the release, long enough to look like the real thing. " * 3,
+                url=f"https://news.example.org/news/release-{i}",
+                topics=tuple(rnd.sample(topics, rnd.randint(1, 2))),
+                regions=tuple(rnd.sample(regions, rnd.randint(0, 2))),
+                countries=("Kyrgyzstan",) if rnd.random() < 0.5 else (),
+                projects=projects,
+            )
+        )
     return items
 
 
@@ -84,7 +90,8 @@ _MASK64 = (1 << 64) - 1
 def _choices(topics: tuple[str, ...], regions: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
     """Every topic set of 1, 2 and 3 topics, and every region set of 0, 1 and 2 regions (indexes 0-2, 3-5)."""
     return tuple(tuple(itertools.combinations(topics, k)) for k in (1, 2, 3)) + tuple(
-        tuple(itertools.combinations(regions, k)) for k in (0, 1, 2))
+        tuple(itertools.combinations(regions, k)) for k in (0, 1, 2)
+    )
 
 
 def preferences(cfg: Config, i: int) -> tuple[str, Frequency, list[str], list[str]]:
@@ -118,8 +125,9 @@ class Edition:
     def __init__(self, cfg: Config, period: Period, items: list[DigestItem]) -> None:
         self.period, self.items = period, items
         self.by_id = {it.release_id: it for it in items}
-        self.tags = {it.release_id: _Tags(frozenset(it.topics), frozenset(it.regions), it.published, True)
-                     for it in items}
+        self.tags = {
+            it.release_id: _Tags(frozenset(it.topics), frozenset(it.regions), it.published, True) for it in items
+        }
         self.pool = sorted(self.by_id)
 
 
@@ -134,8 +142,9 @@ def editions(cfg: Config, releases: int) -> dict[Frequency, Edition]:
 NONE = 0xFFFFFFFF  # no message for this subscriber
 
 
-def fast(cfg: Config, eds: dict[Frequency, Edition], n: int, stats: dict[str, float] | None = None
-         ) -> tuple[int, int, int]:
+def fast(
+    cfg: Config, eds: dict[Frequency, Edition], n: int, stats: dict[str, float] | None = None
+) -> tuple[int, int, int]:
     """(messages, bytes, variants) the way delivery does it: sorted by variant, one render per variant.
 
     `stats` gets the time of each phase and, when tracemalloc is on, the memory of each phase."""
@@ -181,13 +190,24 @@ def fast(cfg: Config, eds: dict[Frequency, Edition], n: int, stats: dict[str, fl
         if k != current:  # sorted by variant: one render per variant, one kept in memory
             tr = time.perf_counter()
             ed = eds[freq_of[k]]
-            prepared = prepare_digest(cfg, render_digest(cfg, ed.period, [ed.by_id[r] for r in chosen[k]],
-                                                         view_url=f"https://news.example.org/digests/1/{k}"))
+            prepared = prepare_digest(
+                cfg,
+                render_digest(
+                    cfg, ed.period, [ed.by_id[r] for r in chosen[k]], view_url=f"https://news.example.org/digests/1/{k}"
+                ),
+            )
             current = k
             render_s += time.perf_counter() - tr
         s = subscriber(cfg, i)
-        msg = message_for(cfg, prepared, delivery_id=i, message_id=f"<digest.1.{i}@news.example.org>",  # type: ignore[arg-type]
-                          subscriber=s, links=default_links(cfg, s), date=NOW)
+        msg = message_for(
+            cfg,
+            prepared,
+            delivery_id=i,
+            message_id=f"<digest.1.{i}@news.example.org>",  # type: ignore[arg-type]
+            subscriber=s,
+            links=default_links(cfg, s),
+            date=NOW,
+        )
         messages += 1
         size += len(msg.data)
     if tracemalloc.is_tracing():
@@ -207,10 +227,23 @@ def naive(cfg: Config, eds: dict[Frequency, Edition], n: int) -> int:
         if not ids:
             continue
         links = subscriber_links(cfg, s)
-        r = render_digest(cfg, ed.period, [ed.by_id[x] for x in ids], view_url="https://news.example.org/digests/1/x",
-                          personal={"greeting": greeting(s.name), **links}, inline="document")
-        headers = digest_headers(cfg, to_name=s.name, to_address=s.email, subject=r.subject,
-                                 message_id=f"<digest.1.{i}@news.example.org>", date=NOW, links=links)
+        r = render_digest(
+            cfg,
+            ed.period,
+            [ed.by_id[x] for x in ids],
+            view_url="https://news.example.org/digests/1/x",
+            personal={"greeting": greeting(s.name), **links},
+            inline="document",
+        )
+        headers = digest_headers(
+            cfg,
+            to_name=s.name,
+            to_address=s.email,
+            subject=r.subject,
+            message_id=f"<digest.1.{i}@news.example.org>",
+            date=NOW,
+            links=links,
+        )
         build_message(headers, r.text, r.html, boundary_seed=str(i))
         messages += 1
     return messages
@@ -245,10 +278,12 @@ def main(argv: list[str] | None = None) -> None:
         fast(cfg, eds, args.subscribers, mem)
         tracemalloc.stop()
         mib = 2**20
-        print(f"subscribers={args.subscribers} tracemalloc peak: choosing + sorting {mem['mem_choose_peak'] / mib:.2f} MiB; "
-              f"sending {mem['mem_send_peak'] / mib:.2f} MiB, of which {mem['mem_send_base'] / mib:.2f} MiB is the "
-              f"deliveries stand-in held from before, so {(mem['mem_send_peak'] - mem['mem_send_base']) / mib:.2f} MiB "
-              "for the sending itself")
+        print(
+            f"subscribers={args.subscribers} tracemalloc peak: choosing + sorting {mem['mem_choose_peak'] / mib:.2f} MiB; "
+            f"sending {mem['mem_send_peak'] / mib:.2f} MiB, of which {mem['mem_send_base'] / mib:.2f} MiB is the "
+            f"deliveries stand-in held from before, so {(mem['mem_send_peak'] - mem['mem_send_base']) / mib:.2f} MiB "
+            "for the sending itself"
+        )
         return
     ratios: list[float] = []
     work_ratios: list[float] = []
@@ -264,21 +299,29 @@ def main(argv: list[str] | None = None) -> None:
         gen_fast, gen_naive = generation(cfg, args.subscribers, msgs), generation(cfg, args.naive_sample, nmsgs)
         work_ratio = (msgs / (fast_s - gen_fast)) / (nmsgs / (naive_s - gen_naive))
         if run == 0:
-            print(f"subscribers={args.subscribers} releases/month={args.releases} messages={msgs} variants={variants} "
-                  f"avg_size_kB={size / max(msgs, 1) / 1024:.1f}")
-        print(f"run {run + 1}: fast {fast_s:.2f} s, {fast_rate:,.0f} msg/s (choosing items for {args.subscribers} "
-              f"subscribers {stats['choose']:.2f} s, rendering {variants} variants {stats['render']:.2f} s, "
-              f"per message {stats['per_message'] / max(msgs, 1) * 1e6:.0f} µs); "
-              f"naive {nmsgs} messages in {naive_s:.2f} s, {naive_rate:,.1f} msg/s; speed-up {fast_rate / naive_rate:,.0f}x")
-        print(f"       without the synthetic subscribers ({gen_fast:.2f} s fast, {gen_naive:.3f} s naive): fast "
-              f"{msgs / (fast_s - gen_fast):,.0f} msg/s, naive {nmsgs / (naive_s - gen_naive):,.1f} msg/s; "
-              f"speed-up {work_ratio:,.0f}x")
+            print(
+                f"subscribers={args.subscribers} releases/month={args.releases} messages={msgs} variants={variants} "
+                f"avg_size_kB={size / max(msgs, 1) / 1024:.1f}"
+            )
+        print(
+            f"run {run + 1}: fast {fast_s:.2f} s, {fast_rate:,.0f} msg/s (choosing items for {args.subscribers} "
+            f"subscribers {stats['choose']:.2f} s, rendering {variants} variants {stats['render']:.2f} s, "
+            f"per message {stats['per_message'] / max(msgs, 1) * 1e6:.0f} µs); "
+            f"naive {nmsgs} messages in {naive_s:.2f} s, {naive_rate:,.1f} msg/s; speed-up {fast_rate / naive_rate:,.0f}x"
+        )
+        print(
+            f"       without the synthetic subscribers ({gen_fast:.2f} s fast, {gen_naive:.3f} s naive): fast "
+            f"{msgs / (fast_s - gen_fast):,.0f} msg/s, naive {nmsgs / (naive_s - gen_naive):,.1f} msg/s; "
+            f"speed-up {work_ratio:,.0f}x"
+        )
         ratios.append(fast_rate / naive_rate)
         work_ratios.append(work_ratio)
     if args.runs > 1:
-        print(f"speed-up: median {statistics.median(ratios):,.0f}x (min {min(ratios):,.0f}x, max {max(ratios):,.0f}x); "
-              f"without the synthetic subscribers median {statistics.median(work_ratios):,.0f}x "
-              f"(min {min(work_ratios):,.0f}x, max {max(work_ratios):,.0f}x)")
+        print(
+            f"speed-up: median {statistics.median(ratios):,.0f}x (min {min(ratios):,.0f}x, max {max(ratios):,.0f}x); "
+            f"without the synthetic subscribers median {statistics.median(work_ratios):,.0f}x "
+            f"(min {min(work_ratios):,.0f}x, max {max(work_ratios):,.0f}x)"
+        )
 
 
 if __name__ == "__main__":

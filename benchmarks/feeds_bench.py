@@ -38,16 +38,53 @@ def populate(store: object, cfg: object, n: int, seed: int = 11) -> None:
     topics = sorted(cfg.taxonomy.topics)  # type: ignore[attr-defined]
     regions = sorted(cfg.taxonomy.regions)  # type: ignore[attr-defined]
     countries = sorted({c for r in cfg.taxonomy.regions.values() for c in r.countries})  # type: ignore[attr-defined]
-    words = ("border migration labour return asylum training conference study dialogue partnership capacity "
-             "integration data smuggling trafficking policy regional cooperation support launch").split()
+    words = [
+        "border",
+        "migration",
+        "labour",
+        "return",
+        "asylum",
+        "training",
+        "conference",
+        "study",
+        "dialogue",
+        "partnership",
+        "capacity",
+        "integration",
+        "data",
+        "smuggling",
+        "trafficking",
+        "policy",
+        "regional",
+        "cooperation",
+        "support",
+        "launch",
+    ]
     with store.session() as s:  # type: ignore[attr-defined]
         sync_taxonomy(s, cfg.taxonomy)  # type: ignore[attr-defined]
-        s.execute(insert(Project), [
-            dict(id=p, slug=f"project-{p}", source="bench", name=f"Project {p}", acronym=f"P{p}",
-                 url=f"https://www.example.org/projects/{p}", content_hash=f"p{p}", countries=[], topics=[],
-                 regions=[], specific_objectives=[], agencies=[], donors=[], created_at=now, updated_at=now)
-            for p in range(1, N_PROJECTS + 1)
-        ])
+        s.execute(
+            insert(Project),
+            [
+                dict(
+                    id=p,
+                    slug=f"project-{p}",
+                    source="bench",
+                    name=f"Project {p}",
+                    acronym=f"P{p}",
+                    url=f"https://www.example.org/projects/{p}",
+                    content_hash=f"p{p}",
+                    countries=[],
+                    topics=[],
+                    regions=[],
+                    specific_objectives=[],
+                    agencies=[],
+                    donors=[],
+                    created_at=now,
+                    updated_at=now,
+                )
+                for p in range(1, N_PROJECTS + 1)
+            ],
+        )
     for start in range(1, n + 1, BATCH):
         ids = range(start, min(n, start + BATCH - 1) + 1)
         rels, rt, rr, rc, rp = [], [], [], [], []
@@ -55,16 +92,32 @@ def populate(store: object, cfg: object, n: int, seed: int = 11) -> None:
             day = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(3800))
             title = " ".join(rng.choice(words) for _ in range(8)).capitalize() + f" {i}"
             body = "\n\n".join(" ".join(rng.choice(words) for _ in range(60)) + "." for _ in range(3))
-            rels.append(dict(id=i, key=f"k{i}", guid=f"tag:bench.example.org,{day}:news/r-{i}", slug=f"r-{i}",
-                             source="bench", published=day, title=title, summary=body[:280], body=body,
-                             url=f"https://news.example.org/news/r-{i}.html", content_hash=f"h{i}",
-                             created_at=now, updated_at=now))
+            rels.append(
+                dict(
+                    id=i,
+                    key=f"k{i}",
+                    guid=f"tag:bench.example.org,{day}:news/r-{i}",
+                    slug=f"r-{i}",
+                    source="bench",
+                    published=day,
+                    title=title,
+                    summary=body[:280],
+                    body=body,
+                    url=f"https://news.example.org/news/r-{i}.html",
+                    content_hash=f"h{i}",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             rt += [dict(release_id=i, topic=t, score=1.0, reasons=[]) for t in rng.sample(topics, rng.randint(1, 3))]
             rr += [dict(release_id=i, region=r, score=1.0, reasons=[]) for r in rng.sample(regions, rng.randint(0, 2))]
-            rc += [dict(release_id=i, country=c, score=1.0, reasons=[])
-                   for c in rng.sample(countries, rng.randint(1, 3))]
-            rp += [dict(release_id=i, project_id=p, score=round(rng.uniform(0.5, 1), 3), reasons=["same country"])
-                   for p in rng.sample(range(1, N_PROJECTS + 1), rng.randint(0, 2))]
+            rc += [
+                dict(release_id=i, country=c, score=1.0, reasons=[]) for c in rng.sample(countries, rng.randint(1, 3))
+            ]
+            rp += [
+                dict(release_id=i, project_id=p, score=round(rng.uniform(0.5, 1), 3), reasons=["same country"])
+                for p in rng.sample(range(1, N_PROJECTS + 1), rng.randint(0, 2))
+            ]
         with store.session() as s:  # type: ignore[attr-defined]
             s.execute(insert(Release), rels)
             for model, rows in ((ReleaseTopic, rt), (ReleaseRegion, rr), (ReleaseCountry, rc), (ReleaseProject, rp)):
@@ -80,11 +133,23 @@ def add_release(store: object, cfg: object, rid: int, when: dt.datetime) -> set[
     region = min(cfg.taxonomy.regions)  # type: ignore[attr-defined]
     slug = f"new-{rid}"
     with store.session() as s:  # type: ignore[attr-defined]
-        s.add(Release(id=rid, key=slug, guid=f"tag:bench.example.org,2026-01-01:news/{slug}", slug=slug,
-                      source="bench", published=dt.date(2026, 1, 1) + dt.timedelta(days=rid % 7),
-                      title="New release", summary="New.", body="New release text.",
-                      url=f"https://news.example.org/news/{slug}.html", content_hash=slug, created_at=when,
-                      updated_at=when))
+        s.add(
+            Release(
+                id=rid,
+                key=slug,
+                guid=f"tag:bench.example.org,2026-01-01:news/{slug}",
+                slug=slug,
+                source="bench",
+                published=dt.date(2026, 1, 1) + dt.timedelta(days=rid % 7),
+                title="New release",
+                summary="New.",
+                body="New release text.",
+                url=f"https://news.example.org/news/{slug}.html",
+                content_hash=slug,
+                created_at=when,
+                updated_at=when,
+            )
+        )
         s.flush()
         s.add_all([ReleaseTopic(release_id=rid, topic=t, score=1.0, reasons=[]) for t in topics])
         s.add(ReleaseRegion(release_id=rid, region=region, score=1.0, reasons=[]))
@@ -93,8 +158,14 @@ def add_release(store: object, cfg: object, rid: int, when: dt.datetime) -> set[
         s.add(run)
         s.flush()
         run_id = run.id
-    return {"all", *(f"topic:{t}" for t in topics), f"region:{region}", "project:project-1", f"release:{slug}",
-            f"run:{run_id}"}
+    return {
+        "all",
+        *(f"topic:{t}" for t in topics),
+        f"region:{region}",
+        "project:project-1",
+        f"release:{slug}",
+        f"run:{run_id}",
+    }
 
 
 def edit_release(store: object, rid: int, when: dt.datetime) -> set[str]:
@@ -104,13 +175,22 @@ def edit_release(store: object, rid: int, when: dt.datetime) -> set[str]:
     from publisher.models import IngestRun, Project, Release, ReleaseProject, ReleaseRegion, ReleaseTopic, RunStatus
 
     with store.session() as s:  # type: ignore[attr-defined]
-        s.execute(update(Release).where(Release.id == rid).values(
-            title=f"Edited headline {rid}", content_hash=f"edited-{rid}", updated_at=when))
+        s.execute(
+            update(Release)
+            .where(Release.id == rid)
+            .values(title=f"Edited headline {rid}", content_hash=f"edited-{rid}", updated_at=when)
+        )
         keys = {"all", f"release:{s.scalar(select(Release.slug).where(Release.id == rid))}"}
         keys |= {f"topic:{t}" for t in s.scalars(select(ReleaseTopic.topic).where(ReleaseTopic.release_id == rid))}
         keys |= {f"region:{r}" for r in s.scalars(select(ReleaseRegion.region).where(ReleaseRegion.release_id == rid))}
-        keys |= {f"project:{p}" for p in s.scalars(select(Project.slug).join(
-            ReleaseProject, ReleaseProject.project_id == Project.id).where(ReleaseProject.release_id == rid))}
+        keys |= {
+            f"project:{p}"
+            for p in s.scalars(
+                select(Project.slug)
+                .join(ReleaseProject, ReleaseProject.project_id == Project.id)
+                .where(ReleaseProject.release_id == rid)
+            )
+        }
         run = IngestRun(source="bench", started_at=when, finished_at=when, status=RunStatus.OK, updated=1, details={})
         s.add(run)
         s.flush()
@@ -130,8 +210,11 @@ def run_one(n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         cfg = config_from_dict(
-            {"site": {"base_url": "https://news.example.org/"}, "store": {"url": f"sqlite:///{root}/bench.db"},
-             "feeds": {"dir": "feeds"}},
+            {
+                "site": {"base_url": "https://news.example.org/"},
+                "store": {"url": f"sqlite:///{root}/bench.db"},
+                "feeds": {"dir": "feeds"},
+            },
             root=root,
         )
         store = Store(cfg.database_url)
@@ -179,16 +262,26 @@ def run_one(n: int) -> dict[str, float]:
         assert tree(cfg.feeds.dir) == tree(root / "fresh"), "fast path output differs from a full build"
         store.dispose()
         return {
-            "releases": n, "populate_s": round(t_populate, 2),
-            "full_s": round(t_full, 2), "full_cpu_s": round(c_full, 2), "full_files": len(full.written),
-            "noop_s": round(t_noop, 2), "noop_cpu_s": round(c_noop, 2), "noop_files": len(noop.written),
-            "fast_new_release_s": round(t_fast, 3), "fast_new_release_cpu_s": round(c_fast, 3),
+            "releases": n,
+            "populate_s": round(t_populate, 2),
+            "full_s": round(t_full, 2),
+            "full_cpu_s": round(c_full, 2),
+            "full_files": len(full.written),
+            "noop_s": round(t_noop, 2),
+            "noop_cpu_s": round(c_noop, 2),
+            "noop_files": len(noop.written),
+            "fast_new_release_s": round(t_fast, 3),
+            "fast_new_release_cpu_s": round(c_fast, 3),
             "fast_new_release_files": len(fast.written),
-            "fast_old_edit_s": round(t_fedit, 3), "fast_old_edit_cpu_s": round(c_fedit, 3),
+            "fast_old_edit_s": round(t_fedit, 3),
+            "fast_old_edit_cpu_s": round(c_fedit, 3),
             "fast_old_edit_files": len(fedit.written),
-            "new_release_s": round(t_inc, 2), "new_release_cpu_s": round(c_inc, 2),
+            "new_release_s": round(t_inc, 2),
+            "new_release_cpu_s": round(c_inc, 2),
             "new_release_files": len(inc.written),
-            "old_edit_s": round(t_edit, 2), "old_edit_cpu_s": round(c_edit, 2), "old_edit_files": len(edit.written),
+            "old_edit_s": round(t_edit, 2),
+            "old_edit_cpu_s": round(c_edit, 2),
+            "old_edit_files": len(edit.written),
             "full_over_fast_wall": round(t_full / t_fast, 1),
             "full_over_fast_cpu": round(c_full / c_fast, 1),
             "full_over_incremental_wall": round(t_full / t_inc, 1),
@@ -202,8 +295,13 @@ def main(argv: list[str]) -> None:
         print(json.dumps(run_one(int(argv[1]))))
         return
     for n in [int(a) for a in argv] or [10_000, 100_000]:
-        out = subprocess.run([sys.executable, "-m", "benchmarks.feeds_bench", "--one", str(n)], cwd=REPO,
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.feeds_bench", "--one", str(n)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         print(out.stdout.strip().splitlines()[-1], flush=True)
 
 

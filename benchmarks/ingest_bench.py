@@ -17,8 +17,20 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "data" / "releases.txt"
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def make_releases(path: Path, n: int, seed: int = 7) -> int:
@@ -59,7 +71,14 @@ def run_one(n: int) -> dict[str, float]:
         again = time.perf_counter() - t0
         added = summary.results[-1].added
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"n": n, "file_mb": size / 1e6, "added": added, "ingest_s": first, "reingest_s": again, "peak_rss_mb": peak_mb}
+    return {
+        "n": n,
+        "file_mb": size / 1e6,
+        "added": added,
+        "ingest_s": first,
+        "reingest_s": again,
+        "peak_rss_mb": peak_mb,
+    }
 
 
 def main(argv: list[str]) -> None:
@@ -69,11 +88,18 @@ def main(argv: list[str]) -> None:
     sizes = [int(a) for a in argv] or [10_000, 50_000]
     print(f"{'releases':>9} {'file MB':>8} {'ingest s':>9} {'rel/s':>7} {'re-ingest s':>11} {'peak RSS MB':>11}")
     for n in sizes:
-        out = subprocess.run([sys.executable, "-m", "benchmarks.ingest_bench", "--one", str(n)], cwd=REPO,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks.ingest_bench", "--one", str(n)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         r = json.loads(out.strip().splitlines()[-1])
-        print(f"{r['n']:>9} {r['file_mb']:>8.1f} {r['ingest_s']:>9.1f} {r['n'] / r['ingest_s']:>7.0f} "
-              f"{r['reingest_s']:>11.1f} {r['peak_rss_mb']:>11.0f}")
+        print(
+            f"{r['n']:>9} {r['file_mb']:>8.1f} {r['ingest_s']:>9.1f} {r['n'] / r['ingest_s']:>7.0f} "
+            f"{r['reingest_s']:>11.1f} {r['peak_rss_mb']:>11.0f}"
+        )
 
 
 if __name__ == "__main__":

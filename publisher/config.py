@@ -78,9 +78,7 @@ class StoreConfig:
 @dataclass(frozen=True)
 class SourceConfig:
     name: str = _doc("Unique name of the source (used in logs and run history).")
-    kind: str = _doc(
-        "Source kind: release-text, project-pages, projects-file, feed or jsonl."
-    )
+    kind: str = _doc("Source kind: release-text, project-pages, projects-file, feed or jsonl.")
     path: Path | None = _doc("Local file to read (relative to the config folder).", default=None)
     url: str | None = _doc("http(s) URL to fetch instead of a path (feed and jsonl kinds).", default=None)
     enabled: bool = _doc("Set false to keep a source configured but not ingest it.", default=True)
@@ -331,7 +329,9 @@ def _build_dataclass(cls: Any, data: dict[str, Any], key: str, root: Path) -> An
     unknown = sorted(set(data) - set(fields))
     if unknown:
         allowed = ", ".join(sorted(fields))
-        raise ConfigError(f"unknown key {unknown[0]!r} (allowed: {allowed})", key=f"{key}.{unknown[0]}" if key else unknown[0])
+        raise ConfigError(
+            f"unknown key {unknown[0]!r} (allowed: {allowed})", key=f"{key}.{unknown[0]}" if key else unknown[0]
+        )
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
         sub = f"{key}.{name}" if key else name

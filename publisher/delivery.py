@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -92,7 +93,9 @@ def make_transport(cfg: Config) -> Transport:
         factory = TRANSPORTS[cfg.delivery.transport]
     except KeyError:
         known = ", ".join(sorted(TRANSPORTS))
-        raise DeliveryError(f"delivery.transport: unknown transport {cfg.delivery.transport!r} (known: {known})") from None
+        raise DeliveryError(
+            f"delivery.transport: unknown transport {cfg.delivery.transport!r} (known: {known})"
+        ) from None
     return factory(cfg)
 
 
@@ -118,10 +121,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
 
 
 def with_suppressed_unlink(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 @register_transport("outbox")
@@ -163,7 +164,10 @@ class SmtpTransport:
         try:
             if s.security == "ssl":
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, local_hostname=s.local_hostname or None, timeout=s.timeout,
+                    s.host,
+                    s.port,
+                    local_hostname=s.local_hostname or None,
+                    timeout=s.timeout,
                     context=ssl.create_default_context(),
                 )
             else:
@@ -180,12 +184,16 @@ class SmtpTransport:
                 raise
         except UnicodeEncodeError as exc:
             # smtplib sends AUTH credentials as ASCII only: a non-ASCII user name or password can never log in.
-            raise TransportUnavailable(f"SMTP {where}: login impossible: smtp.username and the password must be "
-                                       f"ASCII ({exc.reason} at position {exc.start})") from exc
+            raise TransportUnavailable(
+                f"SMTP {where}: login impossible: smtp.username and the password must be "
+                f"ASCII ({exc.reason} at position {exc.start})"
+            ) from exc
         except smtplib.SMTPAuthenticationError as exc:
             raise TransportUnavailable(f"SMTP {where}: login refused ({exc.smtp_code})", code=exc.smtp_code) from exc
         except smtplib.SMTPResponseException as exc:
-            raise TransportUnavailable(f"SMTP {where}: {exc.smtp_code} {_text(exc.smtp_error)}", code=exc.smtp_code) from exc
+            raise TransportUnavailable(
+                f"SMTP {where}: {exc.smtp_code} {_text(exc.smtp_error)}", code=exc.smtp_code
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise TransportUnavailable(f"SMTP {where}: cannot connect: {exc}") from exc
         return conn
@@ -304,6 +312,7 @@ def _refused(stage: str, code: int, resp: bytes | str) -> DeliveryError:
 
 # ---------------------------------------------------------------- the state machine
 
+
 @dataclass(frozen=True, slots=True)
 class Recipient:
     """The subscriber columns one message needs. A delivery run loads these (a row of five columns), not ORM
@@ -377,8 +386,11 @@ def recover_interrupted(store: Store, now: dt.datetime) -> int:
         res = session.execute(
             update(Delivery)
             .where(Delivery.status == DeliveryStatus.SENDING)
-            .values(status=DeliveryStatus.UNKNOWN, updated_at=now,
-                    last_error="sender stopped between claiming and recording the reply")
+            .values(
+                status=DeliveryStatus.UNKNOWN,
+                updated_at=now,
+                last_error="sender stopped between claiming and recording the reply",
+            )
         )
         return res.rowcount or 0  # type: ignore[attr-defined]
 
@@ -388,9 +400,19 @@ def _due_batch(session: Session, now: dt.datetime, after: tuple[int, str, int], 
         (Delivery.status == DeliveryStatus.DEFERRED) & (Delivery.next_attempt_at <= now)
     )
     rows = session.execute(
-        select(Delivery.id, Delivery.edition_id, Delivery.variant, Delivery.message_id, Delivery.release_ids,
-               Delivery.attempts, Subscriber.id, Subscriber.email, Subscriber.name, Subscriber.status,
-               Subscriber.token_version)
+        select(
+            Delivery.id,
+            Delivery.edition_id,
+            Delivery.variant,
+            Delivery.message_id,
+            Delivery.release_ids,
+            Delivery.attempts,
+            Subscriber.id,
+            Subscriber.email,
+            Subscriber.name,
+            Subscriber.status,
+            Subscriber.token_version,
+        )
         .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
         .where(due, tuple_(Delivery.edition_id, Delivery.variant, Delivery.id) > tuple_(*after))
         # Sorted by variant so each variant is rendered once and only a few stay in memory.
@@ -408,12 +430,26 @@ def _release_items(session: Session, delivery_id: int) -> None:
     session.execute(delete(SentRelease).where(SentRelease.delivery_id == delivery_id))
 
 
-def _finish(store: Store, delivery_id: int, now: dt.datetime, status: DeliveryStatus, *, code: int | None = None,
-            error: str = "", next_attempt: dt.datetime | None = None, release: bool = False,
-            from_states: tuple[DeliveryStatus, ...] = (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN)) -> bool:
+def _finish(
+    store: Store,
+    delivery_id: int,
+    now: dt.datetime,
+    status: DeliveryStatus,
+    *,
+    code: int | None = None,
+    error: str = "",
+    next_attempt: dt.datetime | None = None,
+    release: bool = False,
+    from_states: tuple[DeliveryStatus, ...] = (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN),
+) -> bool:
     with store.session() as session:
-        values: dict[str, object] = {"status": status, "updated_at": now, "last_code": code, "last_error": error[:2000],
-                                     "next_attempt_at": next_attempt}
+        values: dict[str, object] = {
+            "status": status,
+            "updated_at": now,
+            "last_code": code,
+            "last_error": error[:2000],
+            "next_attempt_at": next_attempt,
+        }
         if status is DeliveryStatus.SENT:
             values["sent_at"] = now
         res = session.execute(
@@ -433,8 +469,11 @@ def _claim(store: Store, delivery_id: int, now: dt.datetime) -> bool:
     with store.session() as session:
         res = session.execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),
-                   Delivery.subscriber_id.in_(active))
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),
+                Delivery.subscriber_id.in_(active),
+            )
             .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=now)
         )
         return bool(res.rowcount)  # type: ignore[attr-defined]
@@ -446,10 +485,17 @@ def _skip_if_left(store: Store, delivery_id: int, now: dt.datetime) -> bool:
     with store.session() as session:
         res = session.execute(
             update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),
-                   Delivery.subscriber_id.not_in(active))
-            .values(status=DeliveryStatus.SKIPPED, updated_at=now, last_error="subscriber left before sending",
-                    next_attempt_at=None)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),
+                Delivery.subscriber_id.not_in(active),
+            )
+            .values(
+                status=DeliveryStatus.SKIPPED,
+                updated_at=now,
+                last_error="subscriber left before sending",
+                next_attempt_at=None,
+            )
         )
         if not res.rowcount:  # type: ignore[attr-defined]
             return False
@@ -521,14 +567,29 @@ class _Renderer:
         return prepared
 
 
-def message_for(cfg: Config, prepared: PreparedDigest, *, delivery_id: int, message_id: str,
-                subscriber: Recipient | Subscriber, links: Mapping[str, str], date: dt.datetime) -> OutgoingMessage:
+def message_for(
+    cfg: Config,
+    prepared: PreparedDigest,
+    *,
+    delivery_id: int,
+    message_id: str,
+    subscriber: Recipient | Subscriber,
+    links: Mapping[str, str],
+    date: dt.datetime,
+) -> OutgoingMessage:
     """Fill one recipient into a prepared variant's skeleton: the same bytes as assembling the message from
     `recipient_headers` + `fill_part` + `build_encoded_message` (tests compare them), as a few string joins."""
     name = subscriber.name or ""
     escaped, values = digest_step.personal_values(name, links)
-    data = fill_skeleton(prepared.skeleton, to=format_address("To", name, subscriber.email), date=date_header(date),
-                         message_id=message_id, one_click=links["one_click"], plain=values, escaped=escaped)
+    data = fill_skeleton(
+        prepared.skeleton,
+        to=format_address("To", name, subscriber.email),
+        date=date_header(date),
+        message_id=message_id,
+        one_click=links["one_click"],
+        plain=values,
+        escaped=escaped,
+    )
     return OutgoingMessage(delivery_id, message_id, cfg.digest.from_address, subscriber.email, data)
 
 
@@ -575,18 +636,39 @@ def run_deliveries(
                 progress.advance()
                 t = clock()
                 if d.subscriber.status is not SubscriberStatus.ACTIVE:
-                    if _finish(store, d.id, t, DeliveryStatus.SKIPPED, error=f"subscriber {d.subscriber.status}",
-                               release=True, from_states=(DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)):
+                    if _finish(
+                        store,
+                        d.id,
+                        t,
+                        DeliveryStatus.SKIPPED,
+                        error=f"subscriber {d.subscriber.status}",
+                        release=True,
+                        from_states=(DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED),
+                    ):
                         summary.skipped += 1
                     continue
                 rendered = renderer.get(d)
                 try:
-                    msg = message_for(cfg, rendered, delivery_id=d.id, message_id=d.message_id,
-                                      subscriber=d.subscriber, links=links(cfg, d.subscriber), date=t)
+                    msg = message_for(
+                        cfg,
+                        rendered,
+                        delivery_id=d.id,
+                        message_id=d.message_id,
+                        subscriber=d.subscriber,
+                        links=links(cfg, d.subscriber),
+                        date=t,
+                    )
                 except DeliveryError as exc:
                     # Bad data (e.g. a line break in a header): sending can never succeed; nothing went out.
-                    if _finish(store, d.id, t, DeliveryStatus.FAILED, error=str(exc), release=True,
-                               from_states=(DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)):
+                    if _finish(
+                        store,
+                        d.id,
+                        t,
+                        DeliveryStatus.FAILED,
+                        error=str(exc),
+                        release=True,
+                        from_states=(DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED),
+                    ):
                         summary.failed += 1
                     continue
                 if not _claim(store, d.id, t):
@@ -599,8 +681,15 @@ def run_deliveries(
                 try:
                     opened.send(msg)
                 except TransportUnavailable as exc:
-                    _finish(store, d.id, clock(), DeliveryStatus.DEFERRED, code=exc.code, error=str(exc),
-                            next_attempt=clock() + backoff(cfg, d.attempts + 1))
+                    _finish(
+                        store,
+                        d.id,
+                        clock(),
+                        DeliveryStatus.DEFERRED,
+                        code=exc.code,
+                        error=str(exc),
+                        next_attempt=clock() + backoff(cfg, d.attempts + 1),
+                    )
                     summary.deferred += 1
                     summary.note = f"transport unavailable, run stopped: {exc}"
                     summary.stopped = True
@@ -608,12 +697,26 @@ def run_deliveries(
                 except TransientDeliveryError as exc:
                     t = clock()
                     if d.attempts + 1 >= cfg.delivery.max_attempts:
-                        _finish(store, d.id, t, DeliveryStatus.FAILED, code=exc.code, release=True,
-                                error=f"gave up after {d.attempts + 1} attempts: {exc}")
+                        _finish(
+                            store,
+                            d.id,
+                            t,
+                            DeliveryStatus.FAILED,
+                            code=exc.code,
+                            release=True,
+                            error=f"gave up after {d.attempts + 1} attempts: {exc}",
+                        )
                         summary.failed += 1
                     else:
-                        _finish(store, d.id, t, DeliveryStatus.DEFERRED, code=exc.code, error=str(exc),
-                                next_attempt=t + backoff(cfg, d.attempts + 1))
+                        _finish(
+                            store,
+                            d.id,
+                            t,
+                            DeliveryStatus.DEFERRED,
+                            code=exc.code,
+                            error=str(exc),
+                            next_attempt=t + backoff(cfg, d.attempts + 1),
+                        )
                         summary.deferred += 1
                 except PermanentDeliveryError as exc:
                     t = clock()
@@ -649,7 +752,8 @@ def finish_editions(store: Store, edition_ids: set[int]) -> list[int]:
             ).first()
             if open_rows is None:
                 res = session.execute(
-                    update(Edition).where(Edition.id == eid, Edition.status != EditionStatus.SENT)
+                    update(Edition)
+                    .where(Edition.id == eid, Edition.status != EditionStatus.SENT)
                     .values(status=EditionStatus.SENT)
                 )
                 if res.rowcount:  # type: ignore[attr-defined]

@@ -138,7 +138,9 @@ class DigestItem:
     late: bool = False  # published before the period: a late arrival
 
 
-def matches(topics: Iterable[str], regions: Iterable[str], want_topics: Iterable[str], want_regions: Iterable[str]) -> bool:
+def matches(
+    topics: Iterable[str], regions: Iterable[str], want_topics: Iterable[str], want_regions: Iterable[str]
+) -> bool:
     """The preference rule: (no topic filter OR any shared topic) AND (no region filter OR any shared region).
     Pass frozensets to call it in a loop: frozenset() of a frozenset is the same object, no copy."""
     want_t, want_r = frozenset(want_topics), frozenset(want_regions)
@@ -288,17 +290,30 @@ def _fragment(key: Hashable, caller: Any) -> str:
 
 
 @jinja2.pass_environment
-def _wordwrap(env: jinja2.Environment, s: str, width: int = 79, break_long_words: bool = True,
-              wrapstring: str | None = None, break_on_hyphens: bool = True) -> str:
+def _wordwrap(
+    env: jinja2.Environment,
+    s: str,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> str:
     """Jinja's wordwrap, memoised: the same summaries are wrapped again in every variant that shows them,
     and textwrap was the biggest part of rendering a variant's text part."""
-    return _wrapped(str(s), width, break_long_words, env.newline_sequence if wrapstring is None else wrapstring,
-                    break_on_hyphens, env)
+    return _wrapped(
+        str(s),
+        width,
+        break_long_words,
+        env.newline_sequence if wrapstring is None else wrapstring,
+        break_on_hyphens,
+        env,
+    )
 
 
 @functools.lru_cache(maxsize=2048)
-def _wrapped(s: str, width: int, break_long_words: bool, wrapstring: str, break_on_hyphens: bool,
-             env: jinja2.Environment) -> str:
+def _wrapped(
+    s: str, width: int, break_long_words: bool, wrapstring: str, break_on_hyphens: bool, env: jinja2.Environment
+) -> str:
     return jinja2.filters.do_wordwrap(env, s, width, break_long_words, wrapstring, break_on_hyphens)
 
 
@@ -348,8 +363,9 @@ def subject_for(cfg: Config, period: Period, count: int) -> str:
     try:
         return cfg.digest.subject.format(title=cfg.site.title, period=period.human, count=count)
     except (KeyError, IndexError, ValueError) as exc:
-        raise DigestError(f"digest.subject {cfg.digest.subject!r}: bad placeholder ({exc}); use {{title}}, "
-                          "{period} or {count}") from None
+        raise DigestError(
+            f"digest.subject {cfg.digest.subject!r}: bad placeholder ({exc}); use {{title}}, {{period}} or {{count}}"
+        ) from None
 
 
 def inline_css(document: str) -> str:
@@ -375,8 +391,9 @@ Inlining = Literal["template", "document"]
 MAIL_TEMPLATE = "digest/digest.html"
 
 
-def _context(cfg: Config, period: Period, items: Sequence[DigestItem], view_url: str,
-             personal: Mapping[str, str] | None) -> dict[str, Any]:
+def _context(
+    cfg: Config, period: Period, items: Sequence[DigestItem], view_url: str, personal: Mapping[str, str] | None
+) -> dict[str, Any]:
     count = len(items)
     ctx = {
         "site": cfg.site,
@@ -394,8 +411,9 @@ def _context(cfg: Config, period: Period, items: Sequence[DigestItem], view_url:
         "unsubscribe_url": PLACEHOLDERS["unsubscribe"],
     }
     if personal is not None:
-        ctx.update(greeting=personal["greeting"], manage_url=personal["manage"],
-                   unsubscribe_url=personal["unsubscribe"])
+        ctx.update(
+            greeting=personal["greeting"], manage_url=personal["manage"], unsubscribe_url=personal["unsubscribe"]
+        )
     return ctx
 
 
@@ -432,8 +450,14 @@ def render_digest(
         where = getattr(exc, "filename", None) or getattr(exc, "name", None) or "digest template"
         line = getattr(exc, "lineno", None)
         raise DigestError(f"{where}{f':{line}' if line else ''}: {exc}") from exc
-    return RenderedDigest(subject=ctx["subject"], html=html_doc, text=text, variant=variant, count=ctx["count"],
-                          preheader=ctx["preheader"])
+    return RenderedDigest(
+        subject=ctx["subject"],
+        html=html_doc,
+        text=text,
+        variant=variant,
+        count=ctx["count"],
+        preheader=ctx["preheader"],
+    )
 
 
 # ---------------------------------------------------------------- CSS inlined into the template, once
@@ -481,21 +505,42 @@ def _probe_items() -> list[DigestItem]:
     """Items that take every branch of the bundled template: late, labels, projects with and without
     URL / years / countries / reasons, an untagged item; in two groups plus "Other news"."""
     day = dt.date(2000, 1, 10)
-    with_all = RelatedProject("Probe project (P)", "2019–2025", ("Austria", "Malta"), ("shares a country",),
-                              "https://example.invalid/p")
+    with_all = RelatedProject(
+        "Probe project (P)", "2019–2025", ("Austria", "Malta"), ("shares a country",), "https://example.invalid/p"
+    )
     bare = RelatedProject("Bare project", "", (), (), "")
     years_only = RelatedProject("Years project", "since 2021", (), ("names the acronym",), "")
     return [
-        DigestItem(1, day, "Probe & <one>", "Summary \"one\" & 'more'.", "https://example.invalid/1?a=1&b=2",
-                   ("t1", "t2"), ("r1",), ("Austria",), (with_all, bare)),
-        DigestItem(2, day, "Probe two", "Summary two.", "https://example.invalid/2", ("t2",), ("r2", "r1"), (),
-                   (years_only,), late=True),
+        DigestItem(
+            1,
+            day,
+            "Probe & <one>",
+            "Summary \"one\" & 'more'.",
+            "https://example.invalid/1?a=1&b=2",
+            ("t1", "t2"),
+            ("r1",),
+            ("Austria",),
+            (with_all, bare),
+        ),
+        DigestItem(
+            2,
+            day,
+            "Probe two",
+            "Summary two.",
+            "https://example.invalid/2",
+            ("t2",),
+            ("r2", "r1"),
+            (),
+            (years_only,),
+            late=True,
+        ),
         DigestItem(3, day, "Probe three", "Summary three.", "https://example.invalid/3", (), (), ()),
     ]
 
 
 def _canonical(document: str) -> str:
-    from lxml import etree, html as lxml_html  # noqa: PLC0415  (premailer's own parser; deferred like premailer)
+    from lxml import etree
+    from lxml import html as lxml_html
 
     return etree.tostring(lxml_html.document_fromstring(document).getroottree(), method="html", encoding="unicode")
 
@@ -530,18 +575,30 @@ def _compile_inlined(cfg: Config, env: jinja2.Environment, source: str, filename
         fast = env.from_string(inline_template_source(source))
         original = env.get_template(MAIL_TEMPLATE)
         period = Period(Frequency.MONTHLY, "2000-01", dt.date(2000, 1, 1), dt.date(2000, 1, 31))
-        personal = {"greeting": "Hello <probe> & co,", "manage": "https://example.invalid/m?a=1&b=2",
-                    "unsubscribe": "https://example.invalid/u"}
-        for items, view_url, who in ((_probe_items(), "https://example.invalid/v?a=1&b=2", None),
-                                     (_probe_items()[:1], "", personal), ([], "https://example.invalid/v", None)):
+        personal = {
+            "greeting": "Hello <probe> & co,",
+            "manage": "https://example.invalid/m?a=1&b=2",
+            "unsubscribe": "https://example.invalid/u",
+        }
+        for items, view_url, who in (
+            (_probe_items(), "https://example.invalid/v?a=1&b=2", None),
+            (_probe_items()[:1], "", personal),
+            ([], "https://example.invalid/v", None),
+        ):
             ctx = _context(cfg, period, items, view_url, who)
             if _canonical(fast.render(ctx)) != _canonical(inline_css(original.render(ctx))):
-                log.warning("%s: inlining the template's CSS once changes the output; premailer will run "
-                            "for every digest variant (slower)", filename)
+                log.warning(
+                    "%s: inlining the template's CSS once changes the output; premailer will run "
+                    "for every digest variant (slower)",
+                    filename,
+                )
                 return None
     except (jinja2.TemplateError, DigestError, ValueError) as exc:
-        log.warning("%s: cannot inline the template's CSS once (%s); premailer will run for every digest "
-                    "variant (slower)", filename, exc)
+        log.warning(
+            "%s: cannot inline the template's CSS once (%s); premailer will run for every digest variant (slower)",
+            filename,
+            exc,
+        )
         return None
     return fast
 
@@ -623,12 +680,18 @@ def candidate_release_ids(session: Session, period: Period, prev: Edition | None
     ids = set(session.scalars(select(Release.id).where(Release.published.between(period.start, period.end))))
     if prev is not None:
         # Periods between the previous edition and this one (a missed run) belong to this edition.
-        ids |= set(session.scalars(
-            select(Release.id).where(Release.published > prev.period_end, Release.published < period.start)
-        ))
-        ids |= set(session.scalars(
-            select(Release.id).where(Release.published < period.start, Release.created_at > late_since(session, prev))
-        ))
+        ids |= set(
+            session.scalars(
+                select(Release.id).where(Release.published > prev.period_end, Release.published < period.start)
+            )
+        )
+        ids |= set(
+            session.scalars(
+                select(Release.id).where(
+                    Release.published < period.start, Release.created_at > late_since(session, prev)
+                )
+            )
+        )
     elif lookback_days > 0:
         since = period.start - dt.timedelta(days=lookback_days)
         ids |= set(session.scalars(select(Release.id).where(Release.published.between(since, period.start))))
@@ -684,8 +747,10 @@ def choose_items(
     chosen = [
         rid
         for rid in pool
-        if (t := tags.get(rid)) is not None and rid not in already_sent
-        and (not want_t or not want_t.isdisjoint(t.topics)) and (not want_r or not want_r.isdisjoint(t.regions))
+        if (t := tags.get(rid)) is not None
+        and rid not in already_sent
+        and (not want_t or not want_t.isdisjoint(t.topics))
+        and (not want_r or not want_r.isdisjoint(t.regions))
     ]
     chosen.sort(key=lambda rid: (tags[rid].published, rid), reverse=True)
     return chosen[:max_items]
@@ -798,8 +863,9 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
         gaps = switch_gaps(session, [b[0] for b in batch], period)
         if gaps and not gap_ids:
             since = period.start - dt.timedelta(days=SWITCH_LOOKBACK_DAYS)
-            gap_ids = sorted(session.scalars(select(Release.id).where(
-                Release.published >= since, Release.published < period.start)))
+            gap_ids = sorted(
+                session.scalars(select(Release.id).where(Release.published >= since, Release.published < period.start))
+            )
             tags.update(_tags(session, set(gap_ids) - tags.keys(), period))
         sent = _sent_for(session, [b[0] for b in batch], pool | extra | (set(gap_ids) if gaps else set()))
         rows: list[dict[str, Any]] = []
@@ -807,8 +873,12 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
         for sid, want_topics, want_regions in batch:
             gap = [rid for rid in gap_ids if tags[rid].published >= gaps[sid]] if sid in gaps else []
             ids = choose_items(
-                tags, [*pool_sorted, *sorted(carry.get(sid, ())), *gap], want_topics, want_regions,
-                sent.get(sid, set()), cfg.digest.max_items,
+                tags,
+                [*pool_sorted, *sorted(carry.get(sid, ())), *gap],
+                want_topics,
+                want_regions,
+                sent.get(sid, set()),
+                cfg.digest.max_items,
             )
             ids = list(dict.fromkeys(ids))
             if not ids:
@@ -880,8 +950,9 @@ def variant_release_ids(session: Session, edition_id: int, variant: str) -> list
     return list(ids)
 
 
-def render_edition_variant(session: Session, cfg: Config, edition: Edition, variant: str,
-                           release_ids: Sequence[int], *, archive: bool = False) -> RenderedDigest:
+def render_edition_variant(
+    session: Session, cfg: Config, edition: Edition, variant: str, release_ids: Sequence[int], *, archive: bool = False
+) -> RenderedDigest:
     period = edition_period(edition)
     items = items_for_ids(session, cfg, period, release_ids)
     view = archive_url(cfg, edition.id, variant)
@@ -906,8 +977,9 @@ def preview_items(session: Session, cfg: Config, period: Period, subscriber: Sub
         carry = carried_over(session, prev).get(subscriber.id, set())
         tags = _tags(session, pool | carry, period)
         sent = _sent_for(session, [subscriber.id], pool | carry).get(subscriber.id, set())
-        ids = choose_items(tags, sorted(pool | carry), subscriber.topics or [], subscriber.regions or [], sent,
-                           cfg.digest.max_items)
+        ids = choose_items(
+            tags, sorted(pool | carry), subscriber.topics or [], subscriber.regions or [], sent, cfg.digest.max_items
+        )
     items = items_for_ids(session, cfg, period, ids)
     return items[: cfg.digest.max_items]
 

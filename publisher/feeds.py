@@ -160,7 +160,9 @@ class FeedSpec:
         return self.description or f"News related to the project {self.name}."
 
     def alternate(self, cfg: Config) -> str:
-        return self.link or cfg.site.url(INDEX_NAME + ("" if self.kind is FeedKind.ALL else f"#{self.kind}-{self.slug}"))
+        return self.link or cfg.site.url(
+            INDEX_NAME + ("" if self.kind is FeedKind.ALL else f"#{self.kind}-{self.slug}")
+        )
 
 
 @dataclass(frozen=True)
@@ -249,8 +251,9 @@ def entry_content_html(entry: FeedEntry, cfg: Config) -> str:
         if terms
     ]
     if tags:
-        out.append("<p>" + " · ".join(f"{label}: {_esc(', '.join(t.name for t in terms))}" for label, terms in tags)
-                   + "</p>")
+        out.append(
+            "<p>" + " · ".join(f"{label}: {_esc(', '.join(t.name for t in terms))}" for label, terms in tags) + "</p>"
+        )
     return "\n".join(out)
 
 
@@ -331,8 +334,12 @@ def build_opml(specs: Sequence[FeedSpec], cfg: Config, updated: dt.datetime) -> 
     ET.SubElement(head, "ownerEmail").text = cfg.site.author_email
     ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = ET.SubElement(root, "body")
-    groups = {FeedKind.ALL: "All news", FeedKind.TOPIC: "Topics", FeedKind.REGION: "Regions",
-              FeedKind.PROJECT: "Projects"}
+    groups = {
+        FeedKind.ALL: "All news",
+        FeedKind.TOPIC: "Topics",
+        FeedKind.REGION: "Regions",
+        FeedKind.PROJECT: "Projects",
+    }
     for kind, label in groups.items():
         members = [s for s in specs if s.kind is kind]
         if not members:
@@ -340,8 +347,14 @@ def build_opml(specs: Sequence[FeedSpec], cfg: Config, updated: dt.datetime) -> 
         parent = body if kind is FeedKind.ALL else ET.SubElement(body, "outline", text=label, title=label)
         for s in members:
             ET.SubElement(
-                parent, "outline", type="rss", text=s.title(cfg), title=s.title(cfg),
-                xmlUrl=cfg.site.url(s.path(fmt)), htmlUrl=s.alternate(cfg), language=cfg.site.language,
+                parent,
+                "outline",
+                type="rss",
+                text=s.title(cfg),
+                title=s.title(cfg),
+                xmlUrl=cfg.site.url(s.path(fmt)),
+                htmlUrl=s.alternate(cfg),
+                language=cfg.site.language,
             )
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
@@ -381,12 +394,20 @@ def build_index(rows: Sequence[IndexRow], cfg: Config, env: jinja2.Environment) 
     """index.html: every feed with autodiscovery links; relative links so it works from disk and when served."""
     groups = [
         (label, kind, [r for r in rows if r.spec.kind is kind])
-        for label, kind in (("All news", FeedKind.ALL), ("Topics", FeedKind.TOPIC), ("Regions", FeedKind.REGION),
-                            ("Projects", FeedKind.PROJECT))
+        for label, kind in (
+            ("All news", FeedKind.ALL),
+            ("Topics", FeedKind.TOPIC),
+            ("Regions", FeedKind.REGION),
+            ("Projects", FeedKind.PROJECT),
+        )
     ]
     text = _template(env, "feeds/index.html").render(
-        site=cfg.site, groups=[g for g in groups if g[2]], opml=OPML_NAME, opml_url=cfg.site.url(OPML_NAME),
-        media_types={str(k): v for k, v in _MEDIA_TYPES.items()}, generator=f"publisher {__version__}",
+        site=cfg.site,
+        groups=[g for g in groups if g[2]],
+        opml=OPML_NAME,
+        opml_url=cfg.site.url(OPML_NAME),
+        media_types={str(k): v for k, v in _MEDIA_TYPES.items()},
+        generator=f"publisher {__version__}",
     )
     return text.encode("utf-8")
 
@@ -396,10 +417,14 @@ def build_release_page(entry: FeedEntry, cfg: Config, env: jinja2.Environment) -
     page_url = cfg.site.url(f"{PAGES_DIR}/{entry.slug}.html")
     original = safe_href(entry.url)
     text = _template(env, "feeds/release.html").render(
-        site=cfg.site, entry=entry, page_url=page_url,
+        site=cfg.site,
+        entry=entry,
+        page_url=page_url,
         original=original if original and original != page_url else "",
-        media_types={str(k): v for k, v in _MEDIA_TYPES.items()}, formats=list(cfg.feeds.formats),
-        published=entry.published.isoformat(), updated=_entry_time(entry, cfg)[1].isoformat(),
+        media_types={str(k): v for k, v in _MEDIA_TYPES.items()},
+        formats=list(cfg.feeds.formats),
+        published=entry.published.isoformat(),
+        updated=_entry_time(entry, cfg)[1].isoformat(),
     )
     return text.encode("utf-8")
 
@@ -423,9 +448,21 @@ class _Sig:
     links: list[tuple[int, float, Any]] = field(default_factory=list)  # (project id, score, raw reasons)
 
     def fingerprint(self, project_slugs: dict[int, str]) -> str:
-        links = sorted((project_slugs.get(pid, ""), round(score, 6), repr(reasons)) for pid, score, reasons in self.links)
-        return _hash((self.guid, self.slug, self.content_hash, self.updated.isoformat(), sorted(self.topics),
-                      sorted(self.regions), sorted(self.countries), links))
+        links = sorted(
+            (project_slugs.get(pid, ""), round(score, 6), repr(reasons)) for pid, score, reasons in self.links
+        )
+        return _hash(
+            (
+                self.guid,
+                self.slug,
+                self.content_hash,
+                self.updated.isoformat(),
+                sorted(self.topics),
+                sorted(self.regions),
+                sorted(self.countries),
+                links,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -461,8 +498,16 @@ class Catalog:
         for p in sorted(self.projects.values(), key=lambda p: p.slug):
             desc = f"News related to the project {project_label(_related(p, 0.0, ()))}"
             desc += f" ({p.years})." if p.years else "."
-            out.append(FeedSpec(FeedKind.PROJECT, p.slug, project_label(_related(p, 0.0, ())), desc,
-                                link=safe_href(p.url), empty_updated=p.updated))
+            out.append(
+                FeedSpec(
+                    FeedKind.PROJECT,
+                    p.slug,
+                    project_label(_related(p, 0.0, ())),
+                    desc,
+                    link=safe_href(p.url),
+                    empty_updated=p.updated,
+                )
+            )
         for s in out:
             if s.slug and not _SAFE_SLUG.match(s.slug):
                 raise FeedError(f"{s.key}: slug {s.slug!r} cannot be a file name (letters, digits, '-', '_' only)")
@@ -497,8 +542,7 @@ def load_catalog(session: Session) -> Catalog:
     catalog = load_small_catalog(session)
     # Core statements on the session's connection: no ORM row bookkeeping for 100k-row reads.
     conn = session.connection()
-    r, rt, rr, rc, rp = (m.__table__.c for m in (Release, ReleaseTopic, ReleaseRegion, ReleaseCountry,
-                                                  ReleaseProject))
+    r, rt, rr, rc, rp = (m.__table__.c for m in (Release, ReleaseTopic, ReleaseRegion, ReleaseCountry, ReleaseProject))
     by_id: dict[int, _Sig] = {}
     releases: list[_Sig] = []
     q = select(r.id, r.guid, r.slug, r.published, r.updated_at, r.content_hash).order_by(
@@ -538,8 +582,7 @@ def load_small_catalog(session: Session) -> Catalog:
 def load_sigs(session: Session, ids: Iterable[int]) -> dict[int, _Sig]:
     """The compact rows (as load_catalog reads them) of the releases with these ids, by id; chunked lookups."""
     conn = session.connection()
-    r, rt, rr, rc, rp = (m.__table__.c for m in (Release, ReleaseTopic, ReleaseRegion, ReleaseCountry,
-                                                  ReleaseProject))
+    r, rt, rr, rc, rp = (m.__table__.c for m in (Release, ReleaseTopic, ReleaseRegion, ReleaseCountry, ReleaseProject))
     reasons_raw = type_coerce(rp.reasons, Text)
     by_id: dict[int, _Sig] = {}
     for chunk in _chunks(sorted(set(ids))):
@@ -623,13 +666,23 @@ def _reasons(raw: Any) -> tuple[str, ...]:
 
 def _entry(s: _Sig, title: str, summary: str, body: str, url: str, catalog: Catalog) -> FeedEntry:
     links = sorted(
-        (_related(catalog.projects[pid], score, _reasons(reasons))
-         for pid, score, reasons in s.links if pid in catalog.projects),
+        (
+            _related(catalog.projects[pid], score, _reasons(reasons))
+            for pid, score, reasons in s.links
+            if pid in catalog.projects
+        ),
         key=lambda p: (-p.score, p.slug),
     )
     return FeedEntry(
-        id=s.id, guid=s.guid, slug=s.slug, title=title, url=url, published=s.published, updated=s.updated,
-        summary=summary, body=body,
+        id=s.id,
+        guid=s.guid,
+        slug=s.slug,
+        title=title,
+        url=url,
+        published=s.published,
+        updated=s.updated,
+        summary=summary,
+        body=body,
         topics=tuple(Term(t, catalog.topics.get(t, t)) for t in sorted(s.topics)),
         regions=tuple(Term(t, catalog.regions.get(t, t)) for t in sorted(s.regions)),
         countries=tuple(Term(c, catalog.countries.get(c, c)) for c in sorted(s.countries)),
@@ -731,15 +784,29 @@ def _context_fingerprint(cfg: Config, catalog: Catalog, env: jinja2.Environment)
             sources.append("")
     import feedgen.version
 
-    return _hash((
-        OUTPUT_VERSION, __version__, feedgen.version.version_str, sources,
-        cfg.site.title, cfg.site.description, cfg.site.base_url, cfg.site.language, cfg.site.author_name,
-        cfg.site.author_email, cfg.site.timezone, cfg.feeds.max_entries, cfg.feeds.formats,
-        sorted(catalog.topics.items()), sorted(catalog.regions.items()), sorted(catalog.countries.items()),
-        # What entries and pages show of a project; its dates only show in its own feed (part of that FeedSpec),
-        # so editing a project's description does not make every release page stale.
-        sorted((p.slug, p.name, p.acronym, p.url) for p in catalog.projects.values()),
-    ))
+    return _hash(
+        (
+            OUTPUT_VERSION,
+            __version__,
+            feedgen.version.version_str,
+            sources,
+            cfg.site.title,
+            cfg.site.description,
+            cfg.site.base_url,
+            cfg.site.language,
+            cfg.site.author_name,
+            cfg.site.author_email,
+            cfg.site.timezone,
+            cfg.feeds.max_entries,
+            cfg.feeds.formats,
+            sorted(catalog.topics.items()),
+            sorted(catalog.regions.items()),
+            sorted(catalog.countries.items()),
+            # What entries and pages show of a project; its dates only show in its own feed (part of that FeedSpec),
+            # so editing a project's description does not make every release page stale.
+            sorted((p.slug, p.name, p.acronym, p.url) for p in catalog.projects.values()),
+        )
+    )
 
 
 def _plan(cfg: Config, catalog: Catalog, env: jinja2.Environment) -> _Plan:
@@ -747,9 +814,7 @@ def _plan(cfg: Config, catalog: Catalog, env: jinja2.Environment) -> _Plan:
     members, totals = catalog.memberships(cfg.feeds.max_entries)
     slugs = catalog.project_slugs
     sig_fp = {r.id: r.fingerprint(slugs) for r in catalog.releases}
-    feed_fps = {
-        s.key: _hash((s, [sig_fp[r.id] for r in members.get(s.key, [])])) for s in specs
-    }
+    feed_fps = {s.key: _hash((s, [sig_fp[r.id] for r in members.get(s.key, [])])) for s in specs}
     page_fps: dict[str, str] = {}
     page_sigs: dict[str, _Sig] = {}
     for r in catalog.releases:
@@ -820,7 +885,9 @@ class _Emitter:
 
 def _write_manifest(folder: Path, manifest: dict[str, Any], previous: dict[str, Any]) -> None:
     if manifest != previous:  # encoding 100k page fingerprints is not free; skip it when nothing changed
-        write_atomic(folder / MANIFEST_NAME, json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8"))
+        write_atomic(
+            folder / MANIFEST_NAME, json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        )
 
 
 def _ingest_state(session: Session) -> dict[str, Any]:
@@ -848,8 +915,9 @@ def _runs_changed_since(session: Session, state: dict[str, Any]) -> set[int]:
     return changed
 
 
-def _build_locked(cfg: Config, store: Store, folder: Path, touched: set[str], full: bool, dry_run: bool,
-                  progress: Progress) -> FeedsSummary:
+def _build_locked(
+    cfg: Config, store: Store, folder: Path, touched: set[str], full: bool, dry_run: bool, progress: Progress
+) -> FeedsSummary:
     formats = [FeedFormat(f) for f in cfg.feeds.formats]
     env = template_env(cfg)
     # Parse templates before touching any file: a broken operator template fails the build up front.
@@ -868,9 +936,17 @@ def _build_locked(cfg: Config, store: Store, folder: Path, touched: set[str], fu
 _FAST_PAGE_LIMIT = 2000
 
 
-def _build_touched(cfg: Config, session: Session, folder: Path, touched: set[str], previous: dict[str, Any],
-                   formats: list[FeedFormat], env: jinja2.Environment, dry_run: bool,
-                   progress: Progress) -> FeedsSummary | None:
+def _build_touched(
+    cfg: Config,
+    session: Session,
+    folder: Path,
+    touched: set[str],
+    previous: dict[str, Any],
+    formats: list[FeedFormat],
+    env: jinja2.Environment,
+    dry_run: bool,
+    progress: Progress,
+) -> FeedsSummary | None:
     """The fast path: re-render only the touched feeds and release pages, querying each touched feed's newest
     entries instead of reading the whole store. None (and nothing done) when the previous manifest cannot be
     trusted to describe everything else: other settings or taxonomy, other feeds, or store changes that the
@@ -879,12 +955,12 @@ def _build_touched(cfg: Config, session: Session, folder: Path, touched: set[str
     if "ingest" not in previous:
         return None
     state = _ingest_state(session)
-    covered = {int(k[len(RUN_KEY):]) for k in touched if k.startswith(RUN_KEY) and k[len(RUN_KEY):].isdigit()}
+    covered = {int(k[len(RUN_KEY) :]) for k in touched if k.startswith(RUN_KEY) and k[len(RUN_KEY) :].isdigit()}
     unaccounted = _runs_changed_since(session, previous["ingest"]) - covered
     if unaccounted:
         log.info("feeds: ingest runs %s are not in the touched keys; checking every feed", sorted(unaccounted))
         return None
-    page_slugs = sorted({k[len(PAGE_KEY):] for k in touched if k.startswith(PAGE_KEY)})
+    page_slugs = sorted({k[len(PAGE_KEY) :] for k in touched if k.startswith(PAGE_KEY)})
     if len(page_slugs) > _FAST_PAGE_LIMIT:
         return None
     catalog = load_small_catalog(session)
@@ -901,8 +977,10 @@ def _build_touched(cfg: Config, session: Session, folder: Path, touched: set[str
     summary = FeedsSummary(dry_run=dry_run, touched_only=True)
     emit = _Emitter(folder, summary, progress)
     stale = [
-        s for s in specs
-        if s.key in touched or old_feeds[s.key].get("spec") != _hash(s)
+        s
+        for s in specs
+        if s.key in touched
+        or old_feeds[s.key].get("spec") != _hash(s)
         or not all((folder / s.path(f)).is_file() for f in formats)
     ]
     progress.start("feeds", total=len(stale) * len(formats) + len(page_slugs) + 2)
@@ -917,8 +995,10 @@ def _build_touched(cfg: Config, session: Session, folder: Path, touched: set[str
     slugs = catalog.project_slugs
 
     feeds_manifest = dict(old_feeds)
-    entries = {e.id: e for e in load_entries(session, catalog, [sigs[i] for i in
-                                                                 {i for ids, _ in members.values() for i in ids}])}
+    entries = {
+        e.id: e
+        for e in load_entries(session, catalog, [sigs[i] for i in {i for ids, _ in members.values() for i in ids}])
+    }
     fresh: dict[str, tuple[int, dt.datetime]] = {}
     for s in stale:
         ids, total = members[s.key]
@@ -928,8 +1008,9 @@ def _build_touched(cfg: Config, session: Session, folder: Path, touched: set[str
             emit(s.path(f), build_feed(s, [entries[i] for i in ids], cfg, f))
         updated = _members_updated(s, feed_sigs, cfg)
         fresh[s.key] = (len(ids), updated)
-        feeds_manifest[s.key] = _feed_manifest(s, formats, _hash((s, [r.fingerprint(slugs) for r in feed_sigs])),
-                                               len(ids), total, updated)
+        feeds_manifest[s.key] = _feed_manifest(
+            s, formats, _hash((s, [r.fingerprint(slugs) for r in feed_sigs])), len(ids), total, updated
+        )
 
     pages: dict[str, str] = dict(previous.get("pages", {}))
     for slug in page_slugs:
@@ -964,27 +1045,49 @@ def _build_touched(cfg: Config, session: Session, folder: Path, touched: set[str
     return summary
 
 
-def _feed_manifest(s: FeedSpec, formats: list[FeedFormat], fingerprint: str, entries: int, total: int,
-                   updated: dt.datetime) -> dict[str, Any]:
-    return {"fingerprint": fingerprint, "files": [s.path(f) for f in formats], "entries": entries, "total": total,
-            "updated": updated.isoformat(), "spec": _hash(s)}
+def _feed_manifest(
+    s: FeedSpec, formats: list[FeedFormat], fingerprint: str, entries: int, total: int, updated: dt.datetime
+) -> dict[str, Any]:
+    return {
+        "fingerprint": fingerprint,
+        "files": [s.path(f) for f in formats],
+        "entries": entries,
+        "total": total,
+        "updated": updated.isoformat(),
+        "spec": _hash(s),
+    }
 
 
 def _index_row(s: FeedSpec, cfg: Config, formats: list[FeedFormat], entries: int, updated: dt.datetime) -> IndexRow:
-    return IndexRow(spec=s, title=s.title(cfg), files=[(str(f), s.path(f), cfg.site.url(s.path(f))) for f in formats],
-                    entries=entries, updated=updated)
+    return IndexRow(
+        spec=s,
+        title=s.title(cfg),
+        files=[(str(f), s.path(f), cfg.site.url(s.path(f))) for f in formats],
+        entries=entries,
+        updated=updated,
+    )
 
 
-def _emit_index(emit: _Emitter, rows: list[IndexRow], specs: list[FeedSpec], cfg: Config,
-                env: jinja2.Environment) -> None:
+def _emit_index(
+    emit: _Emitter, rows: list[IndexRow], specs: list[FeedSpec], cfg: Config, env: jinja2.Environment
+) -> None:
     newest = max((r.updated for r in rows), default=EMPTY_FEED_UPDATED)
     emit(INDEX_NAME, build_index(rows, cfg, env))
     emit(OPML_NAME, build_opml(specs, cfg, newest))
 
 
-def _build_all(cfg: Config, session: Session, folder: Path, touched: set[str], previous: dict[str, Any],
-               full: bool, formats: list[FeedFormat], env: jinja2.Environment, dry_run: bool,
-               progress: Progress) -> FeedsSummary:
+def _build_all(
+    cfg: Config,
+    session: Session,
+    folder: Path,
+    touched: set[str],
+    previous: dict[str, Any],
+    full: bool,
+    formats: list[FeedFormat],
+    env: jinja2.Environment,
+    dry_run: bool,
+    progress: Progress,
+) -> FeedsSummary:
     """Read the whole catalog, fingerprint every feed and page, render what is stale (everything when `full`)."""
     summary = FeedsSummary(dry_run=dry_run, full=full)
     emit = _Emitter(folder, summary, progress)
@@ -996,12 +1099,14 @@ def _build_all(cfg: Config, session: Session, folder: Path, touched: set[str], p
     fresh_context = old.get("context") == plan.context
     old_feeds: dict[str, Any] = old.get("feeds", {}) if fresh_context else {}
     old_pages: dict[str, str] = old.get("pages", {}) if fresh_context else {}
-    forced_pages = {f"{PAGES_DIR}/{k[len(PAGE_KEY):]}.html" for k in touched if k.startswith(PAGE_KEY)}
+    forced_pages = {f"{PAGES_DIR}/{k[len(PAGE_KEY) :]}.html" for k in touched if k.startswith(PAGE_KEY)}
 
     def stale_feed(s: FeedSpec) -> bool:
         prev = old_feeds.get(s.key)
         return (
-            prev is None or s.key in touched or prev.get("fingerprint") != plan.feed_fps[s.key]
+            prev is None
+            or s.key in touched
+            or prev.get("fingerprint") != plan.feed_fps[s.key]
             or prev.get("files") != [s.path(f) for f in formats]
             or not all((folder / s.path(f)).is_file() for f in formats)
         )
@@ -1009,8 +1114,9 @@ def _build_all(cfg: Config, session: Session, folder: Path, touched: set[str], p
     stale_specs = [s for s in plan.specs if stale_feed(s)]
     on_disk = _listdir(folder / PAGES_DIR)  # one directory read instead of a stat per page
     stale_pages = [
-        p for p, fp in plan.page_fps.items()
-        if old_pages.get(p) != fp or p in forced_pages or p[len(PAGES_DIR) + 1:] not in on_disk
+        p
+        for p, fp in plan.page_fps.items()
+        if old_pages.get(p) != fp or p in forced_pages or p[len(PAGES_DIR) + 1 :] not in on_disk
     ]
     current_files = {s.path(f) for s in plan.specs for f in formats} | set(plan.page_fps)
     current_files |= {INDEX_NAME, OPML_NAME}
@@ -1053,8 +1159,14 @@ def _build_all(cfg: Config, session: Session, folder: Path, touched: set[str], p
             "context": plan.context,
             "ingest": state,
             "feeds": {
-                s.key: _feed_manifest(s, formats, plan.feed_fps[s.key], len(plan.members.get(s.key, [])),
-                                      plan.totals.get(s.key, 0), updated[s.key])
+                s.key: _feed_manifest(
+                    s,
+                    formats,
+                    plan.feed_fps[s.key],
+                    len(plan.members.get(s.key, [])),
+                    plan.totals.get(s.key, 0),
+                    updated[s.key],
+                )
                 for s in plan.specs
             },
             "pages": plan.page_fps,
@@ -1091,8 +1203,12 @@ def _listdir(folder: Path) -> set[str]:
 def _existing_outputs(folder: Path) -> set[str]:
     """Feed files and release pages found on disk in the folders this step owns (not operator files)."""
     found: set[str] = set()
-    for sub, patterns in (("topics", ("*.atom", "*.rss")), ("regions", ("*.atom", "*.rss")),
-                          ("projects", ("*.atom", "*.rss")), (PAGES_DIR, ("*.html",))):
+    for sub, patterns in (
+        ("topics", ("*.atom", "*.rss")),
+        ("regions", ("*.atom", "*.rss")),
+        ("projects", ("*.atom", "*.rss")),
+        (PAGES_DIR, ("*.html",)),
+    ):
         for pattern in patterns:
             found.update(p.relative_to(folder).as_posix() for p in (folder / sub).glob(pattern))
     for pattern in ("all.atom", "all.rss"):
@@ -1102,8 +1218,10 @@ def _existing_outputs(folder: Path) -> set[str]:
 
 
 def _members_updated(spec: FeedSpec, members: Sequence[_Sig], cfg: Config) -> dt.datetime:
-    times = [max(r.updated, dt.datetime.combine(r.published, dt.time(0), tzinfo=cfg.site.tz)).astimezone(dt.UTC)
-             for r in members]
+    times = [
+        max(r.updated, dt.datetime.combine(r.published, dt.time(0), tzinfo=cfg.site.tz)).astimezone(dt.UTC)
+        for r in members
+    ]
     return max(times, default=spec.empty_updated)
 
 
@@ -1116,13 +1234,20 @@ def list_feeds(cfg: Config, store: Store) -> list[FeedInfo]:
     out = []
     for s in catalog.specs():
         paths = {str(f): cfg.feeds.dir / s.path(f) for f in formats}
-        out.append(FeedInfo(
-            key=s.key, kind=s.kind, slug=s.slug, title=s.title(cfg), paths=paths,
-            urls={str(f): cfg.site.url(s.path(f)) for f in formats},
-            entries=len(members.get(s.key, [])), total=totals.get(s.key, 0),
-            updated=_members_updated(s, members.get(s.key, []), cfg),
-            built=all(p.is_file() for p in paths.values()),
-        ))
+        out.append(
+            FeedInfo(
+                key=s.key,
+                kind=s.kind,
+                slug=s.slug,
+                title=s.title(cfg),
+                paths=paths,
+                urls={str(f): cfg.site.url(s.path(f)) for f in formats},
+                entries=len(members.get(s.key, [])),
+                total=totals.get(s.key, 0),
+                updated=_members_updated(s, members.get(s.key, []), cfg),
+                built=all(p.is_file() for p in paths.values()),
+            )
+        )
     return out
 
 

@@ -222,9 +222,9 @@ class Tagger:
             topics=tags(c.topics),
             regions=tags(c.regions),
             countries=tags(c.countries),
-            links=tuple(sorted(
-                (self.project_ids[x.key], x.score, tuple(x.reasons)) for x in self.linker.link(profile)
-            )),
+            links=tuple(
+                sorted((self.project_ids[x.key], x.score, tuple(x.reasons)) for x in self.linker.link(profile))
+            ),
         )
 
     def feed_keys(self, tags: TagSet) -> set[str]:
@@ -244,7 +244,10 @@ def page_key(slug: str) -> str:
 def project_profile(p: Project) -> ProjectProfile:
     """The linker's view of a stored project (its countries, regions and core topics were set at ingest)."""
     record = ProjectRecord(
-        name=p.name, line=0, objective=p.objective, specific_objectives=tuple(p.specific_objectives),
+        name=p.name,
+        line=0,
+        objective=p.objective,
+        specific_objectives=tuple(p.specific_objectives),
         description=p.description,
     )
     return ProjectProfile(
@@ -385,8 +388,18 @@ def _ingest_releases(
 
 def _project_hash(rec: ProjectRecord) -> str:
     return sha256(
-        rec.name, rec.acronym, rec.objective, *rec.specific_objectives, rec.description, *rec.agencies, *rec.donors,
-        rec.duration_text, str(rec.start_date), str(rec.end_date), *rec.countries, rec.url,
+        rec.name,
+        rec.acronym,
+        rec.objective,
+        *rec.specific_objectives,
+        rec.description,
+        *rec.agencies,
+        *rec.donors,
+        rec.duration_text,
+        str(rec.start_date),
+        str(rec.end_date),
+        *rec.countries,
+        rec.url,
     )
 
 
@@ -449,9 +462,11 @@ def _ingest_projects(
         gone = [row for slug, row in existing.items() if row.source == name and slug not in seen]
         if gone:
             # Their releases lose a link: note those releases' feeds before the rows (and links) are deleted.
-            orphaned = set(session.scalars(
-                select(ReleaseProject.release_id).where(ReleaseProject.project_id.in_([p.id for p in gone]))
-            ))
+            orphaned = set(
+                session.scalars(
+                    select(ReleaseProject.release_id).where(ReleaseProject.project_id.in_([p.id for p in gone]))
+                )
+            )
             result.touched_feeds |= _feeds_of(session, Tagger(cfg, session), orphaned)
         for row in gone:
             session.delete(row)
@@ -517,8 +532,12 @@ def retag(store: Store, cfg: Config, progress: Progress = NULL_PROGRESS) -> tupl
             _finish_run(session.get_one(IngestRun, run_id), result, RunStatus.OK, "")
     except BaseException as exc:
         with store.session() as session:
-            _finish_run(session.get_one(IngestRun, run_id), IngestResult(source=RETAG_RUN, kind=RecordKind.RELEASE),
-                        RunStatus.FAILED, str(exc) or type(exc).__name__)
+            _finish_run(
+                session.get_one(IngestRun, run_id),
+                IngestResult(source=RETAG_RUN, kind=RecordKind.RELEASE),
+                RunStatus.FAILED,
+                str(exc) or type(exc).__name__,
+            )
         raise
     finally:
         progress.done()
@@ -565,13 +584,19 @@ def ingest_source(
     except BaseException as exc:
         with store.session() as session:
             run = session.get_one(IngestRun, run_id)
-            _finish_run(run, IngestResult(source=name, kind=source.kind), RunStatus.FAILED, str(exc) or type(exc).__name__)
+            _finish_run(
+                run, IngestResult(source=name, kind=source.kind), RunStatus.FAILED, str(exc) or type(exc).__name__
+            )
         raise
     finally:
         progress.done()
     log.info(
         "ingested %s: %d added, %d updated, %d unchanged, %d skipped",
-        name, result.added, result.updated, result.unchanged, len(result.skipped),
+        name,
+        result.added,
+        result.updated,
+        result.unchanged,
+        len(result.skipped),
     )
     return result
 

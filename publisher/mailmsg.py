@@ -48,7 +48,7 @@ def encode_text(name: str, value: str) -> str:
 def format_address(name: str, display: str, address: str) -> str:
     check_header(name, display)
     check_header(name, address)
-    if not address or "@" not in address or any(c in address for c in "<>, \t\"") or not address.isascii():
+    if not address or "@" not in address or any(c in address for c in '<>, \t"') or not address.isascii():
         raise DeliveryError(f"header {name}: not a usable e-mail address: {address!r}")
     return email.utils.formataddr((display, address), charset="utf-8")
 
@@ -70,8 +70,9 @@ def _qp_whole(text: str, *, final: bool = True) -> str:
 def _qp_line(line: str) -> str:
     # A line followed by CRLF, encoded without it. binascii's state (line length, soft breaks, trailing
     # whitespace, a lone dot) starts afresh after every line break, so a line encodes the same on its own.
-    return binascii.b2a_qp(line.encode("utf-8") + b"\r\n", quotetabs=False, istext=True, header=False
-                           ).decode("ascii")[:-2]
+    return binascii.b2a_qp(line.encode("utf-8") + b"\r\n", quotetabs=False, istext=True, header=False).decode("ascii")[
+        :-2
+    ]
 
 
 def _qp(text: str, *, final: bool = True) -> str:
@@ -164,8 +165,14 @@ def digest_headers(
     links: Mapping[str, str],
 ) -> list[tuple[str, str]]:
     """The header list of one digest message; every value is checked for CR/LF before it is encoded."""
-    return recipient_headers(fixed_headers(cfg, subject), to_name=to_name, to_address=to_address,
-                             message_id=message_id, date=date, links=links)
+    return recipient_headers(
+        fixed_headers(cfg, subject),
+        to_name=to_name,
+        to_address=to_address,
+        message_id=message_id,
+        date=date,
+        links=links,
+    )
 
 
 @dataclass(frozen=True)
@@ -201,8 +208,9 @@ def build_message(headers: Sequence[tuple[str, str]], text: str, html: str, *, b
     return build_encoded_message(headers, _qp(text), _qp(html), boundary_seed=boundary_seed)
 
 
-def build_encoded_message(headers: Sequence[tuple[str, str]], text_qp: str, html_qp: str, *,
-                          boundary_seed: str) -> bytes:
+def build_encoded_message(
+    headers: Sequence[tuple[str, str]], text_qp: str, html_qp: str, *, boundary_seed: str
+) -> bytes:
     """As build_message, with both bodies already quoted-printable encoded."""
     # QP never emits '==' runs that start a line like this, so the boundary cannot collide with a body.
     boundary = "==pub_" + hashlib.sha1(boundary_seed.encode()).hexdigest()[:24] + "=="
@@ -275,19 +283,22 @@ def message_skeleton(fixed: FixedHeaders, text: PreparedPart, html: PreparedPart
     parts.append(
         f">,{CRLF} <mailto:{fixed.mailto}?subject=unsubscribe>{CRLF}"
         f"List-Unsubscribe-Post: List-Unsubscribe=One-Click{CRLF}Auto-Submitted: auto-generated{CRLF}"
-        f"Precedence: bulk{CRLF}" + (f"Reply-To: {fixed.reply_to}{CRLF}" if fixed.reply_to else "")
+        f"Precedence: bulk{CRLF}"
+        + (f"Reply-To: {fixed.reply_to}{CRLF}" if fixed.reply_to else "")
         + 'Content-Type: multipart/alternative; boundary="'
     )
     slot("boundary")
     parts.append(f'"{CRLF}{CRLF}This is a multi-part message in MIME format.{CRLF}--')
     slot("boundary")
-    parts.append(f"{CRLF}Content-Type: text/plain; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable"
-                 f"{CRLF}{CRLF}")
+    parts.append(
+        f"{CRLF}Content-Type: text/plain; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
+    )
     body("text", text)
     parts.append(f"{CRLF}--")
     slot("boundary")
-    parts.append(f"{CRLF}Content-Type: text/html; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable"
-                 f"{CRLF}{CRLF}")
+    parts.append(
+        f"{CRLF}Content-Type: text/html; charset=utf-8{CRLF}Content-Transfer-Encoding: quoted-printable{CRLF}{CRLF}"
+    )
     body("html", html)
     parts.append(f"{CRLF}--")
     slot("boundary")
@@ -324,14 +335,27 @@ def date_header(date: dt.datetime) -> str:
     return _date_header(math.floor(date.timestamp()))
 
 
-def fill_skeleton(skeleton: MessageSkeleton, *, to: str, date: str, message_id: str, one_click: str,
-                  plain: Mapping[str, str], escaped: Mapping[str, str]) -> bytes:
+def fill_skeleton(
+    skeleton: MessageSkeleton,
+    *,
+    to: str,
+    date: str,
+    message_id: str,
+    one_click: str,
+    plain: Mapping[str, str],
+    escaped: Mapping[str, str],
+) -> bytes:
     """One recipient's message bytes: encoded values dropped into the variant's skeleton. `to` comes from
     format_address (checked); the other header values are checked here."""
     check_header("Message-ID", message_id)
     check_header("List-Unsubscribe", one_click)
-    values = {"to": to, "date": date, "message_id": message_id, "one_click": one_click,
-              "boundary": boundary_for(message_id)}
+    values = {
+        "to": to,
+        "date": date,
+        "message_id": message_id,
+        "one_click": one_click,
+        "boundary": boundary_for(message_id),
+    }
     memo: dict[str, str] = {}  # a link is the same text in both bodies: encode it once
     for slot, name in skeleton.body_values:
         value = (plain if slot[0] == "t" else escaped)[name]

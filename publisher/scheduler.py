@@ -43,8 +43,9 @@ _active: Service | None = None
 # ---------------------------------------------------------------- executor
 
 
-def _run_with_scheduled_time(job: Any, jobstore_alias: str, run_times: list[dt.datetime], logger_name: str
-                             ) -> list[JobExecutionEvent]:
+def _run_with_scheduled_time(
+    job: Any, jobstore_alias: str, run_times: list[dt.datetime], logger_name: str
+) -> list[JobExecutionEvent]:
     """apscheduler.executors.base.run_job, but handing each scheduled time to the job as `scheduled_for`.
 
     APScheduler 3 does not tell a job when it was meant to run; the scheduled time is the idempotency key of
@@ -57,15 +58,24 @@ def _run_with_scheduled_time(job: Any, jobstore_alias: str, run_times: list[dt.d
             late = dt.datetime.now(dt.UTC) - run_time
             if late > dt.timedelta(seconds=job.misfire_grace_time):
                 events.append(JobExecutionEvent(EVENT_JOB_MISSED, job.id, jobstore_alias, run_time))
-                logger.warning("job=%s missed its run at %s by %s (over misfire_grace_seconds)", job.id,
-                               run_time.isoformat(), late)
+                logger.warning(
+                    "job=%s missed its run at %s by %s (over misfire_grace_seconds)", job.id, run_time.isoformat(), late
+                )
                 continue
         try:
             retval = job.func(*job.args, scheduled_for=run_time, **job.kwargs)
         except BaseException:
             exc, tb = sys.exc_info()[1:]
-            events.append(JobExecutionEvent(EVENT_JOB_ERROR, job.id, jobstore_alias, run_time, exception=exc,
-                                            traceback="".join(traceback.format_tb(tb))))
+            events.append(
+                JobExecutionEvent(
+                    EVENT_JOB_ERROR,
+                    job.id,
+                    jobstore_alias,
+                    run_time,
+                    exception=exc,
+                    traceback="".join(traceback.format_tb(tb)),
+                )
+            )
             logger.exception("job=%s raised", job.id)
             del tb
         else:
@@ -169,8 +179,13 @@ class Service:
         try:
             with self.store.session() as session:
                 previous = jobs_model.acquire_lock(
-                    session, owner=self.owner, hostname=socket.gethostname(), pid=os.getpid(), now=utcnow(),
-                    stale_after=self.stale_after, is_dead=dead,
+                    session,
+                    owner=self.owner,
+                    hostname=socket.gethostname(),
+                    pid=os.getpid(),
+                    now=utcnow(),
+                    stale_after=self.stale_after,
+                    is_dead=dead,
                 )
         except IntegrityError:
             # Another process inserted the lock row between our read and our commit.
@@ -194,8 +209,15 @@ class Service:
     def run_scheduled(self, name: str, scheduled_for: dt.datetime) -> str:
         if self.stop.is_set():
             return "stopping"
-        result = pipeline.run_job(self.cfg, self.store, name, scheduled_for=scheduled_for,
-                                  trigger=JobTrigger.SCHEDULE, owner=self.owner, stop=self.stop)
+        result = pipeline.run_job(
+            self.cfg,
+            self.store,
+            name,
+            scheduled_for=scheduled_for,
+            trigger=JobTrigger.SCHEDULE,
+            owner=self.owner,
+            stop=self.stop,
+        )
         return result.describe()
 
     def _sync_jobs(self, scheduler: BackgroundScheduler) -> ServiceInfo:
@@ -221,8 +243,14 @@ class Service:
             fingerprint = pipeline.schedule_fingerprint(sched, tz)
             if scheduler.get_job(name) is None or stored_hash[name] != fingerprint:
                 scheduler.add_job(
-                    JOB_FUNC, trigger=pipeline.schedule_trigger(sched, tz), args=[name], id=name, name=name,
-                    replace_existing=True, coalesce=True, max_instances=1,
+                    JOB_FUNC,
+                    trigger=pipeline.schedule_trigger(sched, tz),
+                    args=[name],
+                    id=name,
+                    name=name,
+                    replace_existing=True,
+                    coalesce=True,
+                    max_instances=1,
                     misfire_grace_time=sched.misfire_grace_seconds,
                 )
                 new_hash[name] = fingerprint
@@ -258,8 +286,9 @@ class Service:
             resumed = pipeline.recover_interrupted_runs(self.cfg, self.store, owner=self.owner, stop=self.stop)
             scheduler = BackgroundScheduler(
                 # Its own engine: APScheduler disposes the job store's engine on shutdown, ours must live on.
-                jobstores={"default": SQLAlchemyJobStore(engine=self._jobstore_engine,
-                                                         tablename=jobs_model.APSCHEDULER_TABLE)},
+                jobstores={
+                    "default": SQLAlchemyJobStore(engine=self._jobstore_engine, tablename=jobs_model.APSCHEDULER_TABLE)
+                },
                 # One worker: steps share the store and the outbox, so they run one after another, never at once.
                 executors={"default": ScheduledTimeExecutor(max_workers=1)},
                 timezone=self.cfg.site.tz,

@@ -41,8 +41,9 @@ class TokenPurpose(StrEnum):
 class TokenError(SubscriberError):
     """A signed link is malformed, forged, expired or no longer current."""
 
-    def __init__(self, message: str, *, purpose: TokenPurpose, expired: bool = False,
-                 subscriber_id: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, purpose: TokenPurpose, expired: bool = False, subscriber_id: int | None = None
+    ) -> None:
         self.purpose = purpose
         self.expired = expired
         # Known only for a genuine but expired token: lets the confirm page offer a re-send.
@@ -60,8 +61,9 @@ class _HMAC(HMACAlgorithm):
 
 @functools.lru_cache(maxsize=32)
 def _serializer_for(secret_key: str, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=f"publisher.subscriber.{purpose.value}",
-                                  signer_kwargs={"algorithm": _HMAC()})
+    return URLSafeTimedSerializer(
+        secret_key, salt=f"publisher.subscriber.{purpose.value}", signer_kwargs={"algorithm": _HMAC()}
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -150,8 +152,9 @@ def read_token(cfg: Config, token: str, purpose: TokenPurpose) -> TokenClaims:
     except SignatureExpired as exc:
         # The signature was genuine, so the payload can be trusted to name who asked.
         sid = _subscriber_id(ser.load_payload(exc.payload)) if exc.payload is not None else None
-        raise TokenError(f"this {purpose.value} link has expired", purpose=purpose, expired=True,
-                         subscriber_id=sid) from None
+        raise TokenError(
+            f"this {purpose.value} link has expired", purpose=purpose, expired=True, subscriber_id=sid
+        ) from None
     except BadSignature:
         raise TokenError(f"this {purpose.value} link is not valid", purpose=purpose) from None
     sid = _subscriber_id(payload)
@@ -189,8 +192,11 @@ def subscriber_links(cfg: Config, subscriber: TokenHolder) -> dict[str, str]:
     manage = _sign(key, payload, TokenPurpose.MANAGE)
     unsub = _sign(key, payload, TokenPurpose.UNSUBSCRIBE)
     root = cfg.site.url("")  # what cfg.site.url(path) prefixes; a token never starts with "/"
-    return {"manage": f"{root}preferences/{manage}", "unsubscribe": f"{root}unsubscribe/{unsub}",
-            "one_click": f"{root}one-click/{unsub}"}
+    return {
+        "manage": f"{root}preferences/{manage}",
+        "unsubscribe": f"{root}unsubscribe/{unsub}",
+        "one_click": f"{root}one-click/{unsub}",
+    }
 
 
 def confirm_link(cfg: Config, subscriber: Subscriber) -> str:
@@ -271,9 +277,16 @@ def parse_frequency(raw: str | Frequency | None) -> Frequency:
         ) from None
 
 
-def validate_subscriber(cfg: Config, email: str, *, name: str | None = "", topics: Iterable[str] = (),
-                        regions: Iterable[str] = (), frequency: str | Frequency | None = None,
-                        where: str = "") -> SubscriberData:
+def validate_subscriber(
+    cfg: Config,
+    email: str,
+    *,
+    name: str | None = "",
+    topics: Iterable[str] = (),
+    regions: Iterable[str] = (),
+    frequency: str | Frequency | None = None,
+    where: str = "",
+) -> SubscriberData:
     """Check every field and report all problems at once (InvalidSubscriberError.errors)."""
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
@@ -319,9 +332,17 @@ def get_subscriber(session: Session, email: str) -> Subscriber:
 
 def new_subscriber(data: SubscriberData, status: SubscriberStatus, now: dt.datetime) -> Subscriber:
     return Subscriber(
-        email=data.email, name=data.name, status=status, frequency=data.frequency,
-        topics=list(data.topics), regions=list(data.regions), token_version=1, bounce_count=0,
-        created_at=now, updated_at=now, confirmed_at=now if status is SubscriberStatus.ACTIVE else None,
+        email=data.email,
+        name=data.name,
+        status=status,
+        frequency=data.frequency,
+        topics=list(data.topics),
+        regions=list(data.regions),
+        token_version=1,
+        bounce_count=0,
+        created_at=now,
+        updated_at=now,
+        confirmed_at=now if status is SubscriberStatus.ACTIVE else None,
     )
 
 
@@ -330,8 +351,12 @@ PREFERENCE_FIELDS = ("name", "topics", "regions", "frequency")
 
 def _set_preferences(sub: Subscriber, data: SubscriberData, fields: Iterable[str] | None = None) -> bool:
     changed = False
-    wanted: dict[str, Any] = {"name": data.name, "frequency": data.frequency, "topics": list(data.topics),
-                              "regions": list(data.regions)}
+    wanted: dict[str, Any] = {
+        "name": data.name,
+        "frequency": data.frequency,
+        "topics": list(data.topics),
+        "regions": list(data.regions),
+    }
     for key in PREFERENCE_FIELDS if fields is None else fields:
         value = wanted[key]
         if getattr(sub, key) != value:
@@ -347,9 +372,16 @@ def _activate(sub: Subscriber, now: dt.datetime) -> None:
     sub.bounce_count = 0
 
 
-def upsert_subscriber(session: Session, data: SubscriberData, *, status: SubscriberStatus,
-                      now: dt.datetime | None = None, resubscribe: bool = False,
-                      keep_inactive: bool = False, fields: Iterable[str] | None = None) -> tuple[Subscriber, Outcome]:
+def upsert_subscriber(
+    session: Session,
+    data: SubscriberData,
+    *,
+    status: SubscriberStatus,
+    now: dt.datetime | None = None,
+    resubscribe: bool = False,
+    keep_inactive: bool = False,
+    fields: Iterable[str] | None = None,
+) -> tuple[Subscriber, Outcome]:
     """Add an address or update an existing one (never a duplicate).
 
     On update only `fields` (default: all of name, topics, regions, frequency) are overwritten, so an
@@ -433,8 +465,9 @@ class RequestAction(StrEnum):
     ALREADY_ACTIVE = "already-active"  # tell the owner they are subscribed, with their manage link
 
 
-def request_subscription(session: Session, data: SubscriberData,
-                         now: dt.datetime | None = None) -> tuple[Subscriber, RequestAction]:
+def request_subscription(
+    session: Session, data: SubscriberData, now: dt.datetime | None = None
+) -> tuple[Subscriber, RequestAction]:
     """Handle a public subscribe request; nothing becomes active until the owner confirms.
 
     An active subscriber's settings are not changed by strangers: the owner only gets a note.
@@ -502,9 +535,7 @@ def parse_csv(cfg: Config, text: str, source: str) -> tuple[list[ImportRow], lis
         raise SubscriberError(f"{source}:1: empty file (expected a header line: {','.join(CSV_COLUMNS)})")
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
-        raise SubscriberError(
-            f"{source}:1: unknown column {unknown[0]!r} (allowed: {', '.join(CSV_COLUMNS)})"
-        )
+        raise SubscriberError(f"{source}:1: unknown column {unknown[0]!r} (allowed: {', '.join(CSV_COLUMNS)})")
     if "email" not in header:
         raise SubscriberError(f"{source}:1: the header has no 'email' column")
     if len(set(header)) != len(header):
@@ -527,8 +558,12 @@ def parse_csv(cfg: Config, text: str, source: str) -> tuple[list[ImportRow], lis
             continue
         try:
             data = validate_subscriber(
-                cfg, raw.get("email") or "", name=raw.get("name"), topics=_split_list(raw.get("topics")),
-                regions=_split_list(raw.get("regions")), frequency=raw.get("frequency"),
+                cfg,
+                raw.get("email") or "",
+                name=raw.get("name"),
+                topics=_split_list(raw.get("topics")),
+                regions=_split_list(raw.get("regions")),
+                frequency=raw.get("frequency"),
             )
         except SubscriberError as exc:
             errors.append(f"{source}:{line}: {exc}")
@@ -541,14 +576,16 @@ def parse_csv(cfg: Config, text: str, source: str) -> tuple[list[ImportRow], lis
     return rows, errors
 
 
-def import_rows(session: Session, rows: Sequence[ImportRow], *, status: SubscriberStatus,
-                now: dt.datetime | None = None) -> ImportResult:
+def import_rows(
+    session: Session, rows: Sequence[ImportRow], *, status: SubscriberStatus, now: dt.datetime | None = None
+) -> ImportResult:
     """Apply validated rows in the caller's transaction; unsubscribed/bounced addresses stay so."""
     now = now or utcnow()
     result = ImportResult()
     for row in rows:
-        sub, outcome = upsert_subscriber(session, row.data, status=status, now=now, keep_inactive=True,
-                                         fields=row.fields)
+        sub, outcome = upsert_subscriber(
+            session, row.data, status=status, now=now, keep_inactive=True, fields=row.fields
+        )
         if outcome is Outcome.ADDED:
             result.added += 1
         elif outcome is Outcome.UPDATED:
@@ -575,13 +612,16 @@ def _jinja_env(cfg: Config) -> Any:
     )
 
 
-def build_subscription_mail(cfg: Config, subscriber: Subscriber, action: RequestAction,
-                            now: dt.datetime | None = None) -> EmailMessage:
+def build_subscription_mail(
+    cfg: Config, subscriber: Subscriber, action: RequestAction, now: dt.datetime | None = None
+) -> EmailMessage:
     """The plain-text mail answering a subscribe request: the confirm link, or (already active) the manage link."""
     now = now or utcnow()
     env = _jinja_env(cfg)
     context: dict[str, Any] = {
-        "site": cfg.site, "subscriber": subscriber, "cfg": cfg,
+        "site": cfg.site,
+        "subscriber": subscriber,
+        "cfg": cfg,
         "max_age_days": cfg.digest.token_max_age_days,
         "subscribe_url": cfg.site.url("subscribe"),
     }
@@ -616,8 +656,15 @@ class SendLimiter:
     web process; a restart forgets it, which only ever allows a few extra mails.
     """
 
-    def __init__(self, *, min_interval: float = 60.0, burst: int = 3, window: float = 86400.0,
-                 max_keys: int = 100_000, clock: Any = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        min_interval: float = 60.0,
+        burst: int = 3,
+        window: float = 86400.0,
+        max_keys: int = 100_000,
+        clock: Any = time.monotonic,
+    ) -> None:
         import threading
 
         self.min_interval, self.burst, self.window, self.max_keys = min_interval, burst, window, max_keys
@@ -637,6 +684,8 @@ class SendLimiter:
             times.append(now)
             if len(self._sent) > self.max_keys:
                 # Drop the stalest keys; good enough against a flood of distinct addresses.
-                for k in sorted(self._sent, key=lambda k: self._sent[k][-1] if self._sent[k] else 0)[: self.max_keys // 10]:
+                for k in sorted(self._sent, key=lambda k: self._sent[k][-1] if self._sent[k] else 0)[
+                    : self.max_keys // 10
+                ]:
                     del self._sent[k]
             return True

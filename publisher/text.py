@@ -12,8 +12,36 @@ SUMMARY_MAX = 280
 
 # Abbreviations whose trailing dot does not end a sentence.
 _ABBREV = {
-    "e.g", "i.e", "etc", "dr", "mr", "mrs", "ms", "prof", "no", "nos", "vs", "st", "jr", "sr", "inc", "ltd",
-    "co", "corp", "dept", "gen", "gov", "h.e", "u.s", "u.k", "e.u", "approx", "fig", "vol", "art", "para",
+    "e.g",
+    "i.e",
+    "etc",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "prof",
+    "no",
+    "nos",
+    "vs",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "dept",
+    "gen",
+    "gov",
+    "h.e",
+    "u.s",
+    "u.k",
+    "e.u",
+    "approx",
+    "fig",
+    "vol",
+    "art",
+    "para",
 }
 _SENTENCE_END = re.compile(r"([.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 

@@ -64,8 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         new = replace_block(text)
         if args.check:
             if new != text:
-                print(f"{path}: configuration reference is out of date; run scripts/config_reference.py --write {path}",
-                      file=sys.stderr)
+                print(
+                    f"{path}: configuration reference is out of date; run scripts/config_reference.py --write {path}",
+                    file=sys.stderr,
+                )
                 return 1
             return 0
         if new != text:

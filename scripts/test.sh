@@ -35,6 +35,9 @@ if [ -z "$PG_URL" ]; then
   PG_URL="postgresql+psycopg://publisher:publisher@127.0.0.1:5432/publisher_test"
 fi
 
+echo "== lint and format check (ruff) =="
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
 echo "== type check (mypy) =="
 "$BIN/python" -m mypy publisher
 echo "== tests on SQLite =="

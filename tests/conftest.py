@@ -178,7 +178,7 @@ def ingested(cfg: Config, store: Store) -> Store:
 # ---- feeds (owner: feeds) ------------------------------------------------------------------------
 
 FEEDS_T0 = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC)
-TRICKY_TITLE = 'Fish & Chips <script>alert("x")</script> – “Zürich” \'quoted\''
+TRICKY_TITLE = "Fish & Chips <script>alert(\"x\")</script> – “Zürich” 'quoted'"
 
 
 def insert_feed_sample(store: Store) -> None:
@@ -201,63 +201,121 @@ def insert_feed_sample(store: Store) -> None:
     def rel(i: int, day: dt.date, title: str, body: str, **kw: Any) -> Release:
         slug = kw.pop("slug", f"release-{i}")
         return Release(
-            id=i, key=f"k{i}", guid=f"tag:news.example.org,{day.isoformat()}:news/{slug}", slug=slug, source="test",
-            published=day, title=title, summary=kw.pop("summary", body.split("\n\n")[0]), body=body,
-            url=kw.pop("url", f"{BASE_URL}news/{slug}.html"), content_hash=f"h{i}",
-            created_at=FEEDS_T0, updated_at=kw.pop("updated_at", FEEDS_T0), **kw,
+            id=i,
+            key=f"k{i}",
+            guid=f"tag:news.example.org,{day.isoformat()}:news/{slug}",
+            slug=slug,
+            source="test",
+            published=day,
+            title=title,
+            summary=kw.pop("summary", body.split("\n\n")[0]),
+            body=body,
+            url=kw.pop("url", f"{BASE_URL}news/{slug}.html"),
+            content_hash=f"h{i}",
+            created_at=FEEDS_T0,
+            updated_at=kw.pop("updated_at", FEEDS_T0),
+            **kw,
         )
 
     with store.session() as s:
-        s.add_all([
-            Topic(slug="border-management", name="Border Management"),
-            Topic(slug="labour-migration", name="Labour Migration"),
-            Topic(slug="trafficking", name="Trafficking & Smuggling"),
-            Region(slug="north-africa", name="North Africa", countries=["TN"]),
-            Region(slug="western-balkans", name="Western Balkans", countries=["AL"]),
-            Country(code="TN", name="Tunisia"),
-            Country(code="AL", name="Albania"),
-            Country(code="AT", name="Austria"),
-            Project(id=1, slug="bmp-tunisia", source="test", name="Border Management Programme Tunisia",
-                    acronym="BMP-T", url="https://www.example.org/projects/bmp-t", content_hash="p1",
-                    start_date=dt.date(2019, 1, 1), end_date=dt.date(2026, 12, 31),
-                    created_at=FEEDS_T0, updated_at=FEEDS_T0),
-            Project(id=2, slug="labour-lab", source="test", name="Labour <Lab> & Co", acronym="",
-                    url="javascript:alert(1)", content_hash="p2", created_at=FEEDS_T0, updated_at=FEEDS_T0),
-            Project(id=3, slug="quiet-project", source="test", name="Quiet Project", content_hash="p3",
-                    created_at=FEEDS_T0, updated_at=dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)),
-        ])
+        s.add_all(
+            [
+                Topic(slug="border-management", name="Border Management"),
+                Topic(slug="labour-migration", name="Labour Migration"),
+                Topic(slug="trafficking", name="Trafficking & Smuggling"),
+                Region(slug="north-africa", name="North Africa", countries=["TN"]),
+                Region(slug="western-balkans", name="Western Balkans", countries=["AL"]),
+                Country(code="TN", name="Tunisia"),
+                Country(code="AL", name="Albania"),
+                Country(code="AT", name="Austria"),
+                Project(
+                    id=1,
+                    slug="bmp-tunisia",
+                    source="test",
+                    name="Border Management Programme Tunisia",
+                    acronym="BMP-T",
+                    url="https://www.example.org/projects/bmp-t",
+                    content_hash="p1",
+                    start_date=dt.date(2019, 1, 1),
+                    end_date=dt.date(2026, 12, 31),
+                    created_at=FEEDS_T0,
+                    updated_at=FEEDS_T0,
+                ),
+                Project(
+                    id=2,
+                    slug="labour-lab",
+                    source="test",
+                    name="Labour <Lab> & Co",
+                    acronym="",
+                    url="javascript:alert(1)",
+                    content_hash="p2",
+                    created_at=FEEDS_T0,
+                    updated_at=FEEDS_T0,
+                ),
+                Project(
+                    id=3,
+                    slug="quiet-project",
+                    source="test",
+                    name="Quiet Project",
+                    content_hash="p3",
+                    created_at=FEEDS_T0,
+                    updated_at=dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC),
+                ),
+            ]
+        )
         s.flush()
-        s.add_all([
-            rel(1, dt.date(2025, 1, 10), "Border conference in Tunis",
-                "ICMPD and Tunisia hosted a border management conference.\n\nSecond paragraph here."),
-            rel(2, dt.date(2025, 2, 3), TRICKY_TITLE,
-                'Body with <b>bold</b> & <script>alert("body")</script> “quotes”.\n\nZweiter Absatz: Grüße aus Wien.',
-                summary='Summary with <img src=x onerror=alert(1)> & ampersand',
-                url="javascript:alert('url')"),
-            rel(3, dt.date(2025, 2, 3), "Labour migration study in Albania",
-                "A study on labour migration from Albania.",
-                updated_at=dt.datetime(2025, 3, 5, 10, 0, tzinfo=dt.UTC)),
-            rel(4, dt.date(2024, 12, 1), "Trafficking training",
-                "Training on trafficking in human beings.", url="https://www.example.org/original/4"),
-            rel(5, dt.date(2024, 11, 20), "General news", "Nothing tagged here."),
-        ])
+        s.add_all(
+            [
+                rel(
+                    1,
+                    dt.date(2025, 1, 10),
+                    "Border conference in Tunis",
+                    "ICMPD and Tunisia hosted a border management conference.\n\nSecond paragraph here.",
+                ),
+                rel(
+                    2,
+                    dt.date(2025, 2, 3),
+                    TRICKY_TITLE,
+                    'Body with <b>bold</b> & <script>alert("body")</script> “quotes”.\n\nZweiter Absatz: Grüße aus Wien.',
+                    summary="Summary with <img src=x onerror=alert(1)> & ampersand",
+                    url="javascript:alert('url')",
+                ),
+                rel(
+                    3,
+                    dt.date(2025, 2, 3),
+                    "Labour migration study in Albania",
+                    "A study on labour migration from Albania.",
+                    updated_at=dt.datetime(2025, 3, 5, 10, 0, tzinfo=dt.UTC),
+                ),
+                rel(
+                    4,
+                    dt.date(2024, 12, 1),
+                    "Trafficking training",
+                    "Training on trafficking in human beings.",
+                    url="https://www.example.org/original/4",
+                ),
+                rel(5, dt.date(2024, 11, 20), "General news", "Nothing tagged here."),
+            ]
+        )
         s.flush()
-        s.add_all([
-            ReleaseTopic(release_id=1, topic="border-management", score=1.0, reasons=["border"]),
-            ReleaseTopic(release_id=2, topic="border-management", score=1.0, reasons=[]),
-            ReleaseTopic(release_id=2, topic="trafficking", score=1.0, reasons=[]),
-            ReleaseTopic(release_id=3, topic="labour-migration", score=1.0, reasons=[]),
-            ReleaseTopic(release_id=4, topic="trafficking", score=1.0, reasons=[]),
-            ReleaseRegion(release_id=1, region="north-africa", score=1.0, reasons=[]),
-            ReleaseRegion(release_id=3, region="western-balkans", score=1.0, reasons=[]),
-            ReleaseCountry(release_id=1, country="TN", score=1.0, reasons=[]),
-            ReleaseCountry(release_id=2, country="AT", score=1.0, reasons=[]),
-            ReleaseCountry(release_id=3, country="AL", score=1.0, reasons=[]),
-            ReleaseProject(release_id=1, project_id=1, score=0.9, reasons=["same country: Tunisia", "names BMP-T"]),
-            ReleaseProject(release_id=2, project_id=1, score=0.55, reasons=["<i>topic</i> & country"]),
-            ReleaseProject(release_id=2, project_id=2, score=0.6, reasons=["labour"]),
-            ReleaseProject(release_id=3, project_id=2, score=0.7, reasons=["labour migration"]),
-        ])
+        s.add_all(
+            [
+                ReleaseTopic(release_id=1, topic="border-management", score=1.0, reasons=["border"]),
+                ReleaseTopic(release_id=2, topic="border-management", score=1.0, reasons=[]),
+                ReleaseTopic(release_id=2, topic="trafficking", score=1.0, reasons=[]),
+                ReleaseTopic(release_id=3, topic="labour-migration", score=1.0, reasons=[]),
+                ReleaseTopic(release_id=4, topic="trafficking", score=1.0, reasons=[]),
+                ReleaseRegion(release_id=1, region="north-africa", score=1.0, reasons=[]),
+                ReleaseRegion(release_id=3, region="western-balkans", score=1.0, reasons=[]),
+                ReleaseCountry(release_id=1, country="TN", score=1.0, reasons=[]),
+                ReleaseCountry(release_id=2, country="AT", score=1.0, reasons=[]),
+                ReleaseCountry(release_id=3, country="AL", score=1.0, reasons=[]),
+                ReleaseProject(release_id=1, project_id=1, score=0.9, reasons=["same country: Tunisia", "names BMP-T"]),
+                ReleaseProject(release_id=2, project_id=1, score=0.55, reasons=["<i>topic</i> & country"]),
+                ReleaseProject(release_id=2, project_id=2, score=0.6, reasons=["labour"]),
+                ReleaseProject(release_id=3, project_id=2, score=0.7, reasons=["labour migration"]),
+            ]
+        )
 
 
 @pytest.fixture
@@ -265,6 +323,7 @@ def feed_store(store: Store) -> Store:
     """`store` holding the fixed feed sample (see insert_feed_sample)."""
     insert_feed_sample(store)
     return store
+
 
 # ---- digests (owner: digests) ------------------------------------------------------------------
 # Rows for digest/delivery tests inserted by hand (independent of ingest), and a real SMTP sink.
@@ -293,41 +352,88 @@ def digest_world(store: Store) -> dict[str, Any]:
         (dt.date(2025, 3, 5), "Labour pathways & <skills>", ["labour-migration"], ["europe"], ["AT"], None),
         (dt.date(2025, 3, 12), "Returns in Central Asia", ["return-reintegration"], ["central-asia"], ["TJ"], 1),
         (dt.date(2025, 3, 19), "Research brief on data", ["research-data"], [], [], None),
-        (dt.date(2025, 3, 26), "Mixed: borders and labour", ["border-management", "labour-migration"],
-         ["central-asia"], ["KG"], 1),
+        (
+            dt.date(2025, 3, 26),
+            "Mixed: borders and labour",
+            ["border-management", "labour-migration"],
+            ["central-asia"],
+            ["KG"],
+            1,
+        ),
         (dt.date(2025, 3, 31), "Untagged organisational news", [], [], [], None),
         (dt.date(2025, 4, 2), "April news", ["border-management"], ["europe"], ["AT"], None),
     ]
     with store.session() as s:
-        for slug, name in [("border-management", "Border management"), ("labour-migration", "Labour migration"),
-                           ("return-reintegration", "Return and reintegration"), ("research-data", "Research and data")]:
+        for slug, name in [
+            ("border-management", "Border management"),
+            ("labour-migration", "Labour migration"),
+            ("return-reintegration", "Return and reintegration"),
+            ("research-data", "Research and data"),
+        ]:
             s.add(Topic(slug=slug, name=name))
-        for slug, name in [("western-balkans", "Western Balkans"), ("europe", "Europe"), ("central-asia", "Central Asia")]:
+        for slug, name in [
+            ("western-balkans", "Western Balkans"),
+            ("europe", "Europe"),
+            ("central-asia", "Central Asia"),
+        ]:
             s.add(Region(slug=slug, name=name, countries=[]))
         for code, name in [("RS", "Serbia"), ("AT", "Austria"), ("TJ", "Tajikistan"), ("KG", "Kyrgyzstan")]:
             s.add(Country(code=code, name=name))
         projects = [
-            Project(slug="bomca", source="t", name="Border Management in Central Asia (BOMCA)", acronym="BOMCA",
-                    start_date=dt.date(2019, 1, 1), end_date=dt.date(2025, 12, 31), countries=["RS"],
-                    url="https://example.org/projects/bomca", content_hash="h", created_at=created, updated_at=created),
-            Project(slug="restart", source="t", name="Reintegration Support (RESTART)", acronym="RESTART",
-                    start_date=dt.date(2021, 1, 1), end_date=None, countries=["TJ", "KG"], url="",
-                    content_hash="h", created_at=created, updated_at=created),
+            Project(
+                slug="bomca",
+                source="t",
+                name="Border Management in Central Asia (BOMCA)",
+                acronym="BOMCA",
+                start_date=dt.date(2019, 1, 1),
+                end_date=dt.date(2025, 12, 31),
+                countries=["RS"],
+                url="https://example.org/projects/bomca",
+                content_hash="h",
+                created_at=created,
+                updated_at=created,
+            ),
+            Project(
+                slug="restart",
+                source="t",
+                name="Reintegration Support (RESTART)",
+                acronym="RESTART",
+                start_date=dt.date(2021, 1, 1),
+                end_date=None,
+                countries=["TJ", "KG"],
+                url="",
+                content_hash="h",
+                created_at=created,
+                updated_at=created,
+            ),
         ]
         s.add_all(projects)
         s.flush()
         releases = []
         for i, (day, title, topics, regions, countries, proj) in enumerate(specs):
-            r = Release(key=f"k{i}", guid=f"tag:news.example.org,{day}:news/r{i}", slug=f"r{i}", source="t",
-                        published=day, title=title, summary=f"Summary of {title}.", body=f"Body of {title}.",
-                        url=f"https://news.example.org/news/r{i}?ref=digest&x=1", content_hash="h",
-                        created_at=created, updated_at=created)
+            r = Release(
+                key=f"k{i}",
+                guid=f"tag:news.example.org,{day}:news/r{i}",
+                slug=f"r{i}",
+                source="t",
+                published=day,
+                title=title,
+                summary=f"Summary of {title}.",
+                body=f"Body of {title}.",
+                url=f"https://news.example.org/news/r{i}?ref=digest&x=1",
+                content_hash="h",
+                created_at=created,
+                updated_at=created,
+            )
             r.topics = [ReleaseTopic(topic=t, score=1.0, reasons=[]) for t in topics]
             r.regions = [ReleaseRegion(region=x, score=1.0, reasons=[]) for x in regions]
             r.countries = [ReleaseCountry(country=c, score=1.0, reasons=[]) for c in countries]
             if proj is not None:
-                r.project_links = [ReleaseProject(project=projects[proj], score=0.8,
-                                                  reasons=["shares country", "names the project acronym"])]
+                r.project_links = [
+                    ReleaseProject(
+                        project=projects[proj], score=0.8, reasons=["shares country", "names the project acronym"]
+                    )
+                ]
             s.add(r)
             releases.append(r)
         s.flush()
@@ -348,9 +454,19 @@ def add_subscribers(store: Store) -> Callable[..., list[int]]:
                 email, freq, topics, regions, *rest = spec
                 status = rest[0] if rest else SubscriberStatus.ACTIVE
                 name = rest[1] if len(rest) > 1 else ""
-                subs.append(Subscriber(email=email, name=name, status=status, frequency=Frequency(freq),
-                                       topics=list(topics), regions=list(regions), created_at=now,
-                                       confirmed_at=now, updated_at=now))
+                subs.append(
+                    Subscriber(
+                        email=email,
+                        name=name,
+                        status=status,
+                        frequency=Frequency(freq),
+                        topics=list(topics),
+                        regions=list(regions),
+                        created_at=now,
+                        confirmed_at=now,
+                        updated_at=now,
+                    )
+                )
             s.add_all(subs)
             s.flush()
             return [x.id for x in subs]
@@ -371,8 +487,12 @@ def digest_test_links(cfg: Config, subscriber: Any) -> dict[str, str]:
 class SmtpSink:
     """aiosmtpd handler that records every accepted message; `policy(rcpt, attempt)` may refuse with a reply."""
 
-    def __init__(self, policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0,
-                 hang_up: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        policy: Callable[[str, int], str | None] | None = None,
+        delay: float = 0.0,
+        hang_up: Callable[[str], bool] | None = None,
+    ) -> None:
         import threading
 
         self.policy = policy
@@ -423,8 +543,11 @@ def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
     """Start real SMTP servers on 127.0.0.1 (free port); returns (sink, port)."""
     controllers: list[Any] = []
 
-    def start(policy: Callable[[str, int], str | None] | None = None, delay: float = 0.0,
-              hang_up: Callable[[str], bool] | None = None) -> tuple[SmtpSink, int]:
+    def start(
+        policy: Callable[[str, int], str | None] | None = None,
+        delay: float = 0.0,
+        hang_up: Callable[[str], bool] | None = None,
+    ) -> tuple[SmtpSink, int]:
         sink = SmtpSink(policy, delay, hang_up)
         controller = start_smtp_server(sink)
         controllers.append(controller)
@@ -448,8 +571,9 @@ def web_server(cfg: Config, store: Store) -> Iterator[str]:
 
     server = make_server(cfg, store, host="127.0.0.1", port=0)
     # A short poll interval only makes shutdown quicker (the default waits up to 0.5 s per test).
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="web-test-server",
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="web-test-server", daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
@@ -472,8 +596,9 @@ def mailed_link(cfg: Config, path_prefix: str) -> str:
     import re
 
     prefix = cfg.site.url(path_prefix)
-    found = [m for mail in outbox_mails(cfg)
-             for m in re.findall(re.escape(prefix) + r"[A-Za-z0-9_.\-]+", mail.get_content())]
+    found = [
+        m for mail in outbox_mails(cfg) for m in re.findall(re.escape(prefix) + r"[A-Za-z0-9_.\-]+", mail.get_content())
+    ]
     assert len(found) == 1, f"expected one {prefix} link in the outbox, found {found}"
     return found[0]
 
@@ -507,7 +632,7 @@ def to_toml(data: dict[str, Any], prefix: str = "") -> str:
             tables.extend(f"[[{key}]]\n" + to_toml(x, key + ".") for x in v)
         else:
             lines.append(f"{json.dumps(k) if not k.replace('_', '').replace('-', '').isalnum() else k} = {value(v)}")
-    return "\n".join(lines + [""] + tables) + "\n"
+    return "\n".join([*lines, "", *tables]) + "\n"
 
 
 @pytest.fixture
@@ -527,6 +652,8 @@ def add_recent_release(sample_dir: Path, days_ago: int = 7) -> dt.date:
     """Append a release dated `days_ago` days back (in last week's edition) to the sample releases file."""
     day = dt.date.today() - dt.timedelta(days=days_ago)
     with (sample_dir / "releases.txt").open("a", encoding="utf-8") as fh:
-        fh.write(f"\nReleased {day:%d %B %Y}\nICMPD opened a border management training centre in Tunis for "
-                 "border guards from Tunisia and Libya.\n")
+        fh.write(
+            f"\nReleased {day:%d %B %Y}\nICMPD opened a border management training centre in Tunis for "
+            "border guards from Tunisia and Libya.\n"
+        )
     return day

@@ -16,8 +16,14 @@ from publisher.models import Frequency, SubscriberStatus
 from publisher.store import Store
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs Debian chromium at /usr/bin/chromium"),
@@ -39,8 +45,9 @@ def local(web_server: str, url: str) -> str:
     return web_server + urlsplit(url).path
 
 
-def test_subscribe_confirm_preferences_unsubscribe_in_chromium(chromium: Any, cfg: Config, store: Store,
-                                                               web_server: str) -> None:
+def test_subscribe_confirm_preferences_unsubscribe_in_chromium(
+    chromium: Any, cfg: Config, store: Store, web_server: str
+) -> None:
     context = chromium.new_context()
     page = context.new_page()
     problems: list[str] = []
@@ -63,8 +70,11 @@ def test_subscribe_confirm_preferences_unsubscribe_in_chromium(chromium: Any, cf
         with store.session() as s:
             sub = subs.get_subscriber(s, "grace@example.org")
             assert sub.status is SubscriberStatus.ACTIVE
-            assert (sub.topics, sub.regions, sub.frequency) == (["border-management"], ["western-balkans"],
-                                                                 Frequency.MONTHLY)
+            assert (sub.topics, sub.regions, sub.frequency) == (
+                ["border-management"],
+                ["western-balkans"],
+                Frequency.MONTHLY,
+            )
 
         page.goto(local(web_server, page.get_attribute("#manage-link", "href") or ""))
         assert page.is_checked("input[name=topics][value=border-management]")

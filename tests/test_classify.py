@@ -76,15 +76,20 @@ def test_regions_from_members_and_aliases(clf: Classifier) -> None:
 
 
 def test_topics(clf: Classifier) -> None:
-    topics = {t.slug: t for t in clf.classify(
-        "A two-day training on Irregular Migration, Migrant Smuggling and Human Trafficking at the border."
-    ).topics}
+    topics = {
+        t.slug: t
+        for t in clf.classify(
+            "A two-day training on Irregular Migration, Migrant Smuggling and Human Trafficking at the border."
+        ).topics
+    }
     assert set(topics) == {"capacity-building", "trafficking-smuggling"}
     assert topics["capacity-building"].reasons == ('matched "training"',)
     # One context word alone does not make a topic; hyphens count as spaces.
     assert clf.classify("The border was quiet.").topics == ()
     assert [t.slug for t in clf.classify("capacity-building for border-management").topics] == [
-        "border-management", "capacity-building"]
+        "border-management",
+        "capacity-building",
+    ]
 
 
 def test_keyword_conventions() -> None:

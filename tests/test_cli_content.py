@@ -37,8 +37,9 @@ def test_ingest_then_query(config_file: Callable[..., Path], capsys: pytest.Capt
     assert len(projects) == 8 and all(p["slug"] and p["name"] for p in projects)
 
 
-def test_export_jsonl_shape(tmp_path: Path, config_file: Callable[..., Path],
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_jsonl_shape(
+    tmp_path: Path, config_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     conf = str(config_file())
     run_cli(["ingest", "--config", conf], capsys)
     out_file = tmp_path / "export.jsonl"
@@ -62,8 +63,9 @@ def test_check_config(config_file: Callable[..., Path], capsys: pytest.CaptureFi
     assert err.strip() == f"ConfigError: {bad}: feeds.max_entries: expected an integer, got 'many'"
 
 
-def test_errors_print_name_and_message(config_file: Callable[..., Path], sample_dir: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors_print_name_and_message(
+    config_file: Callable[..., Path], sample_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     f = sample_dir / "releases.txt"
     f.write_text(f.read_text().rstrip("\n") + "\nReleased 31 February 2025\nNope.\n")
     conf = str(config_file())

@@ -29,20 +29,32 @@ FAST = {
 
 
 def publisher(config: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "publisher", "--config", str(config), *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=config.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=config.parent,
+    )
 
 
 class Proc:
     """A `publisher run` child whose output lines are collected as they arrive."""
 
     def __init__(self, config: Path, *args: str) -> None:
-        self.p = subprocess.Popen([sys.executable, "-m", "publisher", "--config", str(config), "run", *args],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=config.parent)
+        self.p = subprocess.Popen(
+            [sys.executable, "-m", "publisher", "--config", str(config), "run", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=config.parent,
+        )
         self.out: list[str] = []
         self.err: list[str] = []
-        self._readers = [threading.Thread(target=self._read, args=(self.p.stdout, self.out), daemon=True),
-                         threading.Thread(target=self._read, args=(self.p.stderr, self.err), daemon=True)]
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.p.stdout, self.out), daemon=True),
+            threading.Thread(target=self._read, args=(self.p.stderr, self.err), daemon=True),
+        ]
         for t in self._readers:
             t.start()
 
@@ -90,8 +102,7 @@ def count(store: Store, model: type, *where: object) -> int:
         return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
-def test_run_once_says_what_it_did_and_how_to_add_a_subscriber(config_file: Callable[..., Path],
-                                                                 store: Store) -> None:
+def test_run_once_says_what_it_did_and_how_to_add_a_subscriber(config_file: Callable[..., Path], store: Store) -> None:
     config = config_file()
     first = publisher(config, "run", "--once")
     assert first.returncode == 0, first.stderr
@@ -109,8 +120,9 @@ def test_run_once_says_what_it_did_and_how_to_add_a_subscriber(config_file: Call
     assert count(store, JobRun, JobRun.job == "run-once", JobRun.status == JobRunStatus.OK) == 2
 
 
-def test_run_once_delivers_to_the_outbox(config_file: Callable[..., Path], store: Store, sample_dir: Path,
-                                         add_subscribers: Callable[..., list[int]]) -> None:
+def test_run_once_delivers_to_the_outbox(
+    config_file: Callable[..., Path], store: Store, sample_dir: Path, add_subscribers: Callable[..., list[int]]
+) -> None:
     add_recent_release(sample_dir)
     add_subscribers([("reader@example.org", "weekly", [], [])])
     config = config_file()
@@ -151,7 +163,10 @@ def test_second_scheduler_is_refused_and_sigterm_stops_gracefully(
 
 
 def test_killed_service_restarted_neither_repeats_nor_loses_the_edition(
-    config_file: Callable[..., Path], store: Store, sample_dir: Path, add_subscribers: Callable[..., list[int]],
+    config_file: Callable[..., Path],
+    store: Store,
+    sample_dir: Path,
+    add_subscribers: Callable[..., list[int]],
     procs: Callable[..., Proc],
 ) -> None:
     add_recent_release(sample_dir)
@@ -183,10 +198,12 @@ def test_killed_service_restarted_neither_repeats_nor_loses_the_edition(
 
 
 def test_jobs_commands_against_a_real_store(config_file: Callable[..., Path], store: Store) -> None:
-    config = config_file(schedules={
-        "ingest": {"job": "ingest", "interval_minutes": 30},
-        "weekly": {"job": "digest", "frequency": "weekly", "cron": "0 7 * * mon"},
-    })
+    config = config_file(
+        schedules={
+            "ingest": {"job": "ingest", "interval_minutes": 30},
+            "weekly": {"job": "digest", "frequency": "weekly", "cron": "0 7 * * mon"},
+        }
+    )
     runner = CliRunner()
 
     def jobs(*args: str) -> str:
@@ -214,5 +231,6 @@ def test_run_refuses_a_broken_schedule_with_the_key(config_file: Callable[..., P
     result = publisher(config, "run", "--no-web")
     assert result.returncode == 1
     assert "ConfigError: " in result.stderr and "schedules.feeds.cron: invalid crontab expression '61 * * * *'" in (
-        result.stderr)
+        result.stderr
+    )
     assert os.path.exists(config)

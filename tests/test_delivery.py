@@ -46,8 +46,9 @@ def _build(store: Store, cfg: Config, period: str = "2025-03") -> int:
 
 
 def _subscribers(add: Callable[..., list[int]], n: int, **kw: Any) -> list[int]:
-    return add([(f"reader{i:03d}@example.org", "monthly", [], [], SubscriberStatus.ACTIVE, f"Reader {i}")
-                for i in range(n)])
+    return add(
+        [(f"reader{i:03d}@example.org", "monthly", [], [], SubscriberStatus.ACTIVE, f"Reader {i}") for i in range(n)]
+    )
 
 
 def _statuses(store: Store) -> Counter[str]:
@@ -66,15 +67,20 @@ def smtp_config(make_config: Callable[..., Config], port: int, **delivery: Any) 
 
 
 def test_outbox_writes_parseable_messages_with_the_right_headers(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
     add_subscribers: Callable[..., list[int]],
 ) -> None:
-    cfg = make_config(site={"base_url": "https://news.example.org/", "title": "Nachrichten für Zoë",
-                            "timezone": "Europe/Vienna"})
-    add_subscribers([
-        ("ana@example.org", "monthly", [], [], SubscriberStatus.ACTIVE, "Ana Müller"),
-        ("bo@example.org", "monthly", ["return-reintegration"], [], SubscriberStatus.ACTIVE, ""),
-    ])
+    cfg = make_config(
+        site={"base_url": "https://news.example.org/", "title": "Nachrichten für Zoë", "timezone": "Europe/Vienna"}
+    )
+    add_subscribers(
+        [
+            ("ana@example.org", "monthly", [], [], SubscriberStatus.ACTIVE, "Ana Müller"),
+            ("bo@example.org", "monthly", ["return-reintegration"], [], SubscriberStatus.ACTIVE, ""),
+        ]
+    )
     edition_id = _build(store, cfg)
     summary = pipeline.deliver(cfg, store, now=SEND_AT)
     assert (summary.sent, summary.failed, summary.unknown) == (2, 0, 0)
@@ -95,7 +101,9 @@ def test_outbox_writes_parseable_messages_with_the_right_headers(
         assert "=?utf-8?" in path.read_text("ascii").split("\n\n", 1)[0].lower()  # encoded, not raw UTF-8
         assert msg["List-Id"] is not None and "<digest.news.example.org>" in str(msg["List-Id"])
         unsub = str(msg["List-Unsubscribe"])
-        assert unsub.startswith("<https://news.example.org/one-click/") and "<mailto:news+unsubscribe@example.org" in unsub
+        assert (
+            unsub.startswith("<https://news.example.org/one-click/") and "<mailto:news+unsubscribe@example.org" in unsub
+        )
         assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert msg["Date"].datetime == SEND_AT
         assert msg.get_content_type() == "multipart/alternative"
@@ -105,8 +113,10 @@ def test_outbox_writes_parseable_messages_with_the_right_headers(
         assert "__pub_" not in text + html
         assert f"digests/{edition_id}/{row.variant}" in html and cfg.site.postal_address in text
         assert "https://news.example.org/unsubscribe/" in text and "https://news.example.org/preferences/" in html
-    ana = email.message_from_bytes((cfg.delivery.outbox_dir / f"delivery-{rows['ana@example.org'].id:08d}.eml")
-                                   .read_bytes(), policy=email.policy.default)
+    ana = email.message_from_bytes(
+        (cfg.delivery.outbox_dir / f"delivery-{rows['ana@example.org'].id:08d}.eml").read_bytes(),
+        policy=email.policy.default,
+    )
     assert ana["To"].addresses[0].display_name == "Ana Müller"
     assert "Hello Ana Müller," in ana.get_body(("plain",)).get_content()
     # Everything was final: the edition is sent, and a second run has nothing to do.
@@ -116,12 +126,17 @@ def test_outbox_writes_parseable_messages_with_the_right_headers(
 
 
 def test_line_break_in_a_header_value_fails_that_delivery_only(
-    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]],
+    cfg: Config,
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
 ) -> None:
-    bad, good = add_subscribers([
-        ("bad@example.org", "monthly", [], [], SubscriberStatus.ACTIVE, "Eve\r\nBcc: victim@example.org"),
-        ("good@example.org", "monthly", [], [], SubscriberStatus.ACTIVE, "Good"),
-    ])
+    bad, good = add_subscribers(
+        [
+            ("bad@example.org", "monthly", [], [], SubscriberStatus.ACTIVE, "Eve\r\nBcc: victim@example.org"),
+            ("good@example.org", "monthly", [], [], SubscriberStatus.ACTIVE, "Good"),
+        ]
+    )
     _build(store, cfg)
     summary = pipeline.deliver(cfg, store, now=SEND_AT)
     assert (summary.sent, summary.failed) == (1, 1)
@@ -135,7 +150,10 @@ def test_line_break_in_a_header_value_fails_that_delivery_only(
 
 
 def test_unsubscribed_before_sending_is_skipped(
-    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]],
+    cfg: Config,
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
 ) -> None:
     leaver, stayer = _subscribers(add_subscribers, 2)
     _build(store, cfg)
@@ -148,8 +166,9 @@ def test_unsubscribed_before_sending_is_skipped(
         assert s.scalar(select(func.count()).select_from(SentRelease).where(SentRelease.subscriber_id == leaver)) == 0
 
 
-def test_limit_and_stop(cfg: Config, store: Store, digest_world: dict[str, Any],
-                        add_subscribers: Callable[..., list[int]]) -> None:
+def test_limit_and_stop(
+    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]]
+) -> None:
     _subscribers(add_subscribers, 5)
     _build(store, cfg)
     assert pipeline.deliver(cfg, store, now=SEND_AT, limit=2).sent == 2
@@ -165,8 +184,11 @@ def test_limit_and_stop(cfg: Config, store: Store, digest_world: dict[str, Any],
 
 
 def test_smtp_delivers_every_message_once_over_one_connection(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_sink: Callable[..., Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_sink: Callable[..., Any],
 ) -> None:
     sink, port = smtp_sink()
     cfg = smtp_config(make_config, port)
@@ -183,8 +205,11 @@ def test_smtp_delivers_every_message_once_over_one_connection(
 
 
 def test_smtp_451_is_retried_with_backoff_until_everyone_has_it_once(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_sink: Callable[..., Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_sink: Callable[..., Any],
 ) -> None:
     # Every third recipient is greylisted: refused on the first two tries.
     def greylist(rcpt: str, attempt: int) -> str | None:
@@ -205,8 +230,9 @@ def test_smtp_451_is_retried_with_backoff_until_everyone_has_it_once(
     second = pipeline.deliver(cfg, store, now=SEND_AT + dt.timedelta(seconds=60))
     assert (second.sent, second.deferred) == (0, 3)
     with store.session() as s:  # backoff doubles
-        assert {d.next_attempt_at for d in s.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.DEFERRED))} \
-            == {SEND_AT + dt.timedelta(seconds=180)}
+        assert {
+            d.next_attempt_at for d in s.scalars(select(Delivery).where(Delivery.status == DeliveryStatus.DEFERRED))
+        } == {SEND_AT + dt.timedelta(seconds=180)}
     third = pipeline.deliver(cfg, store, now=SEND_AT + dt.timedelta(seconds=180))
     assert third.sent == 3
     received = Counter(rcpt for rcpt, _ in sink.messages)
@@ -217,8 +243,11 @@ def test_smtp_451_is_retried_with_backoff_until_everyone_has_it_once(
 
 
 def test_smtp_transient_errors_give_up_after_max_attempts(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_sink: Callable[..., Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_sink: Callable[..., Any],
 ) -> None:
     _sink, port = smtp_sink(lambda rcpt, attempt: "452 4.2.2 mailbox full")
     cfg = smtp_config(make_config, port, max_attempts=2, retry_base_seconds=0)
@@ -233,8 +262,11 @@ def test_smtp_transient_errors_give_up_after_max_attempts(
 
 
 def test_smtp_550_fails_and_bounces_the_subscriber(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_sink: Callable[..., Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_sink: Callable[..., Any],
 ) -> None:
     sink, port = smtp_sink(lambda rcpt, attempt: "550 5.1.1 no such user" if rcpt.startswith("reader001") else None)
     cfg = smtp_config(make_config, port)
@@ -254,8 +286,11 @@ def test_smtp_550_fails_and_bounces_the_subscriber(
 
 
 def test_smtp_connection_closed_after_data_is_unknown_not_resent(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_sink: Callable[..., Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_sink: Callable[..., Any],
 ) -> None:
     sink, port = smtp_sink(hang_up=lambda rcpt: rcpt.startswith("reader000"))
     cfg = smtp_config(make_config, port)
@@ -273,8 +308,11 @@ def test_smtp_connection_closed_after_data_is_unknown_not_resent(
 
 
 def test_unreachable_server_stops_the_run_and_keeps_the_rest_queued(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_sink: Callable[..., Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_sink: Callable[..., Any],
 ) -> None:
     sink, port = smtp_sink()
     cfg = smtp_config(make_config, 1)  # nothing listens on port 1
@@ -288,7 +326,10 @@ def test_unreachable_server_stops_the_run_and_keeps_the_rest_queued(
 
 
 def test_rows_left_sending_by_a_dead_run_become_unknown(
-    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]],
+    cfg: Config,
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
 ) -> None:
     _subscribers(add_subscribers, 3)
     _build(store, cfg)
@@ -306,20 +347,36 @@ def test_rows_left_sending_by_a_dead_run_become_unknown(
 
 def _write_config(path: Path, db_url: str, port: int, rate: float) -> None:
     path.write_text(
-        "\n".join([
-            "[site]", 'base_url = "https://news.example.org/"', 'timezone = "Europe/Vienna"',
-            "[store]", f'url = "{db_url}"',
-            "[delivery]", 'transport = "smtp"', f"rate_limit = {rate}",
-            "[smtp]", 'host = "127.0.0.1"', f"port = {port}", "timeout = 10",
-        ]) + "\n",
+        "\n".join(
+            [
+                "[site]",
+                'base_url = "https://news.example.org/"',
+                'timezone = "Europe/Vienna"',
+                "[store]",
+                f'url = "{db_url}"',
+                "[delivery]",
+                'transport = "smtp"',
+                f"rate_limit = {rate}",
+                "[smtp]",
+                'host = "127.0.0.1"',
+                f"port = {port}",
+                "timeout = 10",
+            ]
+        )
+        + "\n",
         encoding="utf-8",
     )
 
 
 @pytest.mark.slow
 def test_killing_the_sender_mid_run_loses_and_duplicates_nothing(
-    cfg: Config, store: Store, db_url: str, tmp_path: Path, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_sink: Callable[..., Any],
+    cfg: Config,
+    store: Store,
+    db_url: str,
+    tmp_path: Path,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_sink: Callable[..., Any],
 ) -> None:
     total = 30
     sink, port = smtp_sink(delay=0.01)
@@ -328,8 +385,12 @@ def test_killing_the_sender_mid_run_loses_and_duplicates_nothing(
     config_path = tmp_path / "smtp.toml"
     _write_config(config_path, db_url, port, rate=200)
     env = {k: v for k, v in os.environ.items() if k not in ("PUBLISHER_DATABASE_URL",)}
-    proc = subprocess.Popen([sys.executable, "-m", "publisher", "-c", str(config_path), "-q", "digest", "send"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "-c", str(config_path), "-q", "digest", "send"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while sink.count() < 10 and proc.poll() is None and time.monotonic() < deadline:
@@ -351,8 +412,13 @@ def test_killing_the_sender_mid_run_loses_and_duplicates_nothing(
     assert statuses["unknown"] <= 1
     assert statuses["sent"] + statuses["unknown"] == total
     with store.session() as s:
-        sent_to = set(s.scalars(select(Subscriber.email).join(Delivery, Delivery.subscriber_id == Subscriber.id)
-                                .where(Delivery.status == DeliveryStatus.SENT)))
+        sent_to = set(
+            s.scalars(
+                select(Subscriber.email)
+                .join(Delivery, Delivery.subscriber_id == Subscriber.id)
+                .where(Delivery.status == DeliveryStatus.SENT)
+            )
+        )
     assert sent_to <= set(received)  # every 'sent' row really arrived
     assert len(received) in (total, total - 1)  # the one in flight may or may not have arrived
 
@@ -378,19 +444,39 @@ def test_prepared_message_decodes_to_the_personalised_bodies(cfg: Config, name: 
     from publisher.digest import personalise, render_digest
     from publisher.mailmsg import build_message, digest_headers
 
-    links = {"manage": "https://news.example.org/preferences/" + "m" * 120 + "?a=1&b=2",
-             "unsubscribe": "https://news.example.org/unsubscribe/" + "u" * 120,
-             "one_click": "https://news.example.org/one-click/" + "u" * 120}
+    links = {
+        "manage": "https://news.example.org/preferences/" + "m" * 120 + "?a=1&b=2",
+        "unsubscribe": "https://news.example.org/unsubscribe/" + "u" * 120,
+        "one_click": "https://news.example.org/one-click/" + "u" * 120,
+    }
     rendered = render_digest(cfg, parse_period("2025-03"), sample_items(), view_url="https://news.example.org/v")
     sub = Subscriber(id=1, email="zoe@example.org", name=name)
-    msg = message_for(cfg, prepare_digest(cfg, rendered), delivery_id=1, message_id="<m1@news.example.org>",
-                      subscriber=sub, links=links, date=SEND_AT)
+    msg = message_for(
+        cfg,
+        prepare_digest(cfg, rendered),
+        delivery_id=1,
+        message_id="<m1@news.example.org>",
+        subscriber=sub,
+        links=links,
+        date=SEND_AT,
+    )
     parsed = email.message_from_bytes(msg.data, policy=email.policy.default)
     html, text = personalise(rendered, name, links)
     # The variant's pre-encoded headers are exactly the ones assembled from scratch for one message.
-    whole = build_message(digest_headers(cfg, to_name=name, to_address=sub.email, subject=rendered.subject,
-                                         message_id="<m1@news.example.org>", date=SEND_AT, links=links),
-                          text, html, boundary_seed="<m1@news.example.org>")
+    whole = build_message(
+        digest_headers(
+            cfg,
+            to_name=name,
+            to_address=sub.email,
+            subject=rendered.subject,
+            message_id="<m1@news.example.org>",
+            date=SEND_AT,
+            links=links,
+        ),
+        text,
+        html,
+        boundary_seed="<m1@news.example.org>",
+    )
     assert msg.data.split(b"\r\n\r\n", 1)[0] == whole.split(b"\r\n\r\n", 1)[0]
     assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
     assert parsed.get_body(("html",)).get_content().replace("\r\n", "\n") == html
@@ -399,16 +485,19 @@ def test_prepared_message_decodes_to_the_personalised_bodies(cfg: Config, name: 
     assert b"\n" not in msg.data.replace(b"\r\n", b"")  # CRLF only, as SMTP wants
 
 
-
 @pytest.mark.parametrize("reply_to", ["", "editors@example.org"])
-@pytest.mark.parametrize(("name", "when"), [
-    ("", SEND_AT),
-    ("Zoë Ünal, \"the\" reader", SEND_AT.replace(microsecond=999_999)),
-    ("A very long name " * 6, dt.datetime(2025, 4, 1, 10, 0, 59, tzinfo=dt.timezone(dt.timedelta(hours=2)))),
-    ("<b>&amp; __pub_manage__", dt.datetime(2024, 12, 31, 23, 59, 59, 500_000, tzinfo=dt.UTC)),
-])
+@pytest.mark.parametrize(
+    ("name", "when"),
+    [
+        ("", SEND_AT),
+        ('Zoë Ünal, "the" reader', SEND_AT.replace(microsecond=999_999)),
+        ("A very long name " * 6, dt.datetime(2025, 4, 1, 10, 0, 59, tzinfo=dt.timezone(dt.timedelta(hours=2)))),
+        ("<b>&amp; __pub_manage__", dt.datetime(2024, 12, 31, 23, 59, 59, 500_000, tzinfo=dt.UTC)),
+    ],
+)
 def test_message_skeleton_is_byte_identical_to_assembling_the_message(
-        make_config: Callable[..., Config], reply_to: str, name: str, when: dt.datetime) -> None:
+    make_config: Callable[..., Config], reply_to: str, name: str, when: dt.datetime
+) -> None:
     """message_for fills a per-variant skeleton; the bytes are exactly those of the from-scratch assembly
     (recipient headers + filled parts + MIME), for odd names, dates with microseconds and other zones, and
     with or without Reply-To."""
@@ -421,23 +510,36 @@ def test_message_skeleton_is_byte_identical_to_assembling_the_message(
     cfg = make_config(digest={"reply_to": reply_to} if reply_to else {})
     rendered = render_digest(cfg, parse_period("2025-03"), sample_items(), view_url="https://news.example.org/v")
     prepared = prepare_digest(cfg, rendered)
-    links = {"manage": "https://news.example.org/preferences/" + "m" * 90 + "?a=1&b=2",
-             "unsubscribe": "https://news.example.org/unsubscribe/" + "u=" * 50,
-             "one_click": "https://news.example.org/one-click/" + "u=" * 50}
+    links = {
+        "manage": "https://news.example.org/preferences/" + "m" * 90 + "?a=1&b=2",
+        "unsubscribe": "https://news.example.org/unsubscribe/" + "u=" * 50,
+        "one_click": "https://news.example.org/one-click/" + "u=" * 50,
+    }
     mid = "<digest.7.abc@news.example.org>"
-    msg = message_for(cfg, prepared, delivery_id=3, message_id=mid,
-                      subscriber=Recipient(9, "zoe@example.org", name, SubscriberStatus.ACTIVE, 2),
-                      links=links, date=when)
+    msg = message_for(
+        cfg,
+        prepared,
+        delivery_id=3,
+        message_id=mid,
+        subscriber=Recipient(9, "zoe@example.org", name, SubscriberStatus.ACTIVE, 2),
+        links=links,
+        date=when,
+    )
     escaped, values = personal_values(name, links)
     encoded: dict[str, str] = {}
     reference = build_encoded_message(
-        recipient_headers(prepared.headers, to_name=name, to_address="zoe@example.org", message_id=mid, date=when,
-                          links=links),
-        fill_part(prepared.text, values, encoded), fill_part(prepared.html, escaped, encoded), boundary_seed=mid)
+        recipient_headers(
+            prepared.headers, to_name=name, to_address="zoe@example.org", message_id=mid, date=when, links=links
+        ),
+        fill_part(prepared.text, values, encoded),
+        fill_part(prepared.html, escaped, encoded),
+        boundary_seed=mid,
+    )
     assert msg.data == reference
     assert (b"Reply-To: editors@example.org" in msg.data) == bool(reply_to)
     # The bodies' pieces are encoded line by line with a memo: the same as binascii on each whole piece.
     from publisher.mailmsg import _qp, _qp_whole
+
     for body in (rendered.html, rendered.text):
         assert _qp(body) == _qp_whole(body)
 
@@ -463,6 +565,7 @@ def test_message_skeleton_refuses_header_injection(cfg: Config) -> None:
         with pytest.raises(DeliveryError, match="line break|not a usable"):
             message_for(cfg, prepared, delivery_id=1, subscriber=who, links=these, date=SEND_AT, **kwargs)
 
+
 def test_personal_links_are_plain_itsdangerous_tokens(cfg: Config) -> None:
     from itsdangerous import URLSafeTimedSerializer
 
@@ -486,9 +589,12 @@ def test_personal_links_are_plain_itsdangerous_tokens(cfg: Config) -> None:
     assert make_token(cfg, sub, TokenPurpose.MANAGE).split(".")[0] == manage.split(".")[0]
 
 
-@pytest.mark.parametrize(("sid", "version"), [(1, 1), (41, 3), (999_999, 9), (1_000_000, 1), (2**31 - 1, 99), (10**15, 1)])
-def test_direct_token_is_what_itsdangerous_dumps(cfg: Config, monkeypatch: pytest.MonkeyPatch, sid: int,
-                                                 version: int) -> None:
+@pytest.mark.parametrize(
+    ("sid", "version"), [(1, 1), (41, 3), (999_999, 9), (1_000_000, 1), (2**31 - 1, 99), (10**15, 1)]
+)
+def test_direct_token_is_what_itsdangerous_dumps(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch, sid: int, version: int
+) -> None:
     """The payload is built and signed directly (no JSON/zlib round, derived key cached): the very string a
     stock URLSafeTimedSerializer.dumps makes at the same second, for each purpose's salt."""
     import itsdangerous.timed
@@ -501,8 +607,10 @@ def test_direct_token_is_what_itsdangerous_dumps(cfg: Config, monkeypatch: pytes
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: at + 0.75)
     who = Recipient(sid, "a@example.org", "", SubscriberStatus.ACTIVE, version)
     links = subscriber_links(cfg, who)
-    for purpose, token in ((TokenPurpose.MANAGE, links["manage"].rsplit("/", 1)[1]),
-                           (TokenPurpose.UNSUBSCRIBE, links["unsubscribe"].rsplit("/", 1)[1])):
+    for purpose, token in (
+        (TokenPurpose.MANAGE, links["manage"].rsplit("/", 1)[1]),
+        (TokenPurpose.UNSUBSCRIBE, links["unsubscribe"].rsplit("/", 1)[1]),
+    ):
         stock = URLSafeTimedSerializer(cfg.secret_key, salt=f"publisher.subscriber.{purpose}")
         assert token == stock.dumps([sid, version])
         assert make_token(cfg, who, purpose) == token
@@ -513,8 +621,10 @@ def test_direct_token_is_what_itsdangerous_dumps(cfg: Config, monkeypatch: pytes
 @hypothesis.given(
     text=hypothesis.strategies.lists(
         hypothesis.strategies.sampled_from(["a", " ", "\t", ".", "=", "é", "\n", "\r\n", "\r", "€", "x" * 70, "<p>"]),
-        max_size=40).map("".join),
-    final=hypothesis.strategies.booleans())
+        max_size=40,
+    ).map("".join),
+    final=hypothesis.strategies.booleans(),
+)
 def test_quoted_printable_per_line_equals_whole_text(text: str, final: bool) -> None:
     """Bodies are QP-encoded line by line with a memo; that must be exactly binascii on the whole text."""
     from publisher.mailmsg import _qp, _qp_whole

@@ -48,12 +48,15 @@ def test_parse_period_week_and_month() -> None:
     assert parse_period("2020-W53").end == dt.date(2021, 1, 3)
 
 
-@pytest.mark.parametrize(("text", "frequency", "fragment"), [
-    ("2025-13", None, "month must be 01-12"),
-    ("2025-W54", None, "no ISO week 54"),
-    ("March 2025", None, "expected an ISO week"),
-    ("2025-03", "weekly", "is a monthly period"),
-])
+@pytest.mark.parametrize(
+    ("text", "frequency", "fragment"),
+    [
+        ("2025-13", None, "month must be 01-12"),
+        ("2025-W54", None, "no ISO week 54"),
+        ("March 2025", None, "expected an ISO week"),
+        ("2025-03", "weekly", "is a monthly period"),
+    ],
+)
 def test_parse_period_rejects_bad_input(text: str, frequency: str | None, fragment: str) -> None:
     with pytest.raises(DigestError, match=fragment):
         parse_period(text, frequency)
@@ -68,18 +71,22 @@ def test_last_completed_period_uses_site_timezone(cfg: Config) -> None:
     assert last_completed_period(cfg, "weekly", dt.datetime(2025, 4, 6, 22, 30, tzinfo=dt.UTC)).label == "2025-W14"
 
 
-@pytest.mark.parametrize(("topics", "regions", "want_t", "want_r", "expected"), [
-    (["a"], ["x"], [], [], True),
-    (["a"], ["x"], ["a", "b"], [], True),
-    (["a"], ["x"], ["b"], [], False),
-    (["a"], ["x"], [], ["x"], True),
-    (["a"], [], [], ["x"], False),
-    (["a"], ["x"], ["a"], ["y"], False),
-    ([], ["x"], ["a"], ["x"], False),
-    ([], [], [], [], True),
-])
-def test_preference_rule(topics: list[str], regions: list[str], want_t: list[str], want_r: list[str],
-                         expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("topics", "regions", "want_t", "want_r", "expected"),
+    [
+        (["a"], ["x"], [], [], True),
+        (["a"], ["x"], ["a", "b"], [], True),
+        (["a"], ["x"], ["b"], [], False),
+        (["a"], ["x"], [], ["x"], True),
+        (["a"], [], [], ["x"], False),
+        (["a"], ["x"], ["a"], ["y"], False),
+        ([], ["x"], ["a"], ["x"], False),
+        ([], [], [], [], True),
+    ],
+)
+def test_preference_rule(
+    topics: list[str], regions: list[str], want_t: list[str], want_r: list[str], expected: bool
+) -> None:
     assert matches(topics, regions, want_t, want_r) is expected
 
 
@@ -97,17 +104,20 @@ def _titles(store: Store, ids: list[int]) -> list[str]:
     return [by_id[i] for i in ids]
 
 
-def test_build_edition_applies_preferences_and_records_sent(cfg: Config, store: Store, digest_world: dict[str, Any],
-                                                            add_subscribers: Callable[..., list[int]]) -> None:
-    everyone, borders, asia_labour, nothing, twin, gone, weekly = add_subscribers([
-        ("all@example.org", "monthly", [], []),
-        ("borders@example.org", "monthly", ["border-management"], []),
-        ("asia@example.org", "monthly", ["labour-migration", "return-reintegration"], ["central-asia"]),
-        ("none@example.org", "monthly", ["protection-asylum"], []),
-        ("twin@example.org", "monthly", ["border-management"], []),
-        ("gone@example.org", "monthly", [], [], SubscriberStatus.UNSUBSCRIBED),
-        ("weekly@example.org", "weekly", [], []),
-    ])
+def test_build_edition_applies_preferences_and_records_sent(
+    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]]
+) -> None:
+    everyone, borders, asia_labour, nothing, twin, gone, weekly = add_subscribers(
+        [
+            ("all@example.org", "monthly", [], []),
+            ("borders@example.org", "monthly", ["border-management"], []),
+            ("asia@example.org", "monthly", ["labour-migration", "return-reintegration"], ["central-asia"]),
+            ("none@example.org", "monthly", ["protection-asylum"], []),
+            ("twin@example.org", "monthly", ["border-management"], []),
+            ("gone@example.org", "monthly", [], [], SubscriberStatus.UNSUBSCRIBED),
+            ("weekly@example.org", "weekly", [], []),
+        ]
+    )
     with store.session() as s:
         result = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
     assert result.created and result.deliveries == 4 and result.empty == 1 and result.candidates == 6
@@ -125,8 +135,9 @@ def test_build_edition_applies_preferences_and_records_sent(cfg: Config, store: 
     assert sent == {(sid, rid) for sid, d in rows.items() for rid in d.release_ids}
 
 
-def test_build_edition_is_idempotent(cfg: Config, store: Store, digest_world: dict[str, Any],
-                                     add_subscribers: Callable[..., list[int]]) -> None:
+def test_build_edition_is_idempotent(
+    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]]
+) -> None:
     add_subscribers([("a@example.org", "monthly", [], [])])
     with store.session() as s:
         first = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
@@ -139,17 +150,29 @@ def test_build_edition_is_idempotent(cfg: Config, store: Store, digest_world: di
     assert "already built" in again.describe()
 
 
-def test_late_arrivals_go_in_the_next_edition_once(cfg: Config, store: Store, digest_world: dict[str, Any],
-                                                   add_subscribers: Callable[..., list[int]]) -> None:
+def test_late_arrivals_go_in_the_next_edition_once(
+    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]]
+) -> None:
     (sub,) = add_subscribers([("a@example.org", "monthly", [], [])])
     with store.session() as s:
         march = build_edition(s, cfg, parse_period("2025-03"), now=BUILD_AT)
     # A March release ingested after the March edition went out: a late arrival.
     late_at = BUILD_AT + dt.timedelta(days=3)
     with store.session() as s:
-        r = Release(key="late", guid="tag:late", slug="late", source="t", published=dt.date(2025, 3, 28),
-                    title="Late March release", summary="s", body="b", url="https://news.example.org/late",
-                    content_hash="h", created_at=late_at, updated_at=late_at)
+        r = Release(
+            key="late",
+            guid="tag:late",
+            slug="late",
+            source="t",
+            published=dt.date(2025, 3, 28),
+            title="Late March release",
+            summary="s",
+            body="b",
+            url="https://news.example.org/late",
+            content_hash="h",
+            created_at=late_at,
+            updated_at=late_at,
+        )
         r.topics = [ReleaseTopic(topic="research-data", score=1.0, reasons=[])]
         s.add(r)
     with store.session() as s:
@@ -177,9 +200,12 @@ def test_failed_delivery_releases_its_items_for_the_next_edition(
     assert _deliveries(store, april.edition_id)[sub].release_ids == d.release_ids
 
 
-def test_send_empty_queues_a_message_with_nothing_new(make_config: Callable[..., Config], store: Store,
-                                                      digest_world: dict[str, Any],
-                                                      add_subscribers: Callable[..., list[int]]) -> None:
+def test_send_empty_queues_a_message_with_nothing_new(
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+) -> None:
     cfg = make_config(digest={"send_empty": True})
     (sub,) = add_subscribers([("a@example.org", "monthly", ["protection-asylum"], [])])
     with store.session() as s:
@@ -195,8 +221,12 @@ def test_edition_without_recipients_is_sent_at_once(cfg: Config, store: Store, d
     assert result.deliveries == 0
 
 
-def test_max_items_keeps_the_newest(make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-                                    add_subscribers: Callable[..., list[int]]) -> None:
+def test_max_items_keeps_the_newest(
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+) -> None:
     cfg = make_config(digest={"max_items": 2})
     (sub,) = add_subscribers([("a@example.org", "monthly", [], [])])
     with store.session() as s:
@@ -209,20 +239,58 @@ def test_max_items_keeps_the_newest(make_config: Callable[..., Config], store: S
 
 
 def sample_items() -> list[DigestItem]:
-    bomca = RelatedProject("Border Management in Central Asia (BOMCA)", "2019–2025", ("Kyrgyzstan", "Tajikistan"),
-                           ("shares country Kyrgyzstan", "names the project acronym"),
-                           "https://example.org/projects/bomca")
+    bomca = RelatedProject(
+        "Border Management in Central Asia (BOMCA)",
+        "2019–2025",
+        ("Kyrgyzstan", "Tajikistan"),
+        ("shares country Kyrgyzstan", "names the project acronym"),
+        "https://example.org/projects/bomca",
+    )
     return [
-        DigestItem(1, dt.date(2025, 3, 26), "Borders & <labour> in Kyrgyzstan", "A summary with \"quotes\" & ampersands.",
-                   "https://news.example.org/news/a?x=1&y=2", ("border-management", "labour-migration"),
-                   ("central-asia",), ("Kyrgyzstan",), (bomca,)),
-        DigestItem(2, dt.date(2025, 3, 12), "Returns in Central Asia", "Reintegration support continues.",
-                   "https://news.example.org/news/b", ("return-reintegration",), ("central-asia",), ("Tajikistan",),
-                   (RelatedProject("RESTART", "since 2021", (), (), ""),)),
-        DigestItem(3, dt.date(2025, 2, 27), "A late February brief", "Published before the period.",
-                   "https://news.example.org/news/c", ("border-management",), (), (), (), late=True),
-        DigestItem(4, dt.date(2025, 3, 31), "Organisational news", "No topic at all.",
-                   "https://news.example.org/news/d", (), (), ()),
+        DigestItem(
+            1,
+            dt.date(2025, 3, 26),
+            "Borders & <labour> in Kyrgyzstan",
+            'A summary with "quotes" & ampersands.',
+            "https://news.example.org/news/a?x=1&y=2",
+            ("border-management", "labour-migration"),
+            ("central-asia",),
+            ("Kyrgyzstan",),
+            (bomca,),
+        ),
+        DigestItem(
+            2,
+            dt.date(2025, 3, 12),
+            "Returns in Central Asia",
+            "Reintegration support continues.",
+            "https://news.example.org/news/b",
+            ("return-reintegration",),
+            ("central-asia",),
+            ("Tajikistan",),
+            (RelatedProject("RESTART", "since 2021", (), (), ""),),
+        ),
+        DigestItem(
+            3,
+            dt.date(2025, 2, 27),
+            "A late February brief",
+            "Published before the period.",
+            "https://news.example.org/news/c",
+            ("border-management",),
+            (),
+            (),
+            (),
+            late=True,
+        ),
+        DigestItem(
+            4,
+            dt.date(2025, 3, 31),
+            "Organisational news",
+            "No topic at all.",
+            "https://news.example.org/news/d",
+            (),
+            (),
+            (),
+        ),
     ]
 
 
@@ -239,14 +307,17 @@ def _check_golden(name: str, actual: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
     assert path.is_file(), f"missing golden file {path}; run with UPDATE_GOLDEN=1"
-    assert actual == path.read_text(encoding="utf-8"), f"{name} differs from the golden file (UPDATE_GOLDEN=1 to accept)"
+    assert actual == path.read_text(encoding="utf-8"), (
+        f"{name} differs from the golden file (UPDATE_GOLDEN=1 to accept)"
+    )
 
 
 @pytest.mark.parametrize("group_by", ["topic", "region"])
 def test_render_matches_golden_files(make_config: Callable[..., Config], group_by: str) -> None:
     cfg = make_config(digest={"group_by": group_by})
-    rendered = render_digest(cfg, parse_period("2025-03"), sample_items(),
-                             view_url="https://news.example.org/digests/1/abc")
+    rendered = render_digest(
+        cfg, parse_period("2025-03"), sample_items(), view_url="https://news.example.org/digests/1/abc"
+    )
     html, text = personalise(rendered, "Zoë & <Co>", LINKS)
     _check_golden(f"digest-{group_by}.html", html)
     _check_golden(f"digest-{group_by}.txt", text)
@@ -314,9 +385,12 @@ def test_render_is_pure(cfg: Config) -> None:
     assert dataclasses.asdict(a) == dataclasses.asdict(b)
 
 
-def test_first_edition_lookback_seeds_a_new_list(make_config: Callable[..., Config], store: Store,
-                                                 digest_world: dict[str, Any],
-                                                 add_subscribers: Callable[..., list[int]]) -> None:
+def test_first_edition_lookback_seeds_a_new_list(
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+) -> None:
     cfg = make_config(digest={"first_edition_lookback_days": 40})
     (sub,) = add_subscribers([("a@example.org", "monthly", [], [])])
     with store.session() as s:
@@ -332,7 +406,8 @@ def test_first_edition_lookback_seeds_a_new_list(make_config: Callable[..., Conf
 
 
 def _dom(document: str) -> str:
-    from lxml import etree, html as lxml_html
+    from lxml import etree
+    from lxml import html as lxml_html
 
     return etree.tostring(lxml_html.document_fromstring(document).getroottree(), method="html", encoding="unicode")
 
@@ -351,31 +426,42 @@ def test_template_inlining_equals_premailer_per_document(make_config: Callable[.
 
 
 def test_template_source_is_inlined_with_jinja_intact() -> None:
-    source = ('{#- comment -#}\n<!DOCTYPE html><html><head><style>.x { color: #123456; } p a { margin: 0; }</style>'
-              '</head><body>{% for i in items %}<p class="x"><a href="{{ i.url }}">{{ i.title }}</a></p>{% endfor %}'
-              '</body></html>')
+    source = (
+        "{#- comment -#}\n<!DOCTYPE html><html><head><style>.x { color: #123456; } p a { margin: 0; }</style>"
+        '</head><body>{% for i in items %}<p class="x"><a href="{{ i.url }}">{{ i.title }}</a></p>{% endfor %}'
+        "</body></html>"
+    )
     out = inline_template_source(source)
     assert out.startswith("<!DOCTYPE html>") and "comment" not in out
     assert '<p class="x" style="color:#123456"><a href="{{ i.url }}" style="margin:0">{{ i.title }}</a></p>' in out
     assert "{% for i in items %}" in out and "{% endfor %}" in out and "<style" not in out
 
 
-@pytest.mark.parametrize(("css", "body"), [
-    # A class chosen by Jinja: the template source has no class for premailer to match.
-    (".item { color: #00ff00; } .pad { color: #0000ff; }",
-     '<tr><td class="{{ \'item\' if count else \'pad\' }}">{{ count }}</td></tr>'),
-    # A sibling selector matches rendered rows, not the single row of the loop in the source.
-    (".row + .row { color: #ff0000; }",
-     '{% for g in groups %}<tr class="row"><td>{{ g.label }}</td></tr>{% endfor %}'),
-])
-def test_template_that_cannot_be_inlined_once_falls_back(make_config: Callable[..., Config], tmp_path: Path,
-                                                          css: str, body: str,
-                                                          caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize(
+    ("css", "body"),
+    [
+        # A class chosen by Jinja: the template source has no class for premailer to match.
+        (
+            ".item { color: #00ff00; } .pad { color: #0000ff; }",
+            "<tr><td class=\"{{ 'item' if count else 'pad' }}\">{{ count }}</td></tr>",
+        ),
+        # A sibling selector matches rendered rows, not the single row of the loop in the source.
+        (
+            ".row + .row { color: #ff0000; }",
+            '{% for g in groups %}<tr class="row"><td>{{ g.label }}</td></tr>{% endfor %}',
+        ),
+    ],
+)
+def test_template_that_cannot_be_inlined_once_falls_back(
+    make_config: Callable[..., Config], tmp_path: Path, css: str, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
     override = tmp_path / "tpl" / "digest"
     override.mkdir(parents=True)
     (override / "digest.html").write_text(
         f"<!DOCTYPE html><html><head><style>{css}</style></head>"
-        f"<body><table>{body}<tr><td>{{{{ unsubscribe_url }}}}</td></tr></table></body></html>\n", encoding="utf-8")
+        f"<body><table>{body}<tr><td>{{{{ unsubscribe_url }}}}</td></tr></table></body></html>\n",
+        encoding="utf-8",
+    )
     cfg = make_config(digest={"templates_dir": str(tmp_path / "tpl")})
     with caplog.at_level("WARNING", logger="publisher.digest"):
         assert inlined_template(cfg) is None
@@ -406,8 +492,9 @@ def test_item_fragments_rendered_once_give_the_same_variants(cfg: Config) -> Non
     assert again.html.count("Changed.") == len(changed) and again.text.count("Changed.") == len(changed)
 
 
-def test_a_missed_period_goes_into_the_next_edition(cfg: Config, store: Store, digest_world: dict[str, Any],
-                                                    add_subscribers: Callable[..., list[int]]) -> None:
+def test_a_missed_period_goes_into_the_next_edition(
+    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]]
+) -> None:
     (sub,) = add_subscribers([("a@example.org", "monthly", [], [])])
     # February's edition is built after the March releases were ingested (1 March 06:00); March is never built.
     with store.session() as s:
@@ -428,11 +515,30 @@ def test_a_release_committed_after_the_build_it_predates_still_arrives(
     # before the build time, so a plain "created after the last build" test would never send it.
     started = BUILD_AT - dt.timedelta(minutes=6)
     with store.session() as s:
-        s.add(IngestRun(source="slow", started_at=started, finished_at=BUILD_AT + dt.timedelta(minutes=1),
-                        status=RunStatus.OK, error="", details={}))
-        r = Release(key="slow", guid="tag:slow", slug="slow", source="slow", published=dt.date(2025, 3, 20),
-                    title="Slowly ingested March release", summary="s", body="b", url="https://news.example.org/s",
-                    content_hash="h", created_at=started, updated_at=started)
+        s.add(
+            IngestRun(
+                source="slow",
+                started_at=started,
+                finished_at=BUILD_AT + dt.timedelta(minutes=1),
+                status=RunStatus.OK,
+                error="",
+                details={},
+            )
+        )
+        r = Release(
+            key="slow",
+            guid="tag:slow",
+            slug="slow",
+            source="slow",
+            published=dt.date(2025, 3, 20),
+            title="Slowly ingested March release",
+            summary="s",
+            body="b",
+            url="https://news.example.org/s",
+            content_hash="h",
+            created_at=started,
+            updated_at=started,
+        )
         s.add(r)
         s.flush()
         slow_id = r.id

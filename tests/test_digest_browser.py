@@ -18,8 +18,15 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="needs Debian chromium at /usr/bin/chromium"),
 ]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +36,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=FLAGS, java_script_enabled=True,
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            java_script_enabled=True,
             offline=True,
         )
         yield context
@@ -40,26 +51,41 @@ def hard_items() -> list[DigestItem]:
     """Content that breaks naive layouts: very long words and URLs, many labels, many projects."""
     long_word = "Grenzschutzkapazitätsaufbauprogramm" * 3
     projects = tuple(
-        RelatedProject(f"Project {i} with a rather long official name ({long_word[:30]})", "2019–2025",
-                       ("Kyrgyzstan", "Tajikistan", "Uzbekistan"), ("shares country Kyrgyzstan", "names the acronym"),
-                       f"https://example.org/projects/{'x' * 120}/{i}")
+        RelatedProject(
+            f"Project {i} with a rather long official name ({long_word[:30]})",
+            "2019–2025",
+            ("Kyrgyzstan", "Tajikistan", "Uzbekistan"),
+            ("shares country Kyrgyzstan", "names the acronym"),
+            f"https://example.org/projects/{'x' * 120}/{i}",
+        )
         for i in range(3)
     )
     return [
-        DigestItem(i, dt.date(2025, 3, 10 + i), f"Release {i}: {long_word}", f"Summary {i}. " * 30 + long_word,
-                   f"https://news.example.org/news/{'very-long-slug-' * 10}{i}?utm=1&x=2",
-                   ("border-management", "labour-migration"), ("central-asia", "europe", "western-balkans"),
-                   ("Kyrgyzstan", "Tajikistan", "Uzbekistan", "Kazakhstan", "Turkmenistan"), projects)
+        DigestItem(
+            i,
+            dt.date(2025, 3, 10 + i),
+            f"Release {i}: {long_word}",
+            f"Summary {i}. " * 30 + long_word,
+            f"https://news.example.org/news/{'very-long-slug-' * 10}{i}?utm=1&x=2",
+            ("border-management", "labour-migration"),
+            ("central-asia", "europe", "western-balkans"),
+            ("Kyrgyzstan", "Tajikistan", "Uzbekistan", "Kazakhstan", "Turkmenistan"),
+            projects,
+        )
         for i in range(6)
     ]
 
 
 @pytest.mark.parametrize("width", [600, 375])
-def test_digest_fits_the_width_without_horizontal_scrolling(browser: Any, cfg: Config, tmp_path: Path,
-                                                            width: int) -> None:
+def test_digest_fits_the_width_without_horizontal_scrolling(
+    browser: Any, cfg: Config, tmp_path: Path, width: int
+) -> None:
     rendered = render_digest(cfg, parse_period("2025-03"), hard_items(), view_url="https://news.example.org/v/1")
-    html, _text = personalise(rendered, "Reader", {"manage": "https://news.example.org/m/" + "t" * 150,
-                                                   "unsubscribe": "https://news.example.org/u/" + "t" * 150})
+    html, _text = personalise(
+        rendered,
+        "Reader",
+        {"manage": "https://news.example.org/m/" + "t" * 150, "unsubscribe": "https://news.example.org/u/" + "t" * 150},
+    )
     page = browser.new_page()
     page.set_viewport_size({"width": width, "height": 900})
     try:

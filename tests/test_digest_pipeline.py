@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXED_NOW
 from sqlalchemy import select
 
 from publisher import pipeline
@@ -21,24 +22,35 @@ from publisher.models import Release
 from publisher.models.mail import Delivery, Edition
 from publisher.store import Store
 
-from conftest import FIXED_NOW
 
-
-def test_build_editions_picks_the_last_completed_periods(cfg: Config, ingested: Store,
-                                                         add_subscribers: Callable[..., list[int]]) -> None:
-    add_subscribers([
-        ("monthly@example.org", "monthly", [], []),
-        ("weekly@example.org", "weekly", [], []),
-        ("capacity@example.org", "monthly", ["capacity-building"], []),
-    ])
+def test_build_editions_picks_the_last_completed_periods(
+    cfg: Config, ingested: Store, add_subscribers: Callable[..., list[int]]
+) -> None:
+    add_subscribers(
+        [
+            ("monthly@example.org", "monthly", [], []),
+            ("weekly@example.org", "weekly", [], []),
+            ("capacity@example.org", "monthly", ["capacity-building"], []),
+        ]
+    )
     summary = pipeline.build_editions(cfg, ingested, now=FIXED_NOW)
     assert [(r.frequency, r.period, r.created) for r in summary.results] == [
-        ("weekly", "2025-W13", True), ("monthly", "2025-03", True)]
+        ("weekly", "2025-W13", True),
+        ("monthly", "2025-03", True),
+    ]
     with ingested.session() as s:
-        march = [r.id for r in s.scalars(select(Release).where(
-            Release.published.between(dt.date(2025, 3, 1), dt.date(2025, 3, 31))))]
-        week13 = [r.id for r in s.scalars(select(Release).where(
-            Release.published.between(dt.date(2025, 3, 24), dt.date(2025, 3, 30))))]
+        march = [
+            r.id
+            for r in s.scalars(
+                select(Release).where(Release.published.between(dt.date(2025, 3, 1), dt.date(2025, 3, 31)))
+            )
+        ]
+        week13 = [
+            r.id
+            for r in s.scalars(
+                select(Release).where(Release.published.between(dt.date(2025, 3, 24), dt.date(2025, 3, 30)))
+            )
+        ]
         rows = {d.subscriber.email: d for d in s.scalars(select(Delivery))}
         _ = [d.subscriber for d in rows.values()]
     assert sorted(rows["monthly@example.org"].release_ids) == sorted(march) and march
@@ -49,8 +61,9 @@ def test_build_editions_picks_the_last_completed_periods(cfg: Config, ingested: 
     assert again.created == 0 and again.deliveries == 0
 
 
-def test_archive_page_shows_a_variant_without_personal_links(cfg: Config, ingested: Store,
-                                                             add_subscribers: Callable[..., list[int]]) -> None:
+def test_archive_page_shows_a_variant_without_personal_links(
+    cfg: Config, ingested: Store, add_subscribers: Callable[..., list[int]]
+) -> None:
     add_subscribers([("a@example.org", "monthly", [], [], "active", "Ana")])
     summary = pipeline.build_editions(cfg, ingested, period="2025-03", now=FIXED_NOW)
     edition_id = summary.results[0].edition_id
@@ -84,20 +97,40 @@ def test_preview_records_nothing(cfg: Config, ingested: Store, add_subscribers: 
 def _config_file(tmp_path: Path, db_url: str, sample_dir: Path) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(
-        "\n".join([
-            "[site]", 'base_url = "https://news.example.org/"', 'timezone = "Europe/Vienna"',
-            "[store]", f'url = "{db_url}"',
-            "[[sources]]", 'name = "projects"', 'kind = "project-pages"', f'path = "{sample_dir / "projects.txt"}"',
-            "[[sources]]", 'name = "releases"', 'kind = "release-text"', f'path = "{sample_dir / "releases.txt"}"',
-            "[delivery]", 'transport = "outbox"', 'outbox_dir = "outbox"',
-        ]) + "\n",
+        "\n".join(
+            [
+                "[site]",
+                'base_url = "https://news.example.org/"',
+                'timezone = "Europe/Vienna"',
+                "[store]",
+                f'url = "{db_url}"',
+                "[[sources]]",
+                'name = "projects"',
+                'kind = "project-pages"',
+                f'path = "{sample_dir / "projects.txt"}"',
+                "[[sources]]",
+                'name = "releases"',
+                'kind = "release-text"',
+                f'path = "{sample_dir / "releases.txt"}"',
+                "[delivery]",
+                'transport = "outbox"',
+                'outbox_dir = "outbox"',
+            ]
+        )
+        + "\n",
         encoding="utf-8",
     )
     return path
 
 
-def test_cli_preview_build_send_list(cfg: Config, ingested: Store, db_url: str, sample_dir: Path, tmp_path: Path,
-                                     add_subscribers: Callable[..., list[int]]) -> None:
+def test_cli_preview_build_send_list(
+    cfg: Config,
+    ingested: Store,
+    db_url: str,
+    sample_dir: Path,
+    tmp_path: Path,
+    add_subscribers: Callable[..., list[int]],
+) -> None:
     add_subscribers([("a@example.org", "monthly", [], []), ("b@example.org", "monthly", ["research-data"], [])])
     config = _config_file(tmp_path, db_url, sample_dir)
     runner = CliRunner()
@@ -117,8 +150,9 @@ def test_cli_preview_build_send_list(cfg: Config, ingested: Store, db_url: str, 
     sent = run("send")
     assert sent.output.startswith("2 sent,") or sent.output.startswith("1 sent,")
     eml = sorted((tmp_path / "outbox").glob("*.eml"))
-    assert eml and all(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["List-Unsubscribe"]
-                       for p in eml)
+    assert eml and all(
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["List-Unsubscribe"] for p in eml
+    )
     listing = run("list").output
     assert "monthly" in listing and "2025-03" in listing and "sent" in listing
 

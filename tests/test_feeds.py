@@ -15,9 +15,9 @@ from xml.etree import ElementTree as ET
 
 import feedparser
 import pytest
+from conftest import BASE_URL, FEEDS_T0, TRICKY_TITLE
 from sqlalchemy import delete, select, update
 
-from conftest import BASE_URL, FEEDS_T0, TRICKY_TITLE
 from publisher import feeds
 from publisher.config import Config
 from publisher.errors import FeedError
@@ -86,8 +86,15 @@ def test_every_feed_parses_cleanly_with_expected_channel_fields(cfg: Config, fee
     build(cfg, feed_store)
     infos = feeds.list_feeds(cfg, feed_store)
     assert {i.key for i in infos} == {
-        "all", "topic:border-management", "topic:labour-migration", "topic:trafficking", "region:north-africa",
-        "region:western-balkans", "project:bmp-tunisia", "project:labour-lab", "project:quiet-project",
+        "all",
+        "topic:border-management",
+        "topic:labour-migration",
+        "topic:trafficking",
+        "region:north-africa",
+        "region:western-balkans",
+        "project:bmp-tunisia",
+        "project:labour-lab",
+        "project:quiet-project",
     }
     for info in infos:
         for fmt, path in info.paths.items():
@@ -130,7 +137,9 @@ def test_entries_have_stable_ids_order_times_categories_and_projects(cfg: Config
     first = atom.entries[2]  # release-1
     assert first.link == BASE_URL + "news/release-1.html"
     assert [(t.term, t.label) for t in first.tags] == [
-        ("border-management", "Border Management"), ("north-africa", "North Africa"), ("TN", "Tunisia"),
+        ("border-management", "Border Management"),
+        ("north-africa", "North Africa"),
+        ("TN", "Tunisia"),
         ("bmp-tunisia", "Border Management Programme Tunisia (BMP-T)"),
     ]
     content = first.content[0].value
@@ -138,7 +147,10 @@ def test_entries_have_stable_ids_order_times_categories_and_projects(cfg: Config
     assert 'href="https://www.example.org/projects/bmp-t"' in content
     assert atom.entries[3].link == "https://www.example.org/original/4"  # a source URL is kept
     assert [t.term for t in rss.entries[2].tags] == [
-        "Border Management", "North Africa", "Tunisia", "Border Management Programme Tunisia (BMP-T)"
+        "Border Management",
+        "North Africa",
+        "Tunisia",
+        "Border Management Programme Tunisia (BMP-T)",
     ]
 
 
@@ -203,8 +215,9 @@ def test_index_has_autodiscovery_for_every_feed_file(cfg: Config, feed_store: St
     build(cfg, feed_store)
     page = html_tags((cfg.feeds.dir / "index.html").read_text("utf-8"))
     alternates = {a["href"] for tag, a in page.elements if tag == "link" and a.get("rel") == "alternate"}
-    expected = {p.relative_to(cfg.feeds.dir).as_posix() for i in feeds.list_feeds(cfg, feed_store)
-                for p in i.paths.values()}
+    expected = {
+        p.relative_to(cfg.feeds.dir).as_posix() for i in feeds.list_feeds(cfg, feed_store) for p in i.paths.values()
+    }
     assert alternates == expected
     assert all((cfg.feeds.dir / str(h)).is_file() for h in alternates)
 
@@ -239,13 +252,24 @@ def test_second_build_writes_nothing_and_keeps_mtimes(cfg: Config, feed_store: S
 def test_incremental_build_rewrites_only_feeds_of_the_changed_release(cfg: Config, feed_store: Store) -> None:
     build(cfg, feed_store)
     with feed_store.session() as s:
-        s.execute(update(Release).where(Release.id == 3).values(
-            title="Labour migration study in Albania (updated)", content_hash="h3b", updated_at=T1))
+        s.execute(
+            update(Release)
+            .where(Release.id == 3)
+            .values(title="Labour migration study in Albania (updated)", content_hash="h3b", updated_at=T1)
+        )
     summary = build(cfg, feed_store)
     assert rel_paths(cfg, summary.written) == {
-        "all.atom", "all.rss", "topics/labour-migration.atom", "topics/labour-migration.rss",
-        "regions/western-balkans.atom", "regions/western-balkans.rss", "projects/labour-lab.atom",
-        "projects/labour-lab.rss", "news/release-3.html", "index.html", "feeds.opml",
+        "all.atom",
+        "all.rss",
+        "topics/labour-migration.atom",
+        "topics/labour-migration.rss",
+        "regions/western-balkans.atom",
+        "regions/western-balkans.rss",
+        "projects/labour-lab.atom",
+        "projects/labour-lab.rss",
+        "news/release-3.html",
+        "index.html",
+        "feeds.opml",
     }
     assert summary.planned == 11
     d = parse(cfg.feeds.dir / "topics/labour-migration.atom")
@@ -259,7 +283,11 @@ def test_relinking_without_text_change_is_noticed(cfg: Config, feed_store: Store
         s.add(ReleaseProject(release_id=5, project_id=3, score=0.8, reasons=["quiet"]))
     summary = build(cfg, feed_store)
     assert rel_paths(cfg, summary.written) == {
-        "all.atom", "all.rss", "projects/quiet-project.atom", "projects/quiet-project.rss", "news/release-5.html",
+        "all.atom",
+        "all.rss",
+        "projects/quiet-project.atom",
+        "projects/quiet-project.rss",
+        "news/release-5.html",
         "index.html",
     }
     assert len(parse(cfg.feeds.dir / "projects/quiet-project.rss").entries) == 1
@@ -286,7 +314,10 @@ def test_missing_file_is_rebuilt_and_deleted_things_are_removed(cfg: Config, fee
         s.delete(s.get(Release, 5))
     summary = build(cfg, feed_store)
     assert rel_paths(cfg, summary.removed) == {
-        "topics/trafficking.atom", "topics/trafficking.rss", "projects/labour-lab.atom", "projects/labour-lab.rss",
+        "topics/trafficking.atom",
+        "topics/trafficking.rss",
+        "projects/labour-lab.atom",
+        "projects/labour-lab.rss",
         "news/release-5.html",
     }
     assert "regions/north-africa.atom" in rel_paths(cfg, summary.written)
@@ -351,8 +382,9 @@ def test_unsafe_slug_fails_before_anything_is_written(cfg: Config, feed_store: S
     assert not [p for p in cfg.feeds.dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
 
 
-def test_broken_operator_template_is_a_feed_error(make_config: Callable[..., Config], feed_store: Store,
-                                                   tmp_path: Path) -> None:
+def test_broken_operator_template_is_a_feed_error(
+    make_config: Callable[..., Config], feed_store: Store, tmp_path: Path
+) -> None:
     tdir = tmp_path / "mytemplates" / "feeds"
     tdir.mkdir(parents=True)
     (tdir / "index.html").write_text("{% for x in %}")
@@ -365,8 +397,17 @@ def test_broken_operator_template_is_a_feed_error(make_config: Callable[..., Con
 def test_build_feed_is_pure_and_caps_entries(cfg: Config) -> None:
     spec = feeds.FeedSpec(feeds.FeedKind.TOPIC, "x", "X & Y")
     entries = [
-        feeds.FeedEntry(id=i, guid=f"tag:a,2025-01-0{i}:news/e{i}", slug=f"e{i}", title=f"E{i}", url="",
-                        published=dt.date(2025, 1, i), updated=FEEDS_T0, summary="s", body="b")
+        feeds.FeedEntry(
+            id=i,
+            guid=f"tag:a,2025-01-0{i}:news/e{i}",
+            slug=f"e{i}",
+            title=f"E{i}",
+            url="",
+            published=dt.date(2025, 1, i),
+            updated=FEEDS_T0,
+            summary="s",
+            body="b",
+        )
         for i in (3, 2, 1)
     ]
     small = dataclasses.replace(cfg, feeds=dataclasses.replace(cfg.feeds, max_entries=2))
@@ -398,8 +439,11 @@ def test_project_edit_rebuilds_only_that_projects_feeds(cfg: Config, feed_store:
         s.execute(update(Project).where(Project.id == 3).values(end_date=dt.date(2027, 1, 1), updated_at=T1))
     summary = build(cfg, feed_store)
     # feeds.opml too: its dateModified is the newest feed update, now this empty feed's project update time.
-    assert rel_paths(cfg, summary.written) == {"projects/quiet-project.atom", "projects/quiet-project.rss",
-                                               "feeds.opml"}
+    assert rel_paths(cfg, summary.written) == {
+        "projects/quiet-project.atom",
+        "projects/quiet-project.rss",
+        "feeds.opml",
+    }
     assert parse(cfg.feeds.dir / "projects/quiet-project.atom").feed.updated == "2025-03-20T12:00:00+00:00"
     with feed_store.session() as s:
         s.execute(update(Project).where(Project.id == 1).values(name="BMP Tunisia renamed"))

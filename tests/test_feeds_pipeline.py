@@ -39,14 +39,19 @@ def test_sample_builds_valid_feeds_and_an_edit_rebuilds_only_touched_feeds(
     text = (sample_dir / "releases.txt").read_text("utf-8")
     old = "hosted the seventh International Border Management Conference"
     assert old in text
-    (sample_dir / "releases.txt").write_text(text.replace(old, "hosted the 7th International Border Management "
-                                                                  "Conference"), "utf-8")
+    (sample_dir / "releases.txt").write_text(
+        text.replace(old, "hosted the 7th International Border Management Conference"), "utf-8"
+    )
     ingest = pipeline.run_ingest(cfg, ingested)
     assert ingest.changed and "all" in ingest.touched_feeds
     rebuilt = pipeline.build_feeds(cfg, ingested, touched=ingest.touched_feeds)
     feed_files = {p.relative_to(cfg.feeds.dir).as_posix() for p in rebuilt.written} - {"index.html", "feeds.opml"}
-    expected = {f"{info.paths[f].relative_to(cfg.feeds.dir).as_posix()}"
-                for info in infos if info.key in ingest.touched_feeds for f in info.paths}
+    expected = {
+        f"{info.paths[f].relative_to(cfg.feeds.dir).as_posix()}"
+        for info in infos
+        if info.key in ingest.touched_feeds
+        for f in info.paths
+    }
     pages = {p for p in feed_files if p.startswith("news/")}
     assert feed_files - pages == expected
     assert len(pages) == 1 and len(expected) < sum(len(i.paths) for i in infos)
@@ -67,8 +72,9 @@ dir = "feeds"
     return f
 
 
-def test_cli_build_dry_run_list(tmp_path: Path, cfg: Config, feed_store: Store,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_build_dry_run_list(
+    tmp_path: Path, cfg: Config, feed_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
     conf = str(_write_config(tmp_path, cfg))
     code, out, _ = run_cli(["feeds", "build", "--dry-run", "--config", conf], capsys)
     assert code == 0
@@ -84,7 +90,9 @@ def test_cli_build_dry_run_list(tmp_path: Path, cfg: Config, feed_store: Store,
 
     code, out, _ = run_cli(["feeds", "list", "--config", conf], capsys)
     assert code == 0
-    assert "topic:border-management  ICMPD News: Border Management  2/2 entries  updated 2025-03-01T09:30:00+00:00" in out
+    assert (
+        "topic:border-management  ICMPD News: Border Management  2/2 entries  updated 2025-03-01T09:30:00+00:00" in out
+    )
     assert "atom: https://news.example.org/topics/border-management.atom" in out
     code, out, _ = run_cli(["feeds", "list", "--json", "--config", conf], capsys)
     rows = [json.loads(line) for line in out.splitlines()]
@@ -92,8 +100,9 @@ def test_cli_build_dry_run_list(tmp_path: Path, cfg: Config, feed_store: Store,
     assert all(r["built"] for r in rows)
 
 
-def test_cli_reports_feed_errors_plainly(tmp_path: Path, cfg: Config, feed_store: Store,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_feed_errors_plainly(
+    tmp_path: Path, cfg: Config, feed_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
     conf = str(_write_config(tmp_path, cfg))
     (tmp_path / "feeds").write_text("a file where the folder should be")
     code, _, err = run_cli(["feeds", "build", "--config", conf], capsys)
@@ -158,21 +167,21 @@ def test_touched_only_builds_match_a_full_build_after_a_series_of_ingests(
     ptext = projects.read_text("utf-8")
     old = "culminating in the signature of the Prague Process Joint Declaration in April 2009."
     assert old in ptext
-    projects.write_text(ptext.replace(old, old + " It supports labour migration and return in Central Asia."),
-                        "utf-8")
+    projects.write_text(ptext.replace(old, old + " It supports labour migration and return in Central Asia."), "utf-8")
     ingest_and_build()
 
     # 4. An ingest whose changes no build saw (a separate `publisher ingest`), then another one: the second
     # build's keys do not account for the first run, so it checks every feed instead of trusting them.
-    releases.write_text(releases.read_text("utf-8").replace("new border management training centre",
-                                                             "new training centre"), "utf-8")
+    releases.write_text(
+        releases.read_text("utf-8").replace("new border management training centre", "new training centre"), "utf-8"
+    )
     assert pipeline.run_ingest(cfg, ingested).changed
-    releases.write_text(releases.read_text("utf-8").replace("opened a new training", "opened a modern training"),
-                        "utf-8")
+    releases.write_text(
+        releases.read_text("utf-8").replace("opened a new training", "opened a modern training"), "utf-8"
+    )
     ingest_and_build(expect_fast=False)
     # ...after which the fast path is trusted again.
-    releases.write_text(releases.read_text("utf-8").replace("opened a modern training", "opened a training"),
-                        "utf-8")
+    releases.write_text(releases.read_text("utf-8").replace("opened a modern training", "opened a training"), "utf-8")
     ingest_and_build()
 
 
@@ -190,6 +199,10 @@ def test_touched_only_build_repairs_a_missing_file_and_removes_a_deleted_release
     summary = pipeline.build_feeds(cfg, feed_store, touched={"all", "release:release-5", "release:no-such"})
     assert summary.touched_only
     assert {p.relative_to(cfg.feeds.dir).as_posix() for p in summary.written} == {
-        "all.atom", "all.rss", "regions/north-africa.rss", "index.html"}
+        "all.atom",
+        "all.rss",
+        "regions/north-africa.rss",
+        "index.html",
+    }
     assert [p.name for p in summary.removed] == ["release-5.html"]
     _assert_same_as_full_build(cfg, feed_store, cfg.feeds.dir.parent / "fresh")

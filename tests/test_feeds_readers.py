@@ -16,8 +16,8 @@ from typing import Any
 
 import feedparser
 import pytest
-
 from conftest import TRICKY_TITLE
+
 from publisher import feeds
 from publisher.config import Config
 from publisher.store import Store
@@ -27,7 +27,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (signature of the base class)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -52,9 +52,22 @@ def newsboat_read(url: str, work: Path) -> tuple[str, list[tuple[str, ...]], lis
     (work / "urls").write_text(url + "\n")
     cache = work / "cache.db"
     proc = subprocess.run(
-        [str(NEWSBOAT), "-C", str(work / "config"), "-u", str(work / "urls"), "-c", str(cache),
-         "-x", "reload", "print-unread"],
-        capture_output=True, text=True, timeout=60, env={"HOME": str(work), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        [
+            str(NEWSBOAT),
+            "-C",
+            str(work / "config"),
+            "-u",
+            str(work / "urls"),
+            "-c",
+            str(cache),
+            "-x",
+            "reload",
+            "print-unread",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"HOME": str(work), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
         check=False,
     )
     assert proc.returncode == 0, proc.stderr

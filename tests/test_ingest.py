@@ -22,7 +22,7 @@ def _count(store: Store, model: type) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def _source(cfg: Config, name: str):  # noqa: ANN202
+def _source(cfg: Config, name: str):
     (src,) = pipeline.configured_sources(cfg, [name])
     return src
 
@@ -110,7 +110,9 @@ def test_bad_record_fails_with_file_line_and_leaves_store_unchanged(
 
 def test_skip_invalid_ingests_the_rest(cfg: Config, store: Store, sample_dir: Path) -> None:
     f = sample_dir / "releases.txt"
-    f.write_bytes(f.read_bytes().rstrip(b"\n") + b"\nReleased 31 February 2025\nImpossible.\nReleased 02 April 2025\nCaf\xe9\n")
+    f.write_bytes(
+        f.read_bytes().rstrip(b"\n") + b"\nReleased 31 February 2025\nImpossible.\nReleased 02 April 2025\nCaf\xe9\n"
+    )
     result = ingest_source(store, cfg, _source(cfg, "releases"), skip_invalid=True)
     assert result.added == 25
     assert [s.where for s in result.skipped] == [f"{f}:51", f"{f}:54"]
@@ -148,21 +150,25 @@ RELEASES_JSONL = (
 )
 
 
-def test_removed_project_drops_its_links(make_config, store: Store, tmp_path: Path) -> None:  # noqa: ANN001
+def test_removed_project_drops_its_links(make_config, store: Store, tmp_path: Path) -> None:
     projects = tmp_path / "projects.toml"
     releases = tmp_path / "releases.jsonl"
     projects.write_text(PROJECTS_TOML)
     releases.write_text(RELEASES_JSONL)
-    cfg = make_config(sources=[
-        {"name": "projects", "kind": "projects-file", "path": str(projects)},
-        {"name": "releases", "kind": "jsonl", "path": str(releases)},
-    ])
+    cfg = make_config(
+        sources=[
+            {"name": "projects", "kind": "projects-file", "path": str(projects)},
+            {"name": "releases", "kind": "jsonl", "path": str(releases)},
+        ]
+    )
     pipeline.run_ingest(cfg, store)
     with store.session() as s:
         (link,) = s.scalars(select(ReleaseProject)).all()
         assert link.project.acronym == "BOMCA"
         assert any("BOMCA" in r for r in link.reasons)
-    projects.write_text(PROJECTS_TOML.split("[[projects]]")[0] + "[[projects]]" + PROJECTS_TOML.split("[[projects]]")[2])
+    projects.write_text(
+        PROJECTS_TOML.split("[[projects]]")[0] + "[[projects]]" + PROJECTS_TOML.split("[[projects]]")[2]
+    )
     result = ingest_source(store, cfg, _source(cfg, "projects"))
     assert result.removed == 1
     assert "project:border-management-programme-in-central-asia" in result.touched_feeds

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import add_recent_release
 from sqlalchemy import func, select
 
 from publisher import pipeline
@@ -23,8 +24,6 @@ from publisher.models.jobs import (
     release_lock,
 )
 from publisher.store import Store
-
-from conftest import add_recent_release
 
 SCHEDULES = {
     "ingest": {"job": "ingest", "interval_minutes": 30},
@@ -60,8 +59,9 @@ def test_run_job_records_counts_and_rebuilds_feeds(jcfg: Config, store: Store) -
 def test_second_attempt_for_same_scheduled_time_does_nothing(jcfg: Config, store: Store) -> None:
     first = pipeline.run_job(jcfg, store, "ingest", scheduled_for=T, trigger=JobTrigger.SCHEDULE)
     (jcfg.feeds.dir / "all.atom").unlink()
-    again = pipeline.run_job(jcfg, store, "ingest", scheduled_for=T + dt.timedelta(microseconds=5),
-                             trigger=JobTrigger.SCHEDULE)
+    again = pipeline.run_job(
+        jcfg, store, "ingest", scheduled_for=T + dt.timedelta(microseconds=5), trigger=JobTrigger.SCHEDULE
+    )
     assert first.status is JobRunStatus.OK
     assert again.status is None and "already ran" in again.describe()
     assert len(runs(store)) == 1
@@ -89,8 +89,9 @@ def test_paused_job_is_skipped_when_scheduled_but_runs_manually(jcfg: Config, st
     assert manual.status is JobRunStatus.OK
     assert [(r.status, r.error) for r in runs(store)] == [("skipped", "paused"), ("ok", "")]
     pipeline.set_job_paused(jcfg, "feeds", False, store)
-    resumed = pipeline.run_job(jcfg, store, "feeds", scheduled_for=T + dt.timedelta(hours=1),
-                               trigger=JobTrigger.SCHEDULE)
+    resumed = pipeline.run_job(
+        jcfg, store, "feeds", scheduled_for=T + dt.timedelta(hours=1), trigger=JobTrigger.SCHEDULE
+    )
     assert resumed.status is JobRunStatus.OK
 
 
@@ -159,14 +160,17 @@ def test_history_newest_first_filtered_and_limited(jcfg: Config, store: Store) -
 
 def _take(store: Store, owner: str, now: dt.datetime, *, is_dead: bool = False) -> str | None:
     with store.session() as s:
-        return acquire_lock(s, owner=owner, hostname="h1", pid=42, now=now,
-                            stale_after=dt.timedelta(minutes=2), is_dead=is_dead)
+        return acquire_lock(
+            s, owner=owner, hostname="h1", pid=42, now=now, stale_after=dt.timedelta(minutes=2), is_dead=is_dead
+        )
 
 
 def test_lock_refuses_a_second_owner_until_stale(store: Store) -> None:
     t0 = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
     assert _take(store, "a", t0) is None
-    with pytest.raises(SchedulerError, match=r"another scheduler is running \(pid 42 on host h1 since 2026-03-01 12:00:00Z"):
+    with pytest.raises(
+        SchedulerError, match=r"another scheduler is running \(pid 42 on host h1 since 2026-03-01 12:00:00Z"
+    ):
         _take(store, "b", t0 + dt.timedelta(seconds=119))
     with store.session() as s:
         assert heartbeat_lock(s, owner="a", now=t0 + dt.timedelta(minutes=1))
@@ -192,12 +196,36 @@ def test_lock_of_a_dead_holder_is_taken_at_once(store: Store) -> None:
 def test_interrupted_scheduled_run_is_resumed_once(jcfg: Config, store: Store) -> None:
     when = utcnow() - dt.timedelta(minutes=5)
     with store.session() as s:
-        s.add(JobRun(job="feeds", kind="feeds", trigger=JobTrigger.SCHEDULE, scheduled_for=when, started_at=when,
-                     status=JobRunStatus.RUNNING, owner="scheduler:dead:1:x", attempt=1, counts={}, summary="",
-                     error=""))
-        s.add(JobRun(job="ingest", kind="ingest", trigger=JobTrigger.SCHEDULE,
-                     scheduled_for=when - dt.timedelta(hours=3), started_at=when, status=JobRunStatus.RUNNING,
-                     owner="scheduler:dead:1:x", attempt=1, counts={}, summary="", error=""))
+        s.add(
+            JobRun(
+                job="feeds",
+                kind="feeds",
+                trigger=JobTrigger.SCHEDULE,
+                scheduled_for=when,
+                started_at=when,
+                status=JobRunStatus.RUNNING,
+                owner="scheduler:dead:1:x",
+                attempt=1,
+                counts={},
+                summary="",
+                error="",
+            )
+        )
+        s.add(
+            JobRun(
+                job="ingest",
+                kind="ingest",
+                trigger=JobTrigger.SCHEDULE,
+                scheduled_for=when - dt.timedelta(hours=3),
+                started_at=when,
+                status=JobRunStatus.RUNNING,
+                owner="scheduler:dead:1:x",
+                attempt=1,
+                counts={},
+                summary="",
+                error="",
+            )
+        )
     resumed = pipeline.recover_interrupted_runs(jcfg, store, owner="scheduler:me")
     assert [(r.job, r.status) for r in resumed] == [("feeds", JobRunStatus.OK)]
     assert (jcfg.feeds.dir / "all.atom").is_file()

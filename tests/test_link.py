@@ -5,38 +5,90 @@ from __future__ import annotations
 import datetime as dt
 
 from publisher.config import LinkingConfig
-from publisher.link import LinkResult, Linker, ProjectProfile, ReleaseProfile
+from publisher.link import Linker, LinkResult, ProjectProfile, ReleaseProfile
 
 
-def project(key: str, name: str, acronym: str = "", text: str = "", countries: str = "", topics: str = "",
-            regions: str = "", start: dt.date | None = None, end: dt.date | None = None) -> ProjectProfile:
+def project(
+    key: str,
+    name: str,
+    acronym: str = "",
+    text: str = "",
+    countries: str = "",
+    topics: str = "",
+    regions: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ProjectProfile:
     return ProjectProfile(
-        key=key, name=name, acronym=acronym, text=text,
-        countries=frozenset(countries.split()), regions=frozenset(regions.split()), topics=frozenset(topics.split()),
-        start_date=start, end_date=end,
+        key=key,
+        name=name,
+        acronym=acronym,
+        text=text,
+        countries=frozenset(countries.split()),
+        regions=frozenset(regions.split()),
+        topics=frozenset(topics.split()),
+        start_date=start,
+        end_date=end,
     )
 
 
-def release(text: str, countries: str = "", topics: str = "", regions: str = "", title: str = "",
-            published: dt.date = dt.date(2025, 3, 1)) -> ReleaseProfile:
+def release(
+    text: str,
+    countries: str = "",
+    topics: str = "",
+    regions: str = "",
+    title: str = "",
+    published: dt.date = dt.date(2025, 3, 1),
+) -> ReleaseProfile:
     return ReleaseProfile(
-        title=title, text=text, published=published,
-        countries=frozenset(countries.split()), regions=frozenset(regions.split()), topics=frozenset(topics.split()),
+        title=title,
+        text=text,
+        published=published,
+        countries=frozenset(countries.split()),
+        regions=frozenset(regions.split()),
+        topics=frozenset(topics.split()),
     )
 
 
 PROJECTS = [
-    project("bomca-9", "Border Management Programme in Central Asia - Phase 9", "BOMCA 9",
-            "Integrated border management, border guards and trade facilitation in Central Asia.",
-            "KZ KG TJ TM UZ", "border-management", "central-asia"),
-    project("restart", "Reintegration Support to Azerbaijani Returnees", "RESTART",
-            "Sustainable reintegration of returnees in Azerbaijan.", "AZ", "return-reintegration",
-            "eastern-partnership"),
-    project("prague-process", "Prague Process", "", "A migration dialogue of fifty states.", "",
-            "migration-dialogues", "europe central-asia"),
-    project("mibma", "Support to Migration and Border Management in Armenia", "MIBMA",
-            "Border management and asylum in Armenia.", "AM", "border-management", "eastern-partnership",
-            dt.date(2016, 1, 1), dt.date(2018, 12, 31)),
+    project(
+        "bomca-9",
+        "Border Management Programme in Central Asia - Phase 9",
+        "BOMCA 9",
+        "Integrated border management, border guards and trade facilitation in Central Asia.",
+        "KZ KG TJ TM UZ",
+        "border-management",
+        "central-asia",
+    ),
+    project(
+        "restart",
+        "Reintegration Support to Azerbaijani Returnees",
+        "RESTART",
+        "Sustainable reintegration of returnees in Azerbaijan.",
+        "AZ",
+        "return-reintegration",
+        "eastern-partnership",
+    ),
+    project(
+        "prague-process",
+        "Prague Process",
+        "",
+        "A migration dialogue of fifty states.",
+        "",
+        "migration-dialogues",
+        "europe central-asia",
+    ),
+    project(
+        "mibma",
+        "Support to Migration and Border Management in Armenia",
+        "MIBMA",
+        "Border management and asylum in Armenia.",
+        "AM",
+        "border-management",
+        "eastern-partnership",
+        dt.date(2016, 1, 1),
+        dt.date(2018, 12, 31),
+    ),
 ]
 CFG = LinkingConfig(threshold=0.5, max_links=5)
 
@@ -77,8 +129,12 @@ def test_geography_alone_is_not_enough() -> None:
 
 def test_country_plus_topic_and_wording_links() -> None:
     res = Linker(PROJECTS, CFG).link(
-        release("New border management equipment for border guards of Armenia.", countries="AM",
-                topics="border-management", published=dt.date(2017, 5, 1))
+        release(
+            "New border management equipment for border guards of Armenia.",
+            countries="AM",
+            topics="border-management",
+            published=dt.date(2017, 5, 1),
+        )
     )
     assert keys(res) == ["mibma"]
     reasons = res[0].reasons
@@ -89,8 +145,10 @@ def test_country_plus_topic_and_wording_links() -> None:
 
 
 def test_order_ties_and_max_links() -> None:
-    twins = [project(k, f"Twin Project {k.upper()}", k.upper(), "same words here", "GE", "capacity-building")
-             for k in ("bbb", "aaa", "ccc")]
+    twins = [
+        project(k, f"Twin Project {k.upper()}", k.upper(), "same words here", "GE", "capacity-building")
+        for k in ("bbb", "aaa", "ccc")
+    ]
     text = "AAA, BBB and CCC all met."
     res = Linker(twins, LinkingConfig(threshold=0.5, max_links=2)).link(release(text))
     assert keys(res) == ["aaa", "bbb"]
@@ -112,11 +170,23 @@ def test_place_names_are_not_similar_wording() -> None:
 
 
 def test_one_rare_shared_word_and_a_country_do_not_link() -> None:
-    projects = [project("dialogue", "Regional Dialogue", "", "A dialogue launched with Russia and partners "
-                        "on visas and readmission.", "RU", "migration-dialogues")]
-    lone = release("A new study on labour migration from Kyrgyzstan to Russia came out in Bishkek; a dialogue.",
-                   countries="KG RU", topics="labour-migration")
+    projects = [
+        project(
+            "dialogue",
+            "Regional Dialogue",
+            "",
+            "A dialogue launched with Russia and partners on visas and readmission.",
+            "RU",
+            "migration-dialogues",
+        )
+    ]
+    lone = release(
+        "A new study on labour migration from Kyrgyzstan to Russia came out in Bishkek; a dialogue.",
+        countries="KG RU",
+        topics="labour-migration",
+    )
     assert Linker(projects, CFG).link(lone) == []
-    shared = release("The dialogue on visas and readmission with Russia met again.", countries="RU",
-                     topics="migration-dialogues")
+    shared = release(
+        "The dialogue on visas and readmission with Russia met again.", countries="RU", topics="migration-dialogues"
+    )
     assert keys(Linker(projects, CFG).link(shared)) == ["dialogue"]

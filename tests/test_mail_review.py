@@ -57,8 +57,10 @@ def smtp_server() -> Iterator[Callable[..., tuple[_Sink, int]]]:
 
 
 def _smtp_cfg(make_config: Callable[..., Config], port: int, **smtp: Any) -> Config:
-    return make_config(delivery={"transport": "smtp", "retry_base_seconds": 60, "max_attempts": 3},
-                       smtp={"host": "127.0.0.1", "port": port, "timeout": 10, **smtp})
+    return make_config(
+        delivery={"transport": "smtp", "retry_base_seconds": 60, "max_attempts": 3},
+        smtp={"host": "127.0.0.1", "port": port, "timeout": 10, **smtp},
+    )
 
 
 def _build(store: Store, cfg: Config, period: str = "2025-03") -> None:
@@ -80,8 +82,11 @@ def _sub_status(store: Store) -> dict[str, SubscriberStatus]:
 
 
 def test_sender_refused_at_mail_from_does_not_bounce_the_whole_list(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_server: Callable[..., Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_server: Callable[..., Any],
 ) -> None:
     # A relay that wants AUTH (operator forgot smtp.username) refuses MAIL FROM with 530; one that does not
     # accept our From domain says 550 5.7.1. Neither says anything about the recipients: it must not fail every
@@ -99,8 +104,12 @@ def test_sender_refused_at_mail_from_does_not_bounce_the_whole_list(
 
 
 def test_non_ascii_smtp_password_is_a_delivery_error_not_a_crash(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
-    add_subscribers: Callable[..., list[int]], smtp_server: Callable[..., Any], monkeypatch: pytest.MonkeyPatch,
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_server: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # smtplib (3.11) encodes AUTH PLAIN/LOGIN as ASCII: a password with "ö" raised UnicodeEncodeError out of
     # the adapter, the run died with a traceback and the claimed row was left `sending` (→ `unknown`, never sent).
@@ -131,7 +140,9 @@ def test_addresses_that_need_smtputf8_are_refused_with_a_clear_error(cfg: Config
 
 
 def test_idn_subscriber_gets_the_confirmation_and_digest_over_smtp(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
     smtp_server: Callable[..., Any],
 ) -> None:
     sink, port = smtp_server()
@@ -139,15 +150,16 @@ def test_idn_subscriber_gets_the_confirmation_and_digest_over_smtp(
     change = pipeline.add_subscriber(cfg, "ada@bücher.example", active=False, store=store)
     assert change.confirmation_sent
     with store.session() as s:
-        s.execute(Subscriber.__table__.update().values(status=SubscriberStatus.ACTIVE,
-                                                        frequency="monthly"))
+        s.execute(Subscriber.__table__.update().values(status=SubscriberStatus.ACTIVE, frequency="monthly"))
     _build(store, cfg)
     assert pipeline.deliver(cfg, store, now=SEND_AT).sent == 1
     assert [r for r, _ in sink.messages] == ["ada@xn--bcher-kva.example"] * 2
 
 
 def test_smtp_adapter_translates_an_unencodable_recipient(
-    make_config: Callable[..., Config], smtp_server: Callable[..., Any], tmp_path: Path,
+    make_config: Callable[..., Config],
+    smtp_server: Callable[..., Any],
+    tmp_path: Path,
 ) -> None:
     # Defence in depth at the adapter: whatever reaches it, smtplib's ASCII-only commands must not leak a
     # UnicodeEncodeError (the subscription mail path has no format_address check in front of it).
@@ -159,7 +171,9 @@ def test_smtp_adapter_translates_an_unencodable_recipient(
     transport = SmtpTransport(_smtp_cfg(make_config, port))
     try:
         with pytest.raises(PermanentDeliveryError):
-            transport.send(OutgoingMessage(1, "<m@x>", "news@example.org", "jörg@example.org", b"Subject: x\r\n\r\nx\r\n"))
+            transport.send(
+                OutgoingMessage(1, "<m@x>", "news@example.org", "jörg@example.org", b"Subject: x\r\n\r\nx\r\n")
+            )
         transport.send(OutgoingMessage(2, "<n@x>", "news@example.org", "ok@example.org", b"Subject: y\r\n\r\ny\r\n"))
     finally:
         transport.close()
@@ -170,7 +184,9 @@ def test_smtp_adapter_translates_an_unencodable_recipient(
 
 
 def test_unsubscribing_while_a_run_is_under_way_stops_that_message(
-    make_config: Callable[..., Config], store: Store, digest_world: dict[str, Any],
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
     add_subscribers: Callable[..., list[int]],
 ) -> None:
     # A run loads 200 due rows at a time (minutes of sending at a modest rate_limit). Someone who clicks
@@ -200,7 +216,10 @@ def test_unsubscribing_while_a_run_is_under_way_stops_that_message(
 
 
 def test_switching_from_monthly_to_weekly_does_not_lose_the_month_so_far(
-    cfg: Config, store: Store, digest_world: dict[str, Any], add_subscribers: Callable[..., list[int]],
+    cfg: Config,
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
 ) -> None:
     # Monthly reader; the February edition goes out on 1 March. On 18 March they switch to weekly. The releases
     # of 3–16 March were in weekly editions W10/W11 (they were not weekly then) and will not be in the March
@@ -225,8 +244,14 @@ def test_switching_from_monthly_to_weekly_does_not_lose_the_month_so_far(
     build("2025-W14", dt.datetime(2025, 4, 7, 7, tzinfo=dt.UTC))
     build("2025-03", dt.datetime(2025, 4, 1, 7, tzinfo=dt.UTC))
     with store.session() as s:
-        got = [r for r, in s.execute(
-            select(Release.published).join(SentRelease, SentRelease.release_id == Release.id)
-            .where(SentRelease.subscriber_id == sid).order_by(Release.published))]
+        got = [
+            r
+            for (r,) in s.execute(
+                select(Release.published)
+                .join(SentRelease, SentRelease.release_id == Release.id)
+                .where(SentRelease.subscriber_id == sid)
+                .order_by(Release.published)
+            )
+        ]
         everything = sorted(s.scalars(select(Release.published)))
     assert got == everything  # each release once: none lost in the switch, none repeated

@@ -34,7 +34,14 @@ def by_acronym(records: list[ProjectRecord]) -> dict[str, ProjectRecord]:
 def test_seed_file_projects_and_order() -> None:
     records = read(SEED)
     assert [r.acronym or r.name for r in records] == [
-        "Prague Process", "RESTART", "EaP IBM CaBuiPro", "BOMCA 9", "MOBILAZE", "MIBMA", "ENIGMMA-2", "PP DATA",
+        "Prague Process",
+        "RESTART",
+        "EaP IBM CaBuiPro",
+        "BOMCA 9",
+        "MOBILAZE",
+        "MIBMA",
+        "ENIGMMA-2",
+        "PP DATA",
     ]
     assert [r.line for r in records][:3] == [3, 9, 29]
 
@@ -99,7 +106,10 @@ def test_irregular_snippet(tmp_path: Path) -> None:
     )
     first, second = read(path)
     assert (first.acronym, first.line) == ("BOMCA 10", 5)
-    assert first.objective == "To increase security in the region. It continues on a wrapped line.\n\nSecond paragraph of the objective."
+    assert (
+        first.objective
+        == "To increase security in the region. It continues on a wrapped line.\n\nSecond paragraph of the objective."
+    )
     assert first.specific_objectives == ("Improve border checks", "Improve training")
     assert first.donors == ("European Union",)
     assert (first.start_date, first.end_date) == (dt.date(2021, 3, 1), dt.date(2024, 2, 29))
@@ -140,9 +150,12 @@ def test_parse_duration_rejects(text: str) -> None:
 
 def test_split_heading_and_lists() -> None:
     assert split_heading("Reintegration Support to Azerbaijani Returnees (RESTART) project") == (
-        "Reintegration Support to Azerbaijani Returnees", "RESTART")
-    assert split_heading("Eastern Partnership (EaP) Integrated Border Management Capacity Building Project (EaP IBM CaBuiPro)") == (
-        "Eastern Partnership (EaP) Integrated Border Management Capacity Building Project", "EaP IBM CaBuiPro")
+        "Reintegration Support to Azerbaijani Returnees",
+        "RESTART",
+    )
+    assert split_heading(
+        "Eastern Partnership (EaP) Integrated Border Management Capacity Building Project (EaP IBM CaBuiPro)"
+    ) == ("Eastern Partnership (EaP) Integrated Border Management Capacity Building Project", "EaP IBM CaBuiPro")
     assert split_heading("Prague Process") == ("Prague Process", "")
     assert split_heading("Migrant Protection in Europe (see below)") == ("Migrant Protection in Europe (see below)", "")
     assert split_list("led by Frontex in Partnership with IOM, WCO and ICMPD") == ("Frontex", "IOM", "WCO", "ICMPD")
@@ -150,7 +163,9 @@ def test_split_heading_and_lists() -> None:
 
 
 def test_field_before_first_heading_is_an_error(tmp_path: Path) -> None:
-    path = write(tmp_path, "Ongoing Projects\n\nObjective: orphan objective.\n\nA Real Project (ARP)\n\nObjective: x.\n")
+    path = write(
+        tmp_path, "Ongoing Projects\n\nObjective: orphan objective.\n\nA Real Project (ARP)\n\nObjective: x.\n"
+    )
     with pytest.raises(SourceError) as info:
         read(path)
     assert info.value.line == 3 and info.value.source == str(path)

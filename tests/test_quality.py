@@ -35,10 +35,16 @@ def project_key(record: ProjectRecord) -> str:
 def cases() -> list[Case]:
     cfg = config_from_dict({}, root=FIXTURES)
     clf = Classifier(cfg.taxonomy)
-    releases = list(ReleaseTextSource(
-        SourceConfig(name="seed-releases", kind="release-text", path=FIXTURES / "releases.txt"), Config()).read())
-    projects = list(ProjectPagesSource(
-        SourceConfig(name="seed-projects", kind="project-pages", path=FIXTURES / "projects.txt"), cfg).read())
+    releases = list(
+        ReleaseTextSource(
+            SourceConfig(name="seed-releases", kind="release-text", path=FIXTURES / "releases.txt"), Config()
+        ).read()
+    )
+    projects = list(
+        ProjectPagesSource(
+            SourceConfig(name="seed-projects", kind="project-pages", path=FIXTURES / "projects.txt"), cfg
+        ).read()
+    )
     profiles = [build_project_profile(project_key(p), p, clf) for p in projects]
     assert len({p.key for p in profiles}) == len(profiles)
     linker = Linker(profiles, cfg.linking)

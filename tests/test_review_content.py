@@ -26,10 +26,18 @@ def _jsonl_config(make_config: Callable[..., Config], tmp_path: Path, rows: list
 def test_jsonl_lone_surrogate_is_replaced_not_a_crash(
     make_config: Callable[..., Config], store: Store, tmp_path: Path
 ) -> None:
-    cfg = _jsonl_config(make_config, tmp_path, [
-        {"date": "2025-01-03", "id": "s1", "title": "Half an emoji \ud83d here",
-         "body": "A body with a lone surrogate \udc00 inside. Second sentence."},
-    ])
+    cfg = _jsonl_config(
+        make_config,
+        tmp_path,
+        [
+            {
+                "date": "2025-01-03",
+                "id": "s1",
+                "title": "Half an emoji \ud83d here",
+                "body": "A body with a lone surrogate \udc00 inside. Second sentence.",
+            },
+        ],
+    )
     first = pipeline.run_ingest(cfg, store)
     assert first.results[0].added == 1
     with store.session() as s:
@@ -43,11 +51,19 @@ def test_jsonl_lone_surrogate_is_replaced_not_a_crash(
 def test_control_characters_never_reach_store_or_feeds(
     make_config: Callable[..., Config], store: Store, tmp_path: Path
 ) -> None:
-    cfg = _jsonl_config(make_config, tmp_path, [
-        {"date": "2025-01-02", "id": "c1", "title": "Bell\x07 and escape\x1b[31m title",
-         "body": "Vertical\x0btab, form\x0cfeed, NUL\x00 byte. Second sentence.\n\nTab\tstays.",
-         "summary": "Sum\x01mary"},
-    ])
+    cfg = _jsonl_config(
+        make_config,
+        tmp_path,
+        [
+            {
+                "date": "2025-01-02",
+                "id": "c1",
+                "title": "Bell\x07 and escape\x1b[31m title",
+                "body": "Vertical\x0btab, form\x0cfeed, NUL\x00 byte. Second sentence.\n\nTab\tstays.",
+                "summary": "Sum\x01mary",
+            },
+        ],
+    )
     pipeline.run_ingest(cfg, store)
     with store.session() as s:
         row = s.scalars(select(Release)).one()
@@ -67,9 +83,13 @@ def test_overlong_explicit_title_is_cut_to_fit_the_store(
     make_config: Callable[..., Config], store: Store, tmp_path: Path
 ) -> None:
     long_title = " ".join(["Ministerial"] * 120)  # 1439 characters; the column holds 400
-    cfg = _jsonl_config(make_config, tmp_path, [
-        {"date": "2025-01-02", "id": "t1", "title": long_title, "body": "Body. More."},
-    ])
+    cfg = _jsonl_config(
+        make_config,
+        tmp_path,
+        [
+            {"date": "2025-01-02", "id": "t1", "title": long_title, "body": "Body. More."},
+        ],
+    )
     assert pipeline.run_ingest(cfg, store).results[0].added == 1
     with store.session() as s:
         title = s.scalars(select(Release.title)).one()

@@ -14,7 +14,8 @@ from publisher.store import Store
 def _feed_files(folder: Path) -> dict[str, bytes]:
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
     }
 
 
@@ -31,8 +32,10 @@ def test_retag_is_seen_by_the_next_touched_only_feeds_build(
     assert changed
     # The next cycle ingests one new release and rebuilds the feeds it touched.
     with (sample_dir / "releases.txt").open("a", encoding="utf-8") as fh:
-        fh.write("\nReleased 01 March 2025\nICMPD opened a new office in Tunis on Monday. It will coordinate "
-                 "labour migration projects.\n")
+        fh.write(
+            "\nReleased 01 March 2025\nICMPD opened a new office in Tunis on Monday. It will coordinate "
+            "labour migration projects.\n"
+        )
     ingest = pipeline.run_ingest(stricter, ingested)
     assert ingest.changed
     pipeline.build_feeds(stricter, ingested, touched=ingest.touched_feeds)

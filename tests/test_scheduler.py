@@ -43,16 +43,21 @@ def service_factory(store: Store) -> Callable[..., Service]:
 
 
 def test_schedules_fire_and_produce_feeds_and_an_outbox_mail(
-    make_config: Callable[..., Config], store: Store, sample_dir: Path, add_subscribers: Callable[..., list[int]],
+    make_config: Callable[..., Config],
+    store: Store,
+    sample_dir: Path,
+    add_subscribers: Callable[..., list[int]],
     service_factory: Callable[..., Service],
 ) -> None:
     add_recent_release(sample_dir)
     add_subscribers([("reader@example.org", "weekly", [], [])])
-    cfg = make_config(schedules={
-        "ingest": {"job": "ingest", "interval_seconds": 1},
-        "weekly": {"job": "digest", "frequency": "weekly", "interval_seconds": 1},
-        "deliver": {"job": "deliver", "interval_seconds": 1},
-    })
+    cfg = make_config(
+        schedules={
+            "ingest": {"job": "ingest", "interval_seconds": 1},
+            "weekly": {"job": "digest", "frequency": "weekly", "interval_seconds": 1},
+            "deliver": {"job": "deliver", "interval_seconds": 1},
+        }
+    )
     service = service_factory(cfg)
     info = service.start()
     assert [j.split()[0] for j in info.jobs] == ["deliver", "ingest", "weekly"]
@@ -73,22 +78,26 @@ def test_schedules_fire_and_produce_feeds_and_an_outbox_mail(
 def test_config_replaces_changed_jobs_removes_stale_and_keeps_unchanged(
     make_config: Callable[..., Config], store: Store, service_factory: Callable[..., Service]
 ) -> None:
-    first = make_config(schedules={
-        "keep": {"job": "feeds", "cron": "0 3 * * *"},
-        "change": {"job": "feeds", "cron": "0 4 * * *"},
-        "drop": {"job": "deliver", "interval_minutes": 10},
-    })
+    first = make_config(
+        schedules={
+            "keep": {"job": "feeds", "cron": "0 3 * * *"},
+            "change": {"job": "feeds", "cron": "0 4 * * *"},
+            "drop": {"job": "deliver", "interval_minutes": 10},
+        }
+    )
     s1 = service_factory(first)
     s1.start()
     s1.shutdown()
     before = pipeline._stored_next_runs(store)
     assert set(before) == {"keep", "change", "drop"}
 
-    second = make_config(schedules={
-        "keep": {"job": "feeds", "cron": "0 3 * * *"},
-        "change": {"job": "feeds", "cron": "30 5 * * *"},
-        "off": {"job": "feeds", "cron": "0 6 * * *", "enabled": False},
-    })
+    second = make_config(
+        schedules={
+            "keep": {"job": "feeds", "cron": "0 3 * * *"},
+            "change": {"job": "feeds", "cron": "30 5 * * *"},
+            "off": {"job": "feeds", "cron": "0 6 * * *", "enabled": False},
+        }
+    )
     s2 = service_factory(second)
     info = s2.start()
     assert info.removed_jobs == ["drop"]

@@ -38,7 +38,9 @@ def test_seed_releases_parse(sample_dir: Path) -> None:
 
 def test_multi_paragraph_bodies(tmp_path: Path) -> None:
     f = tmp_path / "r.txt"
-    f.write_text("Released 01 March 2025\nFirst para line one\nline two.\n\nSecond para.\n\nReleased 2 March 2025\nX.\n")
+    f.write_text(
+        "Released 01 March 2025\nFirst para line one\nline two.\n\nSecond para.\n\nReleased 2 March 2025\nX.\n"
+    )
     recs, _ = _read("release-text", f)
     assert recs[0].body == "First para line one line two.\n\nSecond para."
     assert recs[1].published == dt.date(2025, 3, 2) and recs[1].line == 7
@@ -196,7 +198,7 @@ def test_html_to_text_drops_scripts() -> None:
 class _Handler(http.server.BaseHTTPRequestHandler):
     body = ATOM.encode()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/big":
             self.send_response(200)
             self.send_header("Content-Length", str(10_000_000))
@@ -251,12 +253,14 @@ def test_not_a_feed(tmp_path: Path) -> None:
 def test_overlong_urls_are_invalid_records(tmp_path: Path) -> None:
     long_url = "https://example.org/" + "a" * 1000
     f = tmp_path / "r.jsonl"
-    f.write_text('{"date": "2025-03-01", "body": "ok"}\n{"date": "2025-03-02", "body": "b", "url": "%s"}\n' % long_url)
+    f.write_text(
+        f'{{"date": "2025-03-01", "body": "ok"}}\n{{"date": "2025-03-02", "body": "b", "url": "{long_url}"}}\n'
+    )
     with pytest.raises(SourceError, match=r"r\.jsonl:2: url: longer than 1000 characters"):
         _read("jsonl", f)
     recs, skipped = _read("jsonl", f, skip=True)
     assert len(recs) == 1 and skipped[0].where == f"{f}:2"
     p = tmp_path / "p.json"
-    p.write_text('[{"name": "A", "url": "%s"}]' % long_url)
+    p.write_text(f'[{{"name": "A", "url": "{long_url}"}}]')
     with pytest.raises(SourceError, match=r"projects\[0\]\.url: longer than 1000"):
         _read("projects-file", p)

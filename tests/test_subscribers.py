@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import BASE_URL
 from itsdangerous import URLSafeTimedSerializer
 
 from publisher import pipeline
@@ -17,17 +18,25 @@ from publisher.errors import NotFoundError, SubscriberError
 from publisher.models import Frequency, Subscriber, SubscriberStatus, utcnow
 from publisher.store import Store
 from publisher.subscribers import TokenError, TokenPurpose
-from conftest import BASE_URL
 
 
-def _insert(store: Store, email: str = "ada@example.org", status: SubscriberStatus = SubscriberStatus.ACTIVE,
-            **kw: object) -> Subscriber:
+def _insert(
+    store: Store, email: str = "ada@example.org", status: SubscriberStatus = SubscriberStatus.ACTIVE, **kw: object
+) -> Subscriber:
     now = utcnow()
     with store.session() as s:
-        sub = Subscriber(email=email, name=kw.pop("name", ""), status=status,
-                         frequency=kw.pop("frequency", Frequency.WEEKLY), topics=kw.pop("topics", []),
-                         regions=kw.pop("regions", []), created_at=now, updated_at=now,
-                         token_version=kw.pop("token_version", 1), **kw)
+        sub = Subscriber(
+            email=email,
+            name=kw.pop("name", ""),
+            status=status,
+            frequency=kw.pop("frequency", Frequency.WEEKLY),
+            topics=kw.pop("topics", []),
+            regions=kw.pop("regions", []),
+            created_at=now,
+            updated_at=now,
+            token_version=kw.pop("token_version", 1),
+            **kw,
+        )
         s.add(sub)
         s.flush()
         return sub
@@ -41,9 +50,18 @@ def plain_cfg(tmp_path: Path) -> Config:
 
 def _detached(sid: int = 7, email: str = "ada@example.org", **kw: object) -> Subscriber:
     now = utcnow()
-    return Subscriber(id=sid, email=email, name=kw.get("name", ""), status=kw.get("status", SubscriberStatus.ACTIVE),
-                      frequency=Frequency.WEEKLY, topics=[], regions=[], token_version=1, created_at=now,
-                      updated_at=now)
+    return Subscriber(
+        id=sid,
+        email=email,
+        name=kw.get("name", ""),
+        status=kw.get("status", SubscriberStatus.ACTIVE),
+        frequency=Frequency.WEEKLY,
+        topics=[],
+        regions=[],
+        token_version=1,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _token(url: str, prefix: str) -> str:
@@ -80,8 +98,9 @@ def test_a_token_for_one_purpose_is_refused_for_another(plain_cfg: Config) -> No
 def test_tampered_and_foreign_key_tokens_are_refused(plain_cfg: Config, tmp_path: Path) -> None:
     cfg = plain_cfg
     token = subs.make_token(cfg, _detached(), TokenPurpose.MANAGE)
-    other = config_from_dict({"site": {"base_url": BASE_URL}, "digest": {"secret_key": "another-secret"}},
-                             root=tmp_path)
+    other = config_from_dict(
+        {"site": {"base_url": BASE_URL}, "digest": {"secret_key": "another-secret"}}, root=tmp_path
+    )
     with pytest.raises(TokenError):
         subs.read_token(cfg, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), TokenPurpose.MANAGE)
     with pytest.raises(TokenError):
@@ -94,8 +113,9 @@ def test_tampered_and_foreign_key_tokens_are_refused(plain_cfg: Config, tmp_path
         subs.read_token(cfg, forged, TokenPurpose.MANAGE)
 
 
-def test_confirm_tokens_expire_but_unsubscribe_tokens_do_not(plain_cfg: Config,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_confirm_tokens_expire_but_unsubscribe_tokens_do_not(
+    plain_cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg = plain_cfg
     sub = _detached(status=SubscriberStatus.PENDING)
     confirm = subs.make_token(cfg, sub, TokenPurpose.CONFIRM)
@@ -128,9 +148,14 @@ def test_bumping_token_version_kills_manage_links_but_not_unsubscribe_links(cfg:
 
 def test_validation_normalises_the_address_and_keeps_taxonomy_order(plain_cfg: Config) -> None:
     cfg = plain_cfg
-    data = subs.validate_subscriber(cfg, "  Ada.Lovelace@Example.ORG ", name=" Ada\r\nBcc: x@evil.test ",
-                                    topics=["research-data", "border-management", "research-data"],
-                                    regions=[" west-africa "], frequency="Monthly")
+    data = subs.validate_subscriber(
+        cfg,
+        "  Ada.Lovelace@Example.ORG ",
+        name=" Ada\r\nBcc: x@evil.test ",
+        topics=["research-data", "border-management", "research-data"],
+        regions=[" west-africa "],
+        frequency="Monthly",
+    )
     assert data.email == "ada.lovelace@example.org"
     assert data.name == "Ada Bcc: x@evil.test"  # one line: it goes into the To header
     topic_order = list(cfg.taxonomy.topics)
@@ -142,8 +167,9 @@ def test_validation_normalises_the_address_and_keeps_taxonomy_order(plain_cfg: C
 def test_validation_reports_every_bad_field_at_once(plain_cfg: Config) -> None:
     cfg = plain_cfg
     with pytest.raises(subs.InvalidSubscriberError) as info:
-        subs.validate_subscriber(cfg, "not-an-address", topics=["border-management", "astrology"],
-                                 regions=["atlantis"], frequency="daily")
+        subs.validate_subscriber(
+            cfg, "not-an-address", topics=["border-management", "astrology"], regions=["atlantis"], frequency="daily"
+        )
     errors = info.value.errors
     assert set(errors) == {"email", "topics", "regions", "frequency"}
     assert "'astrology'" in errors["topics"] and "border-management" in errors["topics"]  # lists the known ones
@@ -164,13 +190,15 @@ def test_upsert_updates_instead_of_duplicating_and_never_demotes(cfg: Config, st
         sub, outcome = subs.upsert_subscriber(s, _data(cfg, "Ada@Example.org"), status=SubscriberStatus.ACTIVE)
         assert outcome is subs.Outcome.ADDED and sub.confirmed_at is not None
     with store.session() as s:
-        again, outcome = subs.upsert_subscriber(s, _data(cfg, "ada@example.org", topics=["research-data"]),
-                                                status=SubscriberStatus.PENDING)
+        again, outcome = subs.upsert_subscriber(
+            s, _data(cfg, "ada@example.org", topics=["research-data"]), status=SubscriberStatus.PENDING
+        )
         assert outcome is subs.Outcome.UPDATED
         assert again.id == sub.id and again.status is SubscriberStatus.ACTIVE and again.topics == ["research-data"]
     with store.session() as s:
-        _, outcome = subs.upsert_subscriber(s, _data(cfg, "ada@example.org", topics=["research-data"]),
-                                            status=SubscriberStatus.ACTIVE)
+        _, outcome = subs.upsert_subscriber(
+            s, _data(cfg, "ada@example.org", topics=["research-data"]), status=SubscriberStatus.ACTIVE
+        )
         assert outcome is subs.Outcome.UNCHANGED
         assert len(subs.list_subscribers(s)) == 1
 
@@ -195,12 +223,26 @@ def test_unsubscribe_is_idempotent_and_purge_erases_deliveries(cfg: Config, stor
     sub = _insert(store)
     now = utcnow()
     with store.session() as s:
-        ed = Edition(frequency=Frequency.WEEKLY, period="2025-W10", period_start=dt.date(2025, 3, 3),
-                     period_end=dt.date(2025, 3, 9), status=EditionStatus.SENT, built_at=now)
+        ed = Edition(
+            frequency=Frequency.WEEKLY,
+            period="2025-W10",
+            period_start=dt.date(2025, 3, 3),
+            period_end=dt.date(2025, 3, 9),
+            status=EditionStatus.SENT,
+            built_at=now,
+        )
         s.add(ed)
         s.flush()
-        s.add(Delivery(edition_id=ed.id, subscriber_id=sub.id, status=DeliveryStatus.SENT, message_id="<m1@x>",
-                       created_at=now, updated_at=now))
+        s.add(
+            Delivery(
+                edition_id=ed.id,
+                subscriber_id=sub.id,
+                status=DeliveryStatus.SENT,
+                message_id="<m1@x>",
+                created_at=now,
+                updated_at=now,
+            )
+        )
     with store.session() as s:
         row = subs.get_subscriber(s, "ADA@example.org")
         assert subs.unsubscribe(row) is True
@@ -225,10 +267,13 @@ def _csv(tmp_path: Path, text: str, name: str = "people.csv") -> Path:
 
 
 def test_import_is_all_or_nothing_and_names_file_and_line(cfg: Config, store: Store, tmp_path: Path) -> None:
-    path = _csv(tmp_path, "email,name,topics,regions,frequency\n"
-                          "ada@example.org,Ada,research-data;border-management,,weekly\n"
-                          "bad-address,Bob,,,\n"
-                          "cy@example.org,\"Cy, Jr.\",astrology,,\n")
+    path = _csv(
+        tmp_path,
+        "email,name,topics,regions,frequency\n"
+        "ada@example.org,Ada,research-data;border-management,,weekly\n"
+        "bad-address,Bob,,,\n"
+        'cy@example.org,"Cy, Jr.",astrology,,\n',
+    )
     with pytest.raises(SubscriberError) as info:
         pipeline.import_subscribers(cfg, path, store=store)
     message = str(info.value)
@@ -250,10 +295,13 @@ def test_import_updates_existing_and_keeps_unsubscribed(cfg: Config, store: Stor
     _insert(store, "ada@example.org", name="Old name", topics=["research-data"])
     _insert(store, "gone@example.org", status=SubscriberStatus.UNSUBSCRIBED)
     # A BOM (Excel), upper-case addresses and a quoted multi-line name.
-    path = _csv(tmp_path, "\ufeffEmail,Name,Frequency,Regions\n"
-                          "ADA@example.org,New name,monthly,west-africa\n"
-                          "gone@example.org,Gone,,\n"
-                          "new@example.org,\"Two\nLines\",,\n")
+    path = _csv(
+        tmp_path,
+        "\ufeffEmail,Name,Frequency,Regions\n"
+        "ADA@example.org,New name,monthly,west-africa\n"
+        "gone@example.org,Gone,,\n"
+        'new@example.org,"Two\nLines",,\n',
+    )
     result = pipeline.import_subscribers(cfg, path, store=store)
     assert (result.added, result.updated, result.unchanged) == (1, 1, 0)
     assert result.kept_inactive == ["gone@example.org (unsubscribed)"]

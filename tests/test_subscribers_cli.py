@@ -42,8 +42,9 @@ def run(config_file: Callable[..., Path]) -> Callable[..., tuple[int, str, str]]
 
 
 def test_add_list_remove(run: Callable[..., tuple[int, str, str]], store: Store) -> None:
-    code, out, _ = run("subscribers", "add", "Ada@Example.org", "--name", "Ada", "--topic", "research-data",
-                       "--frequency", "monthly")
+    code, out, _ = run(
+        "subscribers", "add", "Ada@Example.org", "--name", "Ada", "--topic", "research-data", "--frequency", "monthly"
+    )
     assert code == 0 and out.strip() == "ada@example.org: added (active, monthly)"
     # A second add changes only what it names; the frequency stays monthly.
     code, out, _ = run("subscribers", "add", "ada@example.org", "--region", "west-africa")
@@ -89,9 +90,12 @@ def test_add_pending_sends_a_confirmation(run: Callable[..., tuple[int, str, str
 
 def test_import_cli(run: Callable[..., tuple[int, str, str]], tmp_path: Path, store: Store) -> None:
     good = tmp_path / "good.csv"
-    good.write_text("email,name,topics,regions,frequency\n"
-                    "a@example.org,A,border-management;research-data,west-africa,monthly\n"
-                    "b@example.org,B,,,\n", encoding="utf-8")
+    good.write_text(
+        "email,name,topics,regions,frequency\n"
+        "a@example.org,A,border-management;research-data,west-africa,monthly\n"
+        "b@example.org,B,,,\n",
+        encoding="utf-8",
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("email,frequency\nc@example.org,weekly\nd@example.org,hourly\n", encoding="utf-8")
 
@@ -112,7 +116,9 @@ def test_import_cli(run: Callable[..., tuple[int, str, str]], tmp_path: Path, st
     assert rows["a@example.org"].status is SubscriberStatus.ACTIVE
 
 
-def test_main_prints_error_name_and_exits_1(config_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_prints_error_name_and_exits_1(
+    config_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     path = config_file()
     with pytest.raises(SystemExit) as info:
         main(["--config", str(path), "subscribers", "remove", "ghost@example.org"])
@@ -122,8 +128,12 @@ def test_main_prints_error_name_and_exits_1(config_file: Callable[..., Path], ca
 
 def test_serve_answers_and_stops_on_sigterm(config_file: Callable[..., Path]) -> None:
     path = config_file()
-    proc = subprocess.Popen([sys.executable, "-m", "publisher", "--config", str(path), "serve", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "--config", str(path), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stderr is not None
         url = None

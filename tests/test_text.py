@@ -23,12 +23,16 @@ def test_title_ignores_abbreviations_and_quoted_full_stops() -> None:
 
 
 def test_long_title_cut_at_word_boundary() -> None:
-    body = "ICMPD and the Ministry of Interior of Tunisia hosted the seventh International Border Management " \
-           "Conference (IBMC) in Tunis, on 27-28 November 2024."
+    body = (
+        "ICMPD and the Ministry of Interior of Tunisia hosted the seventh International Border Management "
+        "Conference (IBMC) in Tunis, on 27-28 November 2024."
+    )
     title = derive_title(body)
     assert title.endswith("…") and len(title) <= TITLE_MAX
-    assert title == "ICMPD and the Ministry of Interior of Tunisia hosted the seventh International Border " \
-                    "Management Conference…"
+    assert (
+        title == "ICMPD and the Ministry of Interior of Tunisia hosted the seventh International Border "
+        "Management Conference…"
+    )
 
 
 def test_summary_prefers_whole_sentences() -> None:

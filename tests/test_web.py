@@ -41,8 +41,14 @@ class Browser:
     base: str
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def request(self, method: str, path: str, form: dict[str, Any] | None = None,
-                headers: dict[str, str] | None = None, cookies: bool = True) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        form: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        cookies: bool = True,
+    ) -> Reply:
         parts = urlsplit(self.base)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         hdrs = dict(headers or {})
@@ -76,12 +82,22 @@ class Browser:
         return self.post(path, {"csrf_token": page.csrf(), **(fields or {})})
 
 
-def _insert(store: Store, email: str = "ada@example.org", status: SubscriberStatus = SubscriberStatus.ACTIVE,
-            **kw: Any) -> Subscriber:
+def _insert(
+    store: Store, email: str = "ada@example.org", status: SubscriberStatus = SubscriberStatus.ACTIVE, **kw: Any
+) -> Subscriber:
     now = utcnow()
     with store.session() as s:
-        sub = Subscriber(email=email, name=kw.get("name", ""), status=status, frequency=Frequency.WEEKLY,
-                         topics=kw.get("topics", []), regions=[], created_at=now, updated_at=now, token_version=1)
+        sub = Subscriber(
+            email=email,
+            name=kw.get("name", ""),
+            status=status,
+            frequency=Frequency.WEEKLY,
+            topics=kw.get("topics", []),
+            regions=[],
+            created_at=now,
+            updated_at=now,
+            token_version=1,
+        )
         s.add(sub)
         s.flush()
         return sub
@@ -103,8 +119,16 @@ def test_subscribe_confirm_preferences_unsubscribe(cfg: Config, store: Store, we
     assert page.status == 200
     for slug in ("border-management", "west-africa", "monthly"):
         assert f'value="{slug}"' in page.text  # choices come from the taxonomy
-    done = b.post("/subscribe", {"csrf_token": page.csrf(), "email": "Ada@Example.org", "name": "Ada",
-                                 "topics": ["border-management", "research-data"], "frequency": "monthly"})
+    done = b.post(
+        "/subscribe",
+        {
+            "csrf_token": page.csrf(),
+            "email": "Ada@Example.org",
+            "name": "Ada",
+            "topics": ["border-management", "research-data"],
+            "frequency": "monthly",
+        },
+    )
     assert done.status == 200 and "Check your inbox" in done.text
     assert _row(store, "ada@example.org").status is SubscriberStatus.PENDING
 
@@ -149,8 +173,10 @@ def test_pages_send_security_headers_and_escape_input(cfg: Config, web_server: s
     assert page.headers["Cache-Control"] == "no-store"
     cookie = page.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    bad = b.post("/subscribe", {"csrf_token": page.csrf(), "email": "<script>alert(1)</script>",
-                                "name": "<b>Eve</b>", "topics": ["nonsense"]})
+    bad = b.post(
+        "/subscribe",
+        {"csrf_token": page.csrf(), "email": "<script>alert(1)</script>", "name": "<b>Eve</b>", "topics": ["nonsense"]},
+    )
     assert bad.status == 400
     assert "<script>alert(1)</script>" not in bad.text and "&lt;script&gt;" in bad.text
     assert "&lt;b&gt;Eve&lt;/b&gt;" in bad.text  # the form keeps what was typed, escaped
@@ -178,7 +204,8 @@ def test_form_posts_need_a_matching_csrf_token(cfg: Config, store: Store, web_se
 
 
 def test_subscribing_an_existing_address_reveals_nothing_and_is_rate_limited(
-        cfg: Config, store: Store, web_server: str) -> None:
+    cfg: Config, store: Store, web_server: str
+) -> None:
     _insert(store, "known@example.org", topics=["research-data"])
     b = Browser(web_server)
 
@@ -203,16 +230,18 @@ def test_subscribing_an_existing_address_reveals_nothing_and_is_rate_limited(
 # ---------------------------------------------------------------- confirm links
 
 
-def _old_token(cfg: Config, sub: Subscriber, purpose: subs.TokenPurpose, monkeypatch: pytest.MonkeyPatch,
-               days: int) -> str:
+def _old_token(
+    cfg: Config, sub: Subscriber, purpose: subs.TokenPurpose, monkeypatch: pytest.MonkeyPatch, days: int
+) -> str:
     past = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
     with monkeypatch.context() as m:
         m.setattr("itsdangerous.timed.time.time", lambda: past.timestamp())
         return subs.make_token(cfg, sub, purpose)
 
 
-def test_expired_confirm_link_offers_a_new_one(cfg: Config, store: Store, web_server: str,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_expired_confirm_link_offers_a_new_one(
+    cfg: Config, store: Store, web_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sub = _insert(store, status=SubscriberStatus.PENDING)
     token = _old_token(cfg, sub, subs.TokenPurpose.CONFIRM, monkeypatch, cfg.digest.token_max_age_days + 1)
     b = Browser(web_server)
@@ -265,8 +294,9 @@ def test_one_click_unsubscribe_is_a_plain_idempotent_post(cfg: Config, store: St
     assert b.post("/one-click/forged", {"List-Unsubscribe": "One-Click"}).status == 400
     # Opened in a browser, the link shows the normal page instead of acting on a GET.
     reply = b.get(one_click)
-    assert reply.status == 303 and reply.headers["Location"].endswith(urlsplit(one_click).path.replace(
-        "/one-click/", "/unsubscribe/"))
+    assert reply.status == 303 and reply.headers["Location"].endswith(
+        urlsplit(one_click).path.replace("/one-click/", "/unsubscribe/")
+    )
 
 
 def test_one_click_for_a_purged_subscriber_still_answers_200(cfg: Config, store: Store, web_server: str) -> None:
@@ -280,8 +310,9 @@ def test_one_click_for_a_purged_subscriber_still_answers_200(cfg: Config, store:
 # ---------------------------------------------------------------- digest archive
 
 
-def test_digest_archive_page(cfg: Config, store: Store, web_server: str, digest_world: dict[str, Any],
-                             add_subscribers: Any) -> None:
+def test_digest_archive_page(
+    cfg: Config, store: Store, web_server: str, digest_world: dict[str, Any], add_subscribers: Any
+) -> None:
     from publisher import digest as digest_step
     from publisher.models import Delivery
 
@@ -333,7 +364,8 @@ def test_operator_templates_override_the_bundled_pages(make_config: Any, store: 
     folder = tmp_path / "my-templates"
     (folder / "web").mkdir(parents=True)
     (folder / "web" / "check_inbox.html").write_text(
-        '{% extends "web/base.html" %}{% block content %}<h1>Almost there, {{ email }}</h1>{% endblock %}')
+        '{% extends "web/base.html" %}{% block content %}<h1>Almost there, {{ email }}</h1>{% endblock %}'
+    )
     cfg = make_config(digest={"templates_dir": str(folder)})
     client = create_app(cfg, store).test_client()
     reply = _client_post(client, "/subscribe", {"email": "ok@example.org", "name": "<i>x</i>"})

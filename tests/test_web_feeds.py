@@ -17,12 +17,16 @@ import pytest
 from publisher.config import Config
 from publisher.store import Store
 
-ATOM = b"""<?xml version='1.0' encoding='UTF-8'?>
+ATOM = (
+    b"""<?xml version='1.0' encoding='UTF-8'?>
 <feed xmlns="http://www.w3.org/2005/Atom"><id>tag:x,2025:all</id><title>All news</title>
-<updated>2025-03-01T09:30:00Z</updated>""" + b"".join(
-    f"<entry><id>tag:x,2025:{i}</id><title>Entry {i}</title><updated>2025-03-01T09:30:00Z</updated></entry>".encode()
-    for i in range(20)
-) + b"</feed>\n"
+<updated>2025-03-01T09:30:00Z</updated>"""
+    + b"".join(
+        f"<entry><id>tag:x,2025:{i}</id><title>Entry {i}</title><updated>2025-03-01T09:30:00Z</updated></entry>".encode()
+        for i in range(20)
+    )
+    + b"</feed>\n"
+)
 
 
 @pytest.fixture
@@ -73,7 +77,7 @@ def test_feed_files_are_served_with_their_type(feed_dir: Path, web_server: str) 
         assert resp.body == (feed_dir / file).read_bytes()  # type: ignore[attr-defined]
         assert resp.headers["Cache-Control"] == "public, max-age=300"
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
-        assert resp.headers["ETag"].startswith('"') and not resp.headers["ETag"].startswith('W/')
+        assert resp.headers["ETag"].startswith('"') and not resp.headers["ETag"].startswith("W/")
         mtime = int((feed_dir / file).stat().st_mtime)
         assert email.utils.parsedate_to_datetime(resp.headers["Last-Modified"]).timestamp() == mtime
 
@@ -81,8 +85,7 @@ def test_feed_files_are_served_with_their_type(feed_dir: Path, web_server: str) 
 def test_conditional_requests_get_304(feed_dir: Path, web_server: str) -> None:
     first = get(web_server, "/all.atom")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
-    for headers in ({"If-None-Match": etag}, {"If-None-Match": f'"other", W/{etag}'},
-                    {"If-Modified-Since": modified}):
+    for headers in ({"If-None-Match": etag}, {"If-None-Match": f'"other", W/{etag}'}, {"If-Modified-Since": modified}):
         resp = get(web_server, "/all.atom", headers)
         assert resp.status == 304, headers
         assert resp.body == b"" and resp.headers["ETag"] == etag  # type: ignore[attr-defined]
@@ -127,10 +130,19 @@ def test_head_sends_headers_only(feed_dir: Path, web_server: str) -> None:
 
 
 FORBIDDEN = [
-    "/../config.toml", "/..%2fconfig.toml", "/%2e%2e/%2e%2e/etc/passwd", "/topics/../../outbox",
-    "/.publisher-feeds.json", "/.all.atom.x1y2.tmp", "/topics/%2e%2e/%2e%2e/store/publisher.db",
-    "/news/../../store/publisher.db", "/nothing-here.atom", "/escape/passwd", "/news/hello.html/x",
-    "/topics/..%5c..%5cstore", "/%00all.atom",
+    "/../config.toml",
+    "/..%2fconfig.toml",
+    "/%2e%2e/%2e%2e/etc/passwd",
+    "/topics/../../outbox",
+    "/.publisher-feeds.json",
+    "/.all.atom.x1y2.tmp",
+    "/topics/%2e%2e/%2e%2e/store/publisher.db",
+    "/news/../../store/publisher.db",
+    "/nothing-here.atom",
+    "/escape/passwd",
+    "/news/hello.html/x",
+    "/topics/..%5c..%5cstore",
+    "/%00all.atom",
 ]
 
 
@@ -173,8 +185,10 @@ def test_real_feeds_parse_over_http(cfg: Config, built_feeds: Path, web_server: 
     for rel in ("all.atom", "all.rss"):
         resp = get(web_server, f"/{rel}", {"Accept-Encoding": "gzip"})
         assert resp.status == 200
-        parsed = feedparser.parse(gzip.decompress(resp.body),  # type: ignore[attr-defined]
-                                  response_headers={"content-type": resp.headers["Content-Type"]})
+        parsed = feedparser.parse(
+            gzip.decompress(resp.body),  # type: ignore[attr-defined]
+            response_headers={"content-type": resp.headers["Content-Type"]},
+        )
         assert not parsed.bozo, parsed.bozo_exception
         assert parsed.entries
         # Self links use site.base_url; the same path is what this server answers.

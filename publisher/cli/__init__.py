@@ -34,8 +34,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from publisher.cli import content, digest, feeds, jobs
-    from publisher.cli import subscribers, web
+    from publisher.cli import content, digest, feeds, jobs, subscribers, web
 
     for module in (content, feeds, digest, jobs, subscribers, web):
         for command in module.COMMANDS:

@@ -76,8 +76,9 @@ def releases(
     as_json: bool,
 ) -> None:
     """List stored releases, newest first, with their tags and related projects."""
-    f = ReleaseFilter(topic=topic, region=region, country=country, project=project, since=since, until=until,
-                      limit=limit)
+    f = ReleaseFilter(
+        topic=topic, region=region, country=country, project=project, since=since, until=until, limit=limit
+    )
     rows = pipeline.list_releases(cfg, f)
     for r in rows:
         if as_json:
@@ -101,10 +102,21 @@ def projects(cfg: Config, as_json: bool) -> None:
     rows = pipeline.list_projects(cfg)
     for p in rows:
         if as_json:
-            click.echo(json.dumps({
-                "slug": p.slug, "name": p.name, "acronym": p.acronym, "start": str(p.start_date or ""),
-                "end": str(p.end_date or ""), "countries": p.countries, "topics": p.topics, "regions": p.regions,
-            }, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "slug": p.slug,
+                        "name": p.name,
+                        "acronym": p.acronym,
+                        "start": str(p.start_date or ""),
+                        "end": str(p.end_date or ""),
+                        "countries": p.countries,
+                        "topics": p.topics,
+                        "regions": p.regions,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             label = f"{p.name} ({p.acronym})" if p.acronym and p.acronym not in p.name else p.name
             click.echo(f"{p.slug}\n    {label}  {p.years}  {', '.join(p.countries)}")

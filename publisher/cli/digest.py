@@ -33,12 +33,20 @@ def digest() -> None:
 @click.option("--period", required=True, metavar="PERIOD", help="ISO week (2025-W10) or month (2025-03).")
 @click.option("--frequency", type=FREQUENCIES, default=None, help="Checked against the period's form (optional).")
 @click.option("--subscriber", metavar="EMAIL", default=None, help="What this subscriber would get (default: all).")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the HTML to this file.")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the HTML to this file."
+)
 @click.option("--text", "show_text", is_flag=True, help="Print the plain-text part.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the HTML in a web browser.")
-def preview(cfg: Config, period: str, frequency: str | None, subscriber: str | None, output: Path | None,
-            show_text: bool, open_browser: bool) -> None:
+def preview(
+    cfg: Config,
+    period: str,
+    frequency: str | None,
+    subscriber: str | None,
+    output: Path | None,
+    show_text: bool,
+    open_browser: bool,
+) -> None:
     """Render a digest without sending or recording anything."""
     from publisher.delivery import write_atomic
 
@@ -61,8 +69,9 @@ def preview(cfg: Config, period: str, frequency: str | None, subscriber: str | N
 @digest.command()
 @with_config
 @click.option("--frequency", type=FREQUENCIES, default=None, help="Only this frequency (default: both).")
-@click.option("--period", metavar="PERIOD", default=None,
-              help="ISO week or month to build (default: the last completed one).")
+@click.option(
+    "--period", metavar="PERIOD", default=None, help="ISO week or month to build (default: the last completed one)."
+)
 def build(cfg: Config, frequency: str | None, period: str | None) -> None:
     """Create editions and queue their deliveries (idempotent: an existing edition is left alone)."""
     summary = pipeline.build_editions(cfg, frequency=frequency, period=period)

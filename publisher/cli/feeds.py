@@ -18,8 +18,12 @@ def feeds() -> None:
 
 @feeds.command()
 @with_config
-@click.option("--full", is_flag=True, help="Re-render every file instead of only what the store changed since the "
-              "last build (files are still rewritten only when their bytes differ).")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Re-render every file instead of only what the store changed since the "
+    "last build (files are still rewritten only when their bytes differ).",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be written or removed; write nothing.")
 @click.option("--show-files", "-l", "list_files", is_flag=True, help="List each file written or removed.")
 def build(cfg: Config, full: bool, dry_run: bool, list_files: bool) -> None:
@@ -48,15 +52,27 @@ def list_(cfg: Config, as_json: bool) -> None:
     """List every feed: key, title, entries (shown/total), newest update, URL and file."""
     for info in pipeline.list_feeds(cfg):
         if as_json:
-            click.echo(json.dumps({
-                "key": info.key, "title": info.title, "entries": info.entries, "total": info.total,
-                "updated": info.updated.isoformat(), "urls": info.urls,
-                "paths": {k: str(v) for k, v in info.paths.items()}, "built": info.built,
-            }, ensure_ascii=False, sort_keys=True))
+            click.echo(
+                json.dumps(
+                    {
+                        "key": info.key,
+                        "title": info.title,
+                        "entries": info.entries,
+                        "total": info.total,
+                        "updated": info.updated.isoformat(),
+                        "urls": info.urls,
+                        "paths": {k: str(v) for k, v in info.paths.items()},
+                        "built": info.built,
+                    },
+                    ensure_ascii=False,
+                    sort_keys=True,
+                )
+            )
             continue
         state = "" if info.built else "  (not built yet)"
-        click.echo(f"{info.key}  {info.title}  {info.entries}/{info.total} entries  "
-                   f"updated {info.updated.isoformat()}{state}")
+        click.echo(
+            f"{info.key}  {info.title}  {info.entries}/{info.total} entries  updated {info.updated.isoformat()}{state}"
+        )
         for fmt, url in info.urls.items():
             click.echo(f"    {fmt}: {url}  {info.paths[fmt]}")
 

@@ -26,13 +26,16 @@ def _print_once(cfg: Config, result: pipeline.JobRunResult) -> None:
     if isinstance(cycle, pipeline.CycleSummary):
         click.echo(cycle.describe())
     where = pipeline.output_locations(cfg)
-    click.echo(f"feeds are in {where['feeds']} (index.html lists them; `publisher run` serves them at "
-               f"{cfg.site.base_url})")
+    click.echo(
+        f"feeds are in {where['feeds']} (index.html lists them; `publisher run` serves them at {cfg.site.base_url})"
+    )
     click.echo(f"mail goes to the {where['mail']}")
     if isinstance(cycle, pipeline.CycleSummary) and cycle.active_subscribers == 0:
-        click.echo("no active subscribers, so no digest mail was made; add one with\n"
-                   "  publisher subscribers add you@example.org --frequency weekly\n"
-                   "and run again (editions cover the last completed week or month).")
+        click.echo(
+            "no active subscribers, so no digest mail was made; add one with\n"
+            "  publisher subscribers add you@example.org --frequency weekly\n"
+            "and run again (editions cover the last completed week or month)."
+        )
 
 
 @click.command("run")
@@ -86,11 +89,21 @@ def jobs_list(cfg: Config, as_json: bool) -> None:
     rows = pipeline.list_jobs(cfg)
     if as_json:
         for j in rows:
-            click.echo(json.dumps({
-                "name": j.name, "kind": j.kind, "trigger": j.trigger, "enabled": j.enabled, "paused": j.paused,
-                "next_run": j.next_run.isoformat() if j.next_run else None, "last_status": j.last_status or None,
-                "last_run": j.last_run.isoformat() if j.last_run else None, "last_error": j.last_error or None,
-            }))
+            click.echo(
+                json.dumps(
+                    {
+                        "name": j.name,
+                        "kind": j.kind,
+                        "trigger": j.trigger,
+                        "enabled": j.enabled,
+                        "paused": j.paused,
+                        "next_run": j.next_run.isoformat() if j.next_run else None,
+                        "last_status": j.last_status or None,
+                        "last_run": j.last_run.isoformat() if j.last_run else None,
+                        "last_error": j.last_error or None,
+                    }
+                )
+            )
         return
     if not rows:
         click.echo("no jobs configured: add [schedules.<name>] tables to the config (see README, operations)")
@@ -99,11 +112,12 @@ def jobs_list(cfg: Config, as_json: bool) -> None:
     table = [header]
     for j in rows:
         state = "disabled" if not j.enabled else "paused" if j.paused else "active"
-        table.append((j.name, j.kind, j.trigger, state, _local(cfg, j.next_run), _local(cfg, j.last_run),
-                      j.last_status or "-"))
+        table.append(
+            (j.name, j.kind, j.trigger, state, _local(cfg, j.next_run), _local(cfg, j.last_run), j.last_status or "-")
+        )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for r in table:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
 
 
 @jobs.command("run")
@@ -146,15 +160,30 @@ def jobs_history(cfg: Config, job: str | None, limit: int, as_json: bool) -> Non
     for r in rows:
         took = f"{(r.finished_at - r.started_at).total_seconds():.0f}s" if r.finished_at else "-"
         if as_json:
-            click.echo(json.dumps({
-                "job": r.job, "kind": r.kind, "trigger": r.trigger.value, "scheduled_for": r.scheduled_for.isoformat(),
-                "started_at": r.started_at.isoformat(),
-                "finished_at": r.finished_at.isoformat() if r.finished_at else None, "status": r.status.value,
-                "attempt": r.attempt, "counts": r.counts, "summary": r.summary, "error": r.error, "owner": r.owner,
-            }, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "job": r.job,
+                        "kind": r.kind,
+                        "trigger": r.trigger.value,
+                        "scheduled_for": r.scheduled_for.isoformat(),
+                        "started_at": r.started_at.isoformat(),
+                        "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                        "status": r.status.value,
+                        "attempt": r.attempt,
+                        "counts": r.counts,
+                        "summary": r.summary,
+                        "error": r.error,
+                        "owner": r.owner,
+                    },
+                    ensure_ascii=False,
+                )
+            )
             continue
-        click.echo(f"{_local(cfg, r.started_at)}  {r.job}  {r.status.value}  ({r.trigger.value}, "
-                   f"scheduled {_local(cfg, r.scheduled_for)}, took {took})")
+        click.echo(
+            f"{_local(cfg, r.started_at)}  {r.job}  {r.status.value}  ({r.trigger.value}, "
+            f"scheduled {_local(cfg, r.scheduled_for)}, took {took})"
+        )
         if r.summary:
             click.echo(f"    {r.summary}")
         if r.error:

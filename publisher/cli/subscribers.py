@@ -33,17 +33,53 @@ def subscribers() -> None:
 @with_config
 @click.argument("email")
 @click.option("--name", default="", help="Display name used in the greeting and To header.")
-@click.option("--topic", "topics", multiple=True, metavar="SLUG", help="Topic of interest (repeatable; none: all topics, or unchanged on update).")
-@click.option("--region", "regions", multiple=True, metavar="SLUG", help="Region of interest (repeatable; none: all regions, or unchanged on update).")
-@click.option("--frequency", type=FREQUENCIES, default=None, help="weekly or monthly  [default: weekly; kept on update]")
-@click.option("--active/--pending", default=True, show_default=True,
-              help="--active: you vouch for the address. --pending: send a confirmation mail first.")
-@click.option("--resubscribe", is_flag=True, help="Re-activate an address that unsubscribed or bounced (only on request).")
-def add(cfg: Config, email: str, name: str, topics: tuple[str, ...], regions: tuple[str, ...],
-        frequency: str | None, active: bool, resubscribe: bool) -> None:
+@click.option(
+    "--topic",
+    "topics",
+    multiple=True,
+    metavar="SLUG",
+    help="Topic of interest (repeatable; none: all topics, or unchanged on update).",
+)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="SLUG",
+    help="Region of interest (repeatable; none: all regions, or unchanged on update).",
+)
+@click.option(
+    "--frequency", type=FREQUENCIES, default=None, help="weekly or monthly  [default: weekly; kept on update]"
+)
+@click.option(
+    "--active/--pending",
+    default=True,
+    show_default=True,
+    help="--active: you vouch for the address. --pending: send a confirmation mail first.",
+)
+@click.option(
+    "--resubscribe", is_flag=True, help="Re-activate an address that unsubscribed or bounced (only on request)."
+)
+def add(
+    cfg: Config,
+    email: str,
+    name: str,
+    topics: tuple[str, ...],
+    regions: tuple[str, ...],
+    frequency: str | None,
+    active: bool,
+    resubscribe: bool,
+) -> None:
     """Add EMAIL, or update it if it exists (never a duplicate)."""
-    change = pipeline.add_subscriber(cfg, email, name=name, topics=topics, regions=regions, frequency=frequency,
-                                     active=active, resubscribe=resubscribe)
+    change = pipeline.add_subscriber(
+        cfg,
+        email,
+        name=name,
+        topics=topics,
+        regions=regions,
+        frequency=frequency,
+        active=active,
+        resubscribe=resubscribe,
+    )
     sub = change.subscriber
     click.echo(f"{sub.email}: {change.outcome.value} ({sub.status.value}, {sub.frequency.value})")
     if change.confirmation_sent:
@@ -53,7 +89,9 @@ def add(cfg: Config, email: str, name: str, topics: tuple[str, ...], regions: tu
 @subscribers.command("import")
 @with_config
 @click.argument("csv_file", metavar="CSV", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--skip-invalid", is_flag=True, help="Import the valid rows and report the others (default: all or nothing).")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Import the valid rows and report the others (default: all or nothing)."
+)
 @click.option("--dry-run", is_flag=True, help="Validate and count, change nothing.")
 def import_(cfg: Config, csv_file: Path, skip_invalid: bool, dry_run: bool) -> None:
     """Import subscribers from CSV (header: email,name,topics,regions,frequency; lists `;`-separated).
@@ -67,14 +105,21 @@ def import_(cfg: Config, csv_file: Path, skip_invalid: bool, dry_run: bool) -> N
     for who in r.kept_inactive:
         click.echo(f"kept {who}: not re-activated by an import", err=True)
     prefix = "dry run: would have " if dry_run else ""
-    click.echo(f"{prefix}{r.added} added, {r.updated} updated, {r.unchanged} unchanged, "
-               f"{len(r.kept_inactive)} left inactive, {len(r.skipped)} skipped")
+    click.echo(
+        f"{prefix}{r.added} added, {r.updated} updated, {r.unchanged} unchanged, "
+        f"{len(r.kept_inactive)} left inactive, {len(r.skipped)} skipped"
+    )
 
 
 def _row(s: Subscriber) -> dict[str, object]:
     return {
-        "email": s.email, "name": s.name, "status": s.status.value, "frequency": s.frequency.value,
-        "topics": list(s.topics), "regions": list(s.regions), "created_at": s.created_at.isoformat(),
+        "email": s.email,
+        "name": s.name,
+        "status": s.status.value,
+        "frequency": s.frequency.value,
+        "topics": list(s.topics),
+        "regions": list(s.regions),
+        "created_at": s.created_at.isoformat(),
         "confirmed_at": s.confirmed_at.isoformat() if s.confirmed_at else None,
         "unsubscribed_at": s.unsubscribed_at.isoformat() if s.unsubscribed_at else None,
     }

@@ -36,8 +36,10 @@ def serve(cfg: Config, host: str | None, port: int | None) -> None:
         raise KeyboardInterrupt  # unwinds serve_forever in this thread; the finally below closes the socket
 
     signal.signal(signal.SIGTERM, _stop)
-    click.echo(f"serving {cfg.feeds.dir} and subscriber pages on http://{server.host}:{server.server_port}/ "
-               "(Ctrl-C to stop)", err=True)
+    click.echo(
+        f"serving {cfg.feeds.dir} and subscriber pages on http://{server.host}:{server.server_port}/ (Ctrl-C to stop)",
+        err=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

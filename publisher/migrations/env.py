@@ -17,13 +17,15 @@ def run() -> None:
     if connection is None:  # plain `alembic` command line use
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///store/publisher.db")
         with engine.begin() as conn:
-            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True,
-                              include_object=include_object)
+            context.configure(
+                connection=conn, target_metadata=target_metadata, render_as_batch=True, include_object=include_object
+            )
             context.run_migrations()
         return
     # render_as_batch lets ALTERs work on SQLite, which cannot alter most constraints in place.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      include_object=include_object)
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=True, include_object=include_object
+    )
     context.run_migrations()
 
 

@@ -1,5 +1,6 @@
 """The store's schema: every SQLAlchemy model, importable from one place."""
 
+from publisher.models import jobs, mail  # noqa: F401  (registers their tables on Base.metadata)
 from publisher.models.base import Base, UTCDateTime, utcnow
 from publisher.models.content import (
     Country,
@@ -14,7 +15,6 @@ from publisher.models.content import (
     RunStatus,
     Topic,
 )
-from publisher.models import jobs, mail  # noqa: F401  (registers their tables on Base.metadata)
 from publisher.models.jobs import *  # noqa: F403
 from publisher.models.mail import *  # noqa: F403
 

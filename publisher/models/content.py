@@ -20,7 +20,14 @@ class RunStatus(StrEnum):
 
 def _enum(e: type[StrEnum], name: str) -> Enum:
     # Plain VARCHAR + CHECK-free storage keeps adding a state a data-only change on both backends.
-    return Enum(e, name=name, native_enum=False, create_constraint=False, length=20, values_callable=lambda x: [m.value for m in x])
+    return Enum(
+        e,
+        name=name,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda x: [m.value for m in x],
+    )
 
 
 class Topic(Base):
@@ -139,9 +146,7 @@ class Project(Base):
 class ReleaseProject(Base):
     __tablename__ = "release_projects"
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
-    project_id: Mapped[int] = mapped_column(
-        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True, index=True)
     score: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
 

@@ -15,11 +15,11 @@ from publisher.models.content import _enum
 
 __all__ = [
     "APSCHEDULER_TABLE",
+    "LOCK_ID",
     "JobRun",
     "JobRunStatus",
     "JobState",
     "JobTrigger",
-    "LOCK_ID",
     "SchedulerLock",
 ]
 
@@ -109,8 +109,9 @@ def acquire_lock(
     row = session.get(SchedulerLock, LOCK_ID)
     if row is None:
         # A concurrent insert makes the commit fail on the primary key; the caller reports that as held.
-        session.add(SchedulerLock(id=LOCK_ID, owner=owner, hostname=hostname, pid=pid, started_at=now,
-                                  heartbeat_at=now))
+        session.add(
+            SchedulerLock(id=LOCK_ID, owner=owner, hostname=hostname, pid=pid, started_at=now, heartbeat_at=now)
+        )
         session.flush()
         return None
     if row.owner == owner:
@@ -152,7 +153,8 @@ def heartbeat_lock(session: Session, *, owner: str, now: dt.datetime) -> bool:
 def release_lock(session: Session, *, owner: str) -> bool:
     """Give the lock up if it is still ours."""
     result = session.execute(
-        delete(SchedulerLock).where(SchedulerLock.id == LOCK_ID, SchedulerLock.owner == owner)
+        delete(SchedulerLock)
+        .where(SchedulerLock.id == LOCK_ID, SchedulerLock.owner == owner)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]

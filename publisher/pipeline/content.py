@@ -25,12 +25,10 @@ def configured_sources(cfg: Config, names: Sequence[str] | None = None) -> list[
     known = {s.name for s in cfg.sources}
     for n in names or ():
         if n not in known:
-            raise ConfigError(f"no source named {n!r} (configured: {', '.join(sorted(known)) or 'none'})", key="sources")
-    chosen = [
-        make_source(s, cfg, i)
-        for i, s in enumerate(cfg.sources)
-        if (s.name in names if names else s.enabled)
-    ]
+            raise ConfigError(
+                f"no source named {n!r} (configured: {', '.join(sorted(known)) or 'none'})", key="sources"
+            )
+    chosen = [make_source(s, cfg, i) for i, s in enumerate(cfg.sources) if (s.name in names if names else s.enabled)]
     return sorted(chosen, key=lambda s: 0 if s.kind is RecordKind.PROJECT else 1)
 
 
@@ -99,8 +97,7 @@ def list_projects(cfg: Config, store: Store | None = None) -> list[Project]:
         return queries.list_projects(session)
 
 
-def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter | None = None,
-                 store: Store | None = None) -> int:
+def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter | None = None, store: Store | None = None) -> int:
     """Write one JSON object per release; returns how many."""
     n = 0
     with store_scope(cfg, store) as st, st.session() as session:
@@ -108,5 +105,3 @@ def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter | None = No
             out.write(json.dumps(queries.release_dict(r), ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
     return n
-
-

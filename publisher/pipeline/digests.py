@@ -23,10 +23,6 @@ from publisher.store import Store
 # Editions, rendering and delivery; the logic lives in publisher.digest and publisher.delivery.
 
 
-
-
-
-
 def build_editions(
     cfg: Config,
     store: Store | None = None,
@@ -72,8 +68,14 @@ def deliver(
     try:
         with store_scope(cfg, store) as st:
             return delivery_step.run_deliveries(
-                st, cfg, transport=transport, links=links or delivery_step.default_links, limit=limit, now=now,
-                progress=progress, stop=stop,
+                st,
+                cfg,
+                transport=transport,
+                links=links or delivery_step.default_links,
+                limit=limit,
+                now=now,
+                progress=progress,
+                stop=stop,
             )
     finally:
         if own_stop:

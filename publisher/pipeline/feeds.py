@@ -12,7 +12,6 @@ from publisher.store import Store
 # ---- feeds (owner: feeds) ------------------------------------------------------------------------
 
 
-
 def build_feeds(
     cfg: Config,
     store: Store | None = None,

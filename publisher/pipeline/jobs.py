@@ -39,12 +39,8 @@ from publisher.store import Store
 # the unique (job, scheduled_for) constraint, is what makes a scheduled run happen at most once.
 
 
-
-
 _jobs_log = _logging.getLogger("publisher.jobs")
 ONCE_JOB = "run-once"  # job name under which `publisher run --once` is recorded
-
-
 
 
 def process_owner(role: str = "cli") -> str:
@@ -165,9 +161,12 @@ class CycleSummary:
 
 def count_active_subscribers(store: Store) -> int:
     with store.session() as session:
-        return int(session.scalar(
-            _select(_func.count()).select_from(Subscriber).where(Subscriber.status == SubscriberStatus.ACTIVE)
-        ) or 0)
+        return int(
+            session.scalar(
+                _select(_func.count()).select_from(Subscriber).where(Subscriber.status == SubscriberStatus.ACTIVE)
+            )
+            or 0
+        )
 
 
 def run_cycle(
@@ -186,9 +185,7 @@ def run_cycle(
         summary = CycleSummary(ingest=run_ingest(cfg, store, progress=progress), locations=output_locations(cfg))
         # Feeds are rebuilt even when ingest changed nothing: a non-full build finds stale feeds by itself (e.g. after
         # a separate `publisher ingest`), and writes nothing when all are current.
-        summary.feeds = build_feeds(
-            cfg, store, touched=summary.ingest.touched_feeds or None, progress=progress
-        )
+        summary.feeds = build_feeds(cfg, store, touched=summary.ingest.touched_feeds or None, progress=progress)
         summary.active_subscribers = count_active_subscribers(store)
         # With nobody to send to, building an edition would only use up its period; build it once someone subscribed.
         if summary.active_subscribers and (stop is None or not stop.is_set()):
@@ -225,8 +222,13 @@ class JobRunResult:
 
 
 def _job_work(
-    cfg: Config, store: Store, kind: str, sched: ScheduleConfig | None, scheduled_for: _dt.datetime,
-    progress: Progress, stop: _threading.Event | None,
+    cfg: Config,
+    store: Store,
+    kind: str,
+    sched: ScheduleConfig | None,
+    scheduled_for: _dt.datetime,
+    progress: Progress,
+    stop: _threading.Event | None,
 ) -> tuple[str, dict[str, int], _Any]:
     """Run one job's steps; returns (one-line summary, counts, step summary)."""
     if kind == "ingest":
@@ -256,8 +258,15 @@ def _job_work(
     raise ConfigError(f"unknown job kind {kind!r}", key="schedules")
 
 
-def _finish(store: Store, run_id: int, status: JobRunStatus, *, summary: str = "", error: str = "",
-            counts: dict[str, int] | None = None) -> None:
+def _finish(
+    store: Store,
+    run_id: int,
+    status: JobRunStatus,
+    *,
+    summary: str = "",
+    error: str = "",
+    counts: dict[str, int] | None = None,
+) -> None:
     with store.session() as session:
         run = session.get(JobRun, run_id)
         if run is None:  # deleted by an operator meanwhile; nothing left to record
@@ -270,14 +279,20 @@ def _finish(store: Store, run_id: int, status: JobRunStatus, *, summary: str = "
 
 
 def _execute(
-    cfg: Config, store: Store, run_id: int, job: str, kind: str, sched: ScheduleConfig | None,
-    scheduled_for: _dt.datetime, progress: Progress, stop: _threading.Event | None,
+    cfg: Config,
+    store: Store,
+    run_id: int,
+    job: str,
+    kind: str,
+    sched: ScheduleConfig | None,
+    scheduled_for: _dt.datetime,
+    progress: Progress,
+    stop: _threading.Event | None,
 ) -> JobRunResult:
     result = JobRunResult(job=job, kind=kind, scheduled_for=scheduled_for, status=JobRunStatus.RUNNING, run_id=run_id)
     _jobs_log.info("job=%s kind=%s scheduled_for=%s status=running", job, kind, scheduled_for.isoformat())
     try:
-        result.summary, result.counts, result.detail = _job_work(cfg, store, kind, sched, scheduled_for, progress,
-                                                                 stop)
+        result.summary, result.counts, result.detail = _job_work(cfg, store, kind, sched, scheduled_for, progress, stop)
     except PublisherError as exc:
         result.status, result.error = JobRunStatus.FAILED, f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # a bug in a step must not kill the scheduler; it is recorded with its type
@@ -294,17 +309,36 @@ def _execute(
     return result
 
 
-def _claim(store: Store, *, job: str, kind: str, scheduled_for: _dt.datetime, trigger: JobTrigger, owner: str,
-           skip_if_paused: bool) -> tuple[int | None, JobRunStatus | None]:
+def _claim(
+    store: Store,
+    *,
+    job: str,
+    kind: str,
+    scheduled_for: _dt.datetime,
+    trigger: JobTrigger,
+    owner: str,
+    skip_if_paused: bool,
+) -> tuple[int | None, JobRunStatus | None]:
     """Insert the run record first; a unique-constraint clash means this (job, time) already ran or is running."""
     try:
         with store.session() as session:
             paused = skip_if_paused and bool(session.scalar(_select(JobState.paused).where(JobState.name == job)))
             status = JobRunStatus.SKIPPED if paused else JobRunStatus.RUNNING
             now = utcnow()
-            run = JobRun(job=job, kind=kind, trigger=trigger, scheduled_for=scheduled_for, started_at=now,
-                         finished_at=now if paused else None, status=status, owner=owner, attempt=1, counts={},
-                         summary="", error="paused" if paused else "")
+            run = JobRun(
+                job=job,
+                kind=kind,
+                trigger=trigger,
+                scheduled_for=scheduled_for,
+                started_at=now,
+                finished_at=now if paused else None,
+                status=status,
+                owner=owner,
+                attempt=1,
+                counts={},
+                summary="",
+                error="paused" if paused else "",
+            )
             session.add(run)
             session.flush()
             return run.id, status
@@ -340,15 +374,23 @@ def run_job(
     with store_scope(cfg, store) as store:
         sched = _schedule(cfg, name)
         when = (scheduled_for or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
-        run_id, status = _claim(store, job=name, kind=sched.job, scheduled_for=when, trigger=trigger,
-                                owner=owner or process_owner(), skip_if_paused=trigger is JobTrigger.SCHEDULE)
+        run_id, status = _claim(
+            store,
+            job=name,
+            kind=sched.job,
+            scheduled_for=when,
+            trigger=trigger,
+            owner=owner or process_owner(),
+            skip_if_paused=trigger is JobTrigger.SCHEDULE,
+        )
         if run_id is None or status is None:
             _jobs_log.info("job=%s scheduled_for=%s already ran; nothing to do", name, when.isoformat())
             return JobRunResult(job=name, kind=sched.job, scheduled_for=when, status=None)
         if status is JobRunStatus.SKIPPED:
             _jobs_log.info("job=%s scheduled_for=%s status=skipped (paused)", name, when.isoformat())
-            return JobRunResult(job=name, kind=sched.job, scheduled_for=when, status=status, error="paused",
-                                run_id=run_id)
+            return JobRunResult(
+                job=name, kind=sched.job, scheduled_for=when, status=status, error="paused", run_id=run_id
+            )
         return _execute(cfg, store, run_id, name, sched.job, sched, when, progress, stop)
 
 
@@ -363,8 +405,15 @@ def run_once(
     """`publisher run --once`: one recorded full cycle; `.detail` is the CycleSummary when it succeeded."""
     with store_scope(cfg, store) as store:
         when = (now or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
-        run_id, _status = _claim(store, job=ONCE_JOB, kind="cycle", scheduled_for=when, trigger=JobTrigger.ONCE,
-                                 owner=process_owner(), skip_if_paused=False)
+        run_id, _status = _claim(
+            store,
+            job=ONCE_JOB,
+            kind="cycle",
+            scheduled_for=when,
+            trigger=JobTrigger.ONCE,
+            owner=process_owner(),
+            skip_if_paused=False,
+        )
         if run_id is None:
             return JobRunResult(job=ONCE_JOB, kind="cycle", scheduled_for=when, status=None)
         # `now` only pins the edition period when given; delivery then uses the same clock.
@@ -389,10 +438,15 @@ def recover_interrupted_runs(
     """
     now = now or utcnow()
     with store.session() as session:
-        rows = list(session.scalars(
-            _select(JobRun).where(JobRun.status == JobRunStatus.RUNNING, JobRun.trigger == JobTrigger.SCHEDULE,
-                                  JobRun.owner != owner).order_by(JobRun.scheduled_for)
-        ))
+        rows = list(
+            session.scalars(
+                _select(JobRun)
+                .where(
+                    JobRun.status == JobRunStatus.RUNNING, JobRun.trigger == JobTrigger.SCHEDULE, JobRun.owner != owner
+                )
+                .order_by(JobRun.scheduled_for)
+            )
+        )
         todo: list[tuple[int, str, str, _dt.datetime]] = []
         for run in rows:
             sched = cfg.schedules.get(run.job)
@@ -434,8 +488,7 @@ def _stored_next_runs(store: Store) -> dict[str, _dt.datetime | None]:
     t = _table(_jobs.APSCHEDULER_TABLE, _column("id"), _column("next_run_time"))
     with store.engine.connect() as conn:
         return {
-            row.id: (_dt.datetime.fromtimestamp(row.next_run_time, _dt.UTC) if row.next_run_time is not None
-                     else None)
+            row.id: (_dt.datetime.fromtimestamp(row.next_run_time, _dt.UTC) if row.next_run_time is not None else None)
             for row in conn.execute(_select(t.c.id, t.c.next_run_time))
         }
 
@@ -451,7 +504,10 @@ def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | No
             for name in sorted(cfg.schedules):
                 sched = cfg.schedules[name]
                 last = session.scalars(
-                    _select(JobRun).where(JobRun.job == name).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(1)
+                    _select(JobRun)
+                    .where(JobRun.job == name)
+                    .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+                    .limit(1)
                 ).first()
                 if not sched.enabled or name in paused:
                     next_run = None
@@ -459,12 +515,19 @@ def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | No
                     next_run = stored[name]
                 else:
                     next_run = schedule_trigger(sched, cfg.site.timezone).get_next_fire_time(None, now)
-                out.append(JobInfo(
-                    name=name, kind=sched.job, trigger=describe_trigger(sched, cfg.site.timezone), enabled=sched.enabled,
-                    paused=name in paused, next_run=next_run.astimezone(_dt.UTC) if next_run else None,
-                    last_status=last.status.value if last else "", last_run=last.started_at if last else None,
-                    last_error=last.error if last else "",
-                ))
+                out.append(
+                    JobInfo(
+                        name=name,
+                        kind=sched.job,
+                        trigger=describe_trigger(sched, cfg.site.timezone),
+                        enabled=sched.enabled,
+                        paused=name in paused,
+                        next_run=next_run.astimezone(_dt.UTC) if next_run else None,
+                        last_status=last.status.value if last else "",
+                        last_run=last.started_at if last else None,
+                        last_error=last.error if last else "",
+                    )
+                )
         return out
 
 

@@ -19,10 +19,6 @@ from publisher.store import Store
 # handed to the transport only after the change it announces is committed.
 
 
-
-
-
-
 @dataclass
 class SubscriberChange:
     """What `add_subscriber` did: the row, added/updated/unchanged, and whether a confirmation went out."""
@@ -111,7 +107,8 @@ def import_subscribers(
         more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
         raise _SubscriberError(
             f"{len(errors)} invalid row(s), nothing imported (use --skip-invalid to import the rest):\n"
-            + "\n".join(shown) + more
+            + "\n".join(shown)
+            + more
         )
     status = SubscriberStatus.ACTIVE if active else SubscriberStatus.PENDING
     with store_scope(cfg, store) as own, own.session() as session:
@@ -137,8 +134,15 @@ def remove_subscriber(cfg: Config, email: str, *, purge: bool = False, store: St
         return "unsubscribed" if _subs.unsubscribe(sub) else "already unsubscribed"
 
 
-def check_subscriber_form(cfg: Config, email: str, *, name: str | None = "", topics: Sequence[str] = (),
-                          regions: Sequence[str] = (), frequency: str | None = None) -> _subs.SubscriberData:
+def check_subscriber_form(
+    cfg: Config,
+    email: str,
+    *,
+    name: str | None = "",
+    topics: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    frequency: str | None = None,
+) -> _subs.SubscriberData:
     """Validate a subscribe form; InvalidSubscriberError.errors maps each bad field to its reason."""
     return _subs.validate_subscriber(cfg, email, name=name, topics=topics, regions=regions, frequency=frequency)
 
@@ -172,8 +176,9 @@ def request_subscription(
     return True
 
 
-def subscriber_for_token(cfg: Config, token: str, purpose: _subs.TokenPurpose,
-                         store: Store | None = None) -> Subscriber | None:
+def subscriber_for_token(
+    cfg: Config, token: str, purpose: _subs.TokenPurpose, store: Store | None = None
+) -> Subscriber | None:
     """The subscriber a signed link names (TokenError if bad); None for an unsubscribe link of a purged row."""
     with store_scope(cfg, store) as own, own.session() as session:
         return _subs.resolve_token(session, cfg, token, purpose)
@@ -187,8 +192,9 @@ def confirm_subscription(cfg: Config, token: str, store: Store | None = None) ->
         return sub, _subs.confirm(sub)
 
 
-def resend_confirmation(cfg: Config, token: str, *, limiter: _subs.SendLimiter | None = None,
-                        store: Store | None = None) -> bool:
+def resend_confirmation(
+    cfg: Config, token: str, *, limiter: _subs.SendLimiter | None = None, store: Store | None = None
+) -> bool:
     """Send a fresh confirm link for a genuine but expired one; True if a mail went out."""
     try:
         _subs.read_token(cfg, token, _subs.TokenPurpose.CONFIRM)
@@ -210,14 +216,21 @@ def resend_confirmation(cfg: Config, token: str, *, limiter: _subs.SendLimiter |
     return True
 
 
-def save_preferences(cfg: Config, token: str, *, name: str, topics: Sequence[str], regions: Sequence[str],
-                     frequency: str | None, store: Store | None = None) -> tuple[Subscriber, bool]:
+def save_preferences(
+    cfg: Config,
+    token: str,
+    *,
+    name: str,
+    topics: Sequence[str],
+    regions: Sequence[str],
+    frequency: str | None,
+    store: Store | None = None,
+) -> tuple[Subscriber, bool]:
     """Save the preferences form of a manage link; InvalidSubscriberError names bad fields."""
     with store_scope(cfg, store) as own, own.session() as session:
         sub = _subs.resolve_token(session, cfg, token, _subs.TokenPurpose.MANAGE)
         assert sub is not None  # manage tokens never resolve to None
-        data = _subs.validate_subscriber(cfg, sub.email, name=name, topics=topics, regions=regions,
-                                         frequency=frequency)
+        data = _subs.validate_subscriber(cfg, sub.email, name=name, topics=topics, regions=regions, frequency=frequency)
         return sub, _subs.update_preferences(sub, data)
 
 

@@ -48,7 +48,9 @@ _EXTRA_LABELS = (
     r"expected\s+results|results|outputs|outcomes",
     r"main\s+activities|activities",
 )
-_ALL_LABELS = "|".join(f"(?P<{k}>{v})" for k, v in _FIELD_LABELS.items()) + "|(?P<extra>" + "|".join(_EXTRA_LABELS) + ")"
+_ALL_LABELS = (
+    "|".join(f"(?P<{k}>{v})" for k, v in _FIELD_LABELS.items()) + "|(?P<extra>" + "|".join(_EXTRA_LABELS) + ")"
+)
 # "Label: value", "Label – value", a label alone on its line, or the label glued to a capitalised value
 # ("DonorsEuropean Commission") as copy-pasted web pages often have.
 _FIELD = re.compile(
@@ -66,9 +68,42 @@ _SUBSECTIONS = re.compile(
     re.IGNORECASE,
 )
 _SMALL_WORDS = {
-    "a", "an", "and", "as", "at", "by", "de", "des", "du", "et", "for", "from", "in", "into", "la", "of", "on",
-    "or", "the", "to", "through", "towards", "under", "via", "with", "between", "against", "&", "-", "–",
-    "project", "programme", "program", "phase", "initiative", "action",
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "de",
+    "des",
+    "du",
+    "et",
+    "for",
+    "from",
+    "in",
+    "into",
+    "la",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "through",
+    "towards",
+    "under",
+    "via",
+    "with",
+    "between",
+    "against",
+    "&",
+    "-",
+    "–",
+    "project",
+    "programme",
+    "program",
+    "phase",
+    "initiative",
+    "action",
 }
 _SENTENCE_OPENERS = re.compile(r"^(?:for more|for further|more information|please|see |visit |click )", re.IGNORECASE)
 _ACRONYM_AT_END = re.compile(

@@ -17,6 +17,7 @@ from publisher.config import Config
 from publisher.errors import DeliveryError, NotFoundError, PublisherError
 from publisher.models import Frequency, SubscriberStatus
 from publisher.store import Store, open_store
+
 # Types and errors only: every action goes through publisher.pipeline.
 from publisher.subscribers import InvalidSubscriberError, SendLimiter, TokenError, TokenPurpose
 from publisher.web.static import FeedFiles, serve_path
@@ -132,7 +133,7 @@ def _token_error(exc: TokenError, token: str = "") -> Response:
     return _page("token_error.html", 400, error=exc, token=token)
 
 
-def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat list of routes reads best)
+def _register_routes(app: Flask, cfg: Config) -> None:
     limiter: SendLimiter = app.extensions["publisher.limiter"]
     feeds: FeedFiles = app.extensions["publisher.feeds"]
 
@@ -156,35 +157,47 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
     @app.errorhandler(PublisherError)
     def publisher_error(exc: PublisherError) -> Response:
         log.error("web: %s: %s", type(exc).__name__, exc)
-        return _page("error.html", 500, code=500, title="Something went wrong",
-                     message="Please try again later.")
+        return _page("error.html", 500, code=500, title="Something went wrong", message="Please try again later.")
 
     @app.get("/_/style.css")
     def stylesheet() -> Response:
         body = render_template("web/style.css")
-        return Response(body, content_type="text/css; charset=utf-8",
-                        headers={"Cache-Control": "public, max-age=3600"})
+        return Response(body, content_type="text/css; charset=utf-8", headers={"Cache-Control": "public, max-age=3600"})
 
     # ---------------------------------------------------------------- subscribe
 
     @app.route("/subscribe", methods=["GET", "POST"])
     def subscribe() -> Response:
         if request.method == "GET":
-            return _page("subscribe.html", form={"email": "", "name": "", "topics": [], "regions": [],
-                                                 "frequency": Frequency.WEEKLY.value}, errors={})
+            return _page(
+                "subscribe.html",
+                form={"email": "", "name": "", "topics": [], "regions": [], "frequency": Frequency.WEEKLY.value},
+                errors={},
+            )
         check_csrf()
         form = {"email": request.form.get("email", ""), **_form_lists(request)}
         try:
-            data = pipeline.check_subscriber_form(cfg, form["email"], name=form["name"], topics=form["topics"],
-                                                  regions=form["regions"], frequency=form["frequency"])
+            data = pipeline.check_subscriber_form(
+                cfg,
+                form["email"],
+                name=form["name"],
+                topics=form["topics"],
+                regions=form["regions"],
+                frequency=form["frequency"],
+            )
         except InvalidSubscriberError as exc:
             return _page("subscribe.html", 400, form=form, errors=exc.errors)
         try:
             pipeline.request_subscription(cfg, data, limiter=limiter, store=_store(app))
         except DeliveryError as exc:
             log.error("web: cannot send subscription mail to %s: %s", data.email, exc)
-            return _page("error.html", 503, code=503, title="Mail could not be sent",
-                         message="We could not send the confirmation e-mail right now. Please try again later.")
+            return _page(
+                "error.html",
+                503,
+                code=503,
+                title="Mail could not be sent",
+                message="We could not send the confirmation e-mail right now. Please try again later.",
+            )
         # Same page whether the address was new, pending, active or rate-limited: nothing leaks.
         return _page("check_inbox.html", email=data.email)
 
@@ -197,8 +210,12 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
             assert sub is not None
             if request.method == "GET":
                 # A button, not a GET side effect: mail scanners follow links and must not confirm for anyone.
-                return _page("confirm.html", subscriber=sub, done=sub.status is SubscriberStatus.ACTIVE,
-                             links=pipeline.subscriber_links_for(cfg, sub))
+                return _page(
+                    "confirm.html",
+                    subscriber=sub,
+                    done=sub.status is SubscriberStatus.ACTIVE,
+                    links=pipeline.subscriber_links_for(cfg, sub),
+                )
             check_csrf()
             sub, _changed = pipeline.confirm_subscription(cfg, token, store=_store(app))
         except TokenError as exc:
@@ -215,8 +232,13 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
             return _token_error(exc)
         except DeliveryError as exc:
             log.error("web: cannot re-send confirmation: %s", exc)
-            return _page("error.html", 503, code=503, title="Mail could not be sent",
-                         message="We could not send the e-mail right now. Please try again later.")
+            return _page(
+                "error.html",
+                503,
+                code=503,
+                title="Mail could not be sent",
+                message="We could not send the e-mail right now. Please try again later.",
+            )
         return _page("check_inbox.html", email="")
 
     # ---------------------------------------------------------------- preferences
@@ -227,24 +249,51 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
         try:
             sub = pipeline.subscriber_for_token(cfg, token, TokenPurpose.MANAGE, store=store)
             assert sub is not None
-            form: dict[str, Any] = {"name": sub.name, "topics": list(sub.topics), "regions": list(sub.regions),
-                    "frequency": sub.frequency.value}
+            form: dict[str, Any] = {
+                "name": sub.name,
+                "topics": list(sub.topics),
+                "regions": list(sub.regions),
+                "frequency": sub.frequency.value,
+            }
             if request.method == "GET":
-                return _page("preferences.html", subscriber=sub, form=form, errors={}, saved=False,
-                             links=pipeline.subscriber_links_for(cfg, sub))
+                return _page(
+                    "preferences.html",
+                    subscriber=sub,
+                    form=form,
+                    errors={},
+                    saved=False,
+                    links=pipeline.subscriber_links_for(cfg, sub),
+                )
             check_csrf()
             form = _form_lists(request)
             try:
                 sub, _changed = pipeline.save_preferences(cfg, token, store=store, **form)
             except InvalidSubscriberError as exc:
-                return _page("preferences.html", 400, subscriber=sub, form=form, errors=exc.errors, saved=False,
-                             links=pipeline.subscriber_links_for(cfg, sub))
+                return _page(
+                    "preferences.html",
+                    400,
+                    subscriber=sub,
+                    form=form,
+                    errors=exc.errors,
+                    saved=False,
+                    links=pipeline.subscriber_links_for(cfg, sub),
+                )
         except TokenError as exc:
             return _token_error(exc)
-        form = {"name": sub.name, "topics": list(sub.topics), "regions": list(sub.regions),
-                "frequency": sub.frequency.value}
-        return _page("preferences.html", subscriber=sub, form=form, errors={}, saved=True,
-                     links=pipeline.subscriber_links_for(cfg, sub))
+        form = {
+            "name": sub.name,
+            "topics": list(sub.topics),
+            "regions": list(sub.regions),
+            "frequency": sub.frequency.value,
+        }
+        return _page(
+            "preferences.html",
+            subscriber=sub,
+            form=form,
+            errors={},
+            saved=True,
+            links=pipeline.subscriber_links_for(cfg, sub),
+        )
 
     # ---------------------------------------------------------------- unsubscribe
 
@@ -266,8 +315,11 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
     def one_click(token: str) -> Response:
         # RFC 8058: the mailbox provider POSTs `List-Unsubscribe=One-Click`; no cookies, no CSRF token.
         if request.form.get("List-Unsubscribe") != ONE_CLICK_BODY:
-            return Response("expected the form body List-Unsubscribe=One-Click (RFC 8058)\n", status=400,
-                            content_type="text/plain; charset=utf-8")
+            return Response(
+                "expected the form body List-Unsubscribe=One-Click (RFC 8058)\n",
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
         try:
             pipeline.unsubscribe_by_token(cfg, token, store=_store(app))
         except TokenError:
@@ -292,8 +344,11 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
             html = page(cfg, edition_id, variant, _store(app))
         except NotFoundError:
             abort(404, description="There is no such digest.")
-        return Response(html, content_type="text/html; charset=utf-8",
-                        headers={"Content-Security-Policy": ARCHIVE_CSP, "Cache-Control": "public, max-age=3600"})
+        return Response(
+            html,
+            content_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": ARCHIVE_CSP, "Cache-Control": "public, max-age=3600"},
+        )
 
     # ---------------------------------------------------------------- the feed folder at the site root
 
@@ -304,8 +359,12 @@ def _register_routes(app: Flask, cfg: Config) -> None:  # noqa: C901  (one flat 
         if resp is None:
             if not path:
                 # A fresh install: say what to do instead of a bare 404.
-                return _page("error.html", 404, code=404, title="No feeds yet",
-                             message="No feeds have been built yet: run `publisher feeds build` "
-                                     "(or `publisher run --once`).")
+                return _page(
+                    "error.html",
+                    404,
+                    code=404,
+                    title="No feeds yet",
+                    message="No feeds have been built yet: run `publisher feeds build` (or `publisher run --once`).",
+                )
             abort(404, description="There is no such page or feed.")
         return resp

@@ -38,15 +38,15 @@ CONTENT_TYPES = {
 DEFAULT_TYPE = "application/octet-stream"
 CACHE_CONTROL = "public, max-age=300"
 # Generated HTML may carry inline styles and remote images, never scripts.
-STATIC_CSP = "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; script-src 'none'; " \
-             "object-src 'none'; frame-ancestors 'none'; base-uri 'self'"
+STATIC_CSP = (
+    "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; script-src 'none'; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'"
+)
 GZIP_MIN_BYTES = 256
 
 
 def _compressible(content_type: str) -> bool:
-    return content_type.startswith("text/") or any(
-        t in content_type for t in ("xml", "json", "javascript", "svg")
-    )
+    return content_type.startswith("text/") or any(t in content_type for t in ("xml", "json", "javascript", "svg"))
 
 
 @dataclass(frozen=True)
