@@ -83,7 +83,7 @@ def _run_with_scheduled_time(
     return events
 
 
-class ScheduledTimeExecutor(BasePoolExecutor):
+class ScheduledTimeExecutor(BasePoolExecutor):  # type: ignore[misc]  # APScheduler 3 ships no type hints
     """A thread pool executor whose jobs learn their scheduled time (see _run_with_scheduled_time)."""
 
     def __init__(self, max_workers: int = 1) -> None:

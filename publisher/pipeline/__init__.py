@@ -6,8 +6,8 @@ one area and every function takes an optional Store (opened and disposed per cal
 
 from __future__ import annotations
 
-from publisher.pipeline._scope import store_scope  # noqa: F401
-from publisher.pipeline.content import (  # noqa: F401
+from publisher.pipeline._scope import store_scope
+from publisher.pipeline.content import (
     IngestSummary,
     check_config,
     configured_sources,
@@ -17,18 +17,18 @@ from publisher.pipeline.content import (  # noqa: F401
     retag,
     run_ingest,
 )
-from publisher.pipeline.digests import (  # noqa: F401
+from publisher.pipeline.digests import (
     build_editions,
     deliver,
     digest_archive_page,
     list_editions,
     preview_digest,
 )
-from publisher.pipeline.feeds import (  # noqa: F401
+from publisher.pipeline.feeds import (
     build_feeds,
     list_feeds,
 )
-from publisher.pipeline.jobs import (  # noqa: F401
+from publisher.pipeline.jobs import (
     ONCE_JOB,
     CycleSummary,
     JobInfo,
@@ -49,7 +49,7 @@ from publisher.pipeline.jobs import (  # noqa: F401
     schedule_trigger,
     set_job_paused,
 )
-from publisher.pipeline.subscribers import (  # noqa: F401
+from publisher.pipeline.subscribers import (
     SubscriberChange,
     add_subscriber,
     check_subscriber_form,
@@ -65,3 +65,55 @@ from publisher.pipeline.subscribers import (  # noqa: F401
     subscriber_links_for,
     unsubscribe_by_token,
 )
+
+__all__ = [
+    "ONCE_JOB",
+    "CycleSummary",
+    "IngestSummary",
+    "JobInfo",
+    "JobRunResult",
+    "SubscriberChange",
+    "_stored_next_runs",
+    "add_subscriber",
+    "build_editions",
+    "build_feeds",
+    "check_config",
+    "check_subscriber_form",
+    "configured_sources",
+    "confirm_subscription",
+    "count_active_subscribers",
+    "deliver",
+    "describe_ingest",
+    "describe_trigger",
+    "digest_archive_page",
+    "export_jsonl",
+    "import_subscribers",
+    "job_history",
+    "list_editions",
+    "list_feeds",
+    "list_jobs",
+    "list_projects",
+    "list_releases",
+    "list_subscribers",
+    "output_locations",
+    "preview_digest",
+    "process_owner",
+    "recover_interrupted_runs",
+    "remove_subscriber",
+    "request_subscription",
+    "resend_confirmation",
+    "retag",
+    "run_cycle",
+    "run_ingest",
+    "run_job",
+    "run_once",
+    "save_preferences",
+    "schedule_fingerprint",
+    "schedule_trigger",
+    "send_subscription_mail",
+    "set_job_paused",
+    "store_scope",
+    "subscriber_for_token",
+    "subscriber_links_for",
+    "unsubscribe_by_token",
+]

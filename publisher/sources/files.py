@@ -27,7 +27,7 @@ def fetch_bytes(url: str, *, timeout: float, max_bytes: int) -> bytes:
             declared = resp.headers.get("Content-Length")
             if declared is not None and declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"response is {declared} bytes, over max_bytes={max_bytes}", source=url)
-            data = resp.read(max_bytes + 1)
+            data: bytes = resp.read(max_bytes + 1)
     except urllib.error.HTTPError as exc:
         raise FetchError(f"HTTP {exc.code} {exc.reason}", source=url) from None
     except urllib.error.URLError as exc:
