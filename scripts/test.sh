@@ -38,6 +38,8 @@ fi
 echo "== lint and format check (ruff) =="
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
+echo "== import layers (import-linter) =="
+"$BIN/lint-imports" --no-cache
 echo "== type check (mypy) =="
 "$BIN/python" -m mypy publisher
 echo "== tests on SQLite =="
