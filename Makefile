@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install clean bench
+.PHONY: run test install clean bench lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@echo "Creating $(VENV) and installing publisher (log: $(VENV)/install.log)…"
 	@$(PYTHON) -m venv $(VENV)
-	@( $(BIN)/pip install --upgrade pip && $(BIN)/pip install -e '.[test]' ) > $(VENV)/install.log 2>&1 \
+	@( $(BIN)/pip install --upgrade pip && $(BIN)/pip install -c constraints.txt -e '.[test]' ) > $(VENV)/install.log 2>&1 \
 	  || { tail -30 $(VENV)/install.log; echo "pip install failed; see $(VENV)/install.log" >&2; exit 1; }
 	@touch $(STAMP)
 
@@ -25,8 +25,16 @@ run: $(STAMP)
 test: $(STAMP)
 	bash scripts/test.sh
 
+## Every benchmark at a small size, one table (full-size runs: see benchmarks/README.md).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+## Re-pin constraints.txt after changing dependencies in pyproject.toml.
+lock: $(STAMP)
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile -q --extra test --strip-extras --no-emit-index-url --no-emit-find-links --no-header \
+	  -o constraints.txt pyproject.toml
+	@sed -i '1i # Pinned versions of every dependency (runtime and test), used by `make` for reproducible installs.\n# Regenerate after changing dependencies in pyproject.toml: `make lock` (pip-tools).' constraints.txt
 
 clean:
 	rm -rf $(VENV) store/*.db* feeds/* outbox

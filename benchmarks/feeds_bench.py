@@ -307,3 +307,16 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def quick() -> list[dict[str, object]]:
+    """Small-size figures for benchmarks.run."""
+    r = run_one(2000)
+    case = f"{r['releases']} releases"
+    return [
+        {"case": case, "metric": "full build", "value": r["full_s"], "unit": "s"},
+        {"case": case, "metric": "no-op build", "value": r["noop_s"], "unit": "s"},
+        {"case": case, "metric": "touched-only build, one new release", "value": r["fast_new_release_s"], "unit": "s"},
+        {"case": case, "metric": "full / touched-only (wall)", "value": r["full_over_fast_wall"], "unit": "x"},
+        {"case": case, "metric": "peak RSS", "value": r["peak_rss_mb"], "unit": "MB"},
+    ]

@@ -104,3 +104,14 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def quick() -> list[dict[str, object]]:
+    """Small-size figures for benchmarks.run."""
+    r = run_one(1000)
+    case = f"{r['n']} releases"
+    return [
+        {"case": case, "metric": "first ingest", "value": r["n"] / r["ingest_s"], "unit": "releases/s"},
+        {"case": case, "metric": "re-ingest, nothing changed", "value": r["reingest_s"], "unit": "s"},
+        {"case": case, "metric": "peak RSS", "value": r["peak_rss_mb"], "unit": "MB"},
+    ]
