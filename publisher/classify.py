@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import pycountry
-
 from publisher.config import TaxonomyConfig
+from publisher.countries import country_name
 from publisher.gazetteer import Gazetteer, gazetteer, trie_pattern
+
+__all__ = ["Classification", "Classifier", "Tag", "country_name", "normalize_keyword_text"]
 
 # How many distinct reasons a tag keeps: enough to explain it, short enough to show in a feed.
 MAX_REASONS = 3
@@ -39,13 +40,6 @@ def normalize_keyword_text(text: str) -> str:
     text = text.lower().replace("’", "'")
     text = re.sub(r"(?<=\w)[-‐‑](?=\w)", " ", text)
     return re.sub(r"\s+", " ", text)
-
-
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return str(getattr(country, "common_name", None) or country.name)
 
 
 def _noisy_or(weights: Iterable[float]) -> float:

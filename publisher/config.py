@@ -380,11 +380,15 @@ def _check(cfg: Config) -> None:
 
     import pycountry  # deferred: only needed when validating country codes
 
+    def known(code: str) -> bool:
+        # XK (Kosovo) is user-assigned, not in ISO 3166-1, but it is the code every data set uses.
+        return code == "XK" or pycountry.countries.get(alpha_2=code) is not None
+
     for slug, region in cfg.taxonomy.regions.items():
         if not _SLUG.match(slug):
             raise ConfigError("region slugs are lower-case words joined by '-'", key=f"taxonomy.regions.{slug}")
         for j, code in enumerate(region.countries):
-            if pycountry.countries.get(alpha_2=code) is None:
+            if not known(code):
                 raise ConfigError(
                     f"{code!r} is not an ISO 3166-1 alpha-2 code", key=f"taxonomy.regions.{slug}.countries[{j}]"
                 )
@@ -394,7 +398,7 @@ def _check(cfg: Config) -> None:
         if not topic.keywords:
             raise ConfigError("a topic needs at least one keyword", key=f"taxonomy.topics.{slug}.keywords")
     for place, code in cfg.taxonomy.extra_places.items():
-        if pycountry.countries.get(alpha_2=code) is None:
+        if not known(code):
             raise ConfigError(f"{code!r} is not an ISO 3166-1 alpha-2 code", key=f"taxonomy.extra_places.{place}")
 
     if not 0 <= cfg.linking.threshold <= 1:

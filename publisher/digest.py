@@ -162,10 +162,9 @@ def _variant_key(ids: tuple[int, ...]) -> str:
 
 @functools.lru_cache(maxsize=512)
 def country_name(code: str) -> str:
-    import pycountry  # deferred: slow import, only needed when rendering
+    from publisher.countries import country_name as name  # deferred: pycountry is slow to import
 
-    c = pycountry.countries.get(alpha_2=code)
-    return getattr(c, "common_name", None) or (c.name if c else code)
+    return name(code)
 
 
 def _topic_rank(cfg: Config) -> dict[str, int]:

@@ -150,6 +150,11 @@ def _data() -> dict[str, Any]:
         return tomllib.load(fh)
 
 
+def curated_names() -> dict[str, str]:
+    """The curated short and common country names ("Russia", "Türkiye", "Ivory Coast") → ISO alpha-2."""
+    return dict(_data()["names"])
+
+
 def _pycountry_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for c in pycountry.countries:

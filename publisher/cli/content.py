@@ -12,6 +12,7 @@ import click
 from publisher import pipeline
 from publisher.cli.common import TerminalProgress, config_option, get_config, with_config
 from publisher.config import Config, iter_docs
+from publisher.countries import near_countries, resolve_country
 from publisher.queries import ReleaseFilter, release_dict
 
 
@@ -22,6 +23,17 @@ def _date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param=param) from None
+
+
+def _country(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = resolve_country(value)
+    if code is None:
+        near = near_countries(value)
+        hint = f"; did you mean {', '.join(near)}?" if near else "; give a country name or an ISO code"
+        raise click.BadParameter(f"unknown country {value!r}{hint}", param=param)
+    return code
 
 
 @click.command()
@@ -58,7 +70,7 @@ def retag(cfg: Config) -> None:
 @with_config
 @click.option("--topic", help="Topic slug.")
 @click.option("--region", help="Region slug.")
-@click.option("--country", help="ISO 3166-1 alpha-2 code.")
+@click.option("--country", callback=_country, help="Country name or ISO code (Russia, RU, RUS).")
 @click.option("--project", help="Project slug.")
 @click.option("--since", callback=_date, help="Published on or after YYYY-MM-DD.")
 @click.option("--until", callback=_date, help="Published on or before YYYY-MM-DD.")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from publisher.config import Config, SourceConfig
+from publisher.countries import resolve_country
 from publisher.errors import SourceError
 from publisher.gazetteer import Gazetteer, gazetteer
 from publisher.sources.base import ProjectRecord, RecordKind, Skipped, register
@@ -552,7 +553,8 @@ class ProjectPagesSource:
         if values.get("countries"):
             country_names = split_countries(values["countries"])
             for cname in country_names:
-                code = self._gazetteer.resolve(cname)
+                # Country names first (one resolver everywhere), then the gazetteer's cities and extra places.
+                code = resolve_country(cname) or self._gazetteer.resolve(cname)
                 if code is not None:
                     codes.setdefault(code, None)
                 else:  # "Western Balkans (Albania, Serbia)" or "Tunisia (Tunis)"

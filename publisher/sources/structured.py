@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 from typing import Any
 
 import feedparser
-import pycountry
 
 from publisher.config import Config, SourceConfig
+from publisher.countries import near_countries, resolve_country
 from publisher.errors import SourceError
 from publisher.sources.base import ProjectRecord, RecordKind, ReleaseRecord, Skipped, register
 from publisher.sources.files import iter_lines, open_binary, read_bytes, source_label
@@ -110,10 +110,12 @@ class JsonLinesSource:
 def _country_codes(names: list[str], where: str) -> tuple[str, ...]:
     codes = []
     for name in names:
-        try:
-            codes.append(pycountry.countries.lookup(name.strip()).alpha_2)
-        except LookupError:
-            raise ValueError(f"{where}: unknown country {name!r}") from None
+        code = resolve_country(name)
+        if code is None:
+            near = near_countries(name)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise ValueError(f"{where}: unknown country {name!r}{hint}")
+        codes.append(code)
     return tuple(dict.fromkeys(codes))
 
 

@@ -1,0 +1,162 @@
+"""The one resolver of country and place names given in fields and filters: a name → its ISO code(s)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from functools import lru_cache
+
+import pycountry
+
+from publisher.config import TaxonomyConfig
+from publisher.gazetteer import curated_names
+
+# Kosovo has no ISO 3166-1 code; XK is the user-assigned code the EU, the IMF and most data sets use.
+KOSOVO = "XK"
+_EXTRA_CODES = {KOSOVO: "Kosovo"}
+
+# Words that say "no particular country" in a project's country list.
+_GLOBAL = frozenset({"global", "worldwide", "world wide", "world", "all countries", "multi country", "multi-country"})
+
+_NUMBER_WORDS = [
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+# "all five Central Asian states", "the six Eastern Partnership countries", "ECOWAS member states"
+_QUANTIFIER = re.compile(
+    r"^(?:(?:all|each|every|both|of|the|its|their)\s+)*(?:(?:\d+|" + "|".join(_NUMBER_WORDS) + r")\s+)?"
+)
+_COLLECTIVE_NOUN = re.compile(
+    r"\s+(?:member\s+states?|member\s+countries|partner\s+countries|partner\s+states|participating\s+states"
+    r"|countries|country|states|nations|republics|region)$"
+)
+
+
+def fold(name: str) -> str:
+    """How names are compared: accents dropped, case folded, one space, no leading "the", no end punctuation."""
+    text = unicodedata.normalize("NFKD", name.replace("’", "'"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"\s+", " ", text.strip().strip(".;,:")).casefold()
+    return text.removeprefix("the ")
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    """Folded country name, alias or code → ISO alpha-2."""
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if not value:
+                continue
+            forms = {value, re.sub(r"\s*\(.*?\)", "", value)}
+            if ", " in value:  # "Korea, Republic of" is written "Republic of Korea" in prose
+                head, _, tail = value.partition(", ")
+                forms.add(f"{tail} {head}")
+            for form in forms:
+                out.setdefault(fold(form), c.alpha_2)
+    for name, code in curated_names().items():
+        out[fold(name)] = code
+    out[fold("Kosovo")] = KOSOVO
+    out[fold("Republic of Kosovo")] = KOSOVO
+    for c in pycountry.countries:
+        out[c.alpha_2.casefold()] = c.alpha_2
+        out[c.alpha_3.casefold()] = c.alpha_2
+    out[KOSOVO.casefold()] = KOSOVO
+    out["xkx"] = KOSOVO
+    return out
+
+
+def resolve_country(name: str) -> str | None:
+    """ISO 3166-1 alpha-2 code of a country name, short or official name, common alias or alpha-2/alpha-3
+    code ("Russia", "Türkiye", "the Netherlands", "Ivory Coast", "DEU"); Kosovo is XK; None if unknown."""
+    return _names().get(fold(name))
+
+
+def is_country_code(code: str) -> bool:
+    """Whether `code` is an ISO 3166-1 alpha-2 code (or XK for Kosovo)."""
+    return code in _EXTRA_CODES or pycountry.countries.get(alpha_2=code) is not None
+
+
+def country_name(code: str) -> str:
+    """The everyday English name of a country code ("Russia" for RU, "Kosovo" for XK); the code if unknown."""
+    if code in _EXTRA_CODES:
+        return _EXTRA_CODES[code]
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def near_countries(name: str, n: int = 5) -> list[str]:
+    """Country names that look most like `name`, best first (for "did you mean" messages)."""
+    shown = _display_names()
+    found: dict[str, None] = {}
+    for key in difflib.get_close_matches(fold(name), list(shown), n=n * 2, cutoff=0.75):
+        found.setdefault(shown[key], None)
+    return list(found)[:n]
+
+
+@lru_cache(maxsize=1)
+def _display_names() -> dict[str, str]:
+    """Folded name → the name as written, for every name longer than a code."""
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(c, attr, None)
+            if value:
+                out.setdefault(fold(value), value)
+    for value in [*curated_names(), "Kosovo"]:
+        if len(value) > 3:
+            out.setdefault(fold(value), value)
+    return out
+
+
+def _region_index(taxonomy: TaxonomyConfig) -> dict[str, frozenset[str]]:
+    index: dict[str, frozenset[str]] = {}
+    for slug, region in taxonomy.regions.items():
+        members = frozenset(code.upper() for code in region.countries)
+        for label in {fold(x) for x in (slug, slug.replace("-", " "), region.name, *region.aliases)}:
+            # An alias of two regions ("MENA") stands for both.
+            index[label] = index.get(label, frozenset()) | members
+    return index
+
+
+def resolve_region(name: str, taxonomy: TaxonomyConfig) -> frozenset[str] | None:
+    """Member codes of a region named by slug, name, alias or a collective phrase of one ("all five Central
+    Asian states", "the six Eastern Partnership countries", "ECOWAS member states"); None if no region."""
+    index = _region_index(taxonomy)
+    key = fold(name)
+    if key in index:
+        return index[key]
+    core = _COLLECTIVE_NOUN.sub("", _QUANTIFIER.sub("", key))
+    return index.get(core) if core else None
+
+
+def resolve_places(name: str, taxonomy: TaxonomyConfig) -> frozenset[str] | None:
+    """The countries one place name stands for: a country → its code; a region, its alias or a collective
+    phrase of it → its member codes; "Global"/"worldwide" → the empty set; anything else → None."""
+    if fold(name) in _GLOBAL:
+        return frozenset()
+    code = resolve_country(name)
+    if code is not None:
+        return frozenset({code})
+    return resolve_region(name, taxonomy)
