@@ -1,0 +1,184 @@
+"""The SMTP transport: smtplib behind the Transport protocol, its exceptions translated into the delivery error tree."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+
+from publisher.config import Config
+from publisher.delivery.transports import TransportUnavailable, register_transport
+from publisher.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownDeliveryError,
+)
+from publisher.mailmsg import OutgoingMessage
+
+
+@register_transport("smtp")
+class SmtpTransport:
+    """One SMTP connection reused for many messages, reopened when the server drops it, paced by rate_limit."""
+
+    def __init__(self, cfg: Config, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.cfg = cfg
+        self.conn: smtplib.SMTP | None = None
+        self.interval = 1.0 / cfg.delivery.rate_limit if cfg.delivery.rate_limit > 0 else 0.0
+        self.next_slot = 0.0
+        self.sleep = sleep
+
+    # -- connection
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.cfg.smtp
+        where = f"{s.host}:{s.port}"
+        try:
+            if s.security == "ssl":
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host,
+                    s.port,
+                    local_hostname=s.local_hostname or None,
+                    timeout=s.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                conn = smtplib.SMTP(s.host, s.port, local_hostname=s.local_hostname or None, timeout=s.timeout)
+            try:
+                conn.ehlo()
+                if s.security == "starttls":
+                    conn.starttls(context=ssl.create_default_context())
+                    conn.ehlo()
+                if s.username:
+                    conn.login(s.username, self.cfg.smtp_password)
+            except BaseException:
+                conn.close()
+                raise
+        except UnicodeEncodeError as exc:
+            # smtplib sends AUTH credentials as ASCII only: a non-ASCII user name or password can never log in.
+            raise TransportUnavailable(
+                f"SMTP {where}: login impossible: smtp.username and the password must be "
+                f"ASCII ({exc.reason} at position {exc.start})"
+            ) from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            raise TransportUnavailable(f"SMTP {where}: login refused ({exc.smtp_code})", code=exc.smtp_code) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise TransportUnavailable(
+                f"SMTP {where}: {exc.smtp_code} {_text(exc.smtp_error)}", code=exc.smtp_code
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransportUnavailable(f"SMTP {where}: cannot connect: {exc}") from exc
+        return conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            finally:
+                self.conn.close()
+                self.conn = None
+
+    def _drop(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    # -- sending
+
+    def _pace(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_slot > now:
+            self.sleep(self.next_slot - now)
+        self.next_slot = max(now, self.next_slot) + self.interval
+
+    def send(self, message: OutgoingMessage) -> None:
+        self._pace()
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = self._connect()
+            try:
+                self._envelope(self.conn, message)
+                break
+            except smtplib.SMTPServerDisconnected:
+                # Dropped while idle (server timeout) before anything of this message was accepted: reconnect once.
+                self._drop()
+                if attempt == 2:
+                    raise TransientDeliveryError("SMTP: connection lost before the message was accepted") from None
+        assert self.conn is not None  # the loop above either connected or raised
+        self._data(self.conn, message)
+
+    def _envelope(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
+        """MAIL FROM + RCPT TO; nothing is delivered yet, so every failure here is safe to retry."""
+        try:
+            try:
+                code, resp = conn.mail(message.sender)
+            except UnicodeEncodeError as exc:
+                raise TransportUnavailable(f"SMTP MAIL FROM <{message.sender}>: sender address is not ASCII") from exc
+            if code != 250:
+                self._reset(conn)
+                # A refused sender (530 auth required, 550 5.7.1 sender not allowed, 421/451 slow down) says
+                # nothing about the recipient: stop the run and retry later, never bounce the subscriber.
+                raise TransportUnavailable(f"SMTP MAIL FROM: {code} {_text(resp)}", code=code)
+            try:
+                code, resp = conn.rcpt(message.recipient)
+            except UnicodeEncodeError as exc:
+                # smtplib speaks ASCII only (no SMTPUTF8): this recipient can never be reached this way.
+                self._reset(conn)
+                raise PermanentDeliveryError(f"SMTP RCPT TO <{message.recipient}>: address is not ASCII") from exc
+            if code not in (250, 251):
+                self._reset(conn)
+                raise _refused(f"RCPT TO <{message.recipient}>", code, resp)
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except OSError as exc:
+            self._drop()
+            raise TransientDeliveryError(f"SMTP: connection failed before the message was accepted: {exc}") from exc
+
+    def _data(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
+        """DATA, split so we know whether the server may have the message when the connection dies."""
+        try:
+            code, resp = conn.docmd("data")
+            if code != 354:
+                self._reset(conn)
+                raise _refused("DATA", code, resp)
+            payload = _DOT_AT_LINE_START.sub(b"..", message.data)
+            if not payload.endswith(b"\r\n"):
+                payload += b"\r\n"
+            conn.send(payload + b".\r\n")
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # The terminating dot never went out: the server discards a half-received message.
+            self._drop()
+            raise TransientDeliveryError(f"SMTP: connection lost while sending the message: {exc}") from exc
+        try:
+            code, resp = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise UnknownDeliveryError(f"SMTP: message sent but no reply received: {exc}") from exc
+        if code != 250:
+            raise _refused("end of DATA", code, resp)
+
+    def _reset(self, conn: smtplib.SMTP) -> None:
+        try:
+            conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # SMTP dot-stuffing (RFC 5321 4.5.2)
+
+
+def _text(resp: bytes | str) -> str:
+    return resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+
+
+def _refused(stage: str, code: int, resp: bytes | str) -> DeliveryError:
+    msg = f"SMTP {stage}: {code} {_text(resp)}"
+    if 400 <= code < 500 or code == -1:
+        return TransientDeliveryError(msg, code=code)
+    return PermanentDeliveryError(msg, code=code)
