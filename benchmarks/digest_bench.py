@@ -33,7 +33,7 @@ from publisher.digest import (
     DigestItem,
     Period,
     RelatedProject,
-    _Tags,
+    ReleaseTags,
     choose_items,
     greeting,
     parse_period,
@@ -126,7 +126,7 @@ class Edition:
         self.period, self.items = period, items
         self.by_id = {it.release_id: it for it in items}
         self.tags = {
-            it.release_id: _Tags(frozenset(it.topics), frozenset(it.regions), it.published, True) for it in items
+            it.release_id: ReleaseTags(frozenset(it.topics), frozenset(it.regions), it.published, True) for it in items
         }
         self.pool = sorted(self.by_id)
 

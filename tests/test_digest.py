@@ -475,8 +475,7 @@ def test_item_fragments_rendered_once_give_the_same_variants(cfg: Config) -> Non
     """Each item's markup is rendered once and reused by every variant that shows it: a variant rendered
     after others (fragments cached) is exactly the variant rendered from nothing, and an item that differs in
     any shown field gets its own fragment."""
-    from publisher import digest as digest_step
-    from publisher.digest import render_digest
+    from publisher.digest import render_digest, templates
 
     items = sample_items()
     period = parse_period("2025-03")
@@ -484,7 +483,7 @@ def test_item_fragments_rendered_once_give_the_same_variants(cfg: Config) -> Non
         render_digest(cfg, period, items[: i + 1])
         render_digest(cfg, period, items[i:])
     warm = render_digest(cfg, period, items[1:])
-    digest_step._FRAGMENTS.clear()
+    templates._FRAGMENTS.clear()
     cold = render_digest(cfg, period, items[1:])
     assert (warm.html, warm.text) == (cold.html, cold.text)
     changed = [dataclasses.replace(it, summary=it.summary + " Changed.") for it in items[1:]]
