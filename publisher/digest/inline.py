@@ -24,7 +24,7 @@ def inline_css(document: str) -> str:
     import premailer  # deferred: heavy import, only needed when rendering HTML
 
     try:
-        return premailer.Premailer(
+        inlined: str = premailer.Premailer(
             document,
             keep_style_tags=False,
             strip_important=False,
@@ -36,6 +36,7 @@ def inline_css(document: str) -> str:
         ).transform()
     except Exception as exc:  # premailer raises bare lxml/cssutils errors: translate them here, once
         raise DigestError(f"cannot inline the digest CSS: {exc}") from exc
+    return inlined
 
 
 # ---------------------------------------------------------------- CSS inlined into the template, once
@@ -120,7 +121,10 @@ def _canonical(document: str) -> str:
     from lxml import etree
     from lxml import html as lxml_html
 
-    return etree.tostring(lxml_html.document_fromstring(document).getroottree(), method="html", encoding="unicode")
+    canonical: str = etree.tostring(
+        lxml_html.document_fromstring(document).getroottree(), method="html", encoding="unicode"
+    )
+    return canonical
 
 
 def inlined_template(cfg: Config) -> jinja2.Template | None:
