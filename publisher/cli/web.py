@@ -37,7 +37,7 @@ def serve(cfg: Config, host: str | None, port: int | None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     click.echo(
-        f"serving {cfg.feeds.dir} and subscriber pages on http://{server.host}:{server.server_port}/ (Ctrl-C to stop)",
+        f"serving {cfg.feeds.dir} and subscriber pages on http://{server.server_address[0]}:{server.server_port}/ (Ctrl-C to stop)",
         err=True,
     )
     try:
