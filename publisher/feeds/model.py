@@ -1,0 +1,181 @@
+"""The values of the feeds step: feed kinds and formats, entries, feed specs, list rows, build summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from publisher.config import Config
+
+OPML_NAME = "feeds.opml"
+INDEX_NAME = "index.html"
+PAGES_DIR = "news"
+GENERATOR_URI = "https://github.com/icmpd/publisher"
+# Keys in `touched` besides feed keys: a release page to re-render, and an ingest run the keys account for.
+PAGE_KEY = "release:"
+RUN_KEY = "run:"
+# An empty feed still needs a stable <updated>; "now" would change the bytes on every build.
+EMPTY_FEED_UPDATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# Slugs become file names: refuse anything that could leave the feeds folder or need quoting in a URL.
+SAFE_SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.))*$")
+
+
+class FeedKind(StrEnum):
+    ALL = "all"
+    TOPIC = "topic"
+    REGION = "region"
+    PROJECT = "project"
+
+
+class FeedFormat(StrEnum):
+    ATOM = "atom"
+    RSS = "rss"
+
+
+KIND_DIRS = {FeedKind.TOPIC: "topics", FeedKind.REGION: "regions", FeedKind.PROJECT: "projects"}
+MEDIA_TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/rss+xml"}
+
+
+def stable_hash(value: Any) -> str:
+    """A short fingerprint of a value's repr: stable across processes (unlike hash()), cheap for 10^5 values."""
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=10).hexdigest()
+
+
+def safe_href(url: str) -> str:
+    """The URL if it is absolute http(s), else '' (a javascript: link from source data must never go live)."""
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One category of an entry: a topic, region or country."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RelatedProject:
+    slug: str
+    name: str
+    acronym: str
+    url: str
+    score: float
+    reasons: tuple[str, ...]
+
+
+def project_label(p: RelatedProject) -> str:
+    return f"{p.name} ({p.acronym})" if p.acronym and p.acronym not in p.name else p.name
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """Everything a feed entry or a release page shows, detached from the database."""
+
+    id: int
+    guid: str
+    slug: str
+    title: str
+    url: str
+    published: dt.date
+    updated: dt.datetime
+    summary: str
+    body: str
+    topics: tuple[Term, ...] = ()
+    regions: tuple[Term, ...] = ()
+    countries: tuple[Term, ...] = ()
+    projects: tuple[RelatedProject, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One logical feed (written once per configured format)."""
+
+    kind: FeedKind
+    slug: str = ""
+    name: str = ""
+    description: str = ""
+    link: str = ""  # alternate (HTML) page; empty: the index page
+    empty_updated: dt.datetime = EMPTY_FEED_UPDATED
+
+    @property
+    def key(self) -> str:
+        """The name ingest uses for this feed: all, topic:<slug>, region:<slug>, project:<slug>."""
+        return "all" if self.kind is FeedKind.ALL else f"{self.kind}:{self.slug}"
+
+    @property
+    def stem(self) -> str:
+        return "all" if self.kind is FeedKind.ALL else f"{KIND_DIRS[self.kind]}/{self.slug}"
+
+    def path(self, fmt: FeedFormat | str) -> str:
+        """Path relative to the feeds folder (and to base_url)."""
+        return f"{self.stem}.{fmt}"
+
+    def title(self, cfg: Config) -> str:
+        return cfg.site.title if self.kind is FeedKind.ALL else f"{cfg.site.title}: {self.name}"
+
+    def subtitle(self, cfg: Config) -> str:
+        if self.kind is FeedKind.ALL:
+            return cfg.site.description
+        if self.kind is FeedKind.TOPIC:
+            return f"News on {self.name} from {cfg.site.title}."
+        if self.kind is FeedKind.REGION:
+            return f"News about {self.name} from {cfg.site.title}."
+        return self.description or f"News related to the project {self.name}."
+
+    def alternate(self, cfg: Config) -> str:
+        return self.link or cfg.site.url(
+            INDEX_NAME + ("" if self.kind is FeedKind.ALL else f"#{self.kind}-{self.slug}")
+        )
+
+
+@dataclass(frozen=True)
+class FeedInfo:
+    """A feed as `feeds list` shows it: where it is, how many entries, how fresh."""
+
+    key: str
+    kind: FeedKind
+    slug: str
+    title: str
+    paths: dict[str, Path]
+    urls: dict[str, str]
+    entries: int
+    total: int
+    updated: dt.datetime
+    built: bool
+
+
+@dataclass
+class FeedsSummary:
+    """What a build did (or, with dry_run, would do)."""
+
+    written: list[Path] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[Path] = field(default_factory=list)
+    planned: int = 0
+    dry_run: bool = False
+    full: bool = False
+    touched_only: bool = False  # the fast path: only the touched feeds and pages were looked at
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written or self.removed)
+
+    def describe(self) -> str:
+        verb_w, verb_r = ("would write", "would remove") if self.dry_run else ("wrote", "removed")
+        mode = "full build" if self.full else "incremental build"
+        prefix = f"dry run ({mode})" if self.dry_run else mode
+        return (
+            f"{prefix}: {verb_w} {len(self.written)} files, {verb_r} {len(self.removed)}, "
+            f"{self.unchanged} unchanged ({self.planned} rendered)"
+        )
+
+    def __str__(self) -> str:
+        return self.describe()
