@@ -159,4 +159,5 @@ def build_opml(specs: Sequence[FeedSpec], cfg: Config, updated: dt.datetime) -> 
                 language=cfg.site.language,
             )
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data + b"\n"
