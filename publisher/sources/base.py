@@ -36,7 +36,9 @@ class ProjectRecord:
 
     name: str
     line: int
-    acronym: str = ""
+    acronym: str = ""  # the main one; more in `acronyms`
+    acronyms: tuple[str, ...] = ()  # further acronyms ("MIEUX+")
+    aliases: tuple[str, ...] = ()  # other names releases use for the project
     objective: str = ""
     specific_objectives: tuple[str, ...] = ()
     description: str = ""

@@ -1,0 +1,342 @@
+"""Decide which projects a release is about: named ones first, otherwise at most one clear winner."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from publisher.classify import country_name
+from publisher.config import LinkingConfig
+from publisher.link import wording
+from publisher.link.names import MentionIndex, MentionKind, name_forms, phase_base, tokens
+from publisher.link.profiles import Candidate, Evidence, EvidenceKind, LinkResult, ProjectProfile, ReleaseProfile
+
+# Evidence weights; a score is their sum, capped at 1. With the default threshold 0.5 a name alone links,
+# geography alone never does, and geography plus subject links only when it clearly beats the runner-up.
+W_MENTION = 0.6  # the release names the project (acronym, name or alias)
+W_PHASE = 0.55  # ... or another phase of it ("BOMCA 10" for "BOMCA 9")
+W_FAMILY = 0.3  # ... or a project whose name is part of this one's name, or the other way round
+W_COUNTRY = 0.25  # shares a country with the project
+W_COUNTRY_FOCUS = 0.1  # ... scaled by how much of both country lists the shared ones cover
+W_REGION = 0.08  # shares only a region
+W_TOPIC = 0.15  # per shared core topic
+W_TOPIC_MAX = 0.25
+W_TEXT = 0.25  # distinctive-wording cosine, reaching full weight at TEXT_FULL
+TEXT_FULL = 0.25
+MIN_SHARED_TERMS = 2  # fewer shared distinctive words scale the wording weight down
+W_DATE = 0.05  # published while the project ran
+# A release may announce a project shortly before it starts, and report on it for a while after it ends.
+GRACE_BEFORE = dt.timedelta(days=120)
+GRACE_AFTER = dt.timedelta(days=365)
+# Without a name, a link must beat the runner-up by this much: siblings sharing country and topic tie.
+MARGIN = 0.12
+# An undated project cannot be placed in time: without a name it needs more of everything else.
+UNDATED_FACTOR = 0.85
+# An unnamed project next to a named one stays only with evidence this strong.
+STRONG = 0.8
+MAX_COUNTRIES_SHOWN = 3
+
+
+@dataclass
+class _Scored:
+    index: int
+    evidence: list[Evidence] = field(default_factory=list)
+    mention: Evidence | None = None  # MENTION, PHASE or FAMILY
+    family_of: int | None = None  # the named project for FAMILY
+    anchored: bool = False  # shares a country (or a region, for a project without countries)
+    in_dates: bool | None = None  # None: the project has no dates
+    subject: bool = False  # shares a topic or distinctive wording
+
+    @property
+    def score(self) -> float:
+        return round(min(1.0, sum(e.weight for e in self.evidence)), 4)
+
+
+def _sentence_case(name: str) -> str:
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
+def _join(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class Linker:
+    """Precomputes mention forms, country/region indexes and term vectors of the projects; `link` and `explain`
+    are pure and deterministic, and cost what the release's candidates cost, not what all projects do."""
+
+    def __init__(
+        self,
+        projects: Sequence[ProjectProfile],
+        config: LinkingConfig,
+        *,
+        topic_names: Mapping[str, str] | None = None,
+        region_names: Mapping[str, str] | None = None,
+    ) -> None:
+        self.config = config
+        self.projects = list(projects)
+        self._topic_names = dict(topic_names or {})
+        self._region_names = dict(region_names or {})
+        forms = [name_forms(p.name, p.acronym, p.aliases, p.acronyms) for p in self.projects]
+        self._mentions = MentionIndex(forms)
+        # The phase-free base of each form ("bomca" of "BOMCA 9"): projects sharing one are phases of each other.
+        self._bases = [{" ".join(phase_base(tokens(f))).lower() for f in (*acr, *names)} for acr, names in forms]
+        self._name_tokens = [[tuple(t.lower() for t in tokens(n)) for n in names] for _, names in forms]
+        docs = [Counter(wording.terms(f"{p.name} {p.text}")) for p in self.projects]
+        self._space = wording.TermSpace(docs)
+        self._vectors = [self._space.vector(d) for d in docs]
+        self._norms = [wording.norm(v) for v in self._vectors]
+        self._by_country: dict[str, list[int]] = {}
+        self._by_region: dict[str, list[int]] = {}
+        for i, p in enumerate(self.projects):
+            for c in p.countries:
+                self._by_country.setdefault(c, []).append(i)
+            for r in p.regions:
+                self._by_region.setdefault(r, []).append(i)
+        self._family = self._families()
+
+    def _families(self) -> dict[int, list[int]]:
+        """Projects whose name contains another project's name ("Prague Process" in "Prague Process: Dialogue,
+        Analyses and Trainings in Action"): naming one says the other's subject is the same."""
+        out: dict[int, list[int]] = {}
+        by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        for i, names in enumerate(self._name_tokens):
+            for n in names:
+                if len(n) >= 2:
+                    by_first.setdefault(n[0], []).append((i, n))
+        for i, names in enumerate(self._name_tokens):
+            for n in names:
+                for start, tok in enumerate(n):
+                    for j, other in by_first.get(tok, ()):
+                        if j != i and len(other) < len(n) and n[start : start + len(other)] == other:
+                            out.setdefault(i, []).append(j)
+                            out.setdefault(j, []).append(i)
+        return {k: sorted(set(v)) for k, v in out.items()}
+
+    # -- evidence
+
+    def _named(self, release: ReleaseProfile) -> dict[int, _Scored]:
+        """Projects the release names, with phase variants resolved: an exact name beats another project's
+        phase of the same base, and among several phases the one running at publication wins."""
+        found: dict[int, _Scored] = {}
+        for m in self._mentions.scan(f"{release.title}\n\n{release.text}"):
+            kind = EvidenceKind.MENTION if m.kind is MentionKind.EXACT else EvidenceKind.PHASE
+            weight = W_MENTION if kind is EvidenceKind.MENTION else W_PHASE
+            have = found.get(m.project)
+            if have is None or (have.mention is not None and have.mention.weight < weight):
+                found[m.project] = _Scored(m.project, mention=Evidence(kind, weight, m.text))
+        exact = [i for i, s in found.items() if s.mention is not None and s.mention.kind is EvidenceKind.MENTION]
+        phase = [i for i, s in found.items() if s.mention is not None and s.mention.kind is EvidenceKind.PHASE]
+        for i in phase:
+            rivals = [j for j in phase if self._bases[i] & self._bases[j]]
+            nearest = min(self._distance(self.projects[j], release.published) for j in rivals)
+            if any(self._bases[i] & self._bases[j] for j in exact) or (
+                self._distance(self.projects[i], release.published) > nearest
+            ):
+                del found[i]
+        return found
+
+    @staticmethod
+    def _distance(p: ProjectProfile, day: dt.date) -> int:
+        """Days between `day` and the project's run; 0 inside it; undated projects are far from everything."""
+        if p.start_date is None and p.end_date is None:
+            return 10**6
+        if p.start_date is not None and day < p.start_date:
+            return (p.start_date - day).days
+        if p.end_date is not None and day > p.end_date:
+            return (day - p.end_date).days
+        return 0
+
+    def _in_dates(self, p: ProjectProfile, day: dt.date) -> bool | None:
+        if p.start_date is None and p.end_date is None:
+            return None
+        if p.start_date is not None and day < p.start_date - GRACE_BEFORE:
+            return False
+        return not (p.end_date is not None and day > p.end_date + GRACE_AFTER)
+
+    def _score(self, s: _Scored, r: ReleaseProfile, rvec: dict[str, float], rnorm: float) -> _Scored:
+        p = self.projects[s.index]
+        if s.mention is not None:
+            s.evidence.append(s.mention)
+        shared = sorted(r.countries & p.countries)
+        if shared:
+            cover = len(shared) / len(r.countries | p.countries)
+            names = [country_name(c) for c in shared]
+            s.evidence.append(
+                Evidence(EvidenceKind.COUNTRY, round(W_COUNTRY + W_COUNTRY_FOCUS * cover, 4), _join(names))
+            )
+            s.anchored = True
+        else:
+            regions = sorted(r.regions & p.regions)
+            if regions:
+                s.evidence.append(
+                    Evidence(EvidenceKind.REGION, W_REGION, self._region_names.get(regions[0], regions[0]))
+                )
+                s.anchored = not p.countries
+        topics = sorted(r.topics & p.topics)
+        if topics:
+            names = [_sentence_case(self._topic_names.get(t, t.replace("-", " "))) for t in topics]
+            s.evidence.append(Evidence(EvidenceKind.TOPIC, min(W_TOPIC_MAX, W_TOPIC * len(topics)), _join(names)))
+            s.subject = True
+        pvec = self._vectors[s.index]
+        products = wording.shared(rvec, pvec)
+        if products and rnorm and self._norms[s.index]:
+            cosine = sum(products.values()) / (rnorm * self._norms[s.index])
+            words = wording.distinctive(products)
+            weight = W_TEXT * min(1.0, cosine / TEXT_FULL) * min(1.0, len(words) / MIN_SHARED_TERMS)
+            if weight >= 0.01:
+                s.evidence.append(Evidence(EvidenceKind.WORDING, round(weight, 4), ", ".join(words[:5])))
+                s.subject = s.subject or len(words) >= MIN_SHARED_TERMS
+        s.in_dates = self._in_dates(p, r.published)
+        if s.in_dates:
+            s.evidence.append(Evidence(EvidenceKind.DATES, W_DATE, self._years(p)))
+        return s
+
+    @staticmethod
+    def _years(p: ProjectProfile) -> str:
+        start = p.start_date.year if p.start_date else None
+        end = p.end_date.year if p.end_date else None
+        if start and end:
+            return str(start) if start == end else f"{start}–{end}"
+        return f"since {start}" if start else f"until {end}"
+
+    def _candidates(self, r: ReleaseProfile) -> list[_Scored]:
+        full = f"{r.title}\n\n{r.text}"
+        rvec = self._space.vector(Counter(wording.terms(full)))
+        rnorm = wording.norm(rvec)
+        found = self._named(r)
+        for i in list(found):
+            for j in self._family.get(i, ()):
+                if j not in found:
+                    named = self.projects[i]
+                    kind = "dialogue" if tokens(named.name)[-1:] in (["Process"], ["Dialogue"]) else "programme"
+                    found[j] = _Scored(j, mention=Evidence(EvidenceKind.FAMILY, W_FAMILY, f"{kind}: {named.display}"))
+                    found[j].family_of = i
+        for c in r.countries:
+            for j in self._by_country.get(c, ()):
+                found.setdefault(j, _Scored(j))
+        for reg in r.regions:
+            for j in self._by_region.get(reg, ()):
+                if not self.projects[j].countries:
+                    found.setdefault(j, _Scored(j))
+        return [self._score(s, r, rvec, rnorm) for s in found.values()]
+
+    # -- decisions
+
+    def _decide(self, r: ReleaseProfile) -> list[tuple[_Scored, bool, str]]:
+        """Every candidate with (linked?, why)."""
+        scored = sorted(self._candidates(r), key=lambda s: (-s.score, self.projects[s.index].key))
+        named = [s for s in scored if s.mention is not None and s.mention.kind is not EvidenceKind.FAMILY]
+        threshold = self.config.threshold
+        out: list[tuple[_Scored, bool, str]] = []
+        if named:
+            names = _join([self.projects[s.index].display for s in named][:3])
+            for s in scored:
+                if s.mention is not None and s.mention.kind is not EvidenceKind.FAMILY:
+                    ok = s.score >= threshold
+                    out.append((s, ok, "" if ok else f"score {s.score:.2f} below the threshold {threshold:.2f}"))
+                elif s.mention is not None:
+                    ok = s.score >= threshold
+                    out.append(
+                        (
+                            s,
+                            ok,
+                            "" if ok else f"same {s.mention.detail}, but score {s.score:.2f} is below the threshold",
+                        )
+                    )
+                elif s.score >= STRONG and s.anchored and s.subject and s.in_dates is not False:
+                    out.append((s, True, ""))
+                else:
+                    out.append((s, False, f"the release names {names}, not this project"))
+            return out
+        eligible = []
+        for s in scored:
+            if not s.anchored:
+                out.append((s, False, "no shared country and not named"))
+            elif not s.subject:
+                out.append((s, False, "shares only geography"))
+            elif s.in_dates is False:
+                p = self.projects[s.index]
+                out.append(
+                    (s, False, f"published {r.published.isoformat()}, outside the project's dates ({self._years(p)})")
+                )
+            else:
+                eligible.append(s)
+
+        def effective(s: _Scored) -> float:
+            return s.score * (UNDATED_FACTOR if s.in_dates is None else 1.0)
+
+        eligible.sort(key=lambda s: (-effective(s), self.projects[s.index].key))
+        for n, s in enumerate(eligible):
+            if n == 0:
+                runner = effective(eligible[1]) if len(eligible) > 1 else 0.0
+                if effective(s) < threshold:
+                    note = " (undated project)" if s.in_dates is None else ""
+                    out.append((s, False, f"score {effective(s):.2f} below the threshold {threshold:.2f}{note}"))
+                elif effective(s) - runner < MARGIN:
+                    rival = self.projects[eligible[1].index].display
+                    out.append((s, False, f"does not clearly beat {rival} ({effective(s):.2f} vs {runner:.2f})"))
+                else:
+                    out.append((s, True, ""))
+            else:
+                out.append(
+                    (
+                        s,
+                        False,
+                        f"{self.projects[eligible[0].index].display} fits better; without a name at most one link",
+                    )
+                )
+        return out
+
+    def _reasons(self, s: _Scored) -> tuple[str, ...]:
+        """What a reader is told: "Names BOMCA 10", "Same dialogue: Prague Process", "Both about border
+        management in Uzbekistan"."""
+        if s.mention is not None:
+            if s.mention.kind is EvidenceKind.FAMILY:
+                return (f"Same {s.mention.detail}",)
+            return (f"Names {s.mention.detail}",)
+        by_kind = {e.kind: e for e in s.evidence}
+        place = by_kind.get(EvidenceKind.COUNTRY) or by_kind.get(EvidenceKind.REGION)
+        where = ""
+        if place is not None:
+            countries = place.detail.split(", ")
+            where = (
+                f" in {place.detail}"
+                if len(countries) <= MAX_COUNTRIES_SHOWN
+                else f" in {len(countries) + 1} shared countries"
+            )
+        topic = by_kind.get(EvidenceKind.TOPIC)
+        if topic is not None:
+            return (f"Both about {topic.detail}{where}",)
+        return (f"Similar subject{where}",)
+
+    def link(self, release: ReleaseProfile) -> list[LinkResult]:
+        """Projects related to `release`, best first, ties by key, at most max_links."""
+        results = [
+            LinkResult(self.projects[s.index].key, s.score, self._reasons(s), tuple(s.evidence))
+            for s, ok, _ in self._decide(release)
+            if ok
+        ]
+        results.sort(key=lambda x: (-x.score, x.key))
+        return results[: self.config.max_links]
+
+    def explain(self, release: ReleaseProfile) -> list[Candidate]:
+        """Every candidate project (named, or sharing a country or region) with its evidence and verdict."""
+        linked = {x.key for x in self.link(release)}
+        out = []
+        for s, ok, why in self._decide(release):
+            p = self.projects[s.index]
+            if ok and p.key not in linked:
+                why = f"more than linking.max_links={self.config.max_links} links"
+            out.append(
+                Candidate(
+                    p.key,
+                    p.display,
+                    s.score,
+                    tuple(s.evidence),
+                    p.key in linked,
+                    "; ".join(self._reasons(s)) if p.key in linked else why,
+                )
+            )
+        return out

@@ -1,0 +1,311 @@
+"""Project names as a release may write them: acronyms, aliases, phases and variants, found in one pass."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+# A token of a name or a release: letters, digits, "&" and "+" ("R&R", "MIEUX+"); everything else separates.
+_TOKEN = re.compile(r"[\w&+]+")
+# Words that do not count when checking that a name is written as a name (capitalised) or when
+# matching an acronym against a name's initials.
+SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "de",
+        "des",
+        "du",
+        "et",
+        "for",
+        "from",
+        "in",
+        "into",
+        "la",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "through",
+        "towards",
+        "under",
+        "via",
+        "with",
+        "between",
+        "against",
+    ]
+)
+_ROMAN = re.compile(r"^(?:I{1,3}|IV|V|VI{0,3}|IX|X)$")
+_PHASE_WORDS = frozenset({"phase", "Phase", "PHASE"})
+_GLUED_PHASE = re.compile(r"^(?P<base>[A-Z][A-Za-z&]*[A-Z])(?P<n>\d{1,2})$")
+# Separators between several acronyms of one project: "MIEUX / MIEUX+", "MPF, MPF II".
+_ACRONYM_SPLIT = re.compile(r"\s*(?:/|,|;|\bor\b|\baka\b)\s*")
+_PAREN = re.compile(r"\((?P<inner>[^()]{2,40})\)")
+
+
+class MentionKind(StrEnum):
+    EXACT = "exact"  # the project's own name, acronym or alias
+    PHASE = "phase"  # the same name or acronym with another (or no) phase number
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def looks_like_acronym(text: str) -> bool:
+    """ "BOMCA 9", "PP DATA", "EaP IBM CaBuiPro", "R&R": short, with at least two capitals, mostly capitals."""
+    text = text.strip()
+    words = text.split()
+    if not words or len(words) > 5 or not re.fullmatch(r"[A-Za-z0-9&./+\- ]+", text):
+        return False
+    upper = sum(1 for c in text if c.isupper())
+    return upper >= 2 and upper >= sum(1 for c in text if c.islower()) / 2
+
+
+def split_acronyms(text: str) -> list[str]:
+    """ "MIEUX / MIEUX+" → ["MIEUX", "MIEUX+"]; one acronym stays one."""
+    return [a for a in (p.strip() for p in _ACRONYM_SPLIT.split(text.strip())) if a]
+
+
+def _initials(words: Iterable[str]) -> str:
+    return "".join(w[0].upper() for w in words if w and w.lower() not in SMALL_WORDS and w[0].isalpha())
+
+
+def _capitals(text: str) -> str:
+    return "".join(c for c in text if c.isupper())
+
+
+def mixed_case_acronym(name: str) -> str:
+    """ "MIgration EU eXpertise" → "MIEUX": a name whose words carry capitals inside them spells its acronym.
+    Empty unless at least two words do so (one "McAllister" is a surname, not a spelling)."""
+    words = [w for w in tokens(name) if w.isalpha()]
+    marked = [w for w in words if any(c.isupper() for c in w[1:]) and not w.isupper()]
+    if len(marked) < 2:
+        return ""
+    acronym = _capitals(" ".join(words))
+    return acronym if len(acronym) >= 3 else ""
+
+
+# A parenthesis closing the name, perhaps followed by a kind word: "... Returnees (RESTART) project".
+_END_PAREN = re.compile(
+    r"\((?P<inner>[^()]{2,40})\)\s*(?:project|programme|program|initiative|action|facility)?\s*$", re.IGNORECASE
+)
+
+
+def name_forms(
+    name: str, acronym: str = "", aliases: Sequence[str] = (), acronyms: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
+    """(acronyms, names) a release may use for a project.
+
+    Acronyms come from the acronym field (several may be given, "MIEUX / MIEUX+"), the acronyms and aliases
+    fields, a parenthesised acronym closing the name or abbreviating the whole of it ("Migration Partnership
+    Facility (MPF) Phase II"), and a mixed-case spelling ("MIgration EU eXpertise"). A parenthesis that
+    abbreviates only the words before it ("Eastern Partnership (EaP) Integrated Border Management ...") gives
+    another name instead, written with the short form."""
+    found_acr = [*split_acronyms(acronym), *(x for a in acronyms for x in split_acronyms(a))]
+    found_names: list[str] = []
+    for alias in aliases:
+        (found_acr if looks_like_acronym(alias) else found_names).append(alias.strip())
+    name = re.sub(r"\s+", " ", name).strip()
+    end = _END_PAREN.search(name)
+    if end and looks_like_acronym(end.group("inner")) and end.start() > 0:
+        found_acr.extend(split_acronyms(end.group("inner")))
+        name = name[: end.start()].rstrip(" -–—:,")
+    inner_acronyms = [m for m in _PAREN.finditer(name) if looks_like_acronym(m.group("inner"))]
+    plain = _PAREN.sub(lambda m: " " if looks_like_acronym(m.group("inner")) else m.group(), name)
+    plain = re.sub(r"\s+", " ", plain).strip(" -–—:,")
+    whole = _initials(_strip_phase_words(tokens(plain)))
+    for m in inner_acronyms:
+        inner = m.group("inner").strip()
+        caps = _capitals(inner)
+        if caps == whole:
+            found_acr.append(inner)
+            continue
+        before = tokens(_PAREN.sub(" ", name[: m.start()]))
+        k, seen = len(before), 0
+        while k > 0 and seen < len(caps):
+            k -= 1
+            seen += before[k].lower() not in SMALL_WORDS
+        if caps and seen == len(caps) and _initials(before[k:]) == caps:
+            after = tokens(_PAREN.sub(" ", name[m.end() :]))
+            found_names.append(" ".join([*before[:k], inner, *after]))
+    found_names.insert(0, plain)
+    derived = mixed_case_acronym(plain)
+    if derived:
+        found_acr.append(derived)
+    return _unique(found_acr), _unique(found_names)
+
+
+def _strip_phase_words(words: list[str]) -> list[str]:
+    out = list(words)
+    while len(out) >= 2 and (out[-1].isdigit() or _ROMAN.match(out[-1])):
+        out.pop()
+        if out and out[-1] in _PHASE_WORDS:
+            out.pop()
+    return out
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def _phase_split(toks: list[str]) -> tuple[list[str], str]:
+    """(base tokens, phase) of "BOMCA 9" → (["BOMCA"], "9"); "X Phase IV" → (["X"], "IV"); no phase: (toks, "")."""
+    if len(toks) >= 2 and _is_phase(toks[-1]):
+        base = toks[:-1]
+        if len(base) >= 2 and base[-1] in _PHASE_WORDS:
+            base = base[:-1]
+        return base, toks[-1]
+    if len(toks) == 1:
+        m = _GLUED_PHASE.match(toks[0])
+        if m:
+            return [m.group("base")], m.group("n")
+    return toks, ""
+
+
+def phase_base(toks: list[str]) -> list[str]:
+    """The tokens without a trailing phase: "BOMCA 9" → ["BOMCA"]."""
+    return _phase_split([t.rstrip("+") or t for t in toks])[0]
+
+
+def _is_name(toks: list[str]) -> bool:
+    """A name is distinctive with at least two capitalised words ("Prague Process")."""
+    return len(toks) >= 2 and sum(1 for t in toks if t[:1].isupper()) >= 2
+
+
+def _acronym_ok(toks: list[str]) -> bool:
+    return bool(toks) and sum(c.isupper() for c in "".join(toks)) >= 2
+
+
+@dataclass(frozen=True)
+class Mention:
+    project: int  # index into the projects given to the index
+    kind: MentionKind
+    text: str  # as written in the release ("BOMCA 10")
+    form: str  # the project's form it matched ("BOMCA 9" or its base "BOMCA")
+
+
+class MentionIndex:
+    """Every project's acronyms and names keyed by token tuples; `scan` walks a text once, so the cost is the
+    text's length times the longest form, not the number of projects."""
+
+    def __init__(self, forms: Sequence[tuple[list[str], list[str]]]) -> None:
+        # key -> [(project, kind, form)]; acronyms compare case-sensitively, names case-insensitively.
+        self._acr: dict[tuple[str, ...], list[tuple[int, MentionKind, str]]] = {}
+        self._names: dict[tuple[str, ...], list[tuple[int, MentionKind, str]]] = {}
+        self._longest = 1
+        for i, (acronyms, names) in enumerate(forms):
+            for a in acronyms:
+                toks = [t.rstrip("+") or t for t in tokens(a)]
+                if not _acronym_ok(toks):
+                    continue
+                self._add(self._acr, tuple(toks), (i, MentionKind.EXACT, a))
+                base, phase = _phase_split(toks)
+                if phase and _acronym_ok(base):
+                    self._add(self._acr, tuple(base), (i, MentionKind.PHASE, " ".join(base)))
+            for n in names:
+                toks = tokens(n)
+                if not _is_name(toks):
+                    continue
+                self._add(self._names, tuple(t.lower() for t in toks), (i, MentionKind.EXACT, n))
+                base, phase = _phase_split(toks)
+                if phase and _is_name(base):
+                    self._add(self._names, tuple(t.lower() for t in base), (i, MentionKind.PHASE, " ".join(base)))
+        self._first_acr = {k[0] for k in self._acr}
+        self._first_name = {k[0] for k in self._names}
+
+    def _add(
+        self,
+        table: dict[tuple[str, ...], list[tuple[int, MentionKind, str]]],
+        key: tuple[str, ...],
+        item: tuple[int, MentionKind, str],
+    ) -> None:
+        entries = table.setdefault(key, [])
+        # An exact form beats a phase base of the same key for the same project.
+        if any(e[0] == item[0] for e in entries):
+            return
+        entries.append(item)
+        self._longest = max(self._longest, len(key))
+
+    def known(self, text: str) -> bool:
+        """Is `text` (a name or acronym) one of the indexed forms, exactly or as another phase?"""
+        return bool(list(self.scan(text)))
+
+    def scan(self, text: str) -> Iterator[Mention]:
+        """Mentions in `text`, left to right, longest form first at each position."""
+        spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        toks = [s[0] for s in spans]
+        stripped = [t.rstrip("+") or t for t in toks]
+        lowered = [t.lower() for t in toks]
+        i = 0
+        while i < len(toks):
+            hit = None
+            if stripped[i] in self._first_acr or _GLUED_PHASE.match(stripped[i]):
+                hit = self._match(self._acr, stripped, i, case=True)
+            if hit is None and lowered[i] in self._first_name and toks[i][:1].isupper():
+                hit = self._match(self._names, lowered, i, case=False, original=toks)
+            if hit is None:
+                i += 1
+                continue
+            n, entries = hit
+            end = i + n
+            # A phase number after a base form belongs to the mention: "BOMCA 10", "MIEUX Phase IV".
+            end = _phase_tail(toks, end)
+            written = text[spans[i][1] : spans[end - 1][2]]
+            written_key = [t.rstrip("+") or t for t in toks[i:end]]
+            for project, kind, form in entries:
+                exact = kind is MentionKind.EXACT and _same_form(written_key, form)
+                yield Mention(project, MentionKind.EXACT if exact else MentionKind.PHASE, written, form)
+            i = end
+
+    def _match(
+        self,
+        table: dict[tuple[str, ...], list[tuple[int, MentionKind, str]]],
+        keys: list[str],
+        i: int,
+        *,
+        case: bool,
+        original: list[str] | None = None,
+    ) -> tuple[int, list[tuple[int, MentionKind, str]]] | None:
+        for n in range(min(self._longest, len(keys) - i), 0, -1):
+            entries = table.get(tuple(keys[i : i + n]))
+            if entries is None:
+                continue
+            if original is not None and not _written_as_name(original[i : i + n]):
+                continue
+            return n, entries
+        if case:
+            m = _GLUED_PHASE.match(keys[i])
+            if m and (m.group("base"),) in table:
+                return 1, [(p, MentionKind.PHASE, f) for p, _, f in table[(m.group("base"),)]]
+        return None
+
+
+def _written_as_name(words: list[str]) -> bool:
+    """ "Prague Process" but not "prague process" or "the migration dialogue": every word that is not a small
+    word starts with a capital (or a digit)."""
+    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in SMALL_WORDS for w in words)
+
+
+def _phase_tail(toks: list[str], end: int) -> int:
+    if end < len(toks) and toks[end] in _PHASE_WORDS and end + 1 < len(toks) and _is_phase(toks[end + 1]):
+        return end + 2
+    if end < len(toks) and _is_phase(toks[end]):
+        return end + 1
+    return end
+
+
+def _is_phase(tok: str) -> bool:
+    return (tok.isdigit() and len(tok) <= 2) or bool(_ROMAN.match(tok))
+
+
+def _same_form(written: list[str], form: str) -> bool:
+    want = [t.rstrip("+") or t for t in tokens(form)]
+    return [w.lower() for w in written] == [w.lower() for w in want]
