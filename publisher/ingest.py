@@ -17,9 +17,17 @@ from sqlalchemy.orm import Session, selectinload
 from publisher.classify import Classifier
 from publisher.classify import Tag as Tag_
 from publisher.config import Config, TaxonomyConfig
-from publisher.link import Linker, ProjectProfile, build_project_profile, project_text, release_profile
+from publisher.link import (
+    Linker,
+    ProjectProfile,
+    ReleaseProfile,
+    build_project_profile,
+    project_text,
+    release_profile,
+)
 from publisher.models import (
     Country,
+    DatePrecision,
     IngestRun,
     Project,
     Region,
@@ -144,7 +152,8 @@ def sync_taxonomy(session: Session, taxonomy: TaxonomyConfig) -> None:
 
 
 Tag = tuple[str, float, tuple[str, ...]]
-Link = tuple[int, float, tuple[str, ...]]
+Evidence_ = tuple[str, float, str]  # (kind, weight, detail)
+Link = tuple[int, float, tuple[str, ...], tuple[Evidence_, ...]]
 
 
 @dataclass(frozen=True)
@@ -154,7 +163,7 @@ class TagSet:
     topics: tuple[Tag, ...] = ()
     regions: tuple[Tag, ...] = ()
     countries: tuple[Tag, ...] = ()
-    links: tuple[Link, ...] = ()  # (project id, score, reasons)
+    links: tuple[Link, ...] = ()  # (project id, score, reasons, evidence)
 
     @classmethod
     def of(cls, r: Release) -> TagSet:
@@ -163,7 +172,17 @@ class TagSet:
             topics=tuple(sorted((t.topic, t.score, tuple(t.reasons)) for t in r.topics)),
             regions=tuple(sorted((t.region, t.score, tuple(t.reasons)) for t in r.regions)),
             countries=tuple(sorted((t.country, t.score, tuple(t.reasons)) for t in r.countries)),
-            links=tuple(sorted((x.project_id, x.score, tuple(x.reasons)) for x in r.project_links)),
+            links=tuple(
+                sorted(
+                    (
+                        x.project_id,
+                        x.score,
+                        tuple(x.reasons),
+                        tuple((e["kind"], e["weight"], e["detail"]) for e in x.evidence),
+                    )
+                    for x in r.project_links
+                )
+            ),
         )
 
 
@@ -187,9 +206,10 @@ def write_tags(session: Session, tags: dict[int, TagSet], *, replace: bool) -> N
             for chunk in _batched(ids, BATCH):
                 session.execute(delete(model).where(model.release_id.in_(chunk)))
         rows = [
-            {"release_id": rid, column: key, "score": score, "reasons": list(reasons)}
+            {"release_id": rid, column: tag[0], "score": tag[1], "reasons": list(tag[2])}
+            | ({"evidence": [{"kind": k, "weight": w, "detail": d} for k, w, d in tag[3]]} if len(tag) > 3 else {})
             for rid, t in tags.items()
-            for key, score, reasons in getattr(t, attr)
+            for tag in getattr(t, attr)
         ]
         if rows:
             session.execute(insert(model), rows)
@@ -208,7 +228,16 @@ class Tagger:
             self.project_ids[p.slug] = p.id
             self.project_slugs[p.id] = p.slug
             profiles.append(project_profile(p))
-        self.linker = Linker(profiles, cfg.linking)
+        self.linker = Linker(
+            profiles,
+            cfg.linking,
+            topic_names={k: t.name for k, t in cfg.taxonomy.topics.items()},
+            region_names={k: r.name for k, r in cfg.taxonomy.regions.items()},
+        )
+
+    def profile(self, title: str, body: str, published: dt.date) -> ReleaseProfile:
+        """What the linker sees of a release (for `publisher explain`)."""
+        return release_profile(title, body, published, self.classifier.classify(f"{title}\n\n{body}"))
 
     def compute(self, title: str, body: str, published: dt.date) -> TagSet:
         """Tags and links of one release's text."""
@@ -223,7 +252,15 @@ class Tagger:
             regions=tags(c.regions),
             countries=tags(c.countries),
             links=tuple(
-                sorted((self.project_ids[x.key], x.score, tuple(x.reasons)) for x in self.linker.link(profile))
+                sorted(
+                    (
+                        self.project_ids[x.key],
+                        x.score,
+                        x.reasons,
+                        tuple((e.kind.value, e.weight, e.detail) for e in x.evidence),
+                    )
+                    for x in self.linker.link(profile)
+                )
             ),
         )
 
@@ -254,6 +291,8 @@ def project_profile(p: Project) -> ProjectProfile:
         key=p.slug,
         name=p.name,
         acronym=p.acronym,
+        aliases=tuple(p.aliases),
+        acronyms=tuple(p.acronyms),
         text=project_text(record),
         countries=frozenset(p.countries),
         regions=frozenset(p.regions),
@@ -274,7 +313,9 @@ def release_key(rec: ReleaseRecord, source: str) -> str:
 
 
 def _content_hash(rec: ReleaseRecord) -> str:
-    return sha256(rec.published.isoformat(), rec.title, rec.body, rec.url, rec.summary)
+    # The precision joins the hash only when it is not a whole day, so stores made before it existed stay unchanged.
+    precision = () if rec.precision is DatePrecision.DAY else (rec.precision.value,)
+    return sha256(rec.published.isoformat(), rec.title, rec.body, rec.url, rec.summary, *precision)
 
 
 def _unique_slug(session: Session, base: str, taken: set[str]) -> str:
@@ -345,7 +386,9 @@ def _ingest_releases(
                     guid=tag_uri(cfg.site.authority, rec.published, slug),
                     slug=slug,
                     source=name,
+                    external_id=rec.external_id,
                     published=rec.published,
+                    published_precision=rec.precision,
                     title=title,
                     summary=summary,
                     body=rec.body,
@@ -360,7 +403,7 @@ def _ingest_releases(
                 result.added += 1
             else:
                 # Same release, edited text: new content and update time, same GUID and slug.
-                row.published = rec.published
+                row.published, row.published_precision = rec.published, rec.precision
                 row.title, row.summary, row.body = title, summary, rec.body
                 if rec.url:
                     row.url = rec.url
@@ -390,6 +433,8 @@ def _project_hash(rec: ProjectRecord) -> str:
     return sha256(
         rec.name,
         rec.acronym,
+        *rec.acronyms,
+        *(f"alias:{a}" for a in rec.aliases),
         rec.objective,
         *rec.specific_objectives,
         rec.description,
@@ -398,6 +443,7 @@ def _project_hash(rec: ProjectRecord) -> str:
         rec.duration_text,
         str(rec.start_date),
         str(rec.end_date),
+        *(p.value for p in (rec.start_precision, rec.end_precision) if p is not DatePrecision.DAY),
         *rec.countries,
         rec.url,
     )
@@ -432,6 +478,8 @@ def _ingest_projects(
             source=name,
             name=rec.name,
             acronym=rec.acronym,
+            acronyms=list(rec.acronyms),
+            aliases=list(rec.aliases),
             objective=rec.objective,
             specific_objectives=list(rec.specific_objectives),
             description=rec.description,
@@ -440,6 +488,8 @@ def _ingest_projects(
             duration_text=rec.duration_text,
             start_date=rec.start_date,
             end_date=rec.end_date,
+            start_precision=rec.start_precision,
+            end_precision=rec.end_precision,
             url=rec.url,
             countries=sorted(profile.countries),
             topics=sorted(profile.topics),

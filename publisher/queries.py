@@ -66,15 +66,25 @@ def release_dict(r: Release) -> dict[str, object]:
     """The export shape of one release (also used by `releases --json`)."""
     return {
         "guid": r.guid,
+        "source": r.source,
+        "source_id": r.external_id,
         "date": r.published.isoformat(),
+        "date_precision": str(r.published_precision),
         "title": r.title,
         "url": r.url,
         "summary": r.summary,
+        "body": r.body,
         "topics": [t.topic for t in r.topics],
         "countries": [c.country for c in r.countries],
         "regions": [x.region for x in r.regions],
         "projects": [
-            {"name": link.project.name, "slug": link.project.slug, "score": link.score, "reasons": list(link.reasons)}
+            {
+                "name": link.project.name,
+                "slug": link.project.slug,
+                "score": link.score,
+                "reasons": list(link.reasons),
+                "evidence": list(link.evidence),
+            }
             for link in sorted(r.project_links, key=lambda x: (-x.score, x.project.slug))
         ],
         "updated": r.updated_at.isoformat(),

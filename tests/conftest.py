@@ -310,7 +310,7 @@ def insert_feed_sample(store: Store) -> None:
                 ReleaseCountry(release_id=1, country="TN", score=1.0, reasons=[]),
                 ReleaseCountry(release_id=2, country="AT", score=1.0, reasons=[]),
                 ReleaseCountry(release_id=3, country="AL", score=1.0, reasons=[]),
-                ReleaseProject(release_id=1, project_id=1, score=0.9, reasons=["same country: Tunisia", "names BMP-T"]),
+                ReleaseProject(release_id=1, project_id=1, score=0.9, reasons=["Names BMP-T"]),
                 ReleaseProject(release_id=2, project_id=1, score=0.55, reasons=["<i>topic</i> & country"]),
                 ReleaseProject(release_id=2, project_id=2, score=0.6, reasons=["labour"]),
                 ReleaseProject(release_id=3, project_id=2, score=0.7, reasons=["labour migration"]),
@@ -429,11 +429,7 @@ def digest_world(store: Store) -> dict[str, Any]:
             r.regions = [ReleaseRegion(region=x, score=1.0, reasons=[]) for x in regions]
             r.countries = [ReleaseCountry(country=c, score=1.0, reasons=[]) for c in countries]
             if proj is not None:
-                r.project_links = [
-                    ReleaseProject(
-                        project=projects[proj], score=0.8, reasons=["shares country", "names the project acronym"]
-                    )
-                ]
+                r.project_links = [ReleaseProject(project=projects[proj], score=0.8, reasons=["Names the project"])]
             s.add(r)
             releases.append(r)
         s.flush()

@@ -243,7 +243,7 @@ def sample_items() -> list[DigestItem]:
         "Border Management in Central Asia (BOMCA)",
         "2019–2025",
         ("Kyrgyzstan", "Tajikistan"),
-        ("shares country Kyrgyzstan", "names the project acronym"),
+        ("Names BOMCA 10", "Both about border management in Kyrgyzstan"),
         "https://example.org/projects/bomca",
     )
     return [
@@ -335,7 +335,7 @@ def test_render_escapes_and_personalises(cfg: Config) -> None:
     assert "Unsubscribe: https://news.example.org/unsubscribe?s=7&t=a&b" in text
     assert "__pub_unsubscribe__" not in html and "__pub_unsubscribe__" not in text
     # Text part first-class: everything is there, unescaped.
-    assert "Borders & <labour> in Kyrgyzstan" in text and "Why: shares country Kyrgyzstan" in text
+    assert "Borders & <labour> in Kyrgyzstan" in text and "Why: Names BOMCA 10" in text
     assert cfg.site.postal_address in html and cfg.site.postal_address in text
     # CSS is inlined; the phone media query stays in a <style> block.
     assert 'style="' in html and "@media only screen and (max-width: 480px)" in html

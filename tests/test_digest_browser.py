@@ -55,7 +55,7 @@ def hard_items() -> list[DigestItem]:
             f"Project {i} with a rather long official name ({long_word[:30]})",
             "2019–2025",
             ("Kyrgyzstan", "Tajikistan", "Uzbekistan"),
-            ("shares country Kyrgyzstan", "names the acronym"),
+            ("Names BOMCA 10", "Both about border management in Kyrgyzstan"),
             f"https://example.org/projects/{'x' * 120}/{i}",
         )
         for i in range(3)

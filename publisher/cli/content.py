@@ -109,8 +109,21 @@ def releases(
 @click.command()
 @with_config
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def projects(cfg: Config, as_json: bool) -> None:
-    """List stored projects with duration and countries."""
+@click.option("--discovered", is_flag=True, help="Instead: project-like names in releases that no project answers to.")
+def projects(cfg: Config, as_json: bool, discovered: bool) -> None:
+    """List stored projects with duration and countries (or, with --discovered, names the list lacks)."""
+    if discovered:
+        found = pipeline.discovered_projects(cfg)
+        for d in found:
+            if as_json:
+                click.echo(
+                    json.dumps({"name": d.name, "releases": d.count, "examples": d.examples}, ensure_ascii=False)
+                )
+            else:
+                click.echo(f"{d.count:>5}  {d.name}    e.g. {', '.join(d.examples)}")
+        if not as_json:
+            click.echo(f"{len(found)} names not in the project list (add them with aliases to link them)", err=True)
+        return
     rows = pipeline.list_projects(cfg)
     for p in rows:
         if as_json:
@@ -120,6 +133,8 @@ def projects(cfg: Config, as_json: bool) -> None:
                         "slug": p.slug,
                         "name": p.name,
                         "acronym": p.acronym,
+                        "acronyms": p.acronyms,
+                        "aliases": p.aliases,
                         "start": str(p.start_date or ""),
                         "end": str(p.end_date or ""),
                         "countries": p.countries,

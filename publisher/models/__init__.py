@@ -4,6 +4,7 @@ from publisher.models import jobs, mail  # noqa: F401  (registers their tables o
 from publisher.models.base import Base, UTCDateTime, utcnow
 from publisher.models.content import (
     Country,
+    DatePrecision,
     IngestRun,
     Project,
     Region,
@@ -21,6 +22,7 @@ from publisher.models.mail import *  # noqa: F403
 __all__ = [
     "Base",
     "Country",
+    "DatePrecision",
     "IngestRun",
     "Project",
     "Region",

@@ -18,16 +18,24 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
-def _enum(e: type[StrEnum], name: str) -> Enum:
+def _enum(e: type[StrEnum], name: str, length: int = 20) -> Enum:
     # Plain VARCHAR + CHECK-free storage keeps adding a state a data-only change on both backends.
     return Enum(
         e,
         name=name,
         native_enum=False,
         create_constraint=False,
-        length=20,
+        length=length,
         values_callable=lambda x: [m.value for m in x],
     )
+
+
+class DatePrecision(StrEnum):
+    """How much of a date the source gave: "2019-03" is a month, stored as its first day."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
 
 
 class Topic(Base):
@@ -57,7 +65,11 @@ class Release(Base):
     guid: Mapped[str] = mapped_column(String(400), unique=True)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     source: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(400), default="")  # the source's own id, if it has one
     published: Mapped[dt.date] = mapped_column(Date, index=True)
+    published_precision: Mapped[DatePrecision] = mapped_column(
+        _enum(DatePrecision, "date_precision", 5), default=DatePrecision.DAY
+    )
     title: Mapped[str] = mapped_column(String(400))
     summary: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
@@ -113,6 +125,8 @@ class Project(Base):
     source: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(400))
     acronym: Mapped[str] = mapped_column(String(100), default="")
+    acronyms: Mapped[list[str]] = mapped_column(JSON, default=list)  # further acronyms ("MIEUX+")
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)  # other names releases use
     objective: Mapped[str] = mapped_column(Text, default="")
     specific_objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -121,6 +135,12 @@ class Project(Base):
     duration_text: Mapped[str] = mapped_column(String(400), default="")
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
+    start_precision: Mapped[DatePrecision] = mapped_column(
+        _enum(DatePrecision, "date_precision", 5), default=DatePrecision.DAY
+    )
+    end_precision: Mapped[DatePrecision] = mapped_column(
+        _enum(DatePrecision, "date_precision", 5), default=DatePrecision.DAY
+    )
     url: Mapped[str] = mapped_column(String(1000), default="")
     countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -148,7 +168,9 @@ class ReleaseProject(Base):
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True, index=True)
     score: Mapped[float] = mapped_column(Float)
-    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)  # for readers
+    # For machines: [{"kind", "weight", "detail"}, ...], the pieces the score adds up from.
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     release: Mapped[Release] = relationship(back_populates="project_links")
     project: Mapped[Project] = relationship(back_populates="release_links")

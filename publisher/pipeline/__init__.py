@@ -49,6 +49,7 @@ from publisher.pipeline.jobs import (
     schedule_trigger,
     set_job_paused,
 )
+from publisher.pipeline.links import Explanation, discovered_projects, explain_release
 from publisher.pipeline.subscribers import (
     SubscriberChange,
     add_subscriber,
@@ -69,6 +70,7 @@ from publisher.pipeline.subscribers import (
 __all__ = [
     "ONCE_JOB",
     "CycleSummary",
+    "Explanation",
     "IngestSummary",
     "JobInfo",
     "JobRunResult",
@@ -86,6 +88,8 @@ __all__ = [
     "describe_ingest",
     "describe_trigger",
     "digest_archive_page",
+    "discovered_projects",
+    "explain_release",
     "export_jsonl",
     "import_subscribers",
     "job_history",

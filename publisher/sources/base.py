@@ -10,6 +10,7 @@ from typing import Protocol
 
 from publisher.config import Config, SourceConfig
 from publisher.errors import ConfigError
+from publisher.models import DatePrecision
 
 
 class RecordKind(StrEnum):
@@ -28,6 +29,7 @@ class ReleaseRecord:
     url: str = ""
     external_id: str = ""  # a source's own id (feed entry id, jsonl id); empty: derived
     summary: str = ""
+    precision: DatePrecision = DatePrecision.DAY  # "March 2019" is published=2019-03-01, precision month
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class ProjectRecord:
     duration_text: str = ""
     start_date: dt.date | None = None
     end_date: dt.date | None = None
+    start_precision: DatePrecision = DatePrecision.DAY
+    end_precision: DatePrecision = DatePrecision.DAY
     country_names: tuple[str, ...] = ()  # as written in the source
     countries: tuple[str, ...] = ()  # ISO alpha-2, resolved
     url: str = ""
