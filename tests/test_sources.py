@@ -121,7 +121,7 @@ def test_jsonl(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ('{"date": "2025-02-31", "body": "x"}', "impossible or unreadable date"),
+        ('{"date": "2025-02-31", "body": "x"}', "impossible date '2025-02-31'"),
         ('{"body": "x"}', "missing date"),
         ('{"date": "2025-02-01", "body": "  "}', "empty body"),
         ('{"date": "2025-02-01", "body": "x", "title": 3}', "title: expected a string"),

@@ -8,28 +8,27 @@ from collections.abc import Callable, Iterator
 
 from publisher.config import Config, SourceConfig
 from publisher.errors import SourceError
+from publisher.models import DatePrecision
 from publisher.sources.base import RecordKind, ReleaseRecord, Skipped, register
+from publisher.sources.dates import parse_date as parse_any_date
 from publisher.sources.files import iter_lines, open_binary, source_label
 
 # A header is a short line: a body sentence that happens to start with "Released ..." is not one.
-_HEADER = re.compile(r"^\s*Released(?:\s+(?P<date>[^.!?]{1,40}?))?\s*$", re.IGNORECASE)
-_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%Y-%m-%d")
+_HEADER = re.compile(
+    r"^\s*Released(?:\s+(?P<date>(?:[^.!?]|(?<=\d)\.(?=\d)|(?<=[A-Za-z])\.(?=\s+\d)){1,40}?))?\s*\.?\s*$",
+    re.IGNORECASE,
+)
 
 
 def parse_date(text: str) -> dt.date:
-    """`06 December 2024` (and a few common variants) to a date; ValueError says why not."""
-    cleaned = re.sub(r"\s+", " ", text.strip().rstrip("."))
-    if not cleaned:
+    """`06 December 2024` (and the other shapes of sources.dates) to a date; ValueError says why not."""
+    return parse_release_date(text)[0]
+
+
+def parse_release_date(text: str) -> tuple[dt.date, DatePrecision]:
+    if not text.strip():
         raise ValueError("missing date after 'Released'")
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-    m = re.fullmatch(r"(\d{1,2}) ([A-Za-z]+) (\d{4})", cleaned)
-    if m:
-        raise ValueError(f"impossible date {text.strip()!r}")
-    raise ValueError(f"unreadable date {text.strip()!r} (expected like '06 December 2024')")
+    return parse_any_date(text)
 
 
 def _body(lines: list[str]) -> str:
@@ -64,7 +63,7 @@ class ReleaseTextSource:
                 if header_line is None:
                     return None
                 try:
-                    published = parse_date(header_date or "")
+                    published, precision = parse_release_date(header_date or "")
                     text = _body(body)
                     if not text:
                         raise ValueError("empty body")
@@ -73,7 +72,7 @@ class ReleaseTextSource:
                         raise SourceError(str(exc), source=label, line=header_line) from None
                     on_invalid(Skipped(f"{label}:{header_line}", str(exc)))
                     return None
-                return ReleaseRecord(published=published, body=text, line=header_line)
+                return ReleaseRecord(published=published, body=text, line=header_line, precision=precision)
 
             for number, line, error in iter_lines(stream, label):
                 if error is not None:

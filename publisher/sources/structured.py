@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import html
 import json
+import logging
 import re
 import tomllib
 from collections.abc import Callable, Iterator
@@ -14,11 +15,17 @@ from typing import Any
 
 import feedparser
 
-from publisher.config import Config, SourceConfig
-from publisher.countries import near_countries, resolve_country
+from publisher.config import Config, SourceConfig, TaxonomyConfig
+from publisher.countries import near_countries, resolve_places
 from publisher.errors import SourceError
+from publisher.models import DatePrecision
 from publisher.sources.base import ProjectRecord, RecordKind, ReleaseRecord, Skipped, register
+from publisher.sources.dates import parse_date
 from publisher.sources.files import iter_lines, open_binary, read_bytes, source_label
+from publisher.sources.project_pages import parse_duration
+
+log = logging.getLogger(__name__)
+DAY = DatePrecision.DAY
 
 
 def _fail(
@@ -40,17 +47,18 @@ def _url(value: str, what: str) -> str:
     return url
 
 
-def _iso_date(value: Any, what: str) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
+def _date(value: Any, what: str, *, end: bool = False) -> tuple[dt.date, DatePrecision]:
+    """A date field: a TOML date, or text in any shape sources.dates reads ("2019-03", "03.07.2025")."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return value.date(), DatePrecision.DAY
+    if isinstance(value, dt.date):
+        return value, DatePrecision.DAY
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{what}: missing date")
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        raise ValueError(f"{what}: impossible or unreadable date {value!r} (expected YYYY-MM-DD)") from None
+        return parse_date(value, end=end)
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
 
 
 # ---------------------------------------------------------------- JSON Lines releases
@@ -93,8 +101,10 @@ class JsonLinesSource:
         for k, v in fields.items():
             if not isinstance(v, str):
                 raise ValueError(f"{k}: expected a string")
+        published, precision = _date(obj.get("date"), "date")
         return ReleaseRecord(
-            published=_iso_date(obj.get("date"), "date"),
+            published=published,
+            precision=precision,
             body=body.strip(),
             line=number,
             title=fields["title"].strip(),
@@ -107,16 +117,30 @@ class JsonLinesSource:
 # ---------------------------------------------------------------- TOML / JSON project files
 
 
-def _country_codes(names: list[str], where: str) -> tuple[str, ...]:
-    codes = []
+def _country_codes(names: list[str], where: str, taxonomy: TaxonomyConfig, label: str) -> tuple[str, ...]:
+    """Codes of the countries, regions and groups named ("Western Balkans", "ECOWAS member states"; "Global" adds
+    none). An unknown name among known ones is a warning, not a rejected project; a list of nothing but
+    unknown names is an error (the project would lose all its geography to a typo)."""
+    codes: list[str] = []
+    unknown: list[str] = []
     for name in names:
-        code = resolve_country(name)
-        if code is None:
-            near = near_countries(name)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        places = resolve_places(name, taxonomy)
+        if places is None:
+            unknown.append(name)
+        else:
+            codes.extend(sorted(places))
+    for name in unknown:
+        near = near_countries(name)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        if len(unknown) == len(names):
             raise ValueError(f"{where}: unknown country {name!r}{hint}")
-        codes.append(code)
+        log.warning("%s: %s: unknown country or region %r%s; ignored", label, where, name, hint)
     return tuple(dict.fromkeys(codes))
+
+
+def _split_acronyms(text: str) -> list[str]:
+    """ "MIEUX / MIEUX+" → ["MIEUX", "MIEUX+"]."""
+    return [a for a in (p.strip() for p in re.split(r"\s*[/,;]\s*", text.strip())) if a]
 
 
 def _str_list(value: Any, where: str) -> tuple[str, ...]:
@@ -136,6 +160,7 @@ class ProjectsFileSource:
 
     def __init__(self, config: SourceConfig, cfg: Config) -> None:
         self.config = config
+        self.taxonomy = cfg.taxonomy
 
     def read(self, on_invalid: Callable[[Skipped], None] | None = None) -> Iterator[ProjectRecord]:
         label = source_label(self.config)
@@ -158,38 +183,50 @@ class ProjectsFileSource:
         for i, item in enumerate(items):
             where = f"projects[{i}]"
             try:
-                yield self._record(item, where, i + 1)
+                yield self._record(item, where, i + 1, label)
             except ValueError as exc:
                 if on_invalid is None:
                     raise SourceError(str(exc), source=label) from None
                 on_invalid(Skipped(f"{label}:{where}", str(exc)))
 
-    @staticmethod
-    def _record(item: Any, where: str, index: int) -> ProjectRecord:
+    def _record(self, item: Any, where: str, index: int, label: str) -> ProjectRecord:
         if not isinstance(item, dict):
             raise ValueError(f"{where}: expected a table/object")
         name = item.get("name")
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"{where}.name: missing project name")
-        start = _iso_date(item["start"], f"{where}.start") if item.get("start") else None
-        end = _iso_date(item["end"], f"{where}.end") if item.get("end") else None
+        start, start_precision = _date(item["start"], f"{where}.start") if item.get("start") else (None, DAY)
+        end, end_precision = _date(item["end"], f"{where}.end", end=True) if item.get("end") else (None, DAY)
+        duration = str(item.get("duration", "")).strip()
+        if duration and start is None and end is None:
+            # Free text, read by the same parser as the project pages: "April 2021 to September 2025", "since 2015".
+            try:
+                start, end = parse_duration(duration)
+            except ValueError as exc:
+                raise ValueError(f"{where}.duration: {exc}") from None
         if start and end and end < start:
             raise ValueError(f"{where}.end: ends ({end}) before it starts ({start})")
         country_names = _str_list(item.get("countries"), f"{where}.countries")
+        acronyms = _split_acronyms(str(item.get("acronym", "")))
+        acronyms += [a for x in _str_list(item.get("acronyms"), f"{where}.acronyms") for a in _split_acronyms(x)]
         return ProjectRecord(
             name=name.strip(),
             line=index,
-            acronym=str(item.get("acronym", "")).strip(),
+            acronym=acronyms[0] if acronyms else "",
+            acronyms=tuple(dict.fromkeys(acronyms[1:])),
+            aliases=_str_list(item.get("aliases"), f"{where}.aliases"),
             objective=str(item.get("objective", "")).strip(),
             specific_objectives=_str_list(item.get("specific_objectives"), f"{where}.specific_objectives"),
             description=str(item.get("description", "")).strip(),
             agencies=_str_list(item.get("agencies"), f"{where}.agencies"),
             donors=_str_list(item.get("donors"), f"{where}.donors"),
-            duration_text=str(item.get("duration", "")).strip(),
+            duration_text=duration,
             start_date=start,
             end_date=end,
+            start_precision=start_precision,
+            end_precision=end_precision,
             country_names=country_names,
-            countries=_country_codes(list(country_names), f"{where}.countries"),
+            countries=_country_codes(list(country_names), f"{where}.countries", self.taxonomy, label),
             url=_url(str(item.get("url", "")), f"{where}.url"),
         )
 
@@ -256,10 +293,17 @@ class FeedSource:
 
     @staticmethod
     def _record(entry: Any, index: int) -> ReleaseRecord:
-        when = entry.get("published_parsed") or entry.get("updated_parsed")
-        if not when:
-            raise ValueError("no published or updated date")
-        published = dt.datetime.fromtimestamp(calendar.timegm(when), dt.UTC).date()
+        # Only keys the entry really has: feedparser maps a missing "updated" to "published" with a warning.
+        have = entry.keys()
+        when = entry.get("published_parsed") or (entry["updated_parsed"] if "updated_parsed" in have else None)
+        if when:
+            published = dt.datetime.fromtimestamp(calendar.timegm(when), dt.UTC).date()
+        else:
+            # feedparser reads RFC 822 and ISO dates; sites also write "03.07.2025" or "14 Feb 2020".
+            written = next((entry[k] for k in ("published", "updated") if k in have and entry[k]), "")
+            if not written:
+                raise ValueError("no published or updated date")
+            published = _date(written, "published")[0]
         content = ""
         if entry.get("content"):
             content = entry["content"][0].get("value", "")
