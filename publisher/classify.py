@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from publisher.config import TaxonomyConfig
 from publisher.countries import country_name
-from publisher.gazetteer import Gazetteer, gazetteer, trie_pattern
+from publisher.gazetteer import Gazetteer, PlaceMatch, gazetteer, trie_pattern
+from publisher.roles import FALLBACK, Role, collective_size, mention_roles
 
 __all__ = ["Classification", "Classifier", "Tag", "country_name", "normalize_keyword_text"]
 
@@ -141,12 +142,27 @@ class Classifier:
 
     def _places(self, text: str) -> tuple[tuple[Tag, ...], tuple[Tag, ...]]:
         country_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        context_ev: dict[Role, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
         region_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for m in self._gazetteer.find(text):
+        matches = self._gazetteer.find(text)
+        subject_region = False
+        for m, role in zip(matches, mention_roles(text, matches), strict=True):
             if m.code is not None:
-                country_ev[m.code].append((m.weight, f'mentions "{m.text}"'))
+                if role is Role.SUBJECT:
+                    country_ev[m.code].append((m.weight, f'mentions "{m.text}"'))
+                elif role is not Role.LANGUAGE:
+                    context_ev[role][m.code].append((m.weight * 0.5, f'mentions "{m.text}" ({role.value})'))
             for slug in m.regions:
                 region_ev[slug].append((1.0, f'mentions "{m.text}"'))
+                subject_region = subject_region or role is Role.SUBJECT
+            if m.regions and role is not Role.LANGUAGE:
+                members = self._collective_members(text, m)
+                target = country_ev if role is Role.SUBJECT else context_ev[role]
+                for code in members:
+                    target[code].append((0.9, f'mentions "{m.text}"'))
+        if not country_ev and not subject_region:
+            # Nothing but context: a story about an event in Vienna is still about Austria.
+            country_ev = next((context_ev[r] for r in FALLBACK if r in context_ev), country_ev)
         countries: list[Tag] = []
         for code, ev in country_ev.items():
             score = _noisy_or(w for w, _ in ev)
@@ -156,6 +172,15 @@ class Classifier:
                 region_ev[slug].append((score * 0.9, f"country {country_name(code)}"))
         regions = [Tag(slug, _noisy_or(w for w, _ in ev), _unique(r for _, r in ev)) for slug, ev in region_ev.items()]
         return tuple(sorted(countries, key=lambda t: t.slug)), tuple(sorted(regions, key=lambda t: t.slug))
+
+    def _collective_members(self, text: str, m: PlaceMatch) -> list[str]:
+        """The member countries a collective phrase of a region stands for, or none."""
+        size = collective_size(text, m)
+        if size is None:
+            return []
+        members = sorted({c.upper() for slug in m.regions for c in self.taxonomy.regions[slug].countries})
+        # "three Central Asian countries" is some of them, and which ones the text must say.
+        return members if size in (0, len(members)) else []
 
     # -- topics
 

@@ -121,3 +121,125 @@ def test_gazetteer_resolve() -> None:
 def test_deterministic_and_pure(clf: Classifier) -> None:
     text = "BOMCA trains border guards in Tashkent and Bishkek; Kyrgyz and Uzbek officers took part."
     assert clf.classify(text) == clf.classify(text)
+
+
+# -- countries by role: each case names a context country that its rule drops, next to a subject country.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # donors
+        ("The training for border guards in Moldova was funded by the German government.", ["MD"]),
+        ("With support from the Kingdom of the Netherlands, officers in Tashkent learned document checks.", ["UZ"]),
+        ("The Swiss-funded project trained officials in Armenia.", ["AM"]),
+        ("Thanks to the generous financial support of Germany and Austria, a centre opened in Erbil.", ["IQ"]),
+        ("Norway and Denmark fund the new reception centre in Lebanon.", ["LB"]),
+        ("Financed by Sweden's development cooperation agency, the survey covered Ghana.", ["GH"]),
+        # partner institutions support and implement too: they stay
+        ("With the support of the Ministry of Interior of Tajikistan, the course was held.", ["TJ"]),
+        ("The project works in support of Moldova's reforms.", ["MD"]),
+        # a city inside the name of an event or process, or of an organisation's office
+        ("The Vienna Migration Conference discussed labour shortages in Ukraine.", ["UA"]),
+        ("The Valletta Action Plan review took place in Abuja.", ["NG"]),
+        ("Experts of UNHCR Nairobi joined a workshop in Kampala.", ["UG"]),
+        ("Officers from the Osh and Batken provinces of Kyrgyzstan met.", ["KG"]),
+        # attendee lists
+        ("Delegates from Hungary, Malta and the United States discussed return cooperation with Iraq.", ["IQ"]),
+        ("The course in Amman was attended by Lebanon, Egypt and Iraq.", ["JO"]),
+        (
+            "A course in Bishkek trained officers from border and customs agencies of Albania, Armenia, Belarus, "
+            "Bulgaria, Croatia, Estonia, Finland, Latvia, Lithuania, Mongolia, Poland, Portugal and Romania.",
+            ["KG"],
+        ),
+        # foreign actors and offices
+        ("The ambassador of Italy opened a job centre in Tunisia.", ["TN"]),
+        ("The Norwegian Refugee Council distributes food in Yemen.", ["YE"]),
+        ("Staff from the agency's offices in Brussels and Geneva trained judges in Georgia.", ["GE"]),
+        # destinations and where migrants live or work abroad, named in passing
+        ("Migrants travelling to Italy and Spain were informed of risks in Senegal.", ["SN"]),
+        ("Reintegration in Nepal: many Nepali workers go to Qatar for work.", ["NP"]),
+        ("About two million Afghans live in neighbouring Iran, says a study in Afghanistan.", ["AF"]),
+        ("Most labour migrants from Tajikistan work in Russia.", ["TJ"]),
+        ("Support for families in Uzbekistan: Kazakhstan has become a main destination for many.", ["UZ"]),
+        # languages
+        ("Language courses in English and Russian were offered to returnees in Tajikistan.", ["TJ"]),
+        ("The leaflet was translated into Ukrainian and Turkish for refugees in Poland.", ["PL"]),
+    ],
+)
+def test_context_countries_are_dropped(clf: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(clf, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # nothing else is left: the context country is all the text has
+        ("The Vienna Migration Conference opened today.", ["AT"]),
+        ("A high-level delegation from the Republic of Uzbekistan met the Director General.", ["UZ"]),
+        ("The study on migration trends was funded by the German government.", ["DE"]),
+        # an event venue outranks its attendees, they outrank the donor
+        ("Delegates from Chile and Peru came to the Vienna Migration Conference, funded by Norway.", ["AT"]),
+        ("Delegates from Chile and Peru met; Norway funded the meeting.", ["CL", "PE"]),
+        # a language is never a country
+        ("Courses are given in English and Russian.", []),
+        # a region named as the subject is something left: the donor stays dropped
+        ("With support from the Swiss Agency for Development, a project starts in the Western Balkans.", []),
+    ],
+)
+def test_context_countries_kept_when_nothing_else_is_left(clf: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(clf, text) == expected
+
+
+CENTRAL_ASIA = ["KG", "KZ", "TJ", "TM", "UZ"]
+EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Border guards of all five Central Asian states met.", CENTRAL_ASIA),
+        ("Visa policy in the six Eastern Partnership countries was compared.", EAP),
+        ("Each of the Central Asian republics sent a team.", CENTRAL_ASIA),
+        ("The plan was adopted by ECOWAS member states.", None),  # the region config's members
+        ("The Member States and the Commission of ECOWAS closed the project.", None),
+        # some, not all: which ones the text must say
+        ("Three Central Asian countries joined the pilot.", []),
+        ("Central Asia faces new challenges.", []),
+        # a collective phrase in an attendee list is context like any other
+        ("In Kyiv, delegates from all six Eastern Partnership countries met.", ["UA"]),
+    ],
+)
+def test_collective_phrases_expand_to_members(clf: Classifier, text: str, expected: list[str] | None) -> None:
+    want = sorted(clf.taxonomy.regions["west-africa"].countries) if expected is None else expected
+    assert codes(clf, text) == want
+
+
+def test_role_costs_do_not_grow_with_the_gazetteer(clf: Classifier) -> None:
+    """Roles look at a bounded window per mention: a long text of many mentions still gets one role each."""
+    from publisher.roles import Role, mention_roles
+
+    text = " ".join(["Officials in Tashkent were funded by the German government."] * 200)
+    matches = clf._gazetteer.find(text)
+    roles = mention_roles(text, matches)
+    assert len(roles) == len(matches) == 400
+    assert roles[:2] == [Role.SUBJECT, Role.DONOR]
+
+
+def test_cue_prefilter_finds_every_cue() -> None:
+    """Cues are looked for only where one of their first words occurs; no cue may be missed that way."""
+    from publisher.roles import _CUE_RE, _cues
+
+    texts = [p for p in (Path(__file__).parent / "fixtures" / "releases.txt").read_text().split("\n\n") if p]
+    texts.append(
+        "Co-funded by A, financed by B, paid for by C, funding from D, grants of E, donations from F, donors such "
+        "as G, support from H, implemented by I, run by J, ambassador of K, embassy of L, delegates from M, "
+        "officers and managers of border agencies of N, attended by O, participation of P, brought together "
+        "experts from Q, participating states: R, offices in S, they live in T, work in U, migrated to V, routes "
+        "towards W, fled to X, destination countries such as Y, countries of destination Z, travelling to A, "
+        "heading for B, crossing C towards D."
+    )
+    for text in texts:
+        full = {(c.start(), c.end()) for c in _CUE_RE.finditer(text)}
+        assert full <= {(c.start(), c.end()) for c in _cues(text)}, text[:80]
+    assert len({c.lastgroup for c in _cues(texts[-1])}) == 8  # every kind of cue was in the sample

@@ -1,0 +1,304 @@
+"""Decide what each place mention does in its sentence: the subject of the story, or context around it."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+
+from publisher.gazetteer import PlaceMatch, trie_pattern
+
+
+class Role(StrEnum):
+    """What a country mention does; only SUBJECT mentions make a country tag, unless a text names no
+    subject place at all (then the best context role present is kept: see FALLBACK)."""
+
+    SUBJECT = "subject"  # where the action happens or whom it is for
+    NAMED = "named"  # inside a proper name: "Vienna Migration Conference", "DCAF Ljubljana", "Osh province of"
+    ATTENDEE = "attendee"  # among the participants ("delegates from Hungary, Malta and ...")
+    ACTOR = "actor"  # a foreign institution at work ("the Danish Refugee Council", "the ambassador of Spain")
+    BACKGROUND = "background"  # where an office is, where a story's migrants live or work abroad
+    DESTINATION = "destination"  # where migrants go, named in passing
+    DONOR = "donor"  # who pays ("funded by the German government")
+    LANGUAGE = "language"  # a language, not a country ("courses in English and Russian")
+
+
+# When no mention is a subject, the countries of the first role here that occurs are kept: an event's
+# venue says more about a story than the people at it, and they more than whoever paid. A language never.
+FALLBACK = (Role.NAMED, Role.ATTENDEE, Role.ACTOR, Role.BACKGROUND, Role.DESTINATION, Role.DONOR)
+
+
+def _words(block: str) -> list[str]:
+    """The words of a block of text: long word lists read better written as prose."""
+    return block.split()
+
+
+_NUMBER_WORDS = _words(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty"
+)
+# Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
+_MIGRANT_WORD = re.compile(
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants)|[A-Z][a-z]+(?:ans|ians|is|ese))\b"
+)
+_MIGRANT_WINDOW = 80
+# Cue phrases that put the place names listed right after them into a context role. Each starts with its
+# key word, so that scanning a text for them stays cheap. "support" and "implemented" are checked more
+# strictly (see _INSTITUTION): partner institutions support and implement too; the migrant_* cues count
+# only after a word for migrants (see _MIGRANT_WORD).
+_CUES: dict[str, tuple[str, ...]] = {
+    Role.DONOR: (
+        r"(?:co-?)?(?:funded|financed|sponsored|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
+        r"(?:funding|financing|grants?|contributions?|donations?)\s+(?:of|from|by|provided\s+by)",
+        r"donors?(?:\s+(?:such\s+as|including|like))?:?",
+    ),
+    "support": (
+        r"(?<!in\s)support(?:ed)?\s+(?:of|from|by)",  # "in support of Moldova" is whom it is for
+        r"(?:implemented|run|managed)\s+by",
+    ),
+    Role.ACTOR: (r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",),
+    Role.ATTENDEE: (
+        r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|experts|speakers|panell?ists"
+        r"|ministers|practitioners|observers|attendees|guests|members|colleagues|counterparts|managers)"
+        r"(?:\s+and\s+\w+)?\s+(?:from|of)"
+        # "officers from border guard, customs and drug control agencies of"
+        r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?",
+        r"attended\s+by",
+        r"participation\s+of",
+        r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
+        r"participating\s+(?:countries|states)(?:\s+(?:were|included|such\s+as))?:?",
+    ),
+    Role.BACKGROUND: (r"(?:offices?|headquarters|branch(?:es)?)\s+in",),
+    "migrant_background": (
+        r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
+        r"\s+(?:abroad\s+)?in(?:\s+neighbou?ring)?",
+    ),
+    # Only the movement of migrants: a delegation that travels somewhere is where the action happens.
+    Role.DESTINATION: (
+        r"(?:migrat(?:e|ed|es|ing)|emigrat(?:e|ed|es|ing)|journeys?|routes?|fl(?:ee|ed|eeing)|smuggled"
+        r"|trafficked|way)\s+(?:on\s+)?(?:to|towards|into)",
+        r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?:?",
+        r"countries\s+of\s+destination(?:\s+(?:such\s+as|including|like))?",
+    ),
+    "migrant_destination": (
+        r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"
+        r"\s+(?:[A-Z]\w+\s+)?(?:abroad\s+)?(?:to|towards|into|for)",
+    ),
+}
+_CUE_ROLE = {"support": Role.DONOR, "migrant_background": Role.BACKGROUND, "migrant_destination": Role.DESTINATION}
+_CUE_RE = re.compile(
+    r"\b(?:" + "|".join(f"(?P<{role!s}>{'|'.join(c)})" for role, c in _CUES.items()) + r")\s+",
+    re.IGNORECASE,
+)
+# The first word of every cue above (lower case; "\x00" ends a stem): a cheap scan for these finds the
+# few places where the full cue pattern is worth trying.
+_CUE_KEYS = re.compile(
+    r"\b(?:"
+    + trie_pattern(
+        _words(
+            """co funded financed sponsored paid funding financing grant grants contribution contributions donation
+        donations donor donors support supported implemented run managed ambassador ambassadors embassy embassies
+        consulate consulates consul consuls envoy envoys delegates delegation delegations participants
+        representatives officials officers experts speakers panelists panellists ministers practitioners observers
+        attendees guests members colleagues counterparts managers attended participation brought participating
+        office offices headquarters branch branches live lives lived living work works worked working reside
+        resides resided residing settled employed face faces faced migrate migrated migrates migrating emigrate
+        emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
+        destination countries went go goes going gone travel\x00 move moves moved moving head heads headed
+        heading cross\x00"""
+        ),
+        open_end="\x00",
+    )
+    + r")\b"
+)
+
+
+def _cues(text: str) -> list[re.Match[str]]:
+    """Every cue phrase in `text`, ordered by where it ends."""
+    low = text.lower()
+    if len(low) != len(text):  # a few characters change length in lower case: then scan the slow way
+        return list(_CUE_RE.finditer(text))
+    found = (_CUE_RE.match(text, k.start()) for k in _CUE_KEYS.finditer(low))
+    return sorted((c for c in found if c is not None), key=lambda c: c.end())
+
+
+_INSTITUTION = re.compile(
+    r"\b(?:Ministry|Ministries|Service|Police|Guard|Border|Interior|Committee|Directorate|Department|Authority"
+    r"|Authorities|Agency|Office|Council|Commission|Centre|Center|Institute|University|Municipality)\b"
+)
+# What may stand between a cue and a place name of its list: names, articles, "Government of", commas, "and".
+_LIST_GAP = re.compile(
+    r"(?:\s|,|&|\(|\)|’s|'s|\b(?:and|or|as\s+well\s+as|both|the|of|for|its|their|from|government|governments"
+    r"|federal|kingdom|republic|state|people|also|in\s+particular|notably|namely|such\s+as|including|all|each"
+    r"|\d+|" + "|".join(_NUMBER_WORDS) + r")\b"
+    r"|\b[A-Z][\w.-]*)*",
+)
+_LIST_TAIL = re.compile(r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
+_SENTENCE_END = re.compile(r"(?:[.!?;:](?=\s)|\n)")
+_BEFORE = 160  # how far back a cue may be (characters), inside the same sentence
+
+# Right after the mention (or after the rest of its list: "Netherlands and Germany fund ...").
+_AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
+    (
+        Role.DONOR,
+        re.compile(
+            r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
+            r"(?:funding|financial\s+support|financing|contribution|donation|grant)\b"
+            r"|\s+(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        Role.ACTOR,
+        re.compile(
+            r"(?:’s|'s)?\s+(?:(?:federal|national)\s+)?(?:development\s+minist\w+|foreign\s+minist\w+"
+            r"|minist\w+\s+(?:of|for)\s+foreign\s+affairs|(?:federal\s+)?foreign\s+office|embass(?:y|ies)"
+            r"|ambassadors?|consulates?|development\s+agency|agency\s+for\s+(?:international\s+)?development"
+            r"|development\s+cooperation|cooperation\s+agency|red\s+cross|red\s+crescent|refugee\s+council"
+            r"|council\s+for\s+refugees|special\s+initiative|aid\s+agency)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        Role.DESTINATION,
+        re.compile(r"\s+(?:is|was|remains|remained|has\s+become|became)\s+(?:\w+\s+){0,3}?destinations?\b"),
+    ),
+    # "the Osh, Batken and Jalalabad provinces of Kyrgyzstan": the country is the one named next.
+    (Role.NAMED, re.compile(r"\s+(?:provinces?|regions?|districts?|oblasts?|governorates?)\s+of\b")),
+)
+# A city followed by words in capitals ending in one of these is the name of an event or process.
+_EVENT_AFTER = re.compile(
+    r"(?:[\s-]+(?:[A-Z][\w’'-]*|on|of|for|and|&|\d{4}))*?[\s-]+(?:Process|Conference|Declaration|Action\s+Plan"
+    r"|Plan|Dialogue|Summit|Forum|Agenda|Convention|Protocol|Compact|Commitments?|Charter|Principles|Meeting"
+    r"|Talks|Consultations|Platform|Initiative|Statement|Accords?|Agreement|Group)\b",
+)
+# An organisation's acronym right before a city names its office there ("DCAF Ljubljana", "IOM Kyiv").
+_ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
+_LANGUAGES = (
+    r"English|Arabic|Dari|Pashto|Farsi|Persian|Urdu|Hindi|Bengali|Tigrinya|Amharic|Swahili|Hausa|Somali|Kurdish"
+    r"|Sorani|Kurmanji|Wolof|Fula|Berber|Tamazight|Creole|Chinese|Mandarin"
+)
+_LANGUAGE_BEFORE = re.compile(
+    r"\b(?:in|into|languages?:?|speak(?:s|ing)?|translat(?:ed|ion)\s+(?:in)?to|interpret(?:ed|ation)\s+(?:in)?to)"
+    r"\s+(?:(?:[A-Z][a-z]+|" + _LANGUAGES + r")(?:\s*,\s*|\s+and\s+|\s+or\s+))*$",
+)
+_LANGUAGE_AFTER = re.compile(
+    r"(?:[-‐\s]+(?:language|languages|speaking|speakers|translations?|interpret\w*|subtitles|versions?)\b)"
+    r"|(?:\s*(?:[,.;:)!?]|$)|\s+(?:and|or|as|to|for|by|at|with|on|in|is|are|was|were|from)\b)",
+)
+
+_NUMBERS = {w: i for i, w in enumerate(_NUMBER_WORDS)}
+_COLLECTIVE_AFTER = re.compile(
+    r"[\s-]+(?P<noun>member\s+states|member\s+countries|partner\s+countries|participating\s+states|countries"
+    r"|states|nations|republics)\b",
+    re.IGNORECASE,
+)
+_COLLECTIVE_BEFORE = re.compile(
+    r"\b(?:(?P<all>all|each\s+of|every\s+one\s+of|both)\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?)?"
+    r"(?:(?P<n>\d+|" + "|".join(_NUMBERS) + r")\s+)?$",
+    re.IGNORECASE,
+)
+# "the Member States and the Commission of ECOWAS"
+_MEMBERS_OF_BEFORE = re.compile(r"\bmember\s+states\s+(?:and\s+(?:the\s+)?\w+\s+)?of\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def collective_size(text: str, m: PlaceMatch) -> int | None:
+    """For a region name used as a collective phrase ("all five Central Asian states", "the six Eastern
+    Partnership countries", "ECOWAS member states"): the number of members it gives, 0 for "all of them".
+    None when it is no such phrase; the caller checks a number against the region's size, so "three
+    Central Asian countries" (some of them) expands to nobody."""
+    if _MEMBERS_OF_BEFORE.search(text, max(0, m.start - 50), m.start):
+        return 0
+    after = _COLLECTIVE_AFTER.match(text, m.end, m.end + 40)
+    if after is None:
+        return None
+    before = _COLLECTIVE_BEFORE.search(text, max(0, m.start - 40), m.start)
+    if before and before.group("all"):
+        return 0  # "all fifteen ECOWAS member states" means every member, however the region counts them
+    number = before.group("n") if before else None
+    if number:
+        return int(number) if number.isdigit() else _NUMBERS[number.lower()]
+    return 0 if after.group("noun").lower().startswith("member") else None
+
+
+def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
+    """The role of each place match in `text` (same order). Looks only at a bounded window around each
+    mention, so the cost per mention does not grow with the gazetteer."""
+    roles: list[Role] = []
+    if not matches:
+        return roles
+    # One pass over the text for every cue, instead of one per mention over its window.
+    cues = _cues(text)
+    cue_ends = [c.end() for c in cues]
+    for i in range(len(matches)):
+        k = bisect.bisect_right(cue_ends, matches[i].start)
+        role = _role(text, i, matches, cues[k - 1] if k else None)
+        if role is Role.SUBJECT and i and roles[-1] in _LISTED and _joined(text, matches[i - 1], matches[i]):
+            role = roles[-1]  # a long list outruns the cue window: "delegates from A, B, ... and N"
+        roles.append(role)
+    return roles
+
+
+# Roles a cue gives to a whole list of places.
+_LISTED = frozenset({Role.ATTENDEE, Role.ACTOR, Role.BACKGROUND, Role.DESTINATION, Role.DONOR})
+
+
+def _joined(text: str, a: PlaceMatch, b: PlaceMatch) -> bool:
+    sep = _LIST_TAIL.match(text, a.end, b.start)
+    return sep is not None and sep.end() == b.start
+
+
+def _role(text: str, i: int, matches: Sequence[PlaceMatch], cue: re.Match[str] | None) -> Role:
+    """The role of match `i`; `cue` is the last cue phrase that ends before it, if any."""
+    m = matches[i]
+    head = text[max(0, m.start - _BEFORE) : m.start]
+    ends = list(_SENTENCE_END.finditer(head))
+    if ends:
+        head = head[ends[-1].end() :]
+    after = text[m.end : m.end + 80]
+    if m.kind == "demonym" and _LANGUAGE_BEFORE.search(head) and _LANGUAGE_AFTER.match(after):
+        return Role.LANGUAGE
+    if m.kind == "city" and (_EVENT_AFTER.match(after) or _ACRONYM_BEFORE.search(head)):
+        return Role.NAMED
+    tail = _list_end(text, i, matches)
+    for role, pattern in _AFTER:
+        if pattern.match(text, tail, tail + 80):
+            return role
+    sentence = m.start - len(head)
+    if cue is None or cue.lastgroup is None or cue.start() < sentence:
+        return Role.SUBJECT  # no cue, or not in this sentence and window
+    gap_start = cue.end()
+    if not _is_list_gap(text, gap_start, m.start, matches):
+        return Role.SUBJECT
+    kind = cue.lastgroup
+    if kind == "support" and _INSTITUTION.search(text, gap_start, m.start):
+        return Role.SUBJECT
+    if kind.startswith("migrant_") and not _MIGRANT_WORD.search(
+        text, max(sentence, cue.start() - _MIGRANT_WINDOW), cue.start()
+    ):
+        return Role.SUBJECT
+    return _CUE_ROLE.get(kind) or Role(kind)
+
+
+def _list_end(text: str, i: int, matches: Sequence[PlaceMatch]) -> int:
+    """Where the list that match `i` belongs to ends ("Niger, Mali and Senegal| to manage")."""
+    end = matches[i].end
+    for other in matches[i + 1 :]:
+        sep = _LIST_TAIL.match(text, end, other.start)
+        if sep is None or sep.end() != other.start:
+            break
+        end = other.end
+    return end
+
+
+def _is_list_gap(text: str, start: int, end: int, matches: Sequence[PlaceMatch]) -> bool:
+    """Whether text[start:end] holds only list material: other place names, names, articles, commas."""
+    pos = start
+    for other in matches:
+        if other.start < start or other.end > end:
+            continue
+        if not _LIST_GAP.fullmatch(text, pos, other.start):
+            return False
+        pos = other.end
+    return _LIST_GAP.fullmatch(text, pos, end) is not None
