@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the test suite twice: on SQLite, then on a real PostgreSQL 15 started here.
-# Installs the system tools the tests drive (Chromium, newsboat) when they are missing.
+# Installs the system tools the tests drive (Chromium, newsboat, Postfix, Dovecot) when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -13,12 +13,16 @@ if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${need[*]}"
     apt-get update -qq
+    export PUBLISHER_APT_UPDATED=1  # scripts/services.sh need not update the lists again
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   else
     echo "test.sh: missing ${need[*]} and cannot install them (need root and apt-get)" >&2
     exit 1
   fi
 fi
+
+# Mail services (Postfix relaying to the tests' sinks, Dovecot IMAP/LMTP), loopback only; installs them if missing.
+bash scripts/services.sh
 
 # PostgreSQL: start Debian's cluster and make a role and database for the tests.
 PG_URL="${PUBLISHER_TEST_PG_URL:-}"

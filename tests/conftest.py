@@ -18,6 +18,9 @@ from sqlalchemy.engine import make_url
 from publisher.config import DATABASE_URL_ENV, Config, config_from_dict
 from publisher.store import Store, normalise_url
 
+# Fixture plugins (owner: infra): real Postfix/Dovecot (tests/services.py), axe-core in Chromium (tests/browser.py).
+pytest_plugins = ("services",)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ENV = "PUBLISHER_TEST_DATABASE_URL"
 BASE_URL = "https://news.example.org/"
