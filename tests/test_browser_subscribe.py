@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from browser import axe_violations, describe_violations
 from conftest import mailed_link
 
 from publisher import subscribers as subs
@@ -45,6 +46,11 @@ def local(web_server: str, url: str) -> str:
     return web_server + urlsplit(url).path
 
 
+def assert_accessible(page: Any) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{page.url}:\n{describe_violations(violations)}"
+
+
 def test_subscribe_confirm_preferences_unsubscribe_in_chromium(
     chromium: Any, cfg: Config, store: Store, web_server: str
 ) -> None:
@@ -55,6 +61,7 @@ def test_subscribe_confirm_preferences_unsubscribe_in_chromium(
     page.on("pageerror", lambda e: problems.append(str(e)))
     try:
         page.goto(f"{web_server}/subscribe")
+        assert_accessible(page)
         page.fill("#email", "Grace@Example.org")
         page.fill("#name", "Grace")
         page.check("input[name=topics][value=border-management]")
@@ -62,11 +69,14 @@ def test_subscribe_confirm_preferences_unsubscribe_in_chromium(
         page.check("input[name=frequency][value=monthly]")
         page.click("button[type=submit]")
         assert page.locator("h1").inner_text() == "Check your inbox"
+        assert_accessible(page)
 
         page.goto(local(web_server, mailed_link(cfg, "confirm/")))
         assert page.locator("h1").inner_text() == "Confirm your subscription"
+        assert_accessible(page)
         page.click("text=Yes, subscribe me")
         assert page.locator("h1").inner_text() == "You are subscribed"
+        assert_accessible(page)
         with store.session() as s:
             sub = subs.get_subscriber(s, "grace@example.org")
             assert sub.status is SubscriberStatus.ACTIVE
@@ -79,19 +89,23 @@ def test_subscribe_confirm_preferences_unsubscribe_in_chromium(
         page.goto(local(web_server, page.get_attribute("#manage-link", "href") or ""))
         assert page.is_checked("input[name=topics][value=border-management]")
         assert page.is_checked("input[name=frequency][value=monthly]")
+        assert_accessible(page)
         page.uncheck("input[name=topics][value=border-management]")
         page.check("input[name=topics][value=labour-migration]")
         page.check("input[name=frequency][value=weekly]")
         page.click("text=Save preferences")
         assert page.locator("#saved").is_visible()
+        assert_accessible(page)
         assert page.is_checked("input[name=topics][value=labour-migration]")
         with store.session() as s:
             sub = subs.get_subscriber(s, "grace@example.org")
             assert (sub.topics, sub.frequency) == (["labour-migration"], Frequency.WEEKLY)
 
         page.goto(local(web_server, page.get_attribute("#unsubscribe-link", "href") or ""))
+        assert_accessible(page)
         page.click("button:text('Unsubscribe')")
         assert page.locator("h1").inner_text() == "You are unsubscribed"
+        assert_accessible(page)
         with store.session() as s:
             assert subs.get_subscriber(s, "grace@example.org").status is SubscriberStatus.UNSUBSCRIBED
         assert not problems, problems

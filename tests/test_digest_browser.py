@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import axe_violations, describe_violations
 
 from publisher.config import Config
 from publisher.digest import DigestItem, RelatedProject, parse_period, personalise, render_digest
@@ -113,5 +114,21 @@ def test_phone_width_uses_the_narrow_padding(browser: Any, cfg: Config) -> None:
         page.set_content(rendered.html, wait_until="load")
         padding = page.evaluate("getComputedStyle(document.querySelector('td.item')).paddingLeft")
         assert padding == "14px"  # the @media rule survived premailer and wins over the inlined 24px
+    finally:
+        page.close()
+
+
+def test_digest_has_no_accessibility_violations(browser: Any, cfg: Config) -> None:
+    rendered = render_digest(cfg, parse_period("2025-03"), hard_items(), view_url="https://news.example.org/v/1")
+    html, _text = personalise(
+        rendered, "Reader", {"manage": "https://news.example.org/m/t", "unsubscribe": "https://news.example.org/u/t"}
+    )
+    page = browser.new_page()
+    try:
+        page.set_content(html, wait_until="load")
+        # A mail body is shown inside the mail client's own page, which owns the landmarks (main, regions):
+        # those two rules judge a whole web page, not a message.
+        violations = axe_violations(page, disable=("landmark-one-main", "region"))
+        assert not violations, describe_violations(violations)
     finally:
         page.close()
