@@ -550,3 +550,29 @@ def test_a_release_committed_after_the_build_it_predates_still_arrives(
     with store.session() as s:
         april = build_edition(s, cfg, parse_period("2025-04"), now=dt.datetime(2025, 5, 1, 7, tzinfo=dt.UTC))
     assert slow_id in _deliveries(store, april.edition_id)[sub].release_ids
+
+
+def test_unsafe_links_in_the_store_never_reach_a_digest_as_live_links(cfg: Config, feed_store: Store) -> None:
+    """A `javascript:` release or project URL already in the store (from before the source policy, or an
+    edit by hand) is replaced by the release's own page, and the project is shown without a link."""
+    from html.parser import HTMLParser
+
+    from publisher.digest import parse_period, render_digest
+    from publisher.digest.items import item_from_release
+    from publisher.models import Release
+
+    period = parse_period("2025-02")
+    with feed_store.session() as s:
+        items = [item_from_release(cfg, s.get(Release, i), period) for i in (2, 3)]
+    assert items[0].url == cfg.site.url("news/release-2.html")
+    assert [p.url for p in items[0].projects if p.name.startswith("Labour")] == [""]
+    hrefs: list[str] = []
+
+    class Links(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            hrefs.extend(v or "" for k, v in attrs if k in {"href", "src"})
+
+    rendered = render_digest(cfg, period, items)
+    Links().feed(rendered.html)
+    assert hrefs and not [h for h in hrefs if not h.startswith(("http://", "https://", "__pub_"))], hrefs
+    assert "javascript:" not in rendered.html and "javascript:" not in rendered.text

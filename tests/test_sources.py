@@ -264,3 +264,62 @@ def test_overlong_urls_are_invalid_records(tmp_path: Path) -> None:
     p.write_text(f'[{{"name": "A", "url": "{long_url}"}}]')
     with pytest.raises(SourceError, match=r"projects\[0\]\.url: longer than 1000"):
         _read("projects-file", p)
+
+
+# ---------------------------------------------------------------- link policy at the source boundary
+
+UNSAFE_LINKS = [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:msgbox(1)",
+    "/news/relative",
+    "//other.example/no-scheme",
+    "https://",
+    "https://user:pass@other.example/",
+    "https://other.example/a b",
+    "https://other.example:99999/",
+]
+
+
+@pytest.mark.parametrize("link", UNSAFE_LINKS)
+def test_jsonl_drops_links_that_are_not_absolute_http_and_says_where(
+    tmp_path: Path, link: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+
+    f = tmp_path / "r.jsonl"
+    f.write_text(
+        json.dumps({"date": "2025-03-01", "body": "ok"})
+        + "\n"
+        + json.dumps({"date": "2025-03-02", "body": "kept", "url": link})
+        + "\n"
+    )
+    with caplog.at_level("WARNING", logger="publisher.sources"):
+        recs, skipped = _read("jsonl", f)
+    assert [r.body for r in recs] == ["ok", "kept"] and not skipped
+    assert recs[1].url == ""
+    assert any(f"{f}:2: url dropped" in m for m in caplog.messages), caplog.messages
+
+
+def test_safe_links_are_kept_as_written(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    f = tmp_path / "r.jsonl"
+    f.write_text('{"date": "2025-03-02", "body": "b", "url": "HTTPS://Other.example/news?id=1&x=%20#top"}\n')
+    with caplog.at_level("WARNING", logger="publisher.sources"):
+        recs, _ = _read("jsonl", f)
+    assert recs[0].url == "HTTPS://Other.example/news?id=1&x=%20#top"
+    assert not caplog.messages
+
+
+def test_feed_and_project_file_links_follow_the_same_policy(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    feed = tmp_path / "other.atom"
+    feed.write_text(ATOM.replace("https://other.example/1", "javascript:alert(1)"))
+    projects = tmp_path / "p.json"
+    projects.write_text('[{"name": "A", "url": "data:text/html,x"}, {"name": "B", "url": "https://b.example/"}]')
+    with caplog.at_level("WARNING", logger="publisher.sources"):
+        recs, _ = _read("feed", feed, skip=True)
+        projs, _ = _read("projects-file", projects)
+    assert recs[0].url == ""
+    assert [p.url for p in projs] == ["", "https://b.example/"]
+    assert any("other.atom: entry 1: link dropped" in m for m in caplog.messages), caplog.messages
+    assert any("p.json: projects[0].url dropped" in m for m in caplog.messages), caplog.messages

@@ -13,6 +13,7 @@ from publisher.config import Config
 from publisher.digest.model import DigestItem, RelatedProject
 from publisher.digest.periods import Period
 from publisher.models import Release, ReleaseProject
+from publisher.safeurl import safe_href
 
 
 @functools.lru_cache(maxsize=512)
@@ -36,7 +37,7 @@ def item_from_release(cfg: Config, r: Release, period: Period) -> DigestItem:
             years=link.project.years,
             countries=tuple(country_name(c) for c in link.project.countries),
             reasons=tuple(link.reasons),
-            url=link.project.url,
+            url=safe_href(link.project.url),
         )
         for link in links
     )
@@ -45,7 +46,7 @@ def item_from_release(cfg: Config, r: Release, period: Period) -> DigestItem:
         published=r.published,
         title=r.title,
         summary=r.summary,
-        url=r.url,
+        url=safe_href(r.url) or cfg.site.url(f"news/{r.slug}.html"),
         topics=tuple(topics),
         regions=tuple(x.region for x in r.regions),
         countries=tuple(country_name(c.country) for c in r.countries),

@@ -23,6 +23,7 @@ from publisher.sources.base import ProjectRecord, RecordKind, ReleaseRecord, Ski
 from publisher.sources.dates import parse_date
 from publisher.sources.files import iter_lines, open_binary, read_bytes, source_label
 from publisher.sources.project_pages import parse_duration
+from publisher.sources.urls import source_url
 
 log = logging.getLogger(__name__)
 DAY = DatePrecision.DAY
@@ -35,16 +36,6 @@ def _fail(
     if on_invalid is None:
         raise SourceError(f"{where}: {reason}" if where else reason, source=label, line=line)
     on_invalid(Skipped(f"{label}:{line}" if line is not None else f"{label}: {where}", reason))
-
-
-MAX_URL = 1000  # the store's URL columns; a longer link is an invalid record, not something to cut
-
-
-def _url(value: str, what: str) -> str:
-    url = value.strip()
-    if len(url) > MAX_URL:
-        raise ValueError(f"{what}: longer than {MAX_URL} characters")
-    return url
 
 
 def _date(value: Any, what: str, *, end: bool = False) -> tuple[dt.date, DatePrecision]:
@@ -82,12 +73,12 @@ class JsonLinesSource:
                 if not line.strip():
                     continue
                 try:
-                    yield self._record(line, number)
+                    yield self._record(line, number, f"{label}:{number}")
                 except ValueError as exc:
                     _fail(on_invalid, label, str(exc), line=number)
 
     @staticmethod
-    def _record(line: str, number: int) -> ReleaseRecord:
+    def _record(line: str, number: int, place: str) -> ReleaseRecord:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -108,7 +99,7 @@ class JsonLinesSource:
             body=body.strip(),
             line=number,
             title=fields["title"].strip(),
-            url=_url(fields["url"], "url"),
+            url=source_url(fields["url"], "url", place),
             external_id=fields["id"].strip(),
             summary=fields["summary"].strip(),
         )
@@ -227,7 +218,7 @@ class ProjectsFileSource:
             end_precision=end_precision,
             country_names=country_names,
             countries=_country_codes(list(country_names), f"{where}.countries", self.taxonomy, label),
-            url=_url(str(item.get("url", "")), f"{where}.url"),
+            url=source_url(item.get("url", ""), f"{where}.url", label),
         )
 
 
@@ -287,12 +278,12 @@ class FeedSource:
         for i, entry in enumerate(parsed.entries, start=1):
             where = f"entry {i}"
             try:
-                yield self._record(entry, i)
+                yield self._record(entry, i, f"{label}: {where}")
             except ValueError as exc:
                 _fail(on_invalid, label, str(exc), where=where)
 
     @staticmethod
-    def _record(entry: Any, index: int) -> ReleaseRecord:
+    def _record(entry: Any, index: int, place: str) -> ReleaseRecord:
         # Only keys the entry really has: feedparser maps a missing "updated" to "published" with a warning.
         have = entry.keys()
         when = entry.get("published_parsed") or (entry["updated_parsed"] if "updated_parsed" in have else None)
@@ -321,7 +312,7 @@ class FeedSource:
             body=body,
             line=index,
             title=title,
-            url=_url(entry.get("link", ""), "link"),
+            url=source_url(entry.get("link", ""), "link", place),
             external_id=ext_id,
             summary=summary,
         )
