@@ -129,10 +129,11 @@ def test_entries_have_stable_ids_order_times_categories_and_projects(cfg: Config
     assert all(e.guidislink is False for e in rss.entries)
 
     newest = atom.entries[0]
-    assert newest.published == "2025-02-03T00:00:00+01:00"  # release day, site timezone
-    assert newest.updated == "2025-03-05T10:00:00+00:00"
+    # Noon UTC of the release day plus the id in seconds; updated is the edit (a fraction of a second from the id).
+    assert newest.published == "2025-02-03T12:00:03+00:00"
+    assert newest.updated == "2025-03-05T10:00:00.000003+00:00"
     assert atom.feed.updated == newest.updated  # the feed is as new as its newest entry, not "now"
-    assert rss.entries[0].published_parsed[:6] == (2025, 2, 2, 23, 0, 0)
+    assert rss.entries[0].published_parsed[:6] == (2025, 2, 3, 12, 0, 3)
 
     first = atom.entries[2]  # release-1
     assert first.link == BASE_URL + "news/release-1.html"
@@ -273,7 +274,7 @@ def test_incremental_build_rewrites_only_feeds_of_the_changed_release(cfg: Confi
     }
     assert summary.planned == 11
     d = parse(cfg.feeds.dir / "topics/labour-migration.atom")
-    assert d.entries[0].title.endswith("(updated)") and d.feed.updated == "2025-03-20T12:00:00+00:00"
+    assert d.entries[0].title.endswith("(updated)") and d.feed.updated == "2025-03-20T12:00:00.000003+00:00"
 
 
 def test_relinking_without_text_change_is_noticed(cfg: Config, feed_store: Store) -> None:
@@ -428,7 +429,8 @@ def test_list_feeds_reports_paths_urls_counts_and_built_state(cfg: Config, feed_
     assert (bm.entries, bm.total, bm.built) == (2, 2, True)
     assert bm.paths["rss"] == cfg.feeds.dir / "topics/border-management.rss"
     assert bm.urls["atom"] == BASE_URL + "topics/border-management.atom"
-    assert bm.updated == FEEDS_T0
+    # Neither member was edited after its first ingest: the newest publication (release 2, noon UTC + 2 s).
+    assert bm.updated == dt.datetime(2025, 2, 3, 12, 0, 2, tzinfo=dt.UTC)
     with feed_store.session() as s:
         assert s.scalar(select(Release.id).where(Release.id == 2)) == 2
 

@@ -91,7 +91,7 @@ def test_cli_build_dry_run_list(
     code, out, _ = run_cli(["feeds", "list", "--config", conf], capsys)
     assert code == 0
     assert (
-        "topic:border-management  ICMPD News: Border Management  2/2 entries  updated 2025-03-01T09:30:00+00:00" in out
+        "topic:border-management  ICMPD News: Border Management  2/2 entries  updated 2025-02-03T12:00:02+00:00" in out
     )
     assert "atom: https://news.example.org/topics/border-management.atom" in out
     code, out, _ = run_cli(["feeds", "list", "--json", "--config", conf], capsys)

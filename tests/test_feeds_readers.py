@@ -45,8 +45,9 @@ def serve(folder: Path) -> Iterator[str]:
         thread.join()
 
 
-def newsboat_read(url: str, work: Path) -> tuple[str, list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """Run newsboat headless on one feed with private config, urls and cache; return (stdout, feeds, items)."""
+def newsboat_read(url: str, work: Path, tz: str = "UTC") -> tuple[str, list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """Run newsboat headless on one feed with private config, urls and cache (in timezone `tz`); return
+    (stdout, feeds, items)."""
     work.mkdir()
     (work / "config").write_text("")
     (work / "urls").write_text(url + "\n")
@@ -67,7 +68,7 @@ def newsboat_read(url: str, work: Path) -> tuple[str, list[tuple[str, ...]], lis
         capture_output=True,
         text=True,
         timeout=60,
-        env={"HOME": str(work), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+        env={"HOME": str(work), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": tz},
         check=False,
     )
     assert proc.returncode == 0, proc.stderr

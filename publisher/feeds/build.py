@@ -62,15 +62,9 @@ def entry_content_html(entry: FeedEntry, cfg: Config) -> str:
     return "\n".join(out)
 
 
-def entry_time(entry: FeedEntry, cfg: Config) -> tuple[dt.datetime, dt.datetime]:
-    """(published, updated): a release is dated by day, published at local midnight; never updated before that."""
-    published = dt.datetime.combine(entry.published, dt.time(0, 0), tzinfo=cfg.site.tz)
-    return published, max(entry.updated, published).astimezone(dt.UTC)
-
-
-def feed_updated(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config) -> dt.datetime:
+def feed_updated(spec: FeedSpec, entries: Sequence[FeedEntry]) -> dt.datetime:
     """Newest entry update; an empty feed falls back to a stable time (never now)."""
-    return max((entry_time(e, cfg)[1] for e in entries), default=spec.empty_updated)
+    return max((e.times()[1] for e in entries), default=spec.empty_updated)
 
 
 def _categories(entry: FeedEntry, cfg: Config) -> list[dict[str, str]]:
@@ -97,11 +91,11 @@ def build_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config, fmt: F
     fg.author({"name": cfg.site.author_name, "email": cfg.site.author_email})
     fg.generator("publisher", version=__version__, uri=GENERATOR_URI)
     # feedgen defaults <updated>/<lastBuildDate> to now, which would break byte-identical rebuilds.
-    fg.updated(feed_updated(spec, entries, cfg))
+    fg.updated(feed_updated(spec, entries))
     if fmt is FeedFormat.RSS:
         fg.managingEditor(f"{cfg.site.author_email} ({cfg.site.author_name})")
     for entry in entries:
-        published, updated = entry_time(entry, cfg)
+        published, updated = entry.times()
         link = safe_href(entry.url) or cfg.site.url(f"{PAGES_DIR}/{entry.slug}.html")
         # add_entry prepends by default; entries arrive in the order we want.
         fe = fg.add_entry(order="append")

@@ -180,7 +180,7 @@ def _build_touched(
         feed_sigs = [sigs[i] for i in ids]
         for f in formats:
             emit(s.path(f), build_feed(s, [entries[i] for i in ids], cfg, f))
-        updated = members_updated(s, feed_sigs, cfg)
+        updated = members_updated(s, feed_sigs)
         fresh[s.key] = (len(ids), updated)
         feeds_manifest[s.key] = feed_manifest(
             s, formats, stable_hash((s, [r.fingerprint(slugs) for r in feed_sigs])), len(ids), total, updated
@@ -299,7 +299,7 @@ def _build_all(
     for entry in load_entries(session, catalog, (plan.page_sigs[p] for p in stale_pages)):
         emit(f"{PAGES_DIR}/{entry.slug}.html", build_release_page(entry, cfg, env))
 
-    updated = {s.key: members_updated(s, plan.members.get(s.key, []), cfg) for s in plan.specs}
+    updated = {s.key: members_updated(s, plan.members.get(s.key, [])) for s in plan.specs}
     rows = [_index_row(s, cfg, formats, len(plan.members.get(s.key, [])), updated[s.key]) for s in plan.specs]
     _emit_index(emit, rows, plan.specs, cfg, env)
 
@@ -357,7 +357,7 @@ def list_feeds(cfg: Config, store: Store) -> list[FeedInfo]:
                 urls={str(f): cfg.site.url(s.path(f)) for f in formats},
                 entries=len(members.get(s.key, [])),
                 total=totals.get(s.key, 0),
-                updated=members_updated(s, members.get(s.key, []), cfg),
+                updated=members_updated(s, members.get(s.key, [])),
                 built=all(p.is_file() for p in paths.values()),
             )
         )

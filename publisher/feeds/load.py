@@ -50,6 +50,7 @@ class ReleaseSig:
     published: dt.date
     updated: dt.datetime
     content_hash: str
+    created: dt.datetime
     topics: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
@@ -153,11 +154,11 @@ def load_catalog(session: Session) -> Catalog:
     r, rt, rr, rc, rp = (m.__table__.c for m in (Release, ReleaseTopic, ReleaseRegion, ReleaseCountry, ReleaseProject))
     by_id: dict[int, ReleaseSig] = {}
     releases: list[ReleaseSig] = []
-    q = select(r.id, r.guid, r.slug, r.published, r.updated_at, r.content_hash).order_by(
+    q = select(r.id, r.guid, r.slug, r.published, r.updated_at, r.content_hash, r.created_at).order_by(
         r.published.desc(), r.id.desc()
     )
-    for rid, guid, slug, published, updated, content_hash in conn.execute(q).all():
-        sig = ReleaseSig(rid, guid, slug, published, updated, content_hash, [], [], [], [])
+    for rid, guid, slug, published, updated, content_hash, created in conn.execute(q).all():
+        sig = ReleaseSig(rid, guid, slug, published, updated, content_hash, created, [], [], [], [])
         by_id[rid] = sig
         releases.append(sig)
     for rid, topic in conn.execute(select(rt.release_id, rt.topic)).all():
@@ -194,10 +195,10 @@ def load_sigs(session: Session, ids: Iterable[int]) -> dict[int, ReleaseSig]:
     reasons_raw = type_coerce(rp.reasons, Text)
     by_id: dict[int, ReleaseSig] = {}
     for chunk in chunks(sorted(set(ids))):
-        for rid, guid, slug, published, updated, content_hash in conn.execute(
-            select(r.id, r.guid, r.slug, r.published, r.updated_at, r.content_hash).where(r.id.in_(chunk))
+        for rid, guid, slug, published, updated, content_hash, created in conn.execute(
+            select(r.id, r.guid, r.slug, r.published, r.updated_at, r.content_hash, r.created_at).where(r.id.in_(chunk))
         ):
-            by_id[rid] = ReleaseSig(rid, guid, slug, published, updated, content_hash, [], [], [], [])
+            by_id[rid] = ReleaseSig(rid, guid, slug, published, updated, content_hash, created, [], [], [], [])
         for rid, topic in conn.execute(select(rt.release_id, rt.topic).where(rt.release_id.in_(chunk))):
             by_id[rid].topics.append(topic)
         for rid, region in conn.execute(select(rr.release_id, rr.region).where(rr.release_id.in_(chunk))):
@@ -254,16 +255,16 @@ def load_entries(session: Session, catalog: Catalog, sigs: Iterable[ReleaseSig])
         rows = {
             r.id: r
             for r in session.execute(
-                select(Release.id, Release.title, Release.summary, Release.body, Release.url).where(
-                    Release.id.in_([s.id for s in chunk])
-                )
+                select(
+                    Release.id, Release.title, Release.summary, Release.body, Release.url, Release.published_precision
+                ).where(Release.id.in_([s.id for s in chunk]))
             )
         }
         for s in chunk:
             row = rows.get(s.id)
             if row is None:
                 continue
-            yield _entry(s, row.title, row.summary, row.body, row.url, catalog)
+            yield _entry(s, row.title, row.summary, row.body, row.url, str(row.published_precision), catalog)
 
 
 def _reasons(raw: Any) -> tuple[str, ...]:
@@ -272,7 +273,7 @@ def _reasons(raw: Any) -> tuple[str, ...]:
     return tuple(str(x) for x in value or ())
 
 
-def _entry(s: ReleaseSig, title: str, summary: str, body: str, url: str, catalog: Catalog) -> FeedEntry:
+def _entry(s: ReleaseSig, title: str, summary: str, body: str, url: str, precision: str, catalog: Catalog) -> FeedEntry:
     links = sorted(
         (
             _related(catalog.projects[pid], score, _reasons(reasons))
@@ -295,4 +296,6 @@ def _entry(s: ReleaseSig, title: str, summary: str, body: str, url: str, catalog
         regions=tuple(Term(t, catalog.regions.get(t, t)) for t in sorted(s.regions)),
         countries=tuple(Term(c, catalog.countries.get(c, c)) for c in sorted(s.countries)),
         projects=tuple(links),
+        created=s.created,
+        precision=precision,
     )

@@ -22,6 +22,12 @@ PAGE_KEY = "release:"
 RUN_KEY = "run:"
 # An empty feed still needs a stable <updated>; "now" would change the bytes on every build.
 EMPTY_FEED_UPDATED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+# A release is dated by day (or month, year): it is published at noon UTC of that date, the one time of day that
+# falls on the same date for readers from UTC-11 to UTC+11. The seconds after noon come from the release id (at
+# most 59:59), so two releases of one day never share a time: the W3C validator warns about two entries with the
+# same atom:updated, and readers sort by time.
+PUBLISH_TIME_UTC = dt.time(12, 0)
+_SPREAD_SECONDS = 3600
 # Slugs become file names: refuse anything that could leave the feeds folder or need quoting in a URL.
 SAFE_SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.))*$")
 
@@ -40,6 +46,50 @@ class FeedFormat(StrEnum):
 
 KIND_DIRS = {FeedKind.TOPIC: "topics", FeedKind.REGION: "regions", FeedKind.PROJECT: "projects"}
 MEDIA_TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/rss+xml"}
+
+
+def release_times(
+    release_id: int, published: dt.date, updated: dt.datetime, created: dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime]:
+    """(published, updated) of a release as feeds and pages show them; see PUBLISH_TIME_UTC.
+
+    `updated` is the release's own last content change: its publication, unless ingest saw the text change later
+    (`updated` after `created`, the first ingest), then that time (its fraction of a second from the id, so
+    releases edited in one run still differ). Ingest time alone never shows: a first ingest is not a change.
+    """
+    published_at = dt.datetime.combine(published, PUBLISH_TIME_UTC, tzinfo=dt.UTC) + dt.timedelta(
+        seconds=release_id % _SPREAD_SECONDS
+    )
+    if created is not None and updated <= created:
+        return published_at, published_at
+    edited = updated.astimezone(dt.UTC).replace(microsecond=release_id % 1_000_000)
+    return published_at, max(edited, published_at)
+
+
+def display_date(day: dt.date, precision: str = "day") -> tuple[str, str]:
+    """(machine, human) forms of a release date as stated: ("2025-03-24", "24 March 2025"), ("2025-03", "March 2025")."""
+    if precision == "year":
+        return f"{day.year:04d}", f"{day.year}"
+    if precision == "month":
+        return f"{day.year:04d}-{day.month:02d}", f"{_MONTHS[day.month - 1]} {day.year}"
+    return day.isoformat(), f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+# English month names regardless of the machine's locale (strftime would follow LC_TIME).
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def stable_hash(value: Any) -> str:
@@ -92,6 +142,12 @@ class FeedEntry:
     regions: tuple[Term, ...] = ()
     countries: tuple[Term, ...] = ()
     projects: tuple[RelatedProject, ...] = ()
+    created: dt.datetime | None = None  # first ingest; None: `updated` counts as a content change
+    precision: str = "day"  # how much of `published` the source stated: day, month or year
+
+    def times(self) -> tuple[dt.datetime, dt.datetime]:
+        """(published, updated) as shown: see release_times."""
+        return release_times(self.id, self.published, self.updated, self.created)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import jinja2
 from publisher import __version__
 from publisher.config import Config
 from publisher.errors import FeedError
-from publisher.feeds.build import entry_time, paragraphs
+from publisher.feeds.build import paragraphs
 from publisher.feeds.model import (
     MEDIA_TYPES,
     OPML_NAME,
@@ -19,6 +19,7 @@ from publisher.feeds.model import (
     FeedEntry,
     FeedKind,
     FeedSpec,
+    display_date,
     project_label,
     safe_href,
 )
@@ -39,6 +40,7 @@ def template_env(cfg: Config) -> jinja2.Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["safe_href"] = safe_href
     env.filters["project_label"] = project_label
+    env.filters["human_date"] = lambda d: display_date(d)[1]
     return env
 
 
@@ -103,7 +105,7 @@ def build_release_page(entry: FeedEntry, cfg: Config, env: jinja2.Environment) -
         original=original if original and original != page_url else "",
         media_types={str(k): v for k, v in MEDIA_TYPES.items()},
         formats=list(cfg.feeds.formats),
-        published=entry.published.isoformat(),
-        updated=entry_time(entry, cfg)[1].isoformat(),
+        published=display_date(entry.published, entry.precision),
+        updated=entry.times()[1],
     )
     return text.encode("utf-8")

@@ -17,7 +17,7 @@ from publisher import __version__
 from publisher.config import Config
 from publisher.errors import FeedError
 from publisher.feeds.load import Catalog, ReleaseSig
-from publisher.feeds.model import PAGES_DIR, SAFE_SLUG, FeedFormat, FeedSpec, stable_hash
+from publisher.feeds.model import PAGES_DIR, SAFE_SLUG, FeedFormat, FeedSpec, release_times, stable_hash
 from publisher.feeds.pages import template_sources
 from publisher.feeds.write import OUTPUT_VERSION
 from publisher.models import IngestRun, RunStatus
@@ -81,12 +81,9 @@ def make_plan(cfg: Config, catalog: Catalog, env: jinja2.Environment) -> Plan:
     return Plan(specs, members, totals, feed_fps, page_fps, page_sigs, context_fingerprint(cfg, catalog, env))
 
 
-def members_updated(spec: FeedSpec, members: Sequence[ReleaseSig], cfg: Config) -> dt.datetime:
+def members_updated(spec: FeedSpec, members: Sequence[ReleaseSig]) -> dt.datetime:
     """A feed's newest update as build_feed computes it, from the compact rows (no entries needed)."""
-    times = [
-        max(r.updated, dt.datetime.combine(r.published, dt.time(0), tzinfo=cfg.site.tz)).astimezone(dt.UTC)
-        for r in members
-    ]
+    times = [release_times(r.id, r.published, r.updated, r.created)[1] for r in members]
     return max(times, default=spec.empty_updated)
 
 

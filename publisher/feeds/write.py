@@ -18,7 +18,7 @@ from publisher.progress import Progress
 log = logging.getLogger(__name__)
 
 # Bump when the output changes for the same data, so a non-full build knows every file is stale.
-OUTPUT_VERSION = "1"
+OUTPUT_VERSION = "2"
 MANIFEST_NAME = ".publisher-feeds.json"
 LOCK_NAME = ".publisher-feeds.lock"
 
