@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import imaplib
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -140,7 +141,11 @@ class MailAccount:
 
     def imap(self) -> imaplib.IMAP4:
         conn = imaplib.IMAP4(self.host, self.port, timeout=30)
-        conn.login(self.user, self.password)
+        try:
+            conn.login(self.user, self.password)
+        except BaseException:
+            conn.shutdown()
+            raise
         return conn
 
     def append(self, data: bytes, folder: str = "INBOX") -> None:
@@ -178,7 +183,12 @@ def _users_file() -> Iterator[None]:
     # Test sessions running in parallel edit the same passwd-file: one writer at a time.
     with open(DOVECOT_USERS.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        before = DOVECOT_USERS.stat().st_mtime
         yield
+        # Dovecot re-reads the file when its mtime (whole seconds) or size changes: a removal and an addition
+        # within one second can leave both the same, so every edit moves the mtime on by at least a second.
+        stamp = max(time.time(), before + 1)
+        os.utime(DOVECOT_USERS, (stamp, stamp))
 
 
 @pytest.fixture(scope="session")
@@ -193,6 +203,16 @@ def mail_account(dovecot: None) -> Iterator[MailAccount]:
     account = MailAccount(f"t{uuid.uuid4().hex[:12]}", uuid.uuid4().hex)
     with _users_file(), DOVECOT_USERS.open("a") as fh:
         fh.write(f"{account.user}:{{PLAIN}}{account.password}\n")
+    # Dovecot looks at the passwd-file at most once a second: wait until the new user can log in.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            account.imap().logout()
+            break
+        except imaplib.IMAP4.error:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
     try:
         yield account
     finally:
