@@ -187,6 +187,53 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class DkimConfig:
+    selector: str = _doc(
+        "DKIM selector (s=): the public key is published at <selector>._domainkey.<domain>. Needed with a key.",
+        default="",
+    )
+    domain: str = _doc("Signing domain (d=); empty: the domain of digest.from_address.", default="")
+    key_file: Path | None = _doc(
+        "PEM file with the RSA private key; used when the environment variable dkim.key_env is unset. "
+        "No key at all: mail goes out unsigned (check-config says so).",
+        default=None,
+    )
+    key_env: str = _doc(
+        "Environment variable holding the PEM private key (wins over key_file).", default="PUBLISHER_DKIM_KEY"
+    )
+
+
+@dataclass(frozen=True)
+class MailboxConfig:
+    bounce_address: str = _doc(
+        "Envelope sender for digests, e.g. bounces@news.example.org: each delivery goes out as "
+        "bounces+d<id>-<signature>@... (VERP), so a bounce names its delivery. Empty: digest.from_address, no VERP.",
+        default="",
+    )
+    reader: Literal["", "imap", "maildir"] = _doc(
+        "Where `publisher mail process` reads returned mail: imap or maildir (empty: nowhere).", default=""
+    )
+    host: str = _doc("IMAP server host.", default="127.0.0.1")
+    port: int = _doc("IMAP server port (993 for TLS, 143 for starttls/none).", default=993)
+    security: Literal["tls", "starttls", "none"] = _doc(
+        "IMAP connection security (none only for a server on this machine).", default="tls"
+    )
+    username: str = _doc("IMAP login.", default="")
+    password_env: str = _doc("Environment variable holding the IMAP password.", default="PUBLISHER_MAILBOX_PASSWORD")
+    ca_file: Path | None = _doc("CA certificate(s) to trust for the IMAP server (empty: the system's).", default=None)
+    timeout: float = _doc("IMAP socket timeout in seconds.", default=30.0)
+    folder: str = _doc("Folder (IMAP) read for returned mail; Maildir: the inbox of mailbox.maildir.", default="INBOX")
+    processed_folder: str = _doc(
+        "Processed mail is moved to this folder (Maildir: subfolder).", default="publisher-processed"
+    )
+    unparsed_folder: str = _doc(
+        "Mail that is none of DSN, complaint or unsubscribe request is moved here for a person.",
+        default="publisher-unparsed",
+    )
+    maildir: Path | None = _doc("Maildir to read when mailbox.reader = 'maildir'.", default=None)
+
+
+@dataclass(frozen=True)
 class WebConfig:
     host: str = _doc("Address `publisher serve` and `publisher run` listen on.", default="127.0.0.1")
     port: int = _doc("Port to listen on.", default=8080)
@@ -194,8 +241,9 @@ class WebConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    job: Literal["ingest", "feeds", "digest", "deliver", "cycle"] = _doc(
-        "What to run: ingest (then feeds if anything changed), feeds, digest (build editions), deliver, cycle (all)."
+    job: Literal["ingest", "feeds", "digest", "deliver", "cycle", "mail"] = _doc(
+        "What to run: ingest (then feeds if anything changed), feeds, digest (build editions), deliver, cycle (all), "
+        "mail (process returned mail)."
     )
     cron: str = _doc("Crontab expression (minute hour day month day_of_week), in site.timezone.", default="")
     interval_minutes: float = _doc("Run every N minutes (instead of cron).", default=0.0)
@@ -218,6 +266,8 @@ class Config:
     digest: DigestConfig = DigestConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     smtp: SmtpConfig = SmtpConfig()
+    dkim: DkimConfig = DkimConfig()
+    mailbox: MailboxConfig = MailboxConfig()
     web: WebConfig = WebConfig()
     schedules: dict[str, ScheduleConfig] = field(default_factory=dict)
 
@@ -238,6 +288,10 @@ class Config:
     @property
     def smtp_password(self) -> str:
         return os.environ.get(self.smtp.password_env, "")
+
+    @property
+    def mailbox_password(self) -> str:
+        return os.environ.get(self.mailbox.password_env, "")
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -428,6 +482,19 @@ def _check(cfg: Config) -> None:
         raise ConfigError("must not be negative", key="delivery.rate_limit")
     if cfg.delivery.max_attempts < 1:
         raise ConfigError("must be at least 1", key="delivery.max_attempts")
+    box = cfg.mailbox
+    if box.bounce_address and (box.bounce_address.count("@") != 1 or re.search(r"[\s<>,+\"]", box.bounce_address)):
+        raise ConfigError(
+            "must be a plain e-mail address without '+' (VERP adds +d<id>-...)", key="mailbox.bounce_address"
+        )
+    if not 0 < box.port < 65536:
+        raise ConfigError("must be a TCP port (1-65535)", key="mailbox.port")
+    if box.reader == "imap" and not box.username:
+        raise ConfigError("the imap reader needs a login", key="mailbox.username")
+    if box.reader == "maildir" and box.maildir is None:
+        raise ConfigError("the maildir reader needs mailbox.maildir", key="mailbox.maildir")
+    if cfg.dkim.selector and not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?", cfg.dkim.selector):
+        raise ConfigError("must be a DNS label (letters, digits, '-', '.')", key="dkim.selector")
     if not 0 < cfg.smtp.port < 65536:
         raise ConfigError("must be a TCP port (1-65535)", key="smtp.port")
     if not 0 <= cfg.web.port < 65536:

@@ -89,3 +89,7 @@ class SubscriberError(PublisherError):
 
 class SchedulerError(PublisherError):
     """The scheduler could not start (another one holds the lock) or a job is unknown."""
+
+
+class MailboxError(PublisherError):
+    """The mailbox of returned mail could not be read or its messages filed away (IMAP or Maildir)."""

@@ -46,7 +46,7 @@ def load(schedules: Any, tmp_path: Path, **site: Any) -> Any:
         ({"job": "ingest", "cron": "0 7 * * funday"}, "schedules.s.cron: invalid crontab expression"),
         (
             {"job": "publish", "interval_minutes": 5},
-            "schedules.s.job: expected one of 'ingest', 'feeds', 'digest', 'deliver', 'cycle', got 'publish'",
+            "schedules.s.job: expected one of 'ingest', 'feeds', 'digest', 'deliver', 'cycle', 'mail', got 'publish'",
         ),
         ({"interval_minutes": 5}, "schedules.s.job: required key is missing"),
         (

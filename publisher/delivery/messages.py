@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from publisher import digest as digest_step
+from publisher import dkim, verp
 from publisher.config import Config
 from publisher.delivery.queue import DueDelivery, Recipient
 from publisher.mailmsg import (
@@ -101,4 +102,5 @@ def message_for(
         plain=values,
         escaped=escaped,
     )
-    return OutgoingMessage(delivery_id, message_id, cfg.digest.from_address, subscriber.email, data)
+    sender = verp.envelope_sender(cfg, delivery_id)  # bounces name their delivery
+    return OutgoingMessage(delivery_id, message_id, sender, subscriber.email, dkim.sign(data, cfg))

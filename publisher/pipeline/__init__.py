@@ -50,6 +50,7 @@ from publisher.pipeline.jobs import (
     set_job_paused,
 )
 from publisher.pipeline.links import Explanation, discovered_projects, explain_release
+from publisher.pipeline.mail import MailSummary, process_mail
 from publisher.pipeline.subscribers import (
     SubscriberChange,
     add_subscriber,
@@ -74,6 +75,7 @@ __all__ = [
     "IngestSummary",
     "JobInfo",
     "JobRunResult",
+    "MailSummary",
     "SubscriberChange",
     "_stored_next_runs",
     "add_subscriber",
@@ -101,6 +103,7 @@ __all__ = [
     "list_subscribers",
     "output_locations",
     "preview_digest",
+    "process_mail",
     "process_owner",
     "recover_interrupted_runs",
     "remove_subscriber",

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import publisher.sources  # noqa: F401  (registers the built-in source kinds)
+from publisher import dkim, queries, verp
 from publisher import ingest as ingest_step
-from publisher import queries
 from publisher.config import Config
 from publisher.errors import ConfigError
 from publisher.ingest import IngestResult
@@ -42,6 +42,12 @@ def check_config(cfg: Config) -> list[str]:
         notes.append(f"source {s.name}: {s.kind} from {s.path or s.url}{'' if s.enabled else ' (disabled)'}")
     notes.append(f"store: {Store(cfg.database_url).display_url()}")
     notes.append(f"{len(cfg.taxonomy.topics)} topics, {len(cfg.taxonomy.regions)} regions")
+    notes.append(dkim.status(cfg))
+    notes.append(
+        f"returned mail: VERP envelope sender {verp.envelope_sender(cfg, 1).replace('+d1-', '+d<id>-')}"
+        if cfg.mailbox.bounce_address
+        else "returned mail: no VERP (set mailbox.bounce_address so bounces name their delivery)"
+    )
     notes.append(f"{len(cfg.schedules)} schedules: {', '.join(sorted(cfg.schedules)) or 'none'}")
     return notes
 

@@ -252,6 +252,11 @@ def _job_work(
     if kind == "deliver":
         sent = deliver(cfg, store, progress=progress, stop=stop)
         return _describe(sent), _counts(sent), sent
+    if kind == "mail":
+        from publisher.pipeline.mail import process_mail  # deferred: only mail jobs open a mailbox
+
+        mail = process_mail(cfg, store, stop=stop)
+        return mail.describe(), _counts(mail, "mail."), mail
     if kind == "cycle":
         cycle = run_cycle(cfg, store, now=scheduled_for, progress=progress, stop=stop)
         return cycle.describe().replace("\n", "; "), cycle.counts(), cycle

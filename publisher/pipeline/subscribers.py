@@ -34,6 +34,7 @@ def send_subscription_mail(cfg: Config, message: _EmailMessage, subscriber_id: i
     from email.utils import getaddresses as _getaddresses
 
     from publisher import delivery as _delivery
+    from publisher import dkim as _dkim
     from publisher.mailmsg import OutgoingMessage as _Outgoing
 
     recipient = _getaddresses([str(message["To"])])[0][1]
@@ -44,7 +45,7 @@ def send_subscription_mail(cfg: Config, message: _EmailMessage, subscriber_id: i
         message_id=str(message["Message-ID"]),
         sender=cfg.digest.from_address,
         recipient=recipient,
-        data=message.as_bytes(policy=_policy.SMTP),
+        data=_dkim.sign(message.as_bytes(policy=_policy.SMTP), cfg),
     )
     transport = _delivery.make_transport(cfg)
     try:
