@@ -69,7 +69,12 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
         r"participating\s+(?:countries|states)(?:\s+(?:were|included|such\s+as))?:?",
     ),
-    Role.BACKGROUND: (r"(?:offices?|headquarters|branch(?:es)?)\s+in",),
+    Role.BACKGROUND: (
+        r"(?:offices?|headquarters|branch(?:es)?)\s+in",
+        # another event, before or after this one: "ahead of the summit in Vilnius"
+        r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|a\s+|its\s+)?"
+        r"(?:[\w-]+\s+){0,4}?(?:summit|conference|meeting|forum|round|session)\s+(?:held\s+)?in",
+    ),
     "migrant_background": (
         r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
         r"\s+(?:abroad\s+)?in(?:\s+neighbou?ring)?",
@@ -106,7 +111,7 @@ _CUE_KEYS = re.compile(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating emigrate
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00"""
+        heading cross\x00 ahead after since before following next previous upcoming"""
         ),
         open_end="\x00",
     )
@@ -173,6 +178,18 @@ _EVENT_AFTER = re.compile(
     r"|Plan|Dialogue|Summit|Forum|Agenda|Convention|Protocol|Compact|Commitments?|Charter|Principles|Meeting"
     r"|Talks|Consultations|Platform|Initiative|Statement|Accords?|Agreement|Group)\b",
 )
+# An opening quote before the mention and a closing one after, on the same line and not far: a title.
+_QUOTE_OPEN = re.compile(r"[“\"][A-Z][^“”\"\n]{0,100}$")
+_QUOTE_CLOSE = re.compile(r"[^“”\"\n]{0,60}[”\"]")
+# Words that a title leaves in lower case; any other word in lower case makes a quote speech, not a title.
+_TITLE_SMALL = frozenset(_words("a an and as at by for from in into of on or the to with"))
+
+
+def _is_title(quoted: str) -> bool:
+    words = re.findall(r"[^\W\d_][\w’'-]*", quoted)
+    return bool(words) and all(w[0].isupper() or w in _TITLE_SMALL for w in words)
+
+
 # An organisation's acronym right before a city names its office there ("DCAF Ljubljana", "IOM Kyiv").
 _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
 _LANGUAGES = (
@@ -261,6 +278,9 @@ def _role(text: str, i: int, matches: Sequence[PlaceMatch], cue: re.Match[str] |
         return Role.LANGUAGE
     if m.kind == "city" and (_EVENT_AFTER.match(after) or _ACRONYM_BEFORE.search(head)):
         return Role.NAMED
+    opened = _QUOTE_OPEN.search(head)
+    if opened and (closed := _QUOTE_CLOSE.match(after)) and _is_title(opened.group() + closed.group()):
+        return Role.NAMED  # inside a quoted title: "the “Sweden-Iraq Cooperation on Migration” project"
     tail = _list_end(text, i, matches)
     for role, pattern in _AFTER:
         if pattern.match(text, tail, tail + 80):

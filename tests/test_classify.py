@@ -144,6 +144,12 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("The Valletta Action Plan review took place in Abuja.", ["NG"]),
         ("Experts of UNHCR Nairobi joined a workshop in Kampala.", ["UG"]),
         ("Officers from the Osh and Batken provinces of Kyrgyzstan met.", ["KG"]),
+        # inside a quoted title (another project's), or a venue of another event
+        ("The “Safe Routes for Women in Ethiopia” project ended; training in Kenya continues.", ["KE"]),
+        ("“We will keep working in Ethiopia,” said the minister in Addis Ababa.", ["ET"]),
+        ("Ahead of the ministerial conference in Madrid, experts met in Rabat.", ["MA"]),
+        # the asylum rules named after a city
+        ("Dublin transfers from Austria to Italy were discussed in Rome.", ["AT", "IT"]),
         # attendee lists
         ("Delegates from Hungary, Malta and the United States discussed return cooperation with Iraq.", ["IQ"]),
         ("The course in Amman was attended by Lebanon, Egypt and Iraq.", ["JO"]),
