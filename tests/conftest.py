@@ -498,11 +498,13 @@ class SmtpSink:
         self.delay = delay
         self.hang_up = hang_up  # take the message, then drop the connection without replying
         self.messages: list[tuple[str, bytes]] = []
+        self.arrivals: list[float] = []  # time.time() of each accepted message
         self.attempts: dict[str, int] = {}
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import asyncio
+        import time
 
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -513,6 +515,7 @@ class SmtpSink:
             if reply:
                 return reply
             self.messages.append((rcpt, envelope.content))
+            self.arrivals.append(time.time())
         if self.hang_up and self.hang_up(rcpt):
             server.transport.close()
         return "250 2.0.0 OK"
@@ -555,6 +558,118 @@ def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
     yield start
     for c in controllers:
         c.stop()
+
+
+class RawSmtpServer:
+    """A hand-written SMTP server on a raw socket (127.0.0.1, free port), one thread per connection, that can
+    misbehave in ways aiosmtpd cannot. `fault(rcpt, attempt)` picks what happens at DATA:
+
+    None: accept · "hangup-after-354": answer 354, then close at once (nothing of the body read) ·
+    "garbled": take the whole message, then reply a line that is no SMTP reply · ("slow", s): take the whole
+    message, reply 250 only after s seconds. `received` lists each recipient whose terminating dot arrived."""
+
+    def __init__(self, fault: Callable[[str, int], Any] | None = None) -> None:
+        import socket
+        import threading
+
+        self.fault = fault
+        self.received: list[str] = []
+        self.attempts: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.closing = False
+        self.thread = threading.Thread(target=self._accept, name="raw-smtp", daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self.closing:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def count(self, rcpt: str | None = None) -> int:
+        with self.lock:
+            return len(self.received) if rcpt is None else self.received.count(rcpt)
+
+    def _serve(self, conn: Any) -> None:
+        import socket
+        import time
+
+        f = conn.makefile("rb")
+        rcpt = ""
+        try:
+            conn.sendall(b"220 raw.test ESMTP\r\n")
+            while True:
+                line = f.readline()
+                if not line:
+                    return
+                verb = line[:4].upper()
+                if verb in (b"EHLO", b"HELO"):
+                    conn.sendall(b"250-raw.test\r\n250 8BITMIME\r\n")
+                elif verb == b"MAIL":
+                    conn.sendall(b"250 2.1.0 ok\r\n")
+                elif verb == b"RCPT":
+                    rcpt = line.split(b"<", 1)[1].split(b">", 1)[0].decode()
+                    conn.sendall(b"250 2.1.5 ok\r\n")
+                elif verb == b"DATA":
+                    with self.lock:
+                        self.attempts[rcpt] = attempt = self.attempts.get(rcpt, 0) + 1
+                    fault = self.fault(rcpt, attempt) if self.fault else None
+                    if fault == "hangup-after-354":
+                        # Corked: the 354 and the close leave together, as from a server that gave up at once.
+                        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+                        conn.sendall(b"354 go ahead\r\n")
+                        return
+                    conn.sendall(b"354 go ahead\r\n")
+                    while True:
+                        body = f.readline()
+                        if not body:
+                            return
+                        if body == b".\r\n":
+                            break
+                    with self.lock:
+                        self.received.append(rcpt)
+                    if fault == "garbled":
+                        conn.sendall(b"OK, got it, thanks\r\n")
+                    elif isinstance(fault, tuple) and fault[0] == "slow":
+                        time.sleep(fault[1])
+                        conn.sendall(b"250 2.0.0 queued\r\n")
+                    else:
+                        conn.sendall(b"250 2.0.0 queued\r\n")
+                elif verb == b"QUIT":
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                else:  # RSET, NOOP
+                    conn.sendall(b"250 ok\r\n")
+        except OSError:
+            return
+        finally:
+            f.close()
+            conn.close()
+
+    def stop(self) -> None:
+        self.closing = True
+        self.listener.close()
+
+
+@pytest.fixture
+def raw_smtp() -> Iterator[Callable[..., RawSmtpServer]]:
+    """Start RawSmtpServer(fault) instances; stopped after the test."""
+    servers: list[RawSmtpServer] = []
+
+    def start(fault: Callable[[str, int], Any] | None = None) -> RawSmtpServer:
+        server = RawSmtpServer(fault)
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
 
 
 # ---- web & subscribers (owner: web) ------------------------------------------------------------

@@ -9,9 +9,12 @@ from publisher.delivery.messages import (
     message_for,
     prepare_digest,
 )
+from publisher.delivery.pacing import Pacer
 from publisher.delivery.queue import (
     BATCH,
+    DeliveryQueue,
     DueDelivery,
+    Outcome,
     Recipient,
     backoff,
     finish_editions,
@@ -20,6 +23,7 @@ from publisher.delivery.queue import (
 from publisher.delivery.run import DeliverySummary, run_deliveries
 from publisher.delivery.transports import (
     TRANSPORTS,
+    ServerUnresponsive,
     Transport,
     TransportFactory,
     TransportUnavailable,
@@ -28,18 +32,23 @@ from publisher.delivery.transports import (
 )
 from publisher.delivery.transports.outbox import OutboxTransport, write_atomic
 from publisher.delivery.transports.smtp import SmtpTransport
+from publisher.delivery.workers import merge_summaries, run_workers
 
 __all__ = [
     "BATCH",
     "RENDER_CACHE",
     "TRANSPORTS",
+    "DeliveryQueue",
     "DeliverySummary",
     "DueDelivery",
     "LinkProvider",
     "OutboxTransport",
+    "Outcome",
+    "Pacer",
     "PreparedDigest",
     "Recipient",
     "Renderer",
+    "ServerUnresponsive",
     "SmtpTransport",
     "Transport",
     "TransportFactory",
@@ -48,10 +57,12 @@ __all__ = [
     "default_links",
     "finish_editions",
     "make_transport",
+    "merge_summaries",
     "message_for",
     "prepare_digest",
     "recover_interrupted",
     "register_transport",
     "run_deliveries",
+    "run_workers",
     "write_atomic",
 ]

@@ -1,17 +1,23 @@
-"""The delivery queue's state machine in the store: due rows, claim, finish, skip, bounce, recovery, editions done."""
+"""The delivery queue's state machine in the store: reserve, claim, record, recover, for any number of senders."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Exists, and_, delete, exists, insert, or_, select, tuple_, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from publisher.config import Config
+from publisher.models import utcnow
 from publisher.models.mail import (
     Delivery,
     DeliveryStatus,
+    DeliveryWorker,
     Edition,
     EditionStatus,
     SentRelease,
@@ -21,6 +27,11 @@ from publisher.models.mail import (
 from publisher.store import Store
 
 BATCH = 200
+# A sender that has not touched its registry row for this long is presumed dead (on another host; on the same
+# host a vanished pid is dead at once). Senders refresh it at least every HEARTBEAT.
+STALE_AFTER = dt.timedelta(seconds=120)
+HEARTBEAT = dt.timedelta(seconds=20)
+PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,147 +57,18 @@ class DueDelivery:
     subscriber: Recipient
 
 
-def recover_interrupted(store: Store, now: dt.datetime) -> int:
-    """Rows left in `sending` mean a sender died between claiming and recording the reply: the message may
-    have gone out. At-most-once: mark them `unknown`, never resend."""
-    with store.session() as session:
-        res = session.execute(
-            update(Delivery)
-            .where(Delivery.status == DeliveryStatus.SENDING)
-            .values(
-                status=DeliveryStatus.UNKNOWN,
-                updated_at=now,
-                last_error="sender stopped between claiming and recording the reply",
-            )
-        )
-        return res.rowcount or 0  # type: ignore[attr-defined]
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed (or skipped) row, recorded in the sender's next transaction."""
 
-
-def due_batch(session: Session, now: dt.datetime, after: tuple[int, str, int], limit: int) -> list[DueDelivery]:
-    due = (Delivery.status == DeliveryStatus.QUEUED) | (
-        (Delivery.status == DeliveryStatus.DEFERRED) & (Delivery.next_attempt_at <= now)
-    )
-    rows = session.execute(
-        select(
-            Delivery.id,
-            Delivery.edition_id,
-            Delivery.variant,
-            Delivery.message_id,
-            Delivery.release_ids,
-            Delivery.attempts,
-            Subscriber.id,
-            Subscriber.email,
-            Subscriber.name,
-            Subscriber.status,
-            Subscriber.token_version,
-        )
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-        .where(due, tuple_(Delivery.edition_id, Delivery.variant, Delivery.id) > tuple_(*after))
-        # Sorted by variant so each variant is rendered once and only a few stay in memory.
-        .order_by(Delivery.edition_id, Delivery.variant, Delivery.id)
-        .limit(limit)
-    ).all()
-    return [
-        DueDelivery(
-            did, eid, variant, mid, tuple(ids or ()), attempts, Recipient(sid, email, name or "", status, tv or 1)
-        )
-        for did, eid, variant, mid, ids, attempts, sid, email, name, status, tv in rows
-    ]
-
-
-def release_items(session: Session, delivery_id: int) -> None:
-    # The message did not (and will not) go out: its releases may go in the subscriber's next edition.
-    session.execute(delete(SentRelease).where(SentRelease.delivery_id == delivery_id))
-
-
-def finish(
-    store: Store,
-    delivery_id: int,
-    now: dt.datetime,
-    status: DeliveryStatus,
-    *,
-    code: int | None = None,
-    error: str = "",
-    next_attempt: dt.datetime | None = None,
-    release: bool = False,
-    from_states: tuple[DeliveryStatus, ...] = (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN),
-) -> bool:
-    with store.session() as session:
-        values: dict[str, object] = {
-            "status": status,
-            "updated_at": now,
-            "last_code": code,
-            "last_error": error[:2000],
-            "next_attempt_at": next_attempt,
-        }
-        if status is DeliveryStatus.SENT:
-            values["sent_at"] = now
-        res = session.execute(
-            update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(from_states)).values(**values)
-        )
-        if not res.rowcount:  # type: ignore[attr-defined]
-            return False
-        if release:
-            release_items(session, delivery_id)
-    return True
-
-
-def claim(store: Store, delivery_id: int, now: dt.datetime) -> bool:
-    """queued/deferred → sending, committed BEFORE the transport is touched; False if someone else has it or
-    the subscriber is no longer active (the batch was loaded a while ago: they may have unsubscribed since)."""
-    active = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.ACTIVE)
-    with store.session() as session:
-        res = session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery_id,
-                Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),
-                Delivery.subscriber_id.in_(active),
-            )
-            .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=now)
-        )
-        return bool(res.rowcount)  # type: ignore[attr-defined]
-
-
-def skip_if_left(store: Store, delivery_id: int, now: dt.datetime) -> bool:
-    """queued/deferred → skipped, only if its subscriber is no longer active (not when another run claimed it)."""
-    active = select(Subscriber.id).where(Subscriber.status == SubscriberStatus.ACTIVE)
-    with store.session() as session:
-        res = session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery_id,
-                Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED]),
-                Delivery.subscriber_id.not_in(active),
-            )
-            .values(
-                status=DeliveryStatus.SKIPPED,
-                updated_at=now,
-                last_error="subscriber left before sending",
-                next_attempt_at=None,
-            )
-        )
-        if not res.rowcount:  # type: ignore[attr-defined]
-            return False
-        release_items(session, delivery_id)
-    return True
-
-
-def bounce(store: Store, cfg: Config, subscriber_id: int, now: dt.datetime) -> bool:
-    with store.session() as session:
-        session.execute(
-            update(Subscriber).where(Subscriber.id == subscriber_id).values(bounce_count=Subscriber.bounce_count + 1)
-        )
-        res = session.execute(
-            update(Subscriber)
-            .where(
-                Subscriber.id == subscriber_id,
-                Subscriber.status == SubscriberStatus.ACTIVE,
-                Subscriber.bounce_count >= cfg.delivery.bounce_after,
-            )
-            .values(status=SubscriberStatus.BOUNCED, updated_at=now)
-        )
-        return bool(res.rowcount)  # type: ignore[attr-defined]
+    delivery_id: int
+    status: DeliveryStatus
+    code: int | None = None
+    error: str = ""
+    next_attempt: dt.datetime | None = None
+    release: bool = False  # free its releases for the subscriber's next edition
+    bounce_subscriber: int | None = None  # a permanent failure counts against this subscriber
+    from_states: tuple[DeliveryStatus, ...] = (DeliveryStatus.SENDING,)
 
 
 def backoff(cfg: Config, attempts: int) -> dt.timedelta:
@@ -194,21 +76,273 @@ def backoff(cfg: Config, attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=cfg.delivery.retry_base_seconds * (2 ** max(attempts - 1, 0)))
 
 
+def _active(subscriber_id: ColumnElement[int] | InstrumentedAttribute[int]) -> Exists:
+    # Correlated EXISTS by key: one index probe per row, whatever the number of subscribers.
+    return exists().where(Subscriber.id == subscriber_id, Subscriber.status == SubscriberStatus.ACTIVE)
+
+
+class DeliveryQueue:
+    """One sender's view of the queue. Every method is one short transaction through SQLAlchemy Core, and each
+    starts by writing, so SQLite serialises concurrent senders instead of failing them; PostgreSQL senders
+    split the work with `FOR UPDATE SKIP LOCKED`."""
+
+    def __init__(self, store: Store, *, bounce_after: int = 1, worker_id: str | None = None) -> None:
+        self.store = store
+        self.engine = store.engine
+        self.worker = worker_id or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.host, self.pid = socket.gethostname(), os.getpid()
+        self.last_beat = utcnow()
+        self.bounce_after = bounce_after
+
+    # -- the sender's registry row
+
+    def register(self) -> None:
+        now = utcnow()
+        with self.engine.begin() as c:
+            c.execute(
+                insert(DeliveryWorker).values(
+                    id=self.worker, host=self.host, pid=self.pid, started_at=now, heartbeat_at=now
+                )
+            )
+        self.last_beat = now
+
+    def _beat(self, c: Connection) -> None:
+        now = utcnow()
+        if now - self.last_beat >= HEARTBEAT:
+            c.execute(update(DeliveryWorker).where(DeliveryWorker.id == self.worker).values(heartbeat_at=now))
+            self.last_beat = now
+
+    def beat(self) -> None:
+        with self.engine.begin() as c:
+            self._beat(c)
+
+    def unregister(self) -> None:
+        """Give back the rows still reserved (not sent) and leave the registry."""
+        with self.engine.begin() as c:
+            c.execute(
+                update(Delivery).where(Delivery.worker == self.worker, Delivery.status.in_(PENDING)).values(worker=None)
+            )
+            c.execute(delete(DeliveryWorker).where(DeliveryWorker.id == self.worker))
+
+    # -- recovery
+
+    def _dead_workers(self) -> list[str]:
+        now = utcnow()
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(DeliveryWorker.id, DeliveryWorker.host, DeliveryWorker.pid, DeliveryWorker.heartbeat_at)
+            )
+            dead = []
+            for wid, host, pid, beat in rows:
+                if wid == self.worker:
+                    continue
+                if (host == self.host and not _pid_alive(pid)) or now - beat > STALE_AFTER:
+                    dead.append(wid)
+            return dead
+
+    def recover(self, now: dt.datetime) -> tuple[int, int]:
+        """Rows in `sending` held by a dead sender (or by none: an older version) mean it died between claiming
+        and recording the reply: the message may have gone out. At-most-once: mark them `unknown`, never
+        resend. Rows a dead sender had only reserved go back to the queue. Returns (rows marked unknown, rows
+        given back)."""
+        dead = self._dead_workers()
+        held_by_dead = or_(Delivery.worker.is_(None), Delivery.worker.in_(dead)) if dead else Delivery.worker.is_(None)
+        with self.engine.begin() as c:
+            res = c.execute(
+                update(Delivery)
+                .where(Delivery.status == DeliveryStatus.SENDING, held_by_dead)
+                .values(
+                    status=DeliveryStatus.UNKNOWN,
+                    worker=None,
+                    updated_at=now,
+                    last_error="sender stopped between claiming and recording the reply",
+                )
+            )
+            released = 0
+            if dead:
+                freed = c.execute(
+                    update(Delivery).where(Delivery.worker.in_(dead), Delivery.status.in_(PENDING)).values(worker=None)
+                )
+                released = int(freed.rowcount or 0)
+                c.execute(delete(DeliveryWorker).where(DeliveryWorker.id.in_(dead)))
+            return int(res.rowcount or 0), released
+
+    # -- the work list
+
+    def reserve(self, now: dt.datetime, after: tuple[int, str, int], limit: int) -> list[DueDelivery]:
+        """Take up to `limit` due rows after `after` (sending order) that no sender holds, for this sender."""
+        due = or_(
+            Delivery.status == DeliveryStatus.QUEUED,
+            and_(Delivery.status == DeliveryStatus.DEFERRED, Delivery.next_attempt_at <= now),
+        )
+        pick = (
+            select(Delivery.id)
+            .where(
+                Delivery.status.in_(PENDING),  # matches the partial index
+                due,
+                Delivery.worker.is_(None),
+                tuple_(Delivery.edition_id, Delivery.variant, Delivery.id) > tuple_(*after),
+            )
+            # Sorted by variant so each variant is rendered once and only a few stay in memory.
+            .order_by(Delivery.edition_id, Delivery.variant, Delivery.id)
+            .limit(limit)
+        )
+        if self.engine.dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        with self.engine.begin() as c:
+            self._beat(c)
+            c.execute(update(Delivery).where(Delivery.id.in_(pick.scalar_subquery())).values(worker=self.worker))
+            rows = c.execute(
+                select(
+                    Delivery.id,
+                    Delivery.edition_id,
+                    Delivery.variant,
+                    Delivery.message_id,
+                    Delivery.release_ids,
+                    Delivery.attempts,
+                    Subscriber.id,
+                    Subscriber.email,
+                    Subscriber.name,
+                    Subscriber.status,
+                    Subscriber.token_version,
+                )
+                .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+                .where(Delivery.worker == self.worker, Delivery.status.in_(PENDING))
+                .order_by(Delivery.edition_id, Delivery.variant, Delivery.id)
+            ).all()
+        return [
+            DueDelivery(
+                did, eid, variant, mid, tuple(ids or ()), attempts, Recipient(sid, email, name or "", status, tv or 1)
+            )
+            for did, eid, variant, mid, ids, attempts, sid, email, name, status, tv in rows
+        ]
+
+    # -- claim and record
+
+    def _record(self, c: Connection, outcomes: Iterable[Outcome], now: dt.datetime) -> int:
+        bounced = 0
+        for o in outcomes:
+            values: dict[str, object] = {
+                "status": o.status,
+                "updated_at": now,
+                "last_code": o.code,
+                "last_error": o.error[:2000],
+                "next_attempt_at": o.next_attempt,
+                "worker": None,
+            }
+            if o.status is DeliveryStatus.SENT:
+                values["sent_at"] = now
+            res = c.execute(
+                update(Delivery)
+                .where(Delivery.id == o.delivery_id, Delivery.status.in_(o.from_states))
+                .values(**values)
+            )
+            if not res.rowcount:
+                continue
+            if o.release:
+                # The message did not (and will not) go out: its releases may go in the subscriber's next edition.
+                c.execute(delete(SentRelease).where(SentRelease.delivery_id == o.delivery_id))
+            if o.bounce_subscriber is not None:
+                bounced += self._bounce(c, o.bounce_subscriber, now)
+        return bounced
+
+    def _bounce(self, c: Connection, subscriber_id: int, now: dt.datetime) -> int:
+        c.execute(
+            update(Subscriber).where(Subscriber.id == subscriber_id).values(bounce_count=Subscriber.bounce_count + 1)
+        )
+        res = c.execute(
+            update(Subscriber)
+            .where(
+                Subscriber.id == subscriber_id,
+                Subscriber.status == SubscriberStatus.ACTIVE,
+                Subscriber.bounce_count >= self.bounce_after,
+            )
+            .values(status=SubscriberStatus.BOUNCED, updated_at=now)
+        )
+        return int(res.rowcount or 0)
+
+    def record(self, outcomes: Sequence[Outcome], now: dt.datetime) -> int:
+        """Record outcomes; returns how many subscribers became bounced."""
+        if not outcomes:
+            return 0
+        with self.engine.begin() as c:
+            return self._record(c, outcomes, now)
+
+    def claim(self, delivery_id: int, now: dt.datetime, outcomes: Sequence[Outcome] = ()) -> tuple[bool, int]:
+        """Record the previous message's outcome and claim this one (→ `sending`) in one transaction, committed
+        BEFORE the transport is touched. Not claimed when the row is no longer ours or its subscriber is no
+        longer active (the batch was loaded a while ago: they may have unsubscribed since).
+        Returns (claimed, subscribers newly bounced)."""
+        with self.engine.begin() as c:
+            bounced = self._record(c, outcomes, now)
+            res = c.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.worker == self.worker,
+                    Delivery.status.in_(PENDING),
+                    _active(Delivery.subscriber_id),
+                )
+                .values(status=DeliveryStatus.SENDING, attempts=Delivery.attempts + 1, updated_at=now)
+            )
+            self._beat(c)
+            return bool(res.rowcount), bounced
+
+    def skip_if_left(self, delivery_id: int, now: dt.datetime) -> bool:
+        """pending → skipped, only if its subscriber is no longer active (not when the row is not ours)."""
+        with self.engine.begin() as c:
+            res = c.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.worker == self.worker,
+                    Delivery.status.in_(PENDING),
+                    ~_active(Delivery.subscriber_id),
+                )
+                .values(
+                    status=DeliveryStatus.SKIPPED,
+                    worker=None,
+                    updated_at=now,
+                    last_error="subscriber left before sending",
+                    next_attempt_at=None,
+                )
+            )
+            if not res.rowcount:
+                return False
+            c.execute(delete(SentRelease).where(SentRelease.delivery_id == delivery_id))
+        return True
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted(store: Store, now: dt.datetime) -> int:
+    """Mark rows left `sending` by dead senders `unknown` (see DeliveryQueue.recover)."""
+    return DeliveryQueue(store).recover(now)[0]
+
+
 def finish_editions(store: Store, edition_ids: set[int]) -> list[int]:
     """Editions whose every delivery reached a final state become `sent`."""
     pending = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.DEFERRED]
     finished = []
-    with store.session() as session:
+    with store.engine.begin() as c:
         for eid in sorted(edition_ids):
-            open_rows = session.scalars(
+            open_row = c.scalar(
                 select(Delivery.id).where(Delivery.edition_id == eid, Delivery.status.in_(pending)).limit(1)
-            ).first()
-            if open_rows is None:
-                res = session.execute(
+            )
+            if open_row is None:
+                res = c.execute(
                     update(Edition)
                     .where(Edition.id == eid, Edition.status != EditionStatus.SENT)
                     .values(status=EditionStatus.SENT)
                 )
-                if res.rowcount:  # type: ignore[attr-defined]
+                if res.rowcount:
                     finished.append(eid)
     return finished

@@ -10,24 +10,29 @@ from dataclasses import dataclass, field
 
 from publisher.config import Config
 from publisher.delivery.messages import LinkProvider, Renderer, default_links, message_for
+from publisher.delivery.pacing import Pacer
 from publisher.delivery.queue import (
     BATCH,
+    PENDING,
+    DeliveryQueue,
+    DueDelivery,
+    Outcome,
     backoff,
-    bounce,
-    claim,
-    due_batch,
-    finish,
     finish_editions,
-    recover_interrupted,
-    skip_if_left,
 )
-from publisher.delivery.transports import Transport, TransportUnavailable, make_transport
+from publisher.delivery.transports import (
+    ServerUnresponsive,
+    Transport,
+    TransportUnavailable,
+    make_transport,
+)
 from publisher.errors import (
     DeliveryError,
     PermanentDeliveryError,
     TransientDeliveryError,
     UnknownDeliveryError,
 )
+from publisher.mailmsg import OutgoingMessage
 from publisher.models import utcnow
 from publisher.models.mail import DeliveryStatus, SubscriberStatus
 from publisher.progress import NULL_PROGRESS, Progress
@@ -81,29 +86,43 @@ def run_deliveries(
     now: dt.datetime | None = None,
     progress: Progress = NULL_PROGRESS,
     stop: threading.Event | None = None,
+    worker_id: str | None = None,
 ) -> DeliverySummary:
-    """Send every due delivery once: recover interrupted rows, then claim → send → record, one row at a time."""
+    """Send every due delivery once: recover rows of dead senders, then pace → claim → send → record, one row at
+    a time. Any number of these may run at once (threads, processes, hosts): each reserves its own batches."""
     clock: Callable[[], dt.datetime] = (lambda: now) if now is not None else utcnow
     summary = DeliverySummary()
-    summary.recovered = recover_interrupted(store, clock())
+    queue = DeliveryQueue(store, bounce_after=cfg.delivery.bounce_after, worker_id=worker_id)
+    summary.recovered = queue.recover(clock())[0]
     if summary.recovered:
         log.warning("%d deliveries were interrupted by a previous run; marked unknown, not resent", summary.recovered)
+    queue.register()
+    pacer = Pacer(store, cfg.delivery.rate_limit)
     renderer = Renderer(store, cfg)
     own_transport = transport is None
     opened: Transport | None = transport
     touched: set[int] = set()
     after: tuple[int, str, int] = (0, "", 0)
     done = 0
+    # Outcomes not yet committed: recorded with the next claim (one transaction per message), and always
+    # before waiting, stopping or returning. A sender killed first leaves its last row `sending` → `unknown`,
+    # which is right: that message was handed over.
+    pending: list[Outcome] = []
     progress.start("delivering", limit)
     try:
         while limit is None or done < limit:
             if stop is not None and stop.is_set():
                 summary.stopped = True
                 break
-            with store.session() as session:
-                batch = due_batch(session, clock(), after, BATCH if limit is None else min(BATCH, limit - done))
+            batch = queue.reserve(clock(), after, BATCH if limit is None else min(BATCH, limit - done))
             if not batch:
-                break
+                # Nothing left for us; a sender that died meanwhile may hold rows: take them over, once.
+                unknown, released = queue.recover(clock())
+                summary.recovered += unknown
+                if not released:
+                    break
+                after = (0, "", 0)
+                continue
             for d in batch:
                 if stop is not None and stop.is_set():
                     summary.stopped = True
@@ -114,22 +133,21 @@ def run_deliveries(
                 progress.advance()
                 t = clock()
                 if d.subscriber.status is not SubscriberStatus.ACTIVE:
-                    if finish(
-                        store,
-                        d.id,
-                        t,
-                        DeliveryStatus.SKIPPED,
-                        error=f"subscriber {d.subscriber.status}",
-                        release=True,
-                        from_states=(DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED),
-                    ):
-                        summary.skipped += 1
+                    pending.append(
+                        Outcome(
+                            d.id,
+                            DeliveryStatus.SKIPPED,
+                            error=f"subscriber {d.subscriber.status}",
+                            release=True,
+                            from_states=PENDING,
+                        )
+                    )
+                    summary.skipped += 1
                     continue
-                rendered = renderer.get(d)
                 try:
                     msg = message_for(
                         cfg,
-                        rendered,
+                        renderer.get(d),
                         delivery_id=d.id,
                         message_id=d.message_id,
                         subscriber=d.subscriber,
@@ -138,82 +156,93 @@ def run_deliveries(
                     )
                 except DeliveryError as exc:
                     # Bad data (e.g. a line break in a header): sending can never succeed; nothing went out.
-                    if finish(
-                        store,
-                        d.id,
-                        t,
-                        DeliveryStatus.FAILED,
-                        error=str(exc),
-                        release=True,
-                        from_states=(DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED),
-                    ):
-                        summary.failed += 1
+                    pending.append(
+                        Outcome(d.id, DeliveryStatus.FAILED, error=str(exc), release=True, from_states=PENDING)
+                    )
+                    summary.failed += 1
                     continue
-                if not claim(store, d.id, t):
-                    # Someone else has it, or the subscriber left since the batch was loaded: then skip it.
-                    if skip_if_left(store, d.id, t):
+                if pacer.interval:
+                    # Wait for the slot BEFORE claiming: a sender killed while waiting has nothing in `sending`.
+                    summary.bounced += queue.record(pending, t)
+                    pending = []
+                    if not pacer.wait(stop):
+                        summary.stopped = True
+                        break
+                claimed, bounced = queue.claim(d.id, t, pending)
+                pending = []
+                summary.bounced += bounced
+                if not claimed:
+                    # The subscriber left since the batch was loaded (or the row is no longer ours).
+                    if queue.skip_if_left(d.id, t):
                         summary.skipped += 1
                     continue
                 if opened is None:
                     opened = make_transport(cfg)
-                try:
-                    opened.send(msg)
-                except TransportUnavailable as exc:
-                    finish(
-                        store,
-                        d.id,
-                        clock(),
-                        DeliveryStatus.DEFERRED,
-                        code=exc.code,
-                        error=str(exc),
-                        next_attempt=clock() + backoff(cfg, d.attempts + 1),
-                    )
-                    summary.deferred += 1
-                    summary.note = f"transport unavailable, run stopped: {exc}"
-                    summary.stopped = True
+                outcome, halt = _send(opened, msg, d, cfg, clock, summary)
+                pending.append(outcome)
+                if halt:
+                    summary.note, summary.stopped = halt, True
                     return summary
-                except TransientDeliveryError as exc:
-                    t = clock()
-                    if d.attempts + 1 >= cfg.delivery.max_attempts:
-                        finish(
-                            store,
-                            d.id,
-                            t,
-                            DeliveryStatus.FAILED,
-                            code=exc.code,
-                            release=True,
-                            error=f"gave up after {d.attempts + 1} attempts: {exc}",
-                        )
-                        summary.failed += 1
-                    else:
-                        finish(
-                            store,
-                            d.id,
-                            t,
-                            DeliveryStatus.DEFERRED,
-                            code=exc.code,
-                            error=str(exc),
-                            next_attempt=t + backoff(cfg, d.attempts + 1),
-                        )
-                        summary.deferred += 1
-                except PermanentDeliveryError as exc:
-                    t = clock()
-                    finish(store, d.id, t, DeliveryStatus.FAILED, code=exc.code, error=str(exc), release=True)
-                    summary.failed += 1
-                    if bounce(store, cfg, d.subscriber.id, t):
-                        summary.bounced += 1
-                except UnknownDeliveryError as exc:
-                    finish(store, d.id, clock(), DeliveryStatus.UNKNOWN, error=str(exc))
-                    summary.unknown += 1
-                else:
-                    finish(store, d.id, clock(), DeliveryStatus.SENT, code=250)
-                    summary.sent += 1
             else:
                 continue
             break
     finally:
-        progress.done()
-        if own_transport and opened is not None:
-            opened.close()
-        summary.editions_finished = finish_editions(store, touched)
+        try:
+            summary.bounced += queue.record(pending, clock())
+        finally:
+            progress.done()
+            if own_transport and opened is not None:
+                opened.close()
+            queue.unregister()
+            summary.editions_finished = finish_editions(store, touched)
     return summary
+
+
+def _send(
+    transport: Transport,
+    msg: OutgoingMessage,
+    d: DueDelivery,
+    cfg: Config,
+    clock: Callable[[], dt.datetime],
+    summary: DeliverySummary,
+) -> tuple[Outcome, str]:
+    """Hand one claimed message to the transport; its outcome, and why the run must stop ("" to go on)."""
+    attempt = d.attempts + 1
+    from_claimed = (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN)
+    try:
+        transport.send(msg)
+    except TransportUnavailable as exc:
+        summary.deferred += 1
+        retry = clock() + backoff(cfg, attempt)
+        outcome = Outcome(d.id, DeliveryStatus.DEFERRED, exc.code, str(exc), retry, from_states=from_claimed)
+        return outcome, f"transport unavailable, run stopped: {exc}"
+    except TransientDeliveryError as exc:
+        if attempt >= cfg.delivery.max_attempts:
+            summary.failed += 1
+            error = f"gave up after {attempt} attempts: {exc}"
+            return Outcome(d.id, DeliveryStatus.FAILED, exc.code, error, release=True, from_states=from_claimed), ""
+        summary.deferred += 1
+        retry = clock() + backoff(cfg, attempt)
+        return Outcome(d.id, DeliveryStatus.DEFERRED, exc.code, str(exc), retry, from_states=from_claimed), ""
+    except PermanentDeliveryError as exc:
+        summary.failed += 1
+        outcome = Outcome(
+            d.id,
+            DeliveryStatus.FAILED,
+            exc.code,
+            str(exc),
+            release=True,
+            bounce_subscriber=d.subscriber.id,
+            from_states=from_claimed,
+        )
+        return outcome, ""
+    except ServerUnresponsive as exc:
+        # The next message would most likely meet the same silence: stop, leave the rest queued.
+        summary.unknown += 1
+        outcome = Outcome(d.id, DeliveryStatus.UNKNOWN, error=str(exc), from_states=from_claimed)
+        return outcome, f"no clear answer from the server after a message was handed over, run stopped: {exc}"
+    except UnknownDeliveryError as exc:
+        summary.unknown += 1
+        return Outcome(d.id, DeliveryStatus.UNKNOWN, error=str(exc), from_states=from_claimed), ""
+    summary.sent += 1
+    return Outcome(d.id, DeliveryStatus.SENT, 250, from_states=from_claimed), ""

@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from publisher.models.base import Base
@@ -83,6 +83,16 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("edition_id", "subscriber_id", name="uq_deliveries_edition_subscriber"),
         Index("ix_deliveries_status_next_attempt", "status", "next_attempt_at"),
+        # The senders' work list in sending order, pending rows only: picking the next batch reads a few index
+        # entries whatever the size of the list or of the history.
+        Index(
+            "ix_deliveries_pending_order",
+            "edition_id",
+            "variant",
+            "id",
+            sqlite_where=text("status IN ('queued', 'deferred')"),
+            postgresql_where=text("status IN ('queued', 'deferred')"),
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
@@ -92,6 +102,8 @@ class Delivery(Base):
     variant: Mapped[str] = mapped_column(String(64), default="")  # which rendered content variant
     release_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # what this message contains
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The sender (DeliveryWorker.id) holding the row: reserved in its batch, or being sent. Null: free.
+    worker: Mapped[str | None] = mapped_column(String(64))
     next_attempt_at: Mapped[dt.datetime | None]
     last_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -101,6 +113,27 @@ class Delivery(Base):
 
     edition: Mapped[Edition] = relationship(back_populates="deliveries")
     subscriber: Mapped[Subscriber] = relationship()
+
+
+class DeliveryWorker(Base):
+    """A running sender (`publisher deliver`, one per thread): rows it holds are its own until it is dead."""
+
+    __tablename__ = "delivery_workers"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[dt.datetime]
+    heartbeat_at: Mapped[dt.datetime]
+
+
+class DeliveryPacing(Base):
+    """The shared token bucket of delivery.rate_limit: the next free sending slot, for every sender at once."""
+
+    __tablename__ = "delivery_pacing"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)  # Unix time
 
 
 class SentRelease(Base):
@@ -114,7 +147,9 @@ class SentRelease(Base):
 
 __all__ = [
     "Delivery",
+    "DeliveryPacing",
     "DeliveryStatus",
+    "DeliveryWorker",
     "Edition",
     "EditionStatus",
     "Frequency",

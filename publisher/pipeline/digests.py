@@ -11,7 +11,7 @@ from publisher import digest as digest_step
 from publisher.config import Config
 from publisher.delivery import DeliverySummary, LinkProvider, Transport
 from publisher.digest import EditionInfo, EditionsSummary, RenderedDigest
-from publisher.errors import NotFoundError
+from publisher.errors import DeliveryError, NotFoundError
 from publisher.models import utcnow as _utcnow
 from publisher.models.mail import Frequency as _Frequency
 from publisher.models.mail import Subscriber as _Subscriber
@@ -57,9 +57,11 @@ def deliver(
     stop: _threading.Event | None = None,
     transport: Transport | None = None,
     links: LinkProvider | None = None,
+    workers: int = 1,
 ) -> DeliverySummary:
     """Send due deliveries (queued, and deferred whose retry time has come) through the configured transport.
-    SIGTERM (or setting `stop`) finishes the message in hand, records it, and returns."""
+    SIGTERM (or setting `stop`) finishes the message in hand, records it, and returns. `workers` > 1 runs that
+    many senders in threads, each with its own connection, sharing the queue and the rate limit."""
     own_stop = stop is None and _threading.current_thread() is _threading.main_thread()
     stop = stop or _threading.Event()
     previous = None
@@ -67,6 +69,12 @@ def deliver(
         previous = _signal.signal(_signal.SIGTERM, lambda _sig, _frame: stop.set())
     try:
         with store_scope(cfg, store) as st:
+            if workers > 1:
+                if transport is not None:
+                    raise DeliveryError("one transport object cannot serve several workers")
+                return delivery_step.run_workers(
+                    st, cfg, workers, links=links or delivery_step.default_links, limit=limit, now=now, stop=stop
+                )
             return delivery_step.run_deliveries(
                 st,
                 cfg,

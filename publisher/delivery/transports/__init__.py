@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from publisher.config import Config
-from publisher.errors import DeliveryError, TransientDeliveryError
+from publisher.errors import DeliveryError, TransientDeliveryError, UnknownDeliveryError
 from publisher.mailmsg import OutgoingMessage
 
 
@@ -20,6 +20,11 @@ class Transport(Protocol):
     def send(self, message: OutgoingMessage) -> None: ...
 
     def close(self) -> None: ...
+
+
+class ServerUnresponsive(UnknownDeliveryError):
+    """The message was handed over but the server gave no clear answer (timeout, garbled reply): its fate is
+    unknown, and so would be the next one's. Record `unknown` and stop the run."""
 
 
 TransportFactory = Callable[[Config], Transport]
@@ -51,6 +56,7 @@ from publisher.delivery.transports import outbox, smtp  # noqa: E402
 
 __all__ = [
     "TRANSPORTS",
+    "ServerUnresponsive",
     "Transport",
     "TransportFactory",
     "TransportUnavailable",

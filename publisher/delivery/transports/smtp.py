@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import re
+import select
 import smtplib
+import socket
 import ssl
+import struct
+import termios
 import time
-from collections.abc import Callable
 
 from publisher.config import Config
-from publisher.delivery.transports import TransportUnavailable, register_transport
+from publisher.delivery.transports import ServerUnresponsive, TransportUnavailable, register_transport
 from publisher.errors import (
     DeliveryError,
     PermanentDeliveryError,
@@ -21,14 +25,12 @@ from publisher.mailmsg import OutgoingMessage
 
 @register_transport("smtp")
 class SmtpTransport:
-    """One SMTP connection reused for many messages, reopened when the server drops it, paced by rate_limit."""
+    """One SMTP connection reused for many messages, reopened when the server drops it. Pacing (rate_limit)
+    is the run's job: it waits before claiming a row, never between claiming and sending."""
 
-    def __init__(self, cfg: Config, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
         self.conn: smtplib.SMTP | None = None
-        self.interval = 1.0 / cfg.delivery.rate_limit if cfg.delivery.rate_limit > 0 else 0.0
-        self.next_slot = 0.0
-        self.sleep = sleep
 
     # -- connection
 
@@ -89,16 +91,7 @@ class SmtpTransport:
 
     # -- sending
 
-    def _pace(self) -> None:
-        if not self.interval:
-            return
-        now = time.monotonic()
-        if self.next_slot > now:
-            self.sleep(self.next_slot - now)
-        self.next_slot = max(now, self.next_slot) + self.interval
-
     def send(self, message: OutgoingMessage) -> None:
-        self._pace()
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = self._connect()
@@ -141,27 +134,55 @@ class SmtpTransport:
             raise TransientDeliveryError(f"SMTP: connection failed before the message was accepted: {exc}") from exc
 
     def _data(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
-        """DATA, split so we know whether the server may have the message when the connection dies."""
+        """DATA in three steps, so that we know whether the server may have the message when things go wrong:
+        the body, a check that the server is still there, then the terminating dot (the hand-over)."""
         try:
             code, resp = conn.docmd("data")
-            if code != 354:
-                self._reset(conn)
-                raise _refused("DATA", code, resp)
-            payload = _DOT_AT_LINE_START.sub(b"..", message.data)
-            if not payload.endswith(b"\r\n"):
-                payload += b"\r\n"
-            conn.send(payload + b".\r\n")
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise TransientDeliveryError(f"SMTP: connection lost before DATA: {exc}") from exc
+        if code != 354:
+            self._reset(conn)
+            raise _refused("DATA", code, resp)
+        payload = _DOT_AT_LINE_START.sub(b"..", message.data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        sock = conn.sock
+        try:
+            if sock is None:
+                raise smtplib.SMTPServerDisconnected("not connected")
+            sock.sendall(payload)
+            # A body that fits in the socket buffers is "sent" even when the server has already hung up; only
+            # the dot makes the server take the message, so look before sending it.
+            _check_still_there(sock, self.cfg.smtp.timeout)
+            sock.sendall(b".\r\n")
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             # The terminating dot never went out: the server discards a half-received message.
             self._drop()
-            raise TransientDeliveryError(f"SMTP: connection lost while sending the message: {exc}") from exc
+            raise TransientDeliveryError(f"SMTP: connection lost before the end of DATA: {exc}") from exc
+        # Handed over. From here on only a clear 2xx/4xx/5xx reply decides; anything else is `unknown`.
         try:
             code, resp = conn.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        except smtplib.SMTPServerDisconnected as exc:
+            self._drop()
+            if isinstance(exc.__context__, TimeoutError):
+                raise ServerUnresponsive(
+                    f"SMTP: message sent, no reply within smtp.timeout ({self.cfg.smtp.timeout:g} s)"
+                ) from exc
+            raise UnknownDeliveryError(f"SMTP: message sent but no reply received: {exc}") from exc
+        except smtplib.SMTPResponseException as exc:  # smtplib's own "500 line too long": not the server's verdict
+            self._drop()
+            raise ServerUnresponsive(f"SMTP: message sent, unreadable reply: {_text(exc.smtp_error)}") from exc
+        except OSError as exc:
             self._drop()
             raise UnknownDeliveryError(f"SMTP: message sent but no reply received: {exc}") from exc
-        if code != 250:
+        if 200 <= code < 300:
+            return
+        if 400 <= code < 600:
             raise _refused("end of DATA", code, resp)
+        # smtplib reports a reply it cannot parse as -1: the server may well have taken the message.
+        self._drop()
+        raise ServerUnresponsive(f"SMTP: message sent, unparseable reply ({code} {_text(resp)[:200]!r})")
 
     def _reset(self, conn: smtplib.SMTP) -> None:
         try:
@@ -173,12 +194,38 @@ class SmtpTransport:
 _DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # SMTP dot-stuffing (RFC 5321 4.5.2)
 
 
+def _unacknowledged(sock: socket.socket) -> int:
+    """Bytes this host has sent that the peer has not acknowledged yet (Linux SIOCOUTQ); 0 where unknown."""
+    try:
+        raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    except (OSError, AttributeError):
+        return 0
+    return int(struct.unpack("i", raw)[0])
+
+
+def _check_still_there(sock: socket.socket, timeout: float) -> None:
+    """Raise SMTPServerDisconnected when the server hung up (or spoke: it never does during DATA) before the
+    terminating dot. Waits until the peer has acknowledged the body: a server that dropped the connection while
+    the body was in flight answers with a reset instead, which this catches."""
+    deadline = time.monotonic() + timeout
+    while True:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if readable or (isinstance(sock, ssl.SSLSocket) and sock.pending()):
+            raise smtplib.SMTPServerDisconnected("the server closed the connection during DATA")
+        if not _unacknowledged(sock):
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise smtplib.SMTPServerDisconnected("the server stopped reading during DATA")
+        select.select([sock], [], [], min(left, 0.001))
+
+
 def _text(resp: bytes | str) -> str:
     return resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
 
 
 def _refused(stage: str, code: int, resp: bytes | str) -> DeliveryError:
     msg = f"SMTP {stage}: {code} {_text(resp)}"
-    if 400 <= code < 500 or code == -1:
+    if 400 <= code < 500 or code == -1:  # before the hand-over a garbled reply is safe to retry
         return TransientDeliveryError(msg, code=code)
     return PermanentDeliveryError(msg, code=code)
