@@ -1,17 +1,18 @@
-"""Signed subscriber links: one itsdangerous salt per purpose, minted fast enough for a digest per recipient."""
+"""Signed subscriber links in a token format publisher owns: one key per purpose, fast enough per recipient."""
 
 from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import hmac
+import json
 import time
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
-from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
-from itsdangerous.signer import HMACAlgorithm
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
@@ -40,29 +41,41 @@ class TokenError(SubscriberError):
         super().__init__(message)
 
 
-class _HMAC(HMACAlgorithm):
-    """itsdangerous' HMAC (same key, digest and bytes) through the one-shot C `hmac.digest`: a digest mail
-    signs two links per recipient, and the pure-Python hmac object was most of that time."""
+# The token format is publisher's own, written down here and pinned by golden tokens in the tests, so no library
+# upgrade can silently invalidate the links already mailed. It is byte for byte what itsdangerous 2.x
+# `URLSafeTimedSerializer` made for these claims (the format of every link mailed before it was owned here):
+#
+#     token     = payload "." timestamp "." signature            (all three URL-safe base64, no "=" padding)
+#     payload   = compact JSON of [subscriber_id, token_version]  e.g. b"[42,3]"
+#     timestamp = the signing time in whole Unix seconds, big-endian, leading zero bytes dropped
+#     signature = HMAC-SHA1(key, payload "." timestamp)
+#     key       = SHA1(salt + b"signer" + secret),  salt = b"publisher.subscriber." + purpose
+#
+# SHA-1 is fine inside HMAC; a new algorithm would need a new, distinguishable format, not a silent switch.
+_SALT_PREFIX = b"publisher.subscriber."
+_MAX_TOKEN = 200  # far above any real token; longer input is refused before any decoding work
 
-    def get_signature(self, key: bytes, value: bytes) -> bytes:
-        return hmac.digest(key, value, self.digest_method)
+
+def _b64encode(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def _b64decode(data: str) -> bytes:
+    """URL-safe base64 without padding; ValueError on anything else (binascii.Error is a ValueError)."""
+    if not data or not data.isascii() or "=" in data:
+        raise ValueError("not unpadded base64")
+    return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
 
 
 @functools.lru_cache(maxsize=32)
-def _serializer_for(secret_key: str, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        secret_key, salt=f"publisher.subscriber.{purpose.value}", signer_kwargs={"algorithm": _HMAC()}
-    )
+def _signing_key(secret_key: str, purpose: TokenPurpose) -> bytes:
+    """The HMAC key of one purpose (cached: a digest run signs two links per recipient)."""
+    salt = _SALT_PREFIX + purpose.value.encode("ascii")
+    return hashlib.sha1(salt + b"signer" + secret_key.encode("utf-8")).digest()
 
 
-@functools.lru_cache(maxsize=32)
-def _signer_for(secret_key: str, purpose: TokenPurpose) -> Signer:
-    # A signer holds only the key, salt and algorithm: safe to share, and built once instead of per token.
-    return _serializer_for(secret_key, purpose).make_signer()
-
-
-def _serializer(cfg: Config, purpose: TokenPurpose) -> URLSafeTimedSerializer:
-    return _serializer_for(cfg.secret_key, purpose)
+def _signature(secret_key: str, purpose: TokenPurpose, value: bytes) -> bytes:
+    return hmac.digest(_signing_key(secret_key, purpose), value, "sha1")
 
 
 class TokenHolder(Protocol):
@@ -83,37 +96,51 @@ def _payload(secret_key: str, subscriber: TokenHolder) -> bytes:
 
 
 def _claims_payload(subscriber_id: int, token_version: int) -> bytes:
-    """What `URLSafeTimedSerializer.dump_payload([id, version])` returns, built directly when that is provably
-    the same: compact JSON of two integers, URL-safe base64 without padding. itsdangerous zlib-compresses only
-    when that saves 2+ bytes, and zlib output is at least 9 bytes (2 header + 3 deflate + 4 checksum), so up to
-    10 bytes of JSON (ids below 1 000 000 with a one-digit version) it never does; longer ones take the stock way."""
-    if type(subscriber_id) is int and type(token_version) is int:  # exact types: a bool would dump differently
-        claims = b"[%d,%d]" % (subscriber_id, token_version)
-        if len(claims) <= 10:
-            return base64.urlsafe_b64encode(claims).rstrip(b"=")
-    return _serializer_for("", TokenPurpose.MANAGE).dump_payload([subscriber_id, token_version])
-
-
-@functools.lru_cache(maxsize=32)
-def _signing_key(secret_key: str, purpose: TokenPurpose) -> tuple[bytes, Any]:
-    """The signer's derived key and HMAC digest, taken from the signer itself so they cannot drift from it."""
-    signer = _signer_for(secret_key, purpose)
-    return signer.derive_key(), signer.algorithm.digest_method  # type: ignore[attr-defined]
+    """The encoded payload: compact JSON of the two integers, URL-safe base64 without padding."""
+    if type(subscriber_id) is not int or type(token_version) is not int:  # exact types: a bool is not a claim
+        raise SubscriberError(f"token claims must be integers, got {subscriber_id!r}, {token_version!r}")
+    return _b64encode(b"[%d,%d]" % (subscriber_id, token_version))
 
 
 @functools.lru_cache(maxsize=4)
 def _timestamp(seconds: int) -> bytes:
-    # itsdangerous: base64 of the big-endian integer without leading zero bytes. Memoised: one per second.
-    return base64.urlsafe_b64encode(seconds.to_bytes(8, "big").lstrip(b"\x00")).rstrip(b"=")
+    # Memoised: one per second, while a digest run signs thousands of links.
+    return _b64encode(seconds.to_bytes(8, "big").lstrip(b"\x00"))
 
 
 def _sign(secret_key: str, payload: bytes, purpose: TokenPurpose, now: float | None = None) -> str:
-    """What `URLSafeTimedSerializer.dumps` returns for this payload: payload.timestamp.signature, with the
-    signer's derived key cached per purpose (itsdangerous derives it again for every token)."""
+    """payload.timestamp.signature for an encoded payload, signed now (or at `now`, Unix seconds)."""
     value = payload + b"." + _timestamp(int(time.time() if now is None else now))
-    key, digest = _signing_key(secret_key, purpose)
-    signature = hmac.digest(key, value, digest)
-    return (value + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode("ascii")
+    return (value + b"." + _b64encode(_signature(secret_key, purpose, value))).decode("ascii")
+
+
+def _decode_payload(payload: str) -> bytes:
+    """The JSON of a payload. A leading "." marks zlib-compressed JSON: itsdangerous wrote that when it was
+    shorter, which for two integers happens only for ids of ten and more digits; publisher reads it, never writes it."""
+    if not payload.startswith("."):
+        return _b64decode(payload)
+    inflate = zlib.decompressobj()
+    data = inflate.decompress(_b64decode(payload[1:]), _MAX_TOKEN)
+    if inflate.unconsumed_tail or not inflate.eof:
+        raise ValueError("bad compressed payload")
+    return data
+
+
+def _verify(secret_key: str, token: str, purpose: TokenPurpose) -> tuple[list[int], int]:
+    """The claims and signing time of a genuine token of this purpose; ValueError for anything else."""
+    if len(token) > _MAX_TOKEN:
+        raise ValueError("too long")
+    value, sep, signature = token.rpartition(".")
+    payload, sep2, stamp = value.rpartition(".")
+    if not sep or not sep2 or "." in payload[1:]:
+        raise ValueError("not three parts")
+    expected = _signature(secret_key, purpose, value.encode("ascii"))
+    if not hmac.compare_digest(_b64decode(signature), expected):
+        raise ValueError("bad signature")
+    claims = json.loads(_decode_payload(payload))
+    if not (isinstance(claims, list) and len(claims) == 2 and all(type(c) is int for c in claims)):
+        raise ValueError("claims are not two integers")
+    return claims, int.from_bytes(_b64decode(stamp), "big")
 
 
 def make_token(cfg: Config, subscriber: TokenHolder, purpose: TokenPurpose) -> str:
@@ -134,28 +161,16 @@ def read_token(cfg: Config, token: str, purpose: TokenPurpose) -> TokenClaims:
 
     The token_version is checked against the store by `resolve_token`, not here.
     """
-    ser = _serializer(cfg, purpose)
-    max_age = cfg.digest.token_max_age_days * 86400 if purpose is TokenPurpose.CONFIRM else None
     try:
-        payload = ser.loads(token, max_age=max_age)
-    except SignatureExpired as exc:
-        # The signature was genuine, so the payload can be trusted to name who asked.
-        sid = _subscriber_id(ser.load_payload(exc.payload)) if exc.payload is not None else None
-        raise TokenError(
-            f"this {purpose.value} link has expired", purpose=purpose, expired=True, subscriber_id=sid
-        ) from None
-    except BadSignature:
+        (sid, version), signed_at = _verify(cfg.secret_key, token, purpose)
+    except (ValueError, UnicodeError):  # json and base64 errors are ValueErrors too
         raise TokenError(f"this {purpose.value} link is not valid", purpose=purpose) from None
-    sid = _subscriber_id(payload)
-    if sid is None or not isinstance(payload[1], int):
-        raise TokenError(f"this {purpose.value} link is not valid", purpose=purpose)
-    return TokenClaims(sid, payload[1], purpose)
-
-
-def _subscriber_id(payload: Any) -> int | None:
-    if isinstance(payload, list) and len(payload) == 2 and isinstance(payload[0], int):
-        return payload[0]
-    return None
+    if purpose is TokenPurpose.CONFIRM:
+        age = time.time() - signed_at
+        if age > cfg.digest.token_max_age_days * 86400 or age < -60:  # a minute of clock skew in the future
+            # The signature was genuine, so the claims can be trusted to name who asked.
+            raise TokenError(f"this {purpose.value} link has expired", purpose=purpose, expired=True, subscriber_id=sid)
+    return TokenClaims(sid, version, purpose)
 
 
 def resolve_token(session: Session, cfg: Config, token: str, purpose: TokenPurpose) -> Subscriber | None:

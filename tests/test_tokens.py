@@ -1,0 +1,144 @@
+"""The signed-link format publisher owns: golden tokens pin it, so links already mailed keep working."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+
+from publisher.config import Config
+from publisher.models import SubscriberStatus
+from publisher.subscribers.tokens import TokenError, TokenPurpose, _claims_payload, _sign, read_token
+
+# Made with itsdangerous 2.2 URLSafeTimedSerializer("golden-secret", salt="publisher.subscriber.<purpose>") at
+# 2025-01-01T00:00:00Z: the format of every link mailed before publisher owned it. Never regenerate these.
+GOLDEN_SECRET = "golden-secret"
+GOLDEN_TIME = 1735689600
+GOLDEN = [
+    (TokenPurpose.CONFIRM, 42, 3, "WzQyLDNd.Z3SFgA.O3CD2WnDL9b2lv0Gqs7MULefkCc"),
+    (TokenPurpose.CONFIRM, 987654321, 12, "Wzk4NzY1NDMyMSwxMl0.Z3SFgA.qd8p13KV9-WPXFnVTRjbcAvi4rk"),
+    (TokenPurpose.MANAGE, 42, 3, "WzQyLDNd.Z3SFgA.ETwyuTQ2uMSNmlcbM2HytHyahhY"),
+    (TokenPurpose.MANAGE, 1, 1, "WzEsMV0.Z3SFgA.6NaWQWIOmevDjUPynIyo667crPg"),
+    (TokenPurpose.MANAGE, 987654321, 12, "Wzk4NzY1NDMyMSwxMl0.Z3SFgA.axDr4M3Nk0i0Agdu0Xy37ny_i88"),
+    (TokenPurpose.UNSUBSCRIBE, 42, 3, "WzQyLDNd.Z3SFgA.L0O-nly0vjiffVTrZNFVnfePZQI"),
+    (TokenPurpose.UNSUBSCRIBE, 1, 1, "WzEsMV0.Z3SFgA.hQMDAZVtLHW6n6LoUC_-IewFtGI"),
+]
+
+
+@pytest.fixture
+def golden_cfg(cfg: Config, monkeypatch: pytest.MonkeyPatch) -> Config:
+    monkeypatch.delenv(cfg.digest.secret_key_env, raising=False)
+    monkeypatch.setenv(cfg.digest.secret_key_env, GOLDEN_SECRET)
+    # Confirm links expire; the golden ones are old, so give them a lifetime that reaches back to them.
+    days = int((time.time() - GOLDEN_TIME) // 86400) + 2
+    return dataclasses.replace(cfg, digest=dataclasses.replace(cfg.digest, token_max_age_days=days))
+
+
+@pytest.mark.parametrize(("purpose", "sid", "version", "token"), GOLDEN)
+def test_minting_gives_the_golden_bytes(purpose: TokenPurpose, sid: int, version: int, token: str) -> None:
+    assert _sign(GOLDEN_SECRET, _claims_payload(sid, version), purpose, now=GOLDEN_TIME) == token
+
+
+@pytest.mark.parametrize(("purpose", "sid", "version", "token"), GOLDEN)
+def test_golden_tokens_are_read_back(
+    golden_cfg: Config, purpose: TokenPurpose, sid: int, version: int, token: str
+) -> None:
+    claims = read_token(golden_cfg, token, purpose)
+    assert (claims.subscriber_id, claims.token_version, claims.purpose) == (sid, version, purpose)
+
+
+def _tampered(token: str) -> list[str]:
+    payload, stamp, sig = token.split(".")
+    flip = "A" if sig[0] != "A" else "B"
+    return [
+        f"{payload}.{stamp}.{flip}{sig[1:]}",  # signature changed
+        f"WzQzLDNd.{stamp}.{sig}",  # claims changed ([43,3])
+        f"{payload}.Z3SFgQ.{sig}",  # time changed
+        f"{payload}.{stamp}.{sig}=",  # padding added
+        f"{payload}.{stamp}",  # a part missing
+        f"{payload}.{stamp}.{sig}.{sig}",  # a part too many
+        f"{payload}.{stamp}.{sig}" + "A" * 300,  # overlong
+        "",
+        "...",
+        "é.é.é",
+    ]
+
+
+@pytest.mark.parametrize("bad", _tampered("WzQyLDNd.Z3SFgA.ETwyuTQ2uMSNmlcbM2HytHyahhY"))
+def test_tampered_tokens_are_refused(golden_cfg: Config, bad: str) -> None:
+    with pytest.raises(TokenError, match="not valid"):
+        read_token(golden_cfg, bad, TokenPurpose.MANAGE)
+
+
+def test_a_token_works_only_for_its_purpose_and_secret(golden_cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    manage = "WzQyLDNd.Z3SFgA.ETwyuTQ2uMSNmlcbM2HytHyahhY"
+    for other in (TokenPurpose.UNSUBSCRIBE, TokenPurpose.CONFIRM):
+        with pytest.raises(TokenError, match="not valid"):
+            read_token(golden_cfg, manage, other)
+    monkeypatch.setenv(golden_cfg.digest.secret_key_env, "another-secret")
+    with pytest.raises(TokenError, match="not valid"):
+        read_token(golden_cfg, manage, TokenPurpose.MANAGE)
+
+
+def test_claims_that_are_not_two_integers_are_refused(golden_cfg: Config) -> None:
+    import base64
+
+    for claims in (b"[true,1]", b"[1]", b'["1",1]', b"{}", b"[1,1,1]", b"[1.0,1]"):
+        payload = base64.urlsafe_b64encode(claims).rstrip(b"=")
+        token = _sign(GOLDEN_SECRET, payload, TokenPurpose.MANAGE)  # genuinely signed, but not our claims
+        with pytest.raises(TokenError, match="not valid"):
+            read_token(golden_cfg, token, TokenPurpose.MANAGE)
+
+
+def test_confirm_links_expire_and_say_who_asked(cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cfg.digest.secret_key_env, GOLDEN_SECRET)
+    old = _sign(GOLDEN_SECRET, _claims_payload(7, 1), TokenPurpose.CONFIRM, now=time.time() - 86400 * 400)
+    with pytest.raises(TokenError, match="expired") as info:
+        read_token(cfg, old, TokenPurpose.CONFIRM)
+    assert info.value.expired and info.value.subscriber_id == 7
+    future = _sign(GOLDEN_SECRET, _claims_payload(7, 1), TokenPurpose.CONFIRM, now=time.time() + 3600)
+    with pytest.raises(TokenError, match="expired"):
+        read_token(cfg, future, TokenPurpose.CONFIRM)
+    fresh = _sign(GOLDEN_SECRET, _claims_payload(7, 1), TokenPurpose.CONFIRM)
+    assert read_token(cfg, fresh, TokenPurpose.CONFIRM).subscriber_id == 7
+    # Manage and unsubscribe links never expire.
+    ancient = _sign(GOLDEN_SECRET, _claims_payload(7, 1), TokenPurpose.UNSUBSCRIBE, now=1_000_000_000)
+    assert read_token(cfg, ancient, TokenPurpose.UNSUBSCRIBE).subscriber_id == 7
+
+
+@pytest.mark.parametrize(("sid", "version"), [(1, 1), (41, 3), (999_999, 9), (1_000_000, 1), (2**31 - 1, 99)])
+def test_tokens_are_what_itsdangerous_dumps(
+    cfg: Config, monkeypatch: pytest.MonkeyPatch, sid: int, version: int
+) -> None:
+    """For every realistic id, the very string a stock URLSafeTimedSerializer.dumps makes at the same second,
+    for each purpose's salt, and stock itsdangerous reads ours: the format did not change when publisher took it over."""
+    import itsdangerous.timed
+    from itsdangerous import URLSafeTimedSerializer
+
+    from publisher.delivery import Recipient
+    from publisher.subscribers import TokenPurpose, make_token, subscriber_links
+
+    at = 1_764_000_000
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: at + 0.75)
+    who = Recipient(sid, "a@example.org", "", SubscriberStatus.ACTIVE, version)
+    links = subscriber_links(cfg, who)
+    for purpose, token in (
+        (TokenPurpose.MANAGE, links["manage"].rsplit("/", 1)[1]),
+        (TokenPurpose.UNSUBSCRIBE, links["unsubscribe"].rsplit("/", 1)[1]),
+    ):
+        stock = URLSafeTimedSerializer(cfg.secret_key, salt=f"publisher.subscriber.{purpose}")
+        assert token == stock.dumps([sid, version])
+        assert make_token(cfg, who, purpose) == token
+        assert stock.loads(token) == [sid, version]
+
+
+def test_compressed_payloads_that_itsdangerous_wrote_are_read(cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    monkeypatch.setenv(cfg.digest.secret_key_env, GOLDEN_SECRET)
+    stock = URLSafeTimedSerializer(GOLDEN_SECRET, salt="publisher.subscriber.manage")
+    token = stock.dumps([10**15, 1])
+    assert token.startswith(".")  # itsdangerous compressed this one
+    claims = read_token(cfg, token, TokenPurpose.MANAGE)
+    assert (claims.subscriber_id, claims.token_version) == (10**15, 1)
