@@ -47,7 +47,8 @@ class _Scored:
     family_of: int | None = None  # the named project for FAMILY
     anchored: bool = False  # shares a country (or a region, for a project without countries)
     in_dates: bool | None = None  # None: the project has no dates
-    subject: bool = False  # shares a topic or distinctive wording
+    subject: bool = False  # shares a topic and distinctive wording
+    topic: bool = False
 
     @property
     def score(self) -> float:
@@ -109,7 +110,10 @@ class Linker:
             for n in names:
                 for start, tok in enumerate(n):
                     for j, other in by_first.get(tok, ()):
-                        if j != i and len(other) < len(n) and n[start : start + len(other)] == other:
+                        # Phases share a base ("X" and "X II"): they compete as phases, not as one family.
+                        if j == i or self._bases[i] & self._bases[j]:
+                            continue
+                        if len(other) < len(n) and n[start : start + len(other)] == other:
                             out.setdefault(i, []).append(j)
                             out.setdefault(j, []).append(i)
         return {k: sorted(set(v)) for k, v in out.items()}
@@ -178,7 +182,6 @@ class Linker:
         if topics:
             names = [_sentence_case(self._topic_names.get(t, t.replace("-", " "))) for t in topics]
             s.evidence.append(Evidence(EvidenceKind.TOPIC, min(W_TOPIC_MAX, W_TOPIC * len(topics)), _join(names)))
-            s.subject = True
         pvec = self._vectors[s.index]
         products = wording.shared(rvec, pvec)
         if products and rnorm and self._norms[s.index]:
@@ -187,7 +190,10 @@ class Linker:
             weight = W_TEXT * min(1.0, cosine / TEXT_FULL) * min(1.0, len(words) / MIN_SHARED_TERMS)
             if weight >= 0.01:
                 s.evidence.append(Evidence(EvidenceKind.WORDING, round(weight, 4), ", ".join(words[:5])))
-                s.subject = s.subject or len(words) >= MIN_SHARED_TERMS
+            # Without a name, "clearly the same subject" takes a shared topic and at least two shared distinctive
+            # words: a topic alone is every sibling project's topic, one rare word is chance.
+            s.subject = bool(topics) and len(words) >= MIN_SHARED_TERMS
+        s.topic = bool(topics)
         s.in_dates = self._in_dates(p, r.published)
         if s.in_dates:
             s.evidence.append(Evidence(EvidenceKind.DATES, W_DATE, self._years(p)))
@@ -255,7 +261,8 @@ class Linker:
             if not s.anchored:
                 out.append((s, False, "no shared country and not named"))
             elif not s.subject:
-                out.append((s, False, "shares only geography"))
+                why = "shares a topic but not its distinctive words" if s.topic else "shares only geography"
+                out.append((s, False, why))
             elif s.in_dates is False:
                 p = self.projects[s.index]
                 out.append(

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from publisher.gazetteer import trie_pattern
+
 # A token of a name or a release: letters, digits, "&" and "+" ("R&R", "MIEUX+"); everything else separates.
 _TOKEN = re.compile(r"[\w&+]+")
 # Words that do not count when checking that a name is written as a name (capitalised) or when
@@ -220,6 +222,7 @@ class MentionIndex:
                     self._add(self._names, tuple(t.lower() for t in base), (i, MentionKind.PHASE, " ".join(base)))
         self._first_acr = {k[0] for k in self._acr}
         self._first_name = {k[0] for k in self._names}
+        self._start = self._start_pattern()
 
     def _add(
         self,
@@ -238,32 +241,49 @@ class MentionIndex:
         """Is `text` (a name or acronym) one of the indexed forms, exactly or as another phase?"""
         return bool(list(self.scan(text)))
 
+    def _start_pattern(self) -> re.Pattern[str] | None:
+        """Where a mention can start: one trie regex of every form's first token (acronyms case-sensitive, with
+        a glued phase number allowed; names in any case, checked for capitals afterwards), so a text is searched
+        at C speed and only the few hits are looked at token by token."""
+        parts = []
+        if self._first_acr:
+            parts.append("(?:" + trie_pattern(self._first_acr) + r")(?:\d{1,2})?")
+        if self._first_name:
+            parts.append("(?i:" + trie_pattern(self._first_name) + ")")
+        return re.compile(r"(?<![\w&+])(?:" + "|".join(parts) + r")(?![\w&])") if parts else None
+
     def scan(self, text: str) -> Iterator[Mention]:
         """Mentions in `text`, left to right, longest form first at each position."""
-        spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        toks = [s[0] for s in spans]
-        stripped = [t.rstrip("+") or t for t in toks]
-        lowered = [t.lower() for t in toks]
-        i = 0
-        while i < len(toks):
+        if self._start is None:
+            return
+        done = 0  # the end of the last mention: a form inside it is not another mention
+        window = self._longest + 2  # the form plus a phase tail ("Phase IV")
+        for start in self._start.finditer(text):
+            if start.start() < done:
+                continue
+            spans = []
+            for m in _TOKEN.finditer(text, start.start()):
+                spans.append((m.group(), m.start(), m.end()))
+                if len(spans) == window:
+                    break
+            toks = [sp[0] for sp in spans]
+            stripped = [t.rstrip("+") or t for t in toks]
             hit = None
-            if stripped[i] in self._first_acr or _GLUED_PHASE.match(stripped[i]):
-                hit = self._match(self._acr, stripped, i, case=True)
-            if hit is None and lowered[i] in self._first_name and toks[i][:1].isupper():
-                hit = self._match(self._names, lowered, i, case=False, original=toks)
+            if stripped[0] in self._first_acr or _GLUED_PHASE.match(stripped[0]):
+                hit = self._match(self._acr, stripped, 0, case=True)
+            if hit is None and toks[0][:1].isupper():
+                hit = self._match(self._names, [t.lower() for t in toks], 0, case=False, original=toks)
             if hit is None:
-                i += 1
                 continue
             n, entries = hit
-            end = i + n
             # A phase number after a base form belongs to the mention: "BOMCA 10", "MIEUX Phase IV".
-            end = _phase_tail(toks, end)
-            written = text[spans[i][1] : spans[end - 1][2]]
-            written_key = [t.rstrip("+") or t for t in toks[i:end]]
+            end = _phase_tail(toks, n)
+            written = text[spans[0][1] : spans[end - 1][2]]
+            done = spans[end - 1][2]
+            written_key = stripped[:end]
             for project, kind, form in entries:
                 exact = kind is MentionKind.EXACT and _same_form(written_key, form)
                 yield Mention(project, MentionKind.EXACT if exact else MentionKind.PHASE, written, form)
-            i = end
 
     def _match(
         self,

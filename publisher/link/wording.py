@@ -234,22 +234,28 @@ def _place_words() -> frozenset[str]:
 def terms(text: str) -> list[str]:
     """Content words for similarity. Place names are left out: geography is scored once, as shared countries,
     and "Azerbaijan" in both texts says nothing more about whether they share a subject."""
-    places = _place_words()
     out = []
-    for w in _WORD.findall(text.lower().replace("’", "'")):
-        w = w.strip("'-")
-        if w.endswith("'s"):
-            w = w[:-2]
-        if len(w) < 3 or w in _STOP or w in places:
-            continue
-        # A light plural fold: enough for "borders"/"border", harmless elsewhere.
-        if len(w) > 4 and w.endswith("ies"):
-            w = w[:-3] + "y"
-        elif len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-            w = w[:-1]
-        if w not in _STOP:
-            out.append(w)
+    for w in _WORD.findall(text.lower()):
+        t = _term(w)
+        if t:
+            out.append(t)
     return out
+
+
+@functools.lru_cache(maxsize=200_000)
+def _term(word: str) -> str:
+    """The term a written word counts as ("" for none); cached, since the same words recur in every release."""
+    w = word.replace("’", "'").strip("'-")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) < 3 or w in _STOP or w in _place_words():
+        return ""
+    # A light plural fold: enough for "borders"/"border", harmless elsewhere.
+    if len(w) > 4 and w.endswith("ies"):
+        w = w[:-3] + "y"
+    elif len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    return "" if w in _STOP else w
 
 
 def _forms(word: str) -> Iterable[str]:
