@@ -260,14 +260,14 @@ class Linker:
         for s in scored:
             if not s.anchored:
                 out.append((s, False, "no shared country and not named"))
-            elif not s.subject:
-                why = "shares a topic but not its distinctive words" if s.topic else "shares only geography"
-                out.append((s, False, why))
             elif s.in_dates is False:
                 p = self.projects[s.index]
                 out.append(
                     (s, False, f"published {r.published.isoformat()}, outside the project's dates ({self._years(p)})")
                 )
+            elif not s.subject:
+                why = "shares a topic but not its distinctive words" if s.topic else "shares only geography"
+                out.append((s, False, why))
             else:
                 eligible.append(s)
 
