@@ -71,7 +71,7 @@ def _signer(pem: bytes, selector: str, domain: str) -> tuple[bytes, bytes, bytes
 
 def sign(data: bytes, cfg: Config) -> bytes:
     """`data` with a DKIM-Signature header in front (rsa-sha256, relaxed header / simple body canonicalization);
-    unchanged when no key is configured. Pure: the same bytes and key give the same result."""
+    unchanged when no key is configured. No side effects (the signature carries its signing time, t=)."""
     pem = key_pem(cfg)
     if pem is None:
         return data

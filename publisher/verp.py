@@ -27,6 +27,15 @@ def envelope_sender(cfg: Config, delivery_id: int) -> str:
     return f"{local}+d{delivery_id}-{_mac(cfg, delivery_id)}@{domain}"
 
 
+def describe(cfg: Config) -> str:
+    """The shape of the envelope senders, for check-config."""
+    base = cfg.mailbox.bounce_address
+    if not base:
+        return f"{cfg.digest.from_address} for every message (no VERP)"
+    local, _, domain = base.rpartition("@")
+    return f"{local}+d<delivery id>-<signature>@{domain}"
+
+
 def _pattern(cfg: Config) -> re.Pattern[str] | None:
     base = cfg.mailbox.bounce_address
     if not base:

@@ -129,6 +129,8 @@ def test_check_config_names_the_signing_domain_and_refuses_a_bad_key(
     key, _ = dkim_key
     cfg = make_config(dkim={"selector": SELECTOR, "domain": DOMAIN, "key_file": str(key)})
     assert f"DKIM: signing as d={DOMAIN} s={SELECTOR}" in "\n".join(pipeline.check_config(cfg))
+    verp_cfg = make_config(mailbox={"bounce_address": "bounces@news.example.org"})
+    assert "envelope sender: bounces+d<delivery id>-<signature>@news.example.org" in pipeline.check_config(verp_cfg)
     bad = tmp_path / "bad.pem"
     bad.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
     with pytest.raises(ConfigError, match="DKIM"):

@@ -43,11 +43,7 @@ def check_config(cfg: Config) -> list[str]:
     notes.append(f"store: {Store(cfg.database_url).display_url()}")
     notes.append(f"{len(cfg.taxonomy.topics)} topics, {len(cfg.taxonomy.regions)} regions")
     notes.append(dkim.status(cfg))
-    notes.append(
-        f"returned mail: VERP envelope sender {verp.envelope_sender(cfg, 1).replace('+d1-', '+d<id>-')}"
-        if cfg.mailbox.bounce_address
-        else "returned mail: no VERP (set mailbox.bounce_address so bounces name their delivery)"
-    )
+    notes.append(f"envelope sender: {verp.describe(cfg)}")
     notes.append(f"{len(cfg.schedules)} schedules: {', '.join(sorted(cfg.schedules)) or 'none'}")
     return notes
 
