@@ -58,19 +58,24 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:implemented|run|managed)\s+by",
     ),
     Role.ACTOR: (r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",),
+    # People who come from somewhere to give or to watch: context, alone or in a list.
     Role.ATTENDEE: (
-        r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|experts|speakers|panell?ists"
-        r"|ministers|practitioners|observers|attendees|guests|members|colleagues|counterparts|managers)"
-        r"(?:\s+and\s+\w+)?\s+(?:from|of)"
-        # "officers from border guard, customs and drug control agencies of"
-        r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?",
+        r"(?:experts|speakers|panell?ists|trainers|observers|guests|colleagues|counterparts|peers)\s+(?:from|of)",
         r"attended\s+by",
         r"participation\s+of",
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
         r"participating\s+(?:countries|states)(?:\s+(?:were|included|such\s+as))?:?",
     ),
+    # A delegation from one country is whom the meeting is for; delegations from a list of them attend.
+    "attendee_list": (
+        r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
+        r"|attendees|members|managers|trainees|staff)(?:\s+and\s+\w+)?\s+(?:from|of)"
+        # "officers from border guard, customs and drug control agencies of"
+        r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?",
+    ),
     Role.BACKGROUND: (
         r"(?:offices?|headquarters|branch(?:es)?)\s+in",
+        r"borders?\s+with",  # a neighbour named to say where a place is
         # another event, before or after this one: "ahead of the summit in Vilnius"
         r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|a\s+|its\s+)?"
         r"(?:[\w-]+\s+){0,4}?(?:summit|conference|meeting|forum|round|session)\s+(?:held\s+)?in",
@@ -91,7 +96,12 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"\s+(?:[A-Z]\w+\s+)?(?:abroad\s+)?(?:to|towards|into|for)",
     ),
 }
-_CUE_ROLE = {"support": Role.DONOR, "migrant_background": Role.BACKGROUND, "migrant_destination": Role.DESTINATION}
+_CUE_ROLE = {
+    "support": Role.DONOR,
+    "attendee_list": Role.ATTENDEE,
+    "migrant_background": Role.BACKGROUND,
+    "migrant_destination": Role.DESTINATION,
+}
 _CUE_RE = re.compile(
     r"\b(?:" + "|".join(f"(?P<{role!s}>{'|'.join(c)})" for role, c in _CUES.items()) + r")\s+",
     re.IGNORECASE,
@@ -106,8 +116,8 @@ _CUE_KEYS = re.compile(
         donations donor donors support supported implemented run managed ambassador ambassadors embassy embassies
         consulate consulates consul consuls envoy envoys delegates delegation delegations participants
         representatives officials officers experts speakers panelists panellists ministers practitioners observers
-        attendees guests members colleagues counterparts managers attended participation brought participating
-        office offices headquarters branch branches live lives lived living work works worked working reside
+        attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
+        office offices headquarters branch branches border borders live lives lived living work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating emigrate
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries went go goes going gone travel\x00 move moves moved moving head heads headed
@@ -139,7 +149,8 @@ _LIST_GAP = re.compile(
     r"|\d+|" + "|".join(_NUMBER_WORDS) + r")\b"
     r"|\b[A-Z][\w.-]*)*",
 )
-_LIST_TAIL = re.compile(r"(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
+_LIST_CLOSE = re.compile(r"\b(?:and|or)\b|&")  # what closes a list: "A, B(,) and C"
+_LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
 _SENTENCE_END = re.compile(r"(?:[.!?;:](?=\s)|\n)")
 _BEFORE = 160  # how far back a cue may be (characters), inside the same sentence
 
@@ -150,7 +161,10 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
             r"(?:funding|financial\s+support|financing|contribution|donation|grant)\b"
-            r"|\s+(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated)\b",
+            r"|\s+(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated)\b"
+            # "the Netherlands will give EUR 4 million and Germany EUR 6 million"
+            r"|\s+(?:(?:will|has|have)\s+)?(?:(?:give[sn]?|gave|provide[sd]?|pledge[sd]?|contribute[sd]?|allocate[sd]?"
+            r"|donate[sd]?)\s+)?(?:EUR|USD|CHF|GBP|NOK|SEK|DKK|€|\$|£)\s?\d",
             re.IGNORECASE,
         ),
     ),
@@ -179,8 +193,8 @@ _EVENT_AFTER = re.compile(
     r"|Talks|Consultations|Platform|Initiative|Statement|Accords?|Agreement|Group)\b",
 )
 # An opening quote before the mention and a closing one after, on the same line and not far: a title.
-_QUOTE_OPEN = re.compile(r"[“\"][A-Z][^“”\"\n]{0,100}$")
-_QUOTE_CLOSE = re.compile(r"[^“”\"\n]{0,60}[”\"]")
+_QUOTE_OPEN = re.compile(r"[“‘\"][A-Z][^“”‘\"\n]{0,100}$")
+_QUOTE_CLOSE = re.compile(r"[^“”\"\n]{0,60}[”’\"]")
 # Words that a title leaves in lower case; any other word in lower case makes a quote speech, not a title.
 _TITLE_SMALL = frozenset(_words("a an and as at by for from in into of on or the to with"))
 
@@ -248,10 +262,11 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
     # One pass over the text for every cue, instead of one per mention over its window.
     cues = _cues(text)
     cue_ends = [c.end() for c in cues]
+    lists = _lists(text, matches)
     for i in range(len(matches)):
         k = bisect.bisect_right(cue_ends, matches[i].start)
-        role = _role(text, i, matches, cues[k - 1] if k else None)
-        if role is Role.SUBJECT and i and roles[-1] in _LISTED and _joined(text, matches[i - 1], matches[i]):
+        role = _role(text, i, matches, lists, cues[k - 1] if k else None)
+        if role is Role.SUBJECT and i and roles[-1] in _LISTED and lists[i] == lists[i - 1]:
             role = roles[-1]  # a long list outruns the cue window: "delegates from A, B, ... and N"
         roles.append(role)
     return roles
@@ -261,13 +276,28 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
 _LISTED = frozenset({Role.ATTENDEE, Role.ACTOR, Role.BACKGROUND, Role.DESTINATION, Role.DONOR})
 
 
-def _joined(text: str, a: PlaceMatch, b: PlaceMatch) -> bool:
-    sep = _LIST_TAIL.match(text, a.end, b.start)
-    return sep is not None and sep.end() == b.start
+def _lists(text: str, matches: Sequence[PlaceMatch]) -> list[int]:
+    """For each match, the index of the last match of the list it belongs to ("Niger, Mali and Senegal").
+    A run joined by commas alone is no list ("in Yemen, Sweden will give ..."): it takes an "and" or "or"."""
+    last = list(range(len(matches)))
+    i = 0
+    while i < len(matches):
+        j, end = i, i
+        while j + 1 < len(matches):
+            sep = _LIST_TAIL.match(text, matches[j].end, matches[j + 1].start)
+            if sep is None or sep.end() != matches[j + 1].start:
+                break
+            j += 1
+            if _LIST_CLOSE.search(sep.group()):
+                end = j
+        for k in range(i, end + 1):
+            last[k] = end
+        i = end + 1
+    return last
 
 
-def _role(text: str, i: int, matches: Sequence[PlaceMatch], cue: re.Match[str] | None) -> Role:
-    """The role of match `i`; `cue` is the last cue phrase that ends before it, if any."""
+def _role(text: str, i: int, matches: Sequence[PlaceMatch], lists: Sequence[int], cue: re.Match[str] | None) -> Role:
+    """The role of match `i`; `lists` as from _lists, `cue` the last cue phrase that ends before it, if any."""
     m = matches[i]
     head = text[max(0, m.start - _BEFORE) : m.start]
     ends = list(_SENTENCE_END.finditer(head))
@@ -281,7 +311,7 @@ def _role(text: str, i: int, matches: Sequence[PlaceMatch], cue: re.Match[str] |
     opened = _QUOTE_OPEN.search(head)
     if opened and (closed := _QUOTE_CLOSE.match(after)) and _is_title(opened.group() + closed.group()):
         return Role.NAMED  # inside a quoted title: "the “Sweden-Iraq Cooperation on Migration” project"
-    tail = _list_end(text, i, matches)
+    tail = matches[lists[i]].end
     for role, pattern in _AFTER:
         if pattern.match(text, tail, tail + 80):
             return role
@@ -292,7 +322,9 @@ def _role(text: str, i: int, matches: Sequence[PlaceMatch], cue: re.Match[str] |
     if not _is_list_gap(text, gap_start, m.start, matches):
         return Role.SUBJECT
     kind = cue.lastgroup
-    if kind == "support" and _INSTITUTION.search(text, gap_start, m.start):
+    if kind in ("support", "attendee_list", Role.ATTENDEE) and _INSTITUTION.search(text, gap_start, m.start):
+        return Role.SUBJECT  # "officials from the State Migration Service of Kyrgyzstan" are whom it is for
+    if kind == "attendee_list" and _list_size(i, matches, lists) < 2:
         return Role.SUBJECT
     if kind.startswith("migrant_") and not _MIGRANT_WORD.search(
         text, max(sentence, cue.start() - _MIGRANT_WINDOW), cue.start()
@@ -301,15 +333,9 @@ def _role(text: str, i: int, matches: Sequence[PlaceMatch], cue: re.Match[str] |
     return _CUE_ROLE.get(kind) or Role(kind)
 
 
-def _list_end(text: str, i: int, matches: Sequence[PlaceMatch]) -> int:
-    """Where the list that match `i` belongs to ends ("Niger, Mali and Senegal| to manage")."""
-    end = matches[i].end
-    for other in matches[i + 1 :]:
-        sep = _LIST_TAIL.match(text, end, other.start)
-        if sep is None or sep.end() != other.start:
-            break
-        end = other.end
-    return end
+def _list_size(i: int, matches: Sequence[PlaceMatch], lists: Sequence[int]) -> int:
+    """How many countries the list of match `i` names from `i` on; a region's collective phrase names several."""
+    return sum(1 if m.code else 2 for m in matches[i : lists[i] + 1])
 
 
 def _is_list_gap(text: str, start: int, end: int, matches: Sequence[PlaceMatch]) -> bool:
