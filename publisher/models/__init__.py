@@ -1,6 +1,6 @@
 """The store's schema: every SQLAlchemy model, importable from one place."""
 
-from publisher.models import jobs, mail  # noqa: F401  (registers their tables on Base.metadata)
+from publisher.models import jobs, limits, mail  # noqa: F401  (registers their tables on Base.metadata)
 from publisher.models.base import Base, UTCDateTime, utcnow
 from publisher.models.content import (
     Country,
@@ -17,6 +17,7 @@ from publisher.models.content import (
     Topic,
 )
 from publisher.models.jobs import *  # noqa: F403
+from publisher.models.limits import *  # noqa: F403
 from publisher.models.mail import *  # noqa: F403
 
 __all__ = [

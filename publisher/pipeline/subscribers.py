@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage as _EmailMessage
@@ -152,7 +153,7 @@ def request_subscription(
     cfg: Config,
     data: _subs.SubscriberData,
     *,
-    limiter: _subs.SendLimiter | None = None,
+    limiter: _subs.AddressLimiter | None = None,
     store: Store | None = None,
 ) -> bool:
     """Public subscribe form: store a pending request and mail the owner; True if a mail went out.
@@ -164,6 +165,8 @@ def request_subscription(
     for attempt in (1, 2):
         try:
             with store_scope(cfg, store) as own, own.session() as session:
+                # Unconfirmed requests die once their confirm link could no longer work (plus a day).
+                _subs.expire_pending(session, dt.timedelta(days=cfg.digest.token_max_age_days + 1))
                 sub, action = _subs.request_subscription(session, data)
                 message = _subs.build_subscription_mail(cfg, sub, action)
             break
@@ -194,7 +197,7 @@ def confirm_subscription(cfg: Config, token: str, store: Store | None = None) ->
 
 
 def resend_confirmation(
-    cfg: Config, token: str, *, limiter: _subs.SendLimiter | None = None, store: Store | None = None
+    cfg: Config, token: str, *, limiter: _subs.AddressLimiter | None = None, store: Store | None = None
 ) -> bool:
     """Send a fresh confirm link for a genuine but expired one; True if a mail went out."""
     try:

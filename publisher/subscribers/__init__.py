@@ -1,6 +1,7 @@
 """Subscriber management: validate and store subscribers, import CSV, and sign/verify their personal links."""
 
 from publisher.subscribers.importer import CSV_COLUMNS, ImportResult, ImportRow, import_rows, parse_csv
+from publisher.subscribers.limits import AddressLimiter, Limit, StoreLimiter
 from publisher.subscribers.mails import SendLimiter, build_subscription_mail
 from publisher.subscribers.service import (
     PREFERENCE_FIELDS,
@@ -8,6 +9,7 @@ from publisher.subscribers.service import (
     RequestAction,
     confirm,
     count_by_status,
+    expire_pending,
     find_subscriber,
     get_subscriber,
     list_subscribers,
@@ -40,12 +42,15 @@ from publisher.subscribers.validate import (
 __all__ = [
     "CSV_COLUMNS",
     "PREFERENCE_FIELDS",
+    "AddressLimiter",
     "ImportResult",
     "ImportRow",
     "InvalidSubscriberError",
+    "Limit",
     "Outcome",
     "RequestAction",
     "SendLimiter",
+    "StoreLimiter",
     "SubscriberData",
     "TokenClaims",
     "TokenError",
@@ -55,6 +60,7 @@ __all__ = [
     "confirm",
     "confirm_link",
     "count_by_status",
+    "expire_pending",
     "find_subscriber",
     "get_subscriber",
     "import_rows",

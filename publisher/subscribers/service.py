@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from publisher.errors import NotFoundError, SubscriberError
@@ -187,9 +187,19 @@ def request_subscription(
         return sub, RequestAction.CONFIRM
     if sub.status is SubscriberStatus.ACTIVE:
         return sub, RequestAction.ALREADY_ACTIVE
-    if _set_preferences(sub, data):
-        sub.updated_at = now
+    if _set_preferences(sub, data) or sub.status is SubscriberStatus.PENDING:
+        sub.updated_at = now  # a pending request asked again lives on (see expire_pending)
     return sub, RequestAction.CONFIRM
+
+
+def expire_pending(session: Session, max_age: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Delete pending requests nobody confirmed within `max_age` of their last request; returns how many.
+
+    A flood of made-up addresses then leaves nothing behind, and a real person can simply subscribe again.
+    """
+    cutoff = (now or utcnow()) - max_age
+    stale = delete(Subscriber).where(Subscriber.status == SubscriberStatus.PENDING, Subscriber.updated_at < cutoff)
+    return int(session.execute(stale).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def confirm(sub: Subscriber, now: dt.datetime | None = None) -> bool:

@@ -19,7 +19,7 @@ from publisher.models import Frequency, SubscriberStatus
 from publisher.store import Store, open_store
 
 # Types and errors only: every action goes through publisher.pipeline.
-from publisher.subscribers import InvalidSubscriberError, SendLimiter, TokenError, TokenPurpose
+from publisher.subscribers import InvalidSubscriberError, StoreLimiter, TokenError, TokenPurpose
 from publisher.web.static import FeedFiles, serve_path
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,8 @@ def create_app(cfg: Config, store: Store | None = None) -> Flask:
     app.jinja_env.undefined = jinja2.StrictUndefined
     app.extensions["publisher.cfg"] = cfg
     app.extensions["publisher.store"] = store or open_store(cfg)
-    app.extensions["publisher.limiter"] = SendLimiter()
+    # Counted in the store: the limits hold across `serve` processes and restarts.
+    app.extensions["publisher.limiter"] = StoreLimiter(app.extensions["publisher.store"])
     app.extensions["publisher.csrf"] = URLSafeTimedSerializer(cfg.secret_key, salt="publisher.web.csrf")
     app.extensions["publisher.feeds"] = FeedFiles(cfg.feeds.dir)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, site=cfg.site)
@@ -134,7 +135,7 @@ def _token_error(exc: TokenError, token: str = "") -> Response:
 
 
 def _register_routes(app: Flask, cfg: Config) -> None:
-    limiter: SendLimiter = app.extensions["publisher.limiter"]
+    limiter: StoreLimiter = app.extensions["publisher.limiter"]
     feeds: FeedFiles = app.extensions["publisher.feeds"]
 
     @app.after_request
@@ -175,7 +176,22 @@ def _register_routes(app: Flask, cfg: Config) -> None:
                 errors={},
             )
         check_csrf()
+        if not limiter.allow_client(request.remote_addr or ""):
+            log.warning("web: subscribe limit reached for client %s", request.remote_addr)
+            resp = _page(
+                "error.html",
+                429,
+                code=429,
+                title="Too many requests",
+                message="Too many subscription requests came from your network. Please try again later.",
+            )
+            resp.headers["Retry-After"] = "600"
+            return resp
         form = {"email": request.form.get("email", ""), **_form_lists(request)}
+        if request.form.get("website", ""):
+            # Only a bot fills the hidden field: answer as if it worked, store and send nothing.
+            log.info("web: subscribe honeypot filled from %s; ignored", request.remote_addr)
+            return _page("check_inbox.html", email=form["email"])
         try:
             data = pipeline.check_subscriber_form(
                 cfg,
