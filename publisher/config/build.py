@@ -1,0 +1,107 @@
+"""Build typed config dataclasses from parsed TOML values; every type error names its exact key."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+from publisher.errors import ConfigError
+
+
+def describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if tp is bool:
+        return "true or false"
+    if tp is int:
+        return "an integer"
+    if tp is float:
+        return "a number"
+    if tp is str:
+        return "a string"
+    if tp is Path:
+        return "a path string"
+    if origin is tuple:
+        return f"a list of {describe(typing.get_args(tp)[0])}s"
+    if origin is dict:
+        return "a table"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return str(tp)
+
+
+def _build_value(tp: Any, value: Any, key: str, root: Path) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _build_value(args[0], value, key, root)
+    if origin is Literal:
+        if value not in typing.get_args(tp):
+            raise ConfigError(f"expected {describe(tp)}, got {value!r}", key=key)
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"expected true or false, got {value!r}", key=key)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"expected an integer, got {value!r}", key=key)
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"expected a number, got {value!r}", key=key)
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"expected a string, got {value!r}", key=key)
+        return value
+    if tp is Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"expected a path string, got {value!r}", key=key)
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (root / p)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"expected {describe(tp)}, got {value!r}", key=key)
+        (item_tp, *_) = typing.get_args(tp)
+        return tuple(_build_value(item_tp, v, f"{key}[{i}]", root) for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"expected a table, got {value!r}", key=key)
+        _, val_tp = typing.get_args(tp)
+        return {str(k): _build_value(val_tp, v, f"{key}.{k}", root) for k, v in value.items()}
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"expected a table, got {value!r}", key=key)
+        return build_dataclass(tp, value, key, root)
+    raise AssertionError(f"unsupported config type {tp!r}")  # a programming error, not user input
+
+
+def build_dataclass(cls: Any, data: dict[str, Any], key: str, root: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        allowed = ", ".join(sorted(fields))
+        raise ConfigError(
+            f"unknown key {unknown[0]!r} (allowed: {allowed})", key=f"{key}.{unknown[0]}" if key else unknown[0]
+        )
+    kwargs: dict[str, Any] = {}
+    for name, f in fields.items():
+        sub = f"{key}.{name}" if key else name
+        if name in data:
+            kwargs[name] = _build_value(hints[name], data[name], sub, root)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError("required key is missing", key=sub)
+        elif hints[name] is Path and isinstance(f.default, Path) and not f.default.is_absolute():
+            kwargs[name] = root / f.default
+        elif dataclasses.is_dataclass(hints[name]):
+            # An absent section still needs its relative default paths resolved.
+            kwargs[name] = build_dataclass(hints[name], {}, sub, root)
+    return cls(**kwargs)
