@@ -1,0 +1,148 @@
+"""Upsert release records: identity by date and headline (or source id); edits keep GUID and slug."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from publisher.config import Config
+from publisher.ingest.common import BATCH, IngestResult, batched, clean_record
+from publisher.ingest.tagging import TAG_LOADS, Tagger, TagSet, page_key, write_tags
+from publisher.models import (
+    DatePrecision,
+    Release,
+)
+from publisher.progress import Progress
+from publisher.sources.base import ReleaseRecord, Source
+from publisher.text import (
+    derive_summary,
+    derive_title,
+    normalise_words,
+    sha256,
+    slugify,
+    tag_uri,
+)
+
+
+def release_key(rec: ReleaseRecord, source: str) -> str:
+    if rec.external_id:
+        return sha256("id", source, rec.external_id)
+    title = rec.title or derive_title(rec.body)
+    return sha256("release", rec.published.isoformat(), normalise_words(title))
+
+
+def _content_hash(rec: ReleaseRecord) -> str:
+    # The precision joins the hash only when it is not a whole day, so stores made before it existed stay unchanged.
+    precision = () if rec.precision is DatePrecision.DAY else (rec.precision.value,)
+    return sha256(rec.published.isoformat(), rec.title, rec.body, rec.url, rec.summary, *precision)
+
+
+def _unique_slug(session: Session, base: str, taken: set[str]) -> str:
+    """`base`, or `base-2`, `base-3`… when taken; `taken` holds this batch's known slugs."""
+    slug, n = base, 1
+    while slug in taken or (n > 1 and session.scalar(select(Release.id).where(Release.slug == slug)) is not None):
+        n += 1
+        slug = f"{base}-{n}"
+    taken.add(slug)
+    return slug
+
+
+def _release_url(cfg: Config, src_template: str, slug: str, published: dt.date) -> str:
+    template = src_template or cfg.site.url("news/{slug}.html")
+    return template.format(slug=slug, date=published.isoformat())
+
+
+def ingest_releases(
+    session: Session,
+    cfg: Config,
+    source: Source,
+    records: Iterable[ReleaseRecord],
+    result: IngestResult,
+    now: dt.datetime,
+    progress: Progress,
+) -> None:
+    tagger = Tagger(cfg, session)
+    name = source.config.name
+    # Repeats inside this source, as 8-byte prefixes of (key, content hash): small enough for huge inputs.
+    seen: set[bytes] = set()
+    for batch in batched(map(clean_record, records), BATCH):
+        keyed = [(release_key(r, name), _content_hash(r), r) for r in batch]
+        # Unchanged rows (the common case on re-ingest) need only their hash; load full rows just for edits.
+        stored: dict[str, str] = {
+            k: h
+            for k, h in session.execute(
+                select(Release.key, Release.content_hash).where(Release.key.in_({k for k, _, _ in keyed}))
+            )
+        }
+        edited = {k for k, digest, _ in keyed if k in stored and stored[k] != digest}
+        existing: dict[str, Release] = {}
+        if edited:
+            existing = {
+                r.key: r for r in session.scalars(select(Release).where(Release.key.in_(edited)).options(*TAG_LOADS))
+            }
+        # One query per batch for slug collisions instead of one per new release.
+        bases = {slugify(r.title.strip() or derive_title(r.body)) for k, _, r in keyed if k not in stored}
+        # Earlier batches are flushed, so the store already knows their slugs: only this batch's are kept here.
+        reserved_slugs = set(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
+        pending: list[Release] = []
+        edited_ids: set[int] = set()
+        for key, digest, rec in keyed:
+            fingerprint = bytes.fromhex(key[:16]) + bytes.fromhex(digest[:16])
+            if fingerprint in seen:
+                result.duplicates += 1
+                continue
+            seen.add(fingerprint)
+            if stored.get(key) == digest:
+                result.unchanged += 1
+                continue
+            title = rec.title.strip() or derive_title(rec.body)
+            summary = rec.summary.strip() or derive_summary(rec.body)
+            row = existing.get(key)
+            if row is None:
+                slug = _unique_slug(session, slugify(title), reserved_slugs)
+                row = Release(
+                    key=key,
+                    guid=tag_uri(cfg.site.authority, rec.published, slug),
+                    slug=slug,
+                    source=name,
+                    external_id=rec.external_id,
+                    published=rec.published,
+                    published_precision=rec.precision,
+                    title=title,
+                    summary=summary,
+                    body=rec.body,
+                    url=rec.url or _release_url(cfg, source.config.url_template, slug, rec.published),
+                    content_hash=digest,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(row)
+                existing[key] = row
+                stored[key] = digest
+                result.added += 1
+            else:
+                # Same release, edited text: new content and update time, same GUID and slug.
+                row.published, row.published_precision = rec.published, rec.precision
+                row.title, row.summary, row.body = title, summary, rec.body
+                if rec.url:
+                    row.url = rec.url
+                row.content_hash = digest
+                row.updated_at = now
+                stored[key] = digest
+                result.updated += 1
+                if row.id is not None and row.id not in edited_ids:
+                    edited_ids.add(row.id)
+                    result.touched_feeds |= tagger.feed_keys(TagSet.of(row))
+            pending.append(row)
+        session.flush()  # assigns ids to new rows
+        computed = {r.id: tagger.compute(r.title, r.body, r.published) for r in pending}
+        for t in computed.values():
+            result.touched_feeds |= tagger.feed_keys(t)
+        result.touched_feeds.update(page_key(r.slug) for r in pending)
+        write_tags(session, computed, replace=bool(edited_ids))
+        # Keep memory flat on large inputs: nothing from this batch is needed again.
+        session.expunge_all()
+        progress.advance(len(batch))
