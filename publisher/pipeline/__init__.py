@@ -17,6 +17,13 @@ from publisher.pipeline.content import (
     retag,
     run_ingest,
 )
+from publisher.pipeline.cycle import (
+    CycleSummary,
+    count_active_subscribers,
+    describe_ingest,
+    output_locations,
+    run_cycle,
+)
 from publisher.pipeline.digests import (
     build_editions,
     deliver,
@@ -29,28 +36,21 @@ from publisher.pipeline.feeds import (
     list_feeds,
 )
 from publisher.pipeline.jobs import (
-    ONCE_JOB,
-    CycleSummary,
     JobInfo,
-    JobRunResult,
     _stored_next_runs,
-    count_active_subscribers,
-    describe_ingest,
-    describe_trigger,
     job_history,
     list_jobs,
-    output_locations,
-    process_owner,
-    recover_interrupted_runs,
-    run_cycle,
-    run_job,
-    run_once,
-    schedule_fingerprint,
-    schedule_trigger,
     set_job_paused,
 )
 from publisher.pipeline.links import Explanation, discovered_projects, explain_release
 from publisher.pipeline.mail import MailSummary, process_mail
+from publisher.pipeline.runs import (
+    ONCE_JOB,
+    JobRunResult,
+    recover_interrupted_runs,
+    run_job,
+    run_once,
+)
 from publisher.pipeline.subscribers import (
     SubscriberChange,
     add_subscriber,
@@ -66,6 +66,12 @@ from publisher.pipeline.subscribers import (
     subscriber_for_token,
     subscriber_links_for,
     unsubscribe_by_token,
+)
+from publisher.pipeline.triggers import (
+    describe_trigger,
+    process_owner,
+    schedule_fingerprint,
+    schedule_trigger,
 )
 
 __all__ = [
