@@ -370,3 +370,29 @@ def test_without_a_name_a_topic_and_one_rare_word_are_not_enough() -> None:
     r = release("Moldova: a border management meeting on biometric data.", countries="MD", topics="border-management")
     (c,) = Linker([p], CFG).explain(r)
     assert not c.linked and c.why == "shares a topic but not its distinctive words"
+
+
+def test_link_skips_hopeless_candidates_without_changing_the_decision() -> None:
+    # `link` leaves out unnamed candidates that cannot win before scoring them; `explain` scores all. Both must
+    # agree on every release, whatever mix of names, siblings, dates and wording it has.
+    projects = [*SIBLINGS, *PROJECTS, project("delta", "Asylum Systems", "DELTA", "asylum reception", "MD", "asylum")]
+    texts = [
+        ("ALPHA trained border guards of Moldova on biometric passports.", "MD", "border-management"),
+        (
+            "Border guards of Moldova completed training on biometric passports and forgery detection.",
+            "MD",
+            "border-management",
+        ),
+        ("Asylum reception centres in Moldova got biometric forgery detection kits.", "MD", "asylum border-management"),
+        (
+            "New border management equipment for Armenia; asylum and readmission staff trained.",
+            "AM",
+            "border-management",
+        ),
+    ]
+    linker = Linker(projects, CFG)
+    for text, countries, topics in texts:
+        for day in (dt.date(2017, 5, 1), dt.date(2021, 5, 1)):
+            r = release(text, countries=countries, topics=topics, published=day)
+            slow = sorted(linker.projects[s.index].key for s, ok, _ in linker._decide(r, full=True) if ok)
+            assert sorted(keys(linker.link(r))) == slow, text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,9 @@ class _Scored:
     @property
     def score(self) -> float:
         return round(min(1.0, sum(e.weight for e in self.evidence)), 4)
+
+
+_country = functools.cache(country_name)
 
 
 def _sentence_case(name: str) -> str:
@@ -159,6 +163,19 @@ class Linker:
             return False
         return not (p.end_date is not None and day > p.end_date + GRACE_AFTER)
 
+    def _hopeless(self, s: _Scored, r: ReleaseProfile, rvec: dict[str, float]) -> bool:
+        """Can this unnamed candidate not possibly be linked? Checked before any evidence is built, cheapest test
+        first, so a release sharing a country with hundreds of projects costs set operations, not hundreds of
+        scorings."""
+        p = self.projects[s.index]
+        if not (r.countries & p.countries) and (p.countries or not (r.regions & p.regions)):
+            return True
+        if self._in_dates(p, r.published) is False or not (r.topics & p.topics):
+            return True
+        pvec = self._vectors[s.index]
+        small, large = (rvec, pvec) if len(rvec) <= len(pvec) else (pvec, rvec)
+        return sum(1 for t in small if t in large) < MIN_SHARED_TERMS
+
     def _score(self, s: _Scored, r: ReleaseProfile, rvec: dict[str, float], rnorm: float) -> _Scored:
         p = self.projects[s.index]
         if s.mention is not None:
@@ -166,7 +183,7 @@ class Linker:
         shared = sorted(r.countries & p.countries)
         if shared:
             cover = len(shared) / len(r.countries | p.countries)
-            names = [country_name(c) for c in shared]
+            names = [_country(c) for c in shared]
             s.evidence.append(
                 Evidence(EvidenceKind.COUNTRY, round(W_COUNTRY + W_COUNTRY_FOCUS * cover, 4), _join(names))
             )
@@ -207,9 +224,9 @@ class Linker:
             return str(start) if start == end else f"{start}–{end}"
         return f"since {start}" if start else f"until {end}"
 
-    def _candidates(self, r: ReleaseProfile) -> list[_Scored]:
-        full = f"{r.title}\n\n{r.text}"
-        rvec = self._space.vector(Counter(wording.terms(full)))
+    def _candidates(self, r: ReleaseProfile, *, full: bool) -> list[_Scored]:
+        text = f"{r.title}\n\n{r.text}"
+        rvec = self._space.vector(Counter(wording.terms(text)))
         rnorm = wording.norm(rvec)
         found = self._named(r)
         for i in list(found):
@@ -226,13 +243,18 @@ class Linker:
             for j in self._by_region.get(reg, ()):
                 if not self.projects[j].countries:
                     found.setdefault(j, _Scored(j))
-        return [self._score(s, r, rvec, rnorm) for s in found.values()]
+        out = []
+        for s in found.values():
+            if not full and s.mention is None and self._hopeless(s, r, rvec):
+                continue  # `link` needs only candidates that can win or be the runner-up; `explain` shows all
+            out.append(self._score(s, r, rvec, rnorm))
+        return out
 
     # -- decisions
 
-    def _decide(self, r: ReleaseProfile) -> list[tuple[_Scored, bool, str]]:
-        """Every candidate with (linked?, why)."""
-        scored = sorted(self._candidates(r), key=lambda s: (-s.score, self.projects[s.index].key))
+    def _decide(self, r: ReleaseProfile, *, full: bool = False) -> list[tuple[_Scored, bool, str]]:
+        """Every candidate with (linked?, why); without `full`, hopeless unnamed candidates are left out."""
+        scored = sorted(self._candidates(r, full=full), key=lambda s: (-s.score, self.projects[s.index].key))
         named = [s for s in scored if s.mention is not None and s.mention.kind is not EvidenceKind.FAMILY]
         threshold = self.config.threshold
         out: list[tuple[_Scored, bool, str]] = []
@@ -332,7 +354,7 @@ class Linker:
         """Every candidate project (named, or sharing a country or region) with its evidence and verdict."""
         linked = {x.key for x in self.link(release)}
         out = []
-        for s, ok, why in self._decide(release):
+        for s, ok, why in self._decide(release, full=True):
             p = self.projects[s.index]
             if ok and p.key not in linked:
                 why = f"more than linking.max_links={self.config.max_links} links"

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from publisher.gazetteer import trie_pattern
-
 # A token of a name or a release: letters, digits, "&" and "+" ("R&R", "MIEUX+"); everything else separates.
 _TOKEN = re.compile(r"[\w&+]+")
+# A token that may start with a capital letter (Latin scripts; isupper() decides): every name and acronym does
+# ("EaP", "MoNIS", "R&R", "Örebro Process").
+_CAPITALISED = re.compile(r"(?<![\w&+])[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w&+]*")
 # Words that do not count when checking that a name is written as a name (capitalised) or when
 # matching an acronym against a name's initials.
 SMALL_WORDS = frozenset(
@@ -222,7 +223,6 @@ class MentionIndex:
                     self._add(self._names, tuple(t.lower() for t in base), (i, MentionKind.PHASE, " ".join(base)))
         self._first_acr = {k[0] for k in self._acr}
         self._first_name = {k[0] for k in self._names}
-        self._start = self._start_pattern()
 
     def _add(
         self,
@@ -241,24 +241,28 @@ class MentionIndex:
         """Is `text` (a name or acronym) one of the indexed forms, exactly or as another phase?"""
         return bool(list(self.scan(text)))
 
-    def _start_pattern(self) -> re.Pattern[str] | None:
-        """Where a mention can start: one trie regex of every form's first token (acronyms case-sensitive, with
-        a glued phase number allowed; names in any case, checked for capitals afterwards), so a text is searched
-        at C speed and only the few hits are looked at token by token."""
-        parts = []
-        if self._first_acr:
-            parts.append("(?:" + trie_pattern(self._first_acr) + r")(?:\d{1,2})?")
-        if self._first_name:
-            parts.append("(?i:" + trie_pattern(self._first_name) + ")")
-        return re.compile(r"(?<![\w&+])(?:" + "|".join(parts) + r")(?![\w&])") if parts else None
+    def _starts(self, text: str) -> Iterator[re.Match[str]]:
+        """Where a mention can start: a capitalised token that is the first token of some form (acronyms compare
+        as written, with a glued phase number allowed; names in lower case). C-speed token search, then one set
+        lookup per capitalised word."""
+        acr, names = self._first_acr, self._first_name
+        for m in _CAPITALISED.finditer(text):
+            tok = m.group()
+            if not tok[0].isupper():
+                continue
+            base = tok.rstrip("+") or tok
+            if base in acr or tok.lower() in names:
+                yield m
+            else:
+                glued = _GLUED_PHASE.match(base)
+                if glued and glued.group("base") in acr:
+                    yield m
 
     def scan(self, text: str) -> Iterator[Mention]:
         """Mentions in `text`, left to right, longest form first at each position."""
-        if self._start is None:
-            return
         done = 0  # the end of the last mention: a form inside it is not another mention
         window = self._longest + 2  # the form plus a phase tail ("Phase IV")
-        for start in self._start.finditer(text):
+        for start in self._starts(text):
             if start.start() < done:
                 continue
             spans = []

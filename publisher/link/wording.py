@@ -234,12 +234,7 @@ def _place_words() -> frozenset[str]:
 def terms(text: str) -> list[str]:
     """Content words for similarity. Place names are left out: geography is scored once, as shared countries,
     and "Azerbaijan" in both texts says nothing more about whether they share a subject."""
-    out = []
-    for w in _WORD.findall(text.lower()):
-        t = _term(w)
-        if t:
-            out.append(t)
-    return out
+    return [t for t in map(_term, _WORD.findall(text.lower())) if t]
 
 
 @functools.lru_cache(maxsize=200_000)
