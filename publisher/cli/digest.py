@@ -79,13 +79,61 @@ def build(cfg: Config, frequency: str | None, period: str | None) -> None:
         click.echo(r.describe())
 
 
+WORKERS = click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="Senders in parallel, each with its own connection (they share the queue and delivery.rate_limit).",
+)
+LIMIT = click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Send at most this many messages (per worker)."
+)
+
+
+def _deliver(cfg: Config, limit: int | None, workers: int) -> None:
+    progress = TerminalProgress() if workers == 1 else None
+    if progress is None:
+        summary = pipeline.deliver(cfg, limit=limit, workers=workers)
+    else:
+        summary = pipeline.deliver(cfg, limit=limit, progress=progress)
+    click.echo(summary.describe())
+
+
 @digest.command()
 @with_config
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Send at most this many messages.")
-def send(cfg: Config, limit: int | None) -> None:
+@LIMIT
+@WORKERS
+def send(cfg: Config, limit: int | None, workers: int) -> None:
     """Deliver queued (and due deferred) messages through the configured transport."""
-    summary = pipeline.deliver(cfg, limit=limit, progress=TerminalProgress())
-    click.echo(summary.describe())
+    _deliver(cfg, limit, workers)
+
+
+@click.command()
+@with_config
+@LIMIT
+@WORKERS
+def deliver(cfg: Config, limit: int | None, workers: int) -> None:
+    """Deliver queued (and due deferred) digest messages (same as `digest send`).
+
+    \b
+    Several `publisher deliver` processes, on one host or many, may share one PostgreSQL store: each takes
+    its own rows (FOR UPDATE SKIP LOCKED) and together they keep to delivery.rate_limit.
+    """
+    _deliver(cfg, limit, workers)
+
+
+@digest.command(name="send-test")
+@with_config
+@click.option("--to", "to", required=True, metavar="ADDRESS", help="Where the test message goes.")
+@click.option(
+    "--as", "as_subscriber", metavar="SUBSCRIBER", default=None, help="Send what this subscriber got or would get."
+)
+@click.option("--edition", type=int, metavar="N", default=None, help="Edition id (default: the newest).")
+def send_test(cfg: Config, to: str, as_subscriber: str | None, edition: int | None) -> None:
+    """Send one digest message marked as a test; no delivery row, nothing recorded as sent to anyone."""
+    result = pipeline.send_test_digest(cfg, to, as_subscriber=as_subscriber, edition=edition)
+    click.echo(result.describe())
 
 
 @digest.command(name="list")
@@ -99,4 +147,4 @@ def list_(cfg: Config) -> None:
         click.echo(info.describe())
 
 
-COMMANDS: list[click.Command] = [digest]
+COMMANDS: list[click.Command] = [digest, deliver]

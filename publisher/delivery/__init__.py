@@ -21,6 +21,7 @@ from publisher.delivery.queue import (
     recover_interrupted,
 )
 from publisher.delivery.run import DeliverySummary, run_deliveries
+from publisher.delivery.testsend import TestSendResult, send_test
 from publisher.delivery.transports import (
     TRANSPORTS,
     ServerUnresponsive,
@@ -50,6 +51,7 @@ __all__ = [
     "Renderer",
     "ServerUnresponsive",
     "SmtpTransport",
+    "TestSendResult",
     "Transport",
     "TransportFactory",
     "TransportUnavailable",
@@ -64,5 +66,6 @@ __all__ = [
     "register_transport",
     "run_deliveries",
     "run_workers",
+    "send_test",
     "write_atomic",
 ]

@@ -26,7 +26,7 @@ from publisher.models.mail import (
 )
 from publisher.store import Store
 
-BATCH = 200
+BATCH = 50  # rows a sender reserves at a time: few enough that senders share a short queue fairly
 # A sender that has not touched its registry row for this long is presumed dead (on another host; on the same
 # host a vanished pid is dead at once). Senders refresh it at least every HEARTBEAT.
 STALE_AFTER = dt.timedelta(seconds=120)
@@ -166,6 +166,16 @@ class DeliveryQueue:
                 released = int(freed.rowcount or 0)
                 c.execute(delete(DeliveryWorker).where(DeliveryWorker.id.in_(dead)))
             return int(res.rowcount or 0), released
+
+    def held_by_others(self) -> bool:
+        """Whether another sender still holds pending rows (reserved, not yet sent)."""
+        with self.engine.connect() as c:
+            row = c.execute(
+                select(Delivery.id)
+                .where(Delivery.status.in_(PENDING), Delivery.worker.is_not(None), Delivery.worker != self.worker)
+                .limit(1)
+            ).first()
+            return row is not None
 
     # -- the work list
 

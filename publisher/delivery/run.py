@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from publisher.progress import NULL_PROGRESS, Progress
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
+LINGER_SECONDS = 0.5  # how often a sender with nothing to do looks whether another one died
 
 
 @dataclass
@@ -116,12 +118,21 @@ def run_deliveries(
                 break
             batch = queue.reserve(clock(), after, BATCH if limit is None else min(BATCH, limit - done))
             if not batch:
-                # Nothing left for us; a sender that died meanwhile may hold rows: take them over, once.
+                # Nothing free. Rows of a sender that died meanwhile are taken over; while live senders still
+                # hold rows, wait: one of them may die, and the run is over only when the queue is.
                 unknown, released = queue.recover(clock())
                 summary.recovered += unknown
-                if not released:
+                if released:
+                    after = (0, "", 0)
+                    continue
+                if not queue.held_by_others():
                     break
-                after = (0, "", 0)
+                summary.bounced += queue.record(pending, clock())
+                pending = []
+                if stop is not None:
+                    stop.wait(LINGER_SECONDS)
+                else:
+                    time.sleep(LINGER_SECONDS)
                 continue
             for d in batch:
                 if stop is not None and stop.is_set():

@@ -30,6 +30,7 @@ from publisher.pipeline.digests import (
     digest_archive_page,
     list_editions,
     preview_digest,
+    send_test_digest,
 )
 from publisher.pipeline.feeds import (
     build_feeds,
@@ -124,6 +125,7 @@ __all__ = [
     "schedule_fingerprint",
     "schedule_trigger",
     "send_subscription_mail",
+    "send_test_digest",
     "set_job_paused",
     "store_scope",
     "subscriber_for_token",

@@ -90,6 +90,22 @@ def deliver(
             _signal.signal(_signal.SIGTERM, previous)
 
 
+def send_test_digest(
+    cfg: Config,
+    to: str,
+    *,
+    as_subscriber: str | None = None,
+    edition: int | None = None,
+    store: Store | None = None,
+    transport: Transport | None = None,
+) -> delivery_step.TestSendResult:
+    """Send one edition's message to `to` as a test (see publisher.delivery.send_test); records nothing."""
+    with store_scope(cfg, store) as st:
+        return delivery_step.send_test(
+            st, cfg, to=to, as_subscriber=as_subscriber, edition_id=edition, transport=transport
+        )
+
+
 def digest_archive_page(cfg: Config, edition_id: int, variant: str, store: Store | None = None) -> str:
     """The web ("view in browser") copy of one variant: full HTML, no personal links. NotFoundError if unknown."""
     with store_scope(cfg, store) as st, st.session() as session:
