@@ -76,6 +76,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     Role.BACKGROUND: (
         r"(?:offices?|headquarters|branch(?:es)?)\s+in",
         r"borders?\s+with",  # a neighbour named to say where a place is
+        # where returnees come back from: the story is where they return to
+        r"(?:returnees|returned|deported|removed|expelled|return(?:s|ing)?|deportations?)\s+from",
         # another event, before or after this one: "ahead of the summit in Vilnius"
         r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|a\s+|its\s+)?"
         r"(?:[\w-]+\s+){0,4}?(?:summit|conference|meeting|forum|round|session)\s+(?:held\s+)?in",
@@ -86,7 +88,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     # Only the movement of migrants: a delegation that travels somewhere is where the action happens.
     Role.DESTINATION: (
-        r"(?:migrat(?:e|ed|es|ing)|emigrat(?:e|ed|es|ing)|journeys?|routes?|fl(?:ee|ed|eeing)|smuggled"
+        r"(?:migrat(?:e|ed|es|ing|ion)|emigrat(?:e|ed|es|ing|ion)|journeys?|routes?|fl(?:ee|ed|eeing)|smuggled"
         r"|trafficked|way)\s+(?:on\s+)?(?:to|towards|into)",
         r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?:?",
         r"countries\s+of\s+destination(?:\s+(?:such\s+as|including|like))?",
@@ -117,8 +119,9 @@ _CUE_KEYS = re.compile(
         consulate consulates consul consuls envoy envoys delegates delegation delegations participants
         representatives officials officers experts speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
-        office offices headquarters branch branches border borders live lives lived living work works worked working reside
-        resides resided residing settled employed face faces faced migrate migrated migrates migrating emigrate
+        office offices headquarters branch branches border borders returnees returned deported removed
+        expelled return returns returning deportation deportations live lives lived living work works worked working reside
+        resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries went go goes going gone travel\x00 move moves moved moving head heads headed
         heading cross\x00 ahead after since before following next previous upcoming"""

@@ -174,6 +174,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("A camp in Jordan, near the border with Syria, opened a school.", ["JO"]),
         # destinations and where migrants live or work abroad, named in passing
         ("Migrants travelling to Italy and Spain were informed of risks in Senegal.", ["SN"]),
+        ("Prospective migrants in Pakistan learned about safe migration to Italy.", ["PK"]),
+        ("Returnees from Germany received reintegration support in Iraq.", ["IQ"]),
         ("Reintegration in Nepal: many Nepali workers go to Qatar for work.", ["NP"]),
         ("About two million Afghans live in neighbouring Iran, says a study in Afghanistan.", ["AF"]),
         ("Most labour migrants from Tajikistan work in Russia.", ["TJ"]),
@@ -252,8 +254,8 @@ def test_cue_prefilter_finds_every_cue() -> None:
         "as G, support from H, implemented by I, run by J, ambassador of K, embassy of L, delegates from M, "
         "officers and managers of border agencies of N, attended by O, participation of P, brought together "
         "experts from Q, participating states: R, offices in S, they live in T, work in U, migrated to V, routes "
-        "towards W, fled to X, the border with Z, destination countries such as Y, countries of destination Z, travelling to A, "
-        "heading for B, crossing C towards D."
+        "towards W, returnees from V, fled to X, the border with Z, destination countries such as Y, countries "
+        "of destination Z, travelling to A, heading for B, crossing C towards D, ahead of the summit in E."
     )
     for text in texts:
         full = {(c.start(), c.end()) for c in _CUE_RE.finditer(text)}
