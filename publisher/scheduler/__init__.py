@@ -1,0 +1,7 @@
+"""The long-running service (`publisher run`): scheduled jobs, heartbeat and web app under one lock."""
+
+from publisher.scheduler.executor import ScheduledTimeExecutor
+from publisher.scheduler.service import JOB_FUNC, Service, ServiceInfo, fire, serve_forever
+
+# JOB_FUNC ("publisher.scheduler:fire") is stored in APScheduler's job table: `fire` must stay importable from here.
+__all__ = ["JOB_FUNC", "ScheduledTimeExecutor", "Service", "ServiceInfo", "fire", "serve_forever"]
