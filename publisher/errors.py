@@ -13,6 +13,7 @@ class ConfigError(PublisherError):
     """A config value is missing, unknown or invalid; the message names the exact key."""
 
     def __init__(self, message: str, *, key: str | None = None, path: Path | str | None = None) -> None:
+        self.reason = message  # without the "path: key: " prefix
         self.key = key
         self.path = path
         where = ""

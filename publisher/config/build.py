@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import types
 import typing
 from pathlib import Path
 from typing import Any, Literal
 
 from publisher.errors import ConfigError
+
+# C0 and C1 control characters and DEL (a tab is allowed): a CR/LF would split a mail header or an HTTP line.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 def describe(tp: Any) -> str:
@@ -34,6 +39,13 @@ def describe(tp: Any) -> str:
     return str(tp)
 
 
+def _no_control(value: str, key: str) -> None:
+    m = _CONTROL.search(value)
+    if m is not None:
+        what = "line breaks" if m.group() in "\r\n" else "control characters"
+        raise ConfigError(f"must not contain {what} (found {m.group()!r})", key=key)
+
+
 def _build_value(tp: Any, value: Any, key: str, root: Path) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -56,14 +68,19 @@ def _build_value(tp: Any, value: Any, key: str, root: Path) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"expected a number, got {value!r}", key=key)
+        if not math.isfinite(value):
+            # TOML allows nan and inf; neither is a sensible rate, delay or interval (nan compares false to all).
+            raise ConfigError(f"must be a finite number, got {value!r}", key=key)
         return float(value)
     if tp is str:
         if not isinstance(value, str):
             raise ConfigError(f"expected a string, got {value!r}", key=key)
+        _no_control(value, key)
         return value
     if tp is Path:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"expected a path string, got {value!r}", key=key)
+        _no_control(value, key)
         p = Path(value).expanduser()
         return p if p.is_absolute() else (root / p)
     if origin is tuple:
@@ -75,6 +92,8 @@ def _build_value(tp: Any, value: Any, key: str, root: Path) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"expected a table, got {value!r}", key=key)
         _, val_tp = typing.get_args(tp)
+        for k in value:
+            _no_control(str(k), f"{key}.{k!r}")
         return {str(k): _build_value(val_tp, v, f"{key}.{k}", root) for k, v in value.items()}
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
@@ -97,6 +116,9 @@ def build_dataclass(cls: Any, data: dict[str, Any], key: str, root: Path) -> Any
         sub = f"{key}.{name}" if key else name
         if name in data:
             kwargs[name] = _build_value(hints[name], data[name], sub, root)
+            valid = f.metadata.get("range")
+            if valid is not None and (problem := valid.problem(kwargs[name])) is not None:
+                raise ConfigError(f"{problem} (range {valid.describe()}), got {data[name]!r}", key=sub)
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError("required key is missing", key=sub)
         elif hints[name] is Path and isinstance(f.default, Path) and not f.default.is_absolute():

@@ -10,6 +10,28 @@ from publisher.config.schema import Config
 from publisher.errors import ConfigError
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A plain addr-spec: a local part without spaces or specials, a domain of DNS labels (IDN as punycode or Unicode).
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\\\"]{1,64}@" + _LABEL + r"(?:\." + _LABEL + r")*$")
+
+
+def _address(value: str, key: str, *, optional: bool = False) -> None:
+    if optional and not value:
+        return
+    if len(value) > 254 or not _ADDRESS.match(value) or ".." in value:
+        raise ConfigError(f"must be an e-mail address (local@domain), got {value!r}", key=key)
+
+
+def _http_url(value: str, key: str, schemes: tuple[str, ...] = ("http", "https")) -> None:
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number or out of range
+    except ValueError:
+        raise ConfigError(f"has an invalid port, got {value!r}", key=key) from None
+    if parts.scheme not in schemes or (parts.scheme != "file" and not parts.hostname) or re.search(r"\s", value):
+        raise ConfigError(f"must be an absolute {'/'.join(schemes)} URL, got {value!r}", key=key)
+
+
 _CRON_FIELDS = 5
 
 
@@ -18,6 +40,8 @@ def check_config(cfg: Config) -> None:
     parts = urlsplit(site.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"must be an absolute http(s) URL, got {site.base_url!r}", key="site.base_url")
+    _http_url(site.base_url, "site.base_url")
+    _address(site.author_email, "site.author_email")
     try:
         ZoneInfo(site.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -33,6 +57,8 @@ def check_config(cfg: Config) -> None:
             raise ConfigError("give exactly one of path or url", key=key)
         if src.url is not None and urlsplit(src.url).scheme not in ("http", "https", "file"):
             raise ConfigError(f"must be an http(s) or file URL, got {src.url!r}", key=f"{key}.url")
+        if src.url is not None:
+            _http_url(src.url, f"{key}.url", ("http", "https", "file"))
         if src.timeout <= 0:
             raise ConfigError("must be positive", key=f"{key}.timeout")
         if src.max_bytes <= 0:
@@ -76,9 +102,9 @@ def check_config(cfg: Config) -> None:
         raise ConfigError("must not be negative", key="digest.first_edition_lookback_days")
     if cfg.digest.token_max_age_days < 1:
         raise ConfigError("must be at least 1", key="digest.token_max_age_days")
-    for key in ("from_address",):
-        if "@" not in getattr(cfg.digest, key):
-            raise ConfigError("must be an e-mail address", key=f"digest.{key}")
+    _address(cfg.digest.from_address, "digest.from_address")
+    _address(cfg.digest.reply_to, "digest.reply_to", optional=True)
+    _address(cfg.digest.unsubscribe_mailto.removeprefix("mailto:"), "digest.unsubscribe_mailto", optional=True)
     for header_key in ("from_address", "from_name", "reply_to", "list_id", "unsubscribe_mailto", "subject"):
         if re.search(r"[\r\n]", getattr(cfg.digest, header_key)):
             raise ConfigError("must not contain line breaks (it goes into a mail header)", key=f"digest.{header_key}")
@@ -89,6 +115,7 @@ def check_config(cfg: Config) -> None:
     if cfg.delivery.max_attempts < 1:
         raise ConfigError("must be at least 1", key="delivery.max_attempts")
     box = cfg.mailbox
+    _address(box.bounce_address, "mailbox.bounce_address", optional=True)
     if box.bounce_address and (box.bounce_address.count("@") != 1 or re.search(r"[\s<>,+\"]", box.bounce_address)):
         raise ConfigError(
             "must be a plain e-mail address without '+' (VERP adds +d<id>-...)", key="mailbox.bounce_address"

@@ -58,7 +58,7 @@ def config_from_dict(data: dict[str, Any], *, root: Path, path: Path | None = No
         check_config(cfg)
     except ConfigError as exc:
         if path is not None and exc.path is None:
-            raise ConfigError(str(exc), key=None, path=path) from None
+            raise ConfigError(exc.reason, key=exc.key, path=path) from None
         raise
     return cfg
 

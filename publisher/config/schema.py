@@ -17,9 +17,38 @@ DATABASE_URL_ENV = "PUBLISHER_DATABASE_URL"
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
-def _doc(text: str, **kw: Any) -> Any:
-    """A dataclass field carrying its operator documentation (shown by check-config and the README)."""
-    return field(metadata={"doc": text, **kw.pop("metadata", {})}, **kw)
+@dataclass(frozen=True)
+class Range:
+    """The accepted values of a number: lo (inclusive, or exclusive when `above`) to hi inclusive."""
+
+    lo: float
+    hi: float
+    above: bool = False  # lo itself is refused ("must be positive")
+    below: str = ""  # message for a value under the range, when the generic one would mislead
+    outside: str = ""  # message for a value on either side
+
+    def problem(self, value: float) -> str | None:
+        """Why `value` is outside the range, or None."""
+        if self.outside and (value < self.lo or (self.above and value == self.lo) or value > self.hi):
+            return self.outside
+        if value < self.lo or (self.above and value == self.lo):
+            if self.below:
+                return self.below
+            if self.lo == 0:
+                return "must be positive" if self.above else "must not be negative"
+            return f"must be at least {self.lo:g}"
+        if value > self.hi:
+            return f"must be at most {self.hi:g}"
+        return None
+
+    def describe(self) -> str:
+        return f"{'>' if self.above else ''}{self.lo:g}..{self.hi:g}"
+
+
+def _doc(text: str, *, range: Range | None = None, **kw: Any) -> Any:
+    """A dataclass field carrying its operator documentation (shown by check-config and the README) and, for
+    numbers, the range the builder enforces."""
+    return field(metadata={"doc": text, "range": range, **kw.pop("metadata", {})}, **kw)
 
 
 # ---------------------------------------------------------------- sections
@@ -78,8 +107,10 @@ class SourceConfig:
     path: Path | None = _doc("Local file to read (relative to the config folder).", default=None)
     url: str | None = _doc("http(s) URL to fetch instead of a path (feed and jsonl kinds).", default=None)
     enabled: bool = _doc("Set false to keep a source configured but not ingest it.", default=True)
-    timeout: float = _doc("Seconds to wait for a remote source.", default=20.0)
-    max_bytes: int = _doc("Refuse remote sources larger than this many bytes.", default=50_000_000)
+    timeout: float = _doc("Seconds to wait for a remote source.", default=20.0, range=Range(0, 3600, above=True))
+    max_bytes: int = _doc(
+        "Refuse remote sources larger than this many bytes.", default=50_000_000, range=Range(1, 10_000_000_000)
+    )
     url_template: str = _doc(
         "Link for releases without one; {slug} and {date} are filled in. Defaults to <base_url>news/{slug}.",
         default="",
@@ -100,7 +131,9 @@ class TopicConfig:
         "Phrase → weight; a topic is assigned when the summed weight of matched phrases reaches the threshold.",
         default_factory=dict,
     )
-    threshold: float = _doc("Minimum summed weight to assign this topic.", default=2.0)
+    threshold: float = _doc(
+        "Minimum summed weight to assign this topic.", default=2.0, range=Range(0, 1000, above=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -115,14 +148,18 @@ class TaxonomyConfig:
 
 @dataclass(frozen=True)
 class LinkingConfig:
-    threshold: float = _doc("Minimum score (0..1) for a release–project link to be kept.", default=0.5)
-    max_links: int = _doc("At most this many related projects per release.", default=5)
+    threshold: float = _doc(
+        "Minimum score (0..1) for a release–project link to be kept.",
+        default=0.5,
+        range=Range(0, 1, outside="must be between 0 and 1"),
+    )
+    max_links: int = _doc("At most this many related projects per release.", default=5, range=Range(1, 100))
 
 
 @dataclass(frozen=True)
 class FeedsConfig:
     dir: Path = _doc("Folder for generated feeds.", default=Path("feeds"))
-    max_entries: int = _doc("At most this many entries per feed, newest first.", default=50)
+    max_entries: int = _doc("At most this many entries per feed, newest first.", default=50, range=Range(1, 10_000))
     formats: tuple[str, ...] = _doc("Feed formats to write: atom, rss.", default=("atom", "rss"))
 
 
@@ -141,8 +178,9 @@ class DigestConfig:
         "The first edition of each frequency also carries releases published up to this many days before its "
         "period (0: only the period). Seeds a new list with recent news.",
         default=0,
+        range=Range(0, 3660),
     )
-    max_items: int = _doc("At most this many items per digest.", default=100)
+    max_items: int = _doc("At most this many items per digest.", default=100, range=Range(1, 10_000))
     subject: str = _doc(
         "Subject template; {title}, {period} and {count} are filled in.", default="{title}: {period} ({count} new)"
     )
@@ -154,7 +192,7 @@ class DigestConfig:
         "Secret for signed links when the environment variable is unset (development only).",
         default="change-me-in-production",
     )
-    token_max_age_days: int = _doc("Days a confirmation link stays valid.", default=7)
+    token_max_age_days: int = _doc("Days a confirmation link stays valid.", default=7, range=Range(1, 3650))
     templates_dir: Path | None = _doc(
         "Folder of Jinja2 templates overriding the bundled ones (same file names); unset: bundled templates.",
         default=None,
@@ -165,20 +203,26 @@ class DigestConfig:
 class DeliveryConfig:
     transport: str = _doc("Mail transport: outbox (files) or smtp.", default="outbox")
     outbox_dir: Path = _doc("Folder for .eml files of the outbox transport.", default=Path("outbox"))
-    rate_limit: float = _doc("Messages per second at most (0 = unlimited).", default=0.0)
-    max_attempts: int = _doc("Attempts for a deferred (4xx) message before it is marked failed.", default=5)
-    retry_base_seconds: float = _doc("First retry delay; doubles with each attempt.", default=60.0)
-    bounce_after: int = _doc("Mark a subscriber bounced after this many permanent failures.", default=1)
+    rate_limit: float = _doc("Messages per second at most (0 = unlimited).", default=0.0, range=Range(0, 10_000))
+    max_attempts: int = _doc(
+        "Attempts for a deferred (4xx) message before it is marked failed.", default=5, range=Range(1, 100)
+    )
+    retry_base_seconds: float = _doc(
+        "First retry delay; doubles with each attempt.", default=60.0, range=Range(0, 86_400)
+    )
+    bounce_after: int = _doc(
+        "Mark a subscriber bounced after this many permanent failures.", default=1, range=Range(1, 100)
+    )
 
 
 @dataclass(frozen=True)
 class SmtpConfig:
     host: str = _doc("SMTP server host.", default="127.0.0.1")
-    port: int = _doc("SMTP server port.", default=25)
+    port: int = _doc("SMTP server port.", default=25, range=Range(1, 65_535, outside="must be a TCP port (1-65535)"))
     security: Literal["none", "starttls", "ssl"] = _doc("Connection security.", default="none")
     username: str = _doc("Login user (empty: no login).", default="")
     password_env: str = _doc("Environment variable holding the SMTP password.", default="PUBLISHER_SMTP_PASSWORD")
-    timeout: float = _doc("Socket timeout in seconds.", default=30.0)
+    timeout: float = _doc("Socket timeout in seconds.", default=30.0, range=Range(0, 3600, above=True))
     local_hostname: str = _doc("Name sent in EHLO (empty: this host's name).", default="")
 
 
@@ -210,14 +254,18 @@ class MailboxConfig:
         "Where `publisher mail process` reads returned mail: imap or maildir (empty: nowhere).", default=""
     )
     host: str = _doc("IMAP server host.", default="127.0.0.1")
-    port: int = _doc("IMAP server port (993 for TLS, 143 for starttls/none).", default=993)
+    port: int = _doc(
+        "IMAP server port (993 for TLS, 143 for starttls/none).",
+        default=993,
+        range=Range(1, 65_535, outside="must be a TCP port (1-65535)"),
+    )
     security: Literal["tls", "starttls", "none"] = _doc(
         "IMAP connection security (none only for a server on this machine).", default="tls"
     )
     username: str = _doc("IMAP login.", default="")
     password_env: str = _doc("Environment variable holding the IMAP password.", default="PUBLISHER_MAILBOX_PASSWORD")
     ca_file: Path | None = _doc("CA certificate(s) to trust for the IMAP server (empty: the system's).", default=None)
-    timeout: float = _doc("IMAP socket timeout in seconds.", default=30.0)
+    timeout: float = _doc("IMAP socket timeout in seconds.", default=30.0, range=Range(0, 3600, above=True))
     folder: str = _doc("Folder (IMAP) read for returned mail; Maildir: the inbox of mailbox.maildir.", default="INBOX")
     processed_folder: str = _doc(
         "Processed mail is moved to this folder (Maildir: subfolder).", default="publisher-processed"
@@ -232,7 +280,7 @@ class MailboxConfig:
 @dataclass(frozen=True)
 class WebConfig:
     host: str = _doc("Address `publisher serve` and `publisher run` listen on.", default="127.0.0.1")
-    port: int = _doc("Port to listen on.", default=8080)
+    port: int = _doc("Port to listen on.", default=8080, range=Range(0, 65_535, outside="must be a TCP port (0-65535)"))
 
 
 @dataclass(frozen=True)
@@ -242,10 +290,18 @@ class ScheduleConfig:
         "mail (process returned mail)."
     )
     cron: str = _doc("Crontab expression (minute hour day month day_of_week), in site.timezone.", default="")
-    interval_minutes: float = _doc("Run every N minutes (instead of cron).", default=0.0)
-    interval_seconds: float = _doc("Run every N seconds (instead of cron; for tests and fast polling).", default=0.0)
+    interval_minutes: float = _doc(
+        "Run every N minutes (instead of cron).", default=0.0, range=Range(0, 527_040, below="must be positive")
+    )
+    interval_seconds: float = _doc(
+        "Run every N seconds (instead of cron; for tests and fast polling).",
+        default=0.0,
+        range=Range(0, 31_622_400, below="must be positive"),
+    )
     frequency: Literal["weekly", "monthly", ""] = _doc("For digest jobs: which subscribers' editions.", default="")
-    misfire_grace_seconds: int = _doc("A run missed by up to this long still happens once.", default=3600)
+    misfire_grace_seconds: int = _doc(
+        "A run missed by up to this long still happens once.", default=3600, range=Range(1, 604_800)
+    )
     enabled: bool = _doc("Set false to keep a schedule but not run it.", default=True)
 
 
