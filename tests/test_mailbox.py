@@ -269,3 +269,12 @@ def test_a_scheduled_mail_job_processes_the_mailbox(
     result = pipeline.run_job(cfg, store, "returned-mail")
     assert "1 unsubscribed" in (result.summary or "")
     assert world.subscriber(store, "ana@example.org").status is SubscriberStatus.UNSUBSCRIBED
+
+
+def test_mail_process_without_a_mailbox_names_the_key(
+    config_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config_file()
+    code, _out, err = run_cli(["--config", str(path), "mail", "process"], capsys)
+    assert code == 1
+    assert err.strip() == "ConfigError: mailbox.reader: no mailbox to read: set mailbox.reader (imap or maildir)"
