@@ -30,7 +30,7 @@ def test_sample_builds_valid_feeds_and_an_edit_rebuilds_only_touched_feeds(
             d = feedparser.parse(path.read_bytes())
             assert d.bozo == 0, (path, d.get("bozo_exception"))
             assert len(d.entries) == info.entries
-    # Every entry link resolves to a page we wrote (release.url defaults to {base_url}news/{slug}.html).
+    # Every entry link resolves to a page we wrote (a release without a link of its own links its page).
     d = feedparser.parse((cfg.feeds.dir / "all.atom").read_bytes())
     for e in d.entries:
         assert (cfg.feeds.dir / e.link.removeprefix(cfg.site.base_url)).is_file(), e.link

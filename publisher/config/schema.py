@@ -112,7 +112,8 @@ class SourceConfig:
         "Refuse remote sources larger than this many bytes.", default=50_000_000, range=Range(1, 10_000_000_000)
     )
     url_template: str = _doc(
-        "Link for releases without one; {slug} and {date} are filled in. Defaults to <base_url>news/{slug}.",
+        "Link for releases without one; {slug} and {date} are filled in. An absolute http(s) URL, or a path "
+        "joined to site.base_url when feeds are built. Empty: the release's own page.",
         default="",
     )
 

@@ -23,6 +23,7 @@ from publisher.feeds.model import (
     FeedSpec,
     project_label,
     safe_href,
+    site_link,
 )
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -96,7 +97,7 @@ def build_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config, fmt: F
         fg.managingEditor(f"{cfg.site.author_email} ({cfg.site.author_name})")
     for entry in entries:
         published, updated = entry.times()
-        link = safe_href(entry.url) or cfg.site.url(f"{PAGES_DIR}/{entry.slug}.html")
+        link = site_link(cfg, entry.url) or cfg.site.url(f"{PAGES_DIR}/{entry.slug}.html")
         # add_entry prepends by default; entries arrive in the order we want.
         fe = fg.add_entry(order="append")
         fe.id(entry.guid)

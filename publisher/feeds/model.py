@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from publisher import safeurl
 from publisher.config import Config
 
 OPML_NAME = "feeds.opml"
@@ -99,8 +100,17 @@ def stable_hash(value: Any) -> str:
 
 def safe_href(url: str) -> str:
     """The URL if it is absolute http(s), else '' (a javascript: link from source data must never go live)."""
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else ""
+    return safeurl.safe_href(url.strip())
+
+
+def site_link(cfg: Config, url: str) -> str:
+    """A stored release link as shown: an absolute http(s) URL as it is, a path joined to site.base_url now (so a
+    new base_url moves it), anything else ''."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if url and not parts.scheme and not parts.netloc and not url.startswith("//"):
+        return safe_href(cfg.site.url(url))
+    return safe_href(url)
 
 
 @dataclass(frozen=True)

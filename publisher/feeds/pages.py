@@ -22,6 +22,7 @@ from publisher.feeds.model import (
     display_date,
     project_label,
     safe_href,
+    site_link,
 )
 
 INDEX_TEMPLATE = "feeds/index.html"
@@ -97,7 +98,7 @@ def build_index(rows: Sequence[IndexRow], cfg: Config, env: jinja2.Environment) 
 def build_release_page(entry: FeedEntry, cfg: Config, env: jinja2.Environment) -> bytes:
     """news/<slug>.html for one release: the text escaped, with its tags, feeds and related projects."""
     page_url = cfg.site.url(f"{PAGES_DIR}/{entry.slug}.html")
-    original = safe_href(entry.url)
+    original = site_link(cfg, entry.url)
     text = template(env, RELEASE_TEMPLATE).render(
         site=cfg.site,
         entry=entry,

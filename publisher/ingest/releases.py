@@ -50,9 +50,13 @@ def _unique_slug(session: Session, base: str, taken: set[str]) -> str:
     return slug
 
 
-def _release_url(cfg: Config, src_template: str, slug: str, published: dt.date) -> str:
-    template = src_template or cfg.site.url("news/{slug}.html")
-    return template.format(slug=slug, date=published.isoformat())
+def _release_url(src_template: str, slug: str, published: dt.date) -> str:
+    """The stored link of a release without its own: the source's template filled in, else "" (its own page).
+
+    Never an absolute URL under site.base_url: outputs join paths to base_url when they are built, so a changed
+    base_url moves every link (a URL stored at ingest would stay on the old host).
+    """
+    return src_template.format(slug=slug, date=published.isoformat()) if src_template else ""
 
 
 def ingest_releases(
@@ -114,7 +118,7 @@ def ingest_releases(
                     title=title,
                     summary=summary,
                     body=rec.body,
-                    url=rec.url or _release_url(cfg, source.config.url_template, slug, rec.published),
+                    url=rec.url or _release_url(source.config.url_template, slug, rec.published),
                     content_hash=digest,
                     created_at=now,
                     updated_at=now,
