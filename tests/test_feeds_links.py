@@ -79,7 +79,7 @@ def test_a_source_link_is_kept_and_a_relative_template_follows_the_base_url(cfg:
 
 def test_migration_drops_stored_page_links_and_keeps_source_links(empty_db_url: str) -> None:
     store = Store(empty_db_url)
-    store.migrate("0005")
+    store.migrate("0006")
     rows = {
         "a": "http://127.0.0.1:8080/news/a.html",  # built at ingest from the old default
         "b": "https://old.example.org/prefix/news/b.html",  # same, base_url with a path

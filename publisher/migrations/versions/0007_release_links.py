@@ -5,16 +5,16 @@ site.base_url left every entry link, "original release" link and digest "Read mo
 `releases.url` holds only a source's own URL (or its url_template filled in) and "" for "the release's own page",
 which outputs join to the base_url of the build. Rows whose URL is exactly such a page link become "".
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 21:40:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
