@@ -39,8 +39,8 @@ def test_database_url_env_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 
 def test_secret_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cfg = config_from_dict({"digest": {"secret_key_env": "MY_SECRET"}}, root=tmp_path)
-    monkeypatch.setenv("MY_SECRET", "s3cret")
-    assert cfg.secret_key == "s3cret"
+    monkeypatch.setenv("MY_SECRET", "s3cret-from-the-environment")
+    assert cfg.secret_key == "s3cret-from-the-environment"
 
 
 def test_config_is_frozen(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_tampered_and_foreign_key_tokens_are_refused(plain_cfg: Config, tmp_path
     cfg = plain_cfg
     token = subs.make_token(cfg, _detached(), TokenPurpose.MANAGE)
     other = config_from_dict(
-        {"site": {"base_url": BASE_URL}, "digest": {"secret_key": "another-secret"}}, root=tmp_path
+        {"site": {"base_url": BASE_URL}, "digest": {"secret_key": "another-secret-for-tests"}}, root=tmp_path
     )
     with pytest.raises(TokenError):
         subs.read_token(cfg, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), TokenPurpose.MANAGE)

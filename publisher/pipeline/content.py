@@ -11,6 +11,7 @@ import publisher.sources  # noqa: F401  (registers the built-in source kinds)
 from publisher import dkim, queries, verp
 from publisher import ingest as ingest_step
 from publisher.config import Config
+from publisher.config.secrets import secret_source
 from publisher.errors import ConfigError
 from publisher.ingest import IngestResult
 from publisher.models import Project, Release
@@ -43,6 +44,7 @@ def check_config(cfg: Config) -> list[str]:
     notes.append(f"store: {Store(cfg.database_url).display_url()}")
     notes.append(f"{len(cfg.taxonomy.topics)} topics, {len(cfg.taxonomy.regions)} regions")
     notes.append(dkim.status(cfg))
+    notes.append(f"secret for signed links: {secret_source(cfg)}")
     notes.append(f"envelope sender: {verp.describe(cfg)}")
     notes.append(f"{len(cfg.schedules)} schedules: {', '.join(sorted(cfg.schedules)) or 'none'}")
     return notes
