@@ -3,9 +3,10 @@ pending requests that expire. Counted in the store, so they hold across app inst
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from conftest import outbox_mails
@@ -17,6 +18,20 @@ from publisher.config import Config
 from publisher.models import Subscriber, SubscriberStatus, count_hit, utcnow
 from publisher.store import Store
 from publisher.subscribers.limits import CLIENT_LIMITS, Limit, StoreLimiter
+
+
+@contextlib.contextmanager
+def serving(cfg: Config, store: Store) -> Iterator[str]:
+    from publisher.web import make_server
+
+    server = make_server(cfg, store, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
 
 
 def _subscribe(browser: Browser, email: str, **extra: str) -> int:
@@ -138,3 +153,38 @@ def test_concurrent_hits_are_all_counted(store: Store, hammer: list[threading.Th
     assert not errors
     with store.session() as s:
         assert count_hit(s, "race", 3600, now) == 41
+
+
+def _subscribe_as(web_server: str, email: str, forwarded_for: str) -> int:
+    browser = Browser(web_server)
+    page = browser.get("/subscribe")
+    return browser.post(
+        "/subscribe",
+        {"csrf_token": page.csrf(), "email": email, "frequency": "weekly"},
+        headers={"X-Forwarded-For": forwarded_for},
+    ).status
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(
+    make_config: Callable[..., Config], store: Store
+) -> None:
+    cfg = make_config(web={"trusted_proxy": "127.0.0.1"})
+    with serving(cfg, store) as base:
+        allowed = CLIENT_LIMITS[0].hits
+        assert [_subscribe_as(base, f"a{i}@example.org", "203.0.113.5") for i in range(allowed + 1)][-1] == 429
+        assert _subscribe_as(base, "b@example.org", "203.0.113.6") == 200  # another client behind the proxy
+
+
+def test_forwarded_headers_from_an_untrusted_client_do_not_change_its_address(
+    cfg: Config, store: Store, web_server: str
+) -> None:
+    allowed = CLIENT_LIMITS[0].hits
+    statuses = [_subscribe_as(web_server, f"c{i}@example.org", f"198.51.100.{i}") for i in range(allowed + 1)]
+    assert statuses[-1] == 429  # a made-up X-Forwarded-For per request did not escape the limit
+
+
+def test_the_trusted_proxy_must_be_an_ip_address(make_config: Callable[..., Config]) -> None:
+    from publisher.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"web\.trusted_proxy: must be an IP address"):
+        make_config(web={"trusted_proxy": "proxy.example.org"})

@@ -35,7 +35,19 @@ def _http_url(value: str, key: str, schemes: tuple[str, ...] = ("http", "https")
 _CRON_FIELDS = 5
 
 
+def _check_web(cfg: Config) -> None:
+    import ipaddress
+
+    proxy = cfg.web.trusted_proxy
+    if proxy:
+        try:
+            ipaddress.ip_address(proxy)
+        except ValueError:
+            raise ConfigError(f"must be an IP address, got {proxy!r}", key="web.trusted_proxy") from None
+
+
 def check_config(cfg: Config) -> None:
+    _check_web(cfg)
     site = cfg.site
     parts = urlsplit(site.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:

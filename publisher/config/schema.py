@@ -288,6 +288,16 @@ class MailboxConfig:
 class WebConfig:
     host: str = _doc("Address `publisher serve` and `publisher run` listen on.", default="127.0.0.1")
     port: int = _doc("Port to listen on.", default=8080, range=Range(0, 65_535, outside="must be a TCP port (0-65535)"))
+    trusted_proxy: str = _doc(
+        "IP address of the reverse proxy in front (e.g. 127.0.0.1) whose X-Forwarded-For and X-Forwarded-Proto "
+        "headers are trusted for the client's address; empty: none (such headers from clients are dropped).",
+        default="",
+    )
+    trusted_proxy_count: int = _doc(
+        "How many trusted proxies stand in front (X-Forwarded-For entries to believe, from the right).",
+        default=1,
+        range=Range(1, 10),
+    )
 
 
 @dataclass(frozen=True)

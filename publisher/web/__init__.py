@@ -14,4 +14,10 @@ def make_server(cfg: Config, store: Store | None = None, host: str | None = None
     """A production server for the app, bound but not yet serving: call `serve_forever()` (in a thread if you
     like), then `shutdown()` from another thread. Port 0 picks a free port (see `server.server_port`)."""
     app = create_app(cfg, store)
-    return WebServer(app, host if host is not None else cfg.web.host, cfg.web.port if port is None else port)
+    return WebServer(
+        app,
+        host if host is not None else cfg.web.host,
+        cfg.web.port if port is None else port,
+        trusted_proxy=cfg.web.trusted_proxy,
+        trusted_proxy_count=cfg.web.trusted_proxy_count,
+    )

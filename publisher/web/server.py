@@ -27,8 +27,27 @@ class WebServer:
     only helps an attacker pick an exploit.
     """
 
-    def __init__(self, app: Any, host: str, port: int, *, threads: int = THREADS, grace: float = GRACE_SECONDS):
+    def __init__(
+        self,
+        app: Any,
+        host: str,
+        port: int,
+        *,
+        threads: int = THREADS,
+        grace: float = GRACE_SECONDS,
+        trusted_proxy: str = "",
+        trusted_proxy_count: int = 1,
+    ):
         self.grace = grace
+        # Only a configured proxy's X-Forwarded-For/-Proto are believed (waitress sets REMOTE_ADDR from them);
+        # from anyone else such headers are dropped, so a client cannot pick its own address for the limits.
+        proxy: dict[str, Any] = {}
+        if trusted_proxy:
+            proxy = {
+                "trusted_proxy": trusted_proxy,
+                "trusted_proxy_count": trusted_proxy_count,
+                "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+            }
         self._server = waitress.create_server(
             app,
             host=host,
@@ -39,6 +58,7 @@ class WebServer:
             connection_limit=CONNECTION_LIMIT,
             expose_tracebacks=False,
             clear_untrusted_proxy_headers=True,
+            **proxy,
         )
         self._serving = threading.Event()
         self._finished = threading.Event()
