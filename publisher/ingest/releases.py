@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
@@ -27,11 +28,18 @@ from publisher.text import (
 )
 
 
-def release_key(rec: ReleaseRecord, source: str) -> str:
+def release_key(rec: ReleaseRecord, source: str, derived: str | None = None) -> str:
+    """A release's identity; `derived` is derive_title(rec.body) when the caller has it already."""
     if rec.external_id:
         return sha256("id", source, rec.external_id)
-    title = rec.title or derive_title(rec.body)
+    title = rec.title or (derived if derived is not None else derive_title(rec.body))
     return sha256("release", rec.published.isoformat(), normalise_words(title))
+
+
+def _titled(rec: ReleaseRecord) -> tuple[ReleaseRecord, str]:
+    """The record and its display title, deriving the title from the body once (it was done three times)."""
+    derived = "" if rec.title.strip() else derive_title(rec.body)
+    return rec, rec.title.strip() or derived
 
 
 def _content_hash(rec: ReleaseRecord) -> str:
@@ -73,27 +81,31 @@ def ingest_releases(
     # Repeats inside this source, as 8-byte prefixes of (key, content hash): small enough for huge inputs.
     seen: set[bytes] = set()
     for batch in batched(map(clean_record, records), BATCH):
-        keyed = [(release_key(r, name), _content_hash(r), r) for r in batch]
+        titled = [_titled(r) for r in batch]
+        keyed = [(release_key(r, name, title), _content_hash(r), r, title) for r, title in titled]
         # Unchanged rows (the common case on re-ingest) need only their hash; load full rows just for edits.
         stored: dict[str, str] = {
             k: h
             for k, h in session.execute(
-                select(Release.key, Release.content_hash).where(Release.key.in_({k for k, _, _ in keyed}))
+                select(Release.key, Release.content_hash).where(Release.key.in_({k for k, _, _, _ in keyed}))
             )
         }
-        edited = {k for k, digest, _ in keyed if k in stored and stored[k] != digest}
+        edited = {k for k, digest, _, _ in keyed if k in stored and stored[k] != digest}
         existing: dict[str, Release] = {}
         if edited:
             existing = {
                 r.key: r for r in session.scalars(select(Release).where(Release.key.in_(edited)).options(*TAG_LOADS))
             }
         # One query per batch for slug collisions instead of one per new release.
-        bases = {slugify(r.title.strip() or derive_title(r.body)) for k, _, r in keyed if k not in stored}
+        bases = {slugify(title) for k, _, _, title in keyed if k not in stored}
         # Earlier batches are flushed, so the store already knows their slugs: only this batch's are kept here.
         reserved_slugs = set(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
         pending: list[Release] = []
+        # New rows go in with one Core INSERT ... RETURNING per batch: building ORM objects for them cost more
+        # than the insert itself.
+        new_rows: dict[str, dict[str, Any]] = {}
         edited_ids: set[int] = set()
-        for key, digest, rec in keyed:
+        for key, digest, rec, title in keyed:
             fingerprint = bytes.fromhex(key[:16]) + bytes.fromhex(digest[:16])
             if fingerprint in seen:
                 result.duplicates += 1
@@ -102,12 +114,26 @@ def ingest_releases(
             if stored.get(key) == digest:
                 result.unchanged += 1
                 continue
-            title = rec.title.strip() or derive_title(rec.body)
             summary = rec.summary.strip() or derive_summary(rec.body)
+            fresh = new_rows.get(key)
             row = existing.get(key)
-            if row is None:
+            if fresh is not None:
+                # The same release again in this file, edited: the later text wins, as for a stored row.
+                fresh.update(
+                    published=rec.published,
+                    published_precision=rec.precision,
+                    title=title,
+                    summary=summary,
+                    body=rec.body,
+                    content_hash=digest,
+                )
+                if rec.url:
+                    fresh["url"] = rec.url
+                stored[key] = digest
+                result.updated += 1
+            elif row is None:
                 slug = _unique_slug(session, slugify(title), reserved_slugs)
-                row = Release(
+                new_rows[key] = dict(
                     key=key,
                     guid=tag_uri(cfg.site.authority, rec.published, slug),
                     slug=slug,
@@ -123,8 +149,6 @@ def ingest_releases(
                     created_at=now,
                     updated_at=now,
                 )
-                session.add(row)
-                existing[key] = row
                 stored[key] = digest
                 result.added += 1
             else:
@@ -140,12 +164,18 @@ def ingest_releases(
                 if row.id is not None and row.id not in edited_ids:
                     edited_ids.add(row.id)
                     result.touched_feeds |= tagger.feed_keys(TagSet.of(row))
-            pending.append(row)
-        session.flush()  # assigns ids to new rows
-        computed = {r.id: tagger.compute(r.title, r.body, r.published) for r in pending}
+                if row not in pending:
+                    pending.append(row)
+        session.flush()
+        todo = [(r.id, r.slug, r.title, r.body, r.published) for r in pending]
+        if new_rows:
+            rows = list(new_rows.values())
+            ids = session.scalars(insert(Release).returning(Release.id, sort_by_parameter_order=True), rows).all()
+            todo += [(i, r["slug"], r["title"], r["body"], r["published"]) for i, r in zip(ids, rows, strict=True)]
+        computed = {rid: tagger.compute(title, body, published) for rid, _, title, body, published in todo}
         for t in computed.values():
             result.touched_feeds |= tagger.feed_keys(t)
-        result.touched_feeds.update(page_key(r.slug) for r in pending)
+        result.touched_feeds.update(page_key(slug) for _, slug, _, _, _ in todo)
         write_tags(session, computed, replace=bool(edited_ids))
         # Keep memory flat on large inputs: nothing from this batch is needed again.
         session.expunge_all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from publisher.classify import Classifier
@@ -20,6 +20,7 @@ from publisher.link import (
     release_profile,
 )
 from publisher.models import (
+    Base,
     Project,
     Release,
     ReleaseCountry,
@@ -80,6 +81,12 @@ _TAG_TABLES = (
 )
 
 
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 def write_tags(session: Session, tags: dict[int, TagSet], *, replace: bool) -> None:
     """Store computed tags for many releases with bulk statements (the ORM's per-object events cost more than
     classifying); `replace` first deletes what those releases had."""
@@ -98,7 +105,8 @@ def write_tags(session: Session, tags: dict[int, TagSet], *, replace: bool) -> N
             for tag in getattr(t, attr)
         ]
         if rows:
-            session.execute(insert(model), rows)
+            # The Core table, not the ORM entity: an executemany without the ORM's bulk bookkeeping.
+            session.execute(insert(_table(model)), rows)
 
 
 class Tagger:
