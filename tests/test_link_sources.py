@@ -139,3 +139,20 @@ def test_projects_file_regions_groups_and_global_in_country_lists(
         rec = _project(tmp_path, countries=["Moldova", "Atlantis"])
     assert rec.countries == ("MD",)
     assert "unknown country or region 'Atlantis'" in caplog.text
+
+
+def test_project_pages_aliases_acronyms_and_regions(tmp_path: Path) -> None:
+    f = tmp_path / "projects.txt"
+    f.write_text(
+        "Migration EU Expertise (MIEUX / MIEUX+)\n"
+        "Objective: Peer-to-peer expertise on migration.\n"
+        "Also known as: MIgration EU eXpertise; the Expertise Facility\n"
+        "Acronyms: MX\n"
+        "Duration: since 2009\n"
+        "Countries: Western Balkans, Global, Moldova\n"
+    )
+    (rec,) = read("project-pages", f)
+    assert rec.acronym == "MIEUX" and rec.acronyms == ("MIEUX+", "MX")
+    assert rec.aliases == ("MIgration EU eXpertise", "the Expertise Facility")
+    assert {"AL", "RS", "XK", "MD"} <= set(rec.countries)
+    assert rec.start_date == dt.date(2009, 1, 1) and rec.end_date is None

@@ -19,6 +19,8 @@ SECTION = re.compile(
 )
 # Labels of the fields we map onto ProjectRecord, by record attribute.
 _FIELD_LABELS: dict[str, str] = {
+    "aliases": r"also\s+known\s+as|aliases|alias|other\s+names?|short\s+names?",
+    "acronyms": r"acronyms?|abbreviations?",
     "specific_objectives": r"specific\s+objectives?",
     "objective": r"(?:overall\s+|general\s+|main\s+|wider\s+|project\s+)?objectives?|aims?",
     "agencies": r"implementing\s+(?:agency|agencies|organi[sz]ations?|partners?|body)|implemented\s+by|lead\s+agency",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from publisher.config import Config, SourceConfig
-from publisher.countries import resolve_country
+from publisher.countries import resolve_places
 from publisher.errors import SourceError
 from publisher.gazetteer import Gazetteer, gazetteer
 from publisher.sources.base import ProjectRecord, RecordKind, Skipped, register
@@ -50,6 +51,7 @@ class ProjectPagesSource:
     def __init__(self, config: SourceConfig, cfg: Config) -> None:
         self.config = config
         tax = cfg.taxonomy
+        self._taxonomy = tax
         self._gazetteer: Gazetteer = gazetteer(tax.extra_places, {s: r.aliases for s, r in tax.regions.items()})
 
     # -- blocks to records
@@ -189,6 +191,10 @@ class ProjectPagesSource:
     def _record(self, p: _Project, label: str) -> ProjectRecord:
         name, acronym = split_heading(p.heading)
         values = {attr: v for attr, (_, _, v) in p.fields.items()}
+        # Several acronyms: "(MIEUX / MIEUX+)" in the heading, or an "Acronyms:" field.
+        acronyms = [a for a in re.split(r"\s*[/,;]\s*", acronym) if a]
+        acronyms += [a for a in re.split(r"\s*[/,;]\s*", values.get("acronyms", "")) if a]
+        acronym = acronyms[0] if acronyms else ""
         start = end = None
         duration = values.get("duration", "")
         if duration:
@@ -202,8 +208,12 @@ class ProjectPagesSource:
             country_names = split_countries(values["countries"])
             for cname in country_names:
                 # Country names first (one resolver everywhere), then the gazetteer's cities and extra places.
-                code = resolve_country(cname) or self._gazetteer.resolve(cname)
-                if code is not None:
+                places = resolve_places(cname, self._taxonomy)  # a country, a region or group, or "Global"
+                code = None if places is not None else self._gazetteer.resolve(cname)
+                if places is not None:
+                    for found in sorted(places):
+                        codes.setdefault(found, None)
+                elif code is not None:
                     codes.setdefault(code, None)
                 else:  # "Western Balkans (Albania, Serbia)" or "Tunisia (Tunis)"
                     for found in self._gazetteer.countries(cname):
@@ -214,6 +224,8 @@ class ProjectPagesSource:
             name=name,
             line=p.line,
             acronym=acronym,
+            acronyms=tuple(dict.fromkeys(a for a in acronyms[1:] if a != acronym)),
+            aliases=split_list(values.get("aliases", "")),
             objective="\n\n".join(p.objective),
             specific_objectives=tuple(s for s in p.specific if s),
             description="\n\n".join(p.description),

@@ -21,8 +21,8 @@ from publisher.errors import SourceError
 from publisher.models import DatePrecision
 from publisher.sources.base import ProjectRecord, RecordKind, ReleaseRecord, Skipped, register
 from publisher.sources.dates import parse_date
+from publisher.sources.durations import parse_duration
 from publisher.sources.files import iter_lines, open_binary, read_bytes, source_label
-from publisher.sources.project_pages import parse_duration
 from publisher.sources.urls import source_url
 
 log = logging.getLogger(__name__)
