@@ -94,12 +94,28 @@ class Linker:
         self._norms = [wording.norm(v) for v in self._vectors]
         self._by_country: dict[str, list[int]] = {}
         self._by_region: dict[str, list[int]] = {}
+        # (country, topic) → projects, and (region, topic) for projects without countries: the candidates a
+        # release without a name can have.
+        self._by_place_topic: dict[tuple[str, str], list[int]] = {}
         for i, p in enumerate(self.projects):
             for c in p.countries:
                 self._by_country.setdefault(c, []).append(i)
             for r in p.regions:
                 self._by_region.setdefault(r, []).append(i)
+            for place in p.countries or p.regions:
+                for t in p.topics:
+                    self._by_place_topic.setdefault((place, t), []).append(i)
         self._family = self._families()
+        # For the quick test of unnamed candidates: each project's dates with the grace as day numbers (undated
+        # ends are open), and its distinctive terms as a set.
+        self._window = [self._day_window(p) for p in self.projects]
+        self._term_sets = [frozenset(v) for v in self._vectors]
+
+    @staticmethod
+    def _day_window(p: ProjectProfile) -> tuple[int, int]:
+        lo = (p.start_date - GRACE_BEFORE).toordinal() if p.start_date else 0
+        hi = (p.end_date + GRACE_AFTER).toordinal() if p.end_date else 10**9
+        return lo, hi
 
     def _families(self) -> dict[int, list[int]]:
         """Projects whose name contains another project's name ("Prague Process" in "Prague Process: Dialogue,
@@ -163,18 +179,16 @@ class Linker:
             return False
         return not (p.end_date is not None and day > p.end_date + GRACE_AFTER)
 
-    def _hopeless(self, s: _Scored, r: ReleaseProfile, rvec: dict[str, float]) -> bool:
-        """Can this unnamed candidate not possibly be linked? Checked before any evidence is built, cheapest test
-        first, so a release sharing a country with hundreds of projects costs set operations, not hundreds of
-        scorings."""
-        p = self.projects[s.index]
-        if not (r.countries & p.countries) and (p.countries or not (r.regions & p.regions)):
-            return True
-        if self._in_dates(p, r.published) is False or not (r.topics & p.topics):
-            return True
-        pvec = self._vectors[s.index]
-        small, large = (rvec, pvec) if len(rvec) <= len(pvec) else (pvec, rvec)
-        return sum(1 for t in small if t in large) < MIN_SHARED_TERMS
+    def _hopeful(self, js: set[int], r: ReleaseProfile, rvec: dict[str, float]) -> list[int]:
+        """Of these unnamed candidates (sharing a place and a topic), the ones that could be linked: inside their
+        dates and with at least two distinctive words in common. Set and integer tests only, before any
+        evidence is built."""
+        day = r.published.toordinal()
+        rterms = rvec.keys()
+        window, terms = self._window, self._term_sets
+        return [
+            j for j in sorted(js) if window[j][0] <= day <= window[j][1] and len(terms[j] & rterms) >= MIN_SHARED_TERMS
+        ]
 
     def _score(self, s: _Scored, r: ReleaseProfile, rvec: dict[str, float], rnorm: float) -> _Scored:
         p = self.projects[s.index]
@@ -236,19 +250,24 @@ class Linker:
                     kind = "dialogue" if tokens(named.name)[-1:] in (["Process"], ["Dialogue"]) else "programme"
                     found[j] = _Scored(j, mention=Evidence(EvidenceKind.FAMILY, W_FAMILY, f"{kind}: {named.display}"))
                     found[j].family_of = i
-        for c in r.countries:
-            for j in self._by_country.get(c, ()):
-                found.setdefault(j, _Scored(j))
-        for reg in r.regions:
-            for j in self._by_region.get(reg, ()):
-                if not self.projects[j].countries:
+        if full:  # `explain`: every project sharing a country (or a region, when it has no countries)
+            for c in r.countries:
+                for j in self._by_country.get(c, ()):
                     found.setdefault(j, _Scored(j))
-        out = []
-        for s in found.values():
-            if not full and s.mention is None and self._hopeless(s, r, rvec):
-                continue  # `link` needs only candidates that can win or be the runner-up; `explain` shows all
-            out.append(self._score(s, r, rvec, rnorm))
-        return out
+            for reg in r.regions:
+                for j in self._by_region.get(reg, ()):
+                    if not self.projects[j].countries:
+                        found.setdefault(j, _Scored(j))
+        else:
+            # `link` needs only unnamed candidates that could win or be the runner-up: those sharing a place
+            # *and* a topic (one index lookup per pair), in their dates, with two distinctive words in common.
+            js: set[int] = set()
+            for place in (*r.countries, *r.regions):
+                for t in r.topics:
+                    js.update(self._by_place_topic.get((place, t), ()))
+            for j in self._hopeful(js - found.keys(), r, rvec):
+                found[j] = _Scored(j)
+        return [self._score(s, r, rvec, rnorm) for s in found.values()]
 
     # -- decisions
 
