@@ -5,7 +5,7 @@
 #   → editions (building, per-subscriber choice) → lookup (stored editions read back, previews, list).
 # Everything callers use is importable from here; the modules are the place to read and change it.
 
-from publisher.digest.context import Group, subject_for, template_context
+from publisher.digest.context import Group, groups_for, subject_for, template_context, why_line
 from publisher.digest.editions import (
     BATCH,
     SWITCH_LOOKBACK_DAYS,
@@ -34,9 +34,10 @@ from publisher.digest.lookup import (
     list_editions,
     preview_items,
     render_edition_variant,
+    variant_follows,
     variant_release_ids,
 )
-from publisher.digest.model import DigestItem, RelatedProject, RenderedDigest, variant_key
+from publisher.digest.model import NO_FOLLOWS, DigestItem, Follows, RelatedProject, RenderedDigest, variant_key
 from publisher.digest.periods import Period, human_day, last_completed_period, parse_period, period_containing
 from publisher.digest.personalise import PLACEHOLDER_RE, PLACEHOLDERS, greeting, personal_values, personalise
 from publisher.digest.render import Inlining, render_digest
@@ -45,6 +46,7 @@ from publisher.digest.templates import MAIL_TEMPLATE, template_environment
 __all__ = [
     "BATCH",
     "MAIL_TEMPLATE",
+    "NO_FOLLOWS",
     "PLACEHOLDERS",
     "PLACEHOLDER_RE",
     "SWITCH_LOOKBACK_DAYS",
@@ -52,6 +54,7 @@ __all__ = [
     "EditionInfo",
     "EditionResult",
     "EditionsSummary",
+    "Follows",
     "Group",
     "Inlining",
     "Period",
@@ -67,6 +70,7 @@ __all__ = [
     "edition_period",
     "find_edition",
     "greeting",
+    "groups_for",
     "human_day",
     "inline_css",
     "inline_template_source",
@@ -93,6 +97,8 @@ __all__ = [
     "switch_gaps",
     "template_context",
     "template_environment",
+    "variant_follows",
     "variant_key",
     "variant_release_ids",
+    "why_line",
 ]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from publisher.config import Config
 from publisher.digest.items import load_releases
-from publisher.digest.model import variant_key
+from publisher.digest.model import Follows, variant_key
 from publisher.digest.periods import Period
 from publisher.errors import DigestError
 from publisher.models import IngestRun, Release
@@ -293,6 +293,9 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
         raise DigestError(f"edition {period.frequency} {period.label} is being built by another process") from None
     result.edition_id = edition.id
     variants: set[str] = set()
+    # Variants of subscribers with preferences are grouped by those: kept with the edition, so the message
+    # and the archive copy render as built even if the subscriber changes preferences before it is sent.
+    variant_follows: dict[str, dict[str, list[str]]] = {}
     pool_sorted = sorted(pool)
     gap_ids: list[int] = []  # releases published in the lookback before the period (loaded on first need)
     for batch in _subscriber_batches(session, period.frequency):
@@ -321,8 +324,11 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
                 result.empty += 1
                 if not cfg.digest.send_empty:
                     continue
-            key = variant_key(ids)
+            follows = Follows.of(want_topics, want_regions)
+            key = variant_key(ids, follows)
             variants.add(key)
+            if follows:
+                variant_follows[key] = follows.to_json()
             chosen_by_sub[sid] = ids
             rows.append(
                 {
@@ -359,6 +365,8 @@ def build_edition(session: Session, cfg: Config, period: Period, *, now: dt.date
         "empty": result.empty,
         "candidates": result.candidates,
     }
+    if variant_follows:
+        edition.stats["follows"] = variant_follows
     if result.deliveries == 0:
         edition.status = EditionStatus.SENT  # nothing to hand over
     result.created = True

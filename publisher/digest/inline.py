@@ -10,7 +10,7 @@ import jinja2
 
 from publisher.config import Config
 from publisher.digest.context import template_context
-from publisher.digest.model import DigestItem, RelatedProject
+from publisher.digest.model import NO_FOLLOWS, DigestItem, Follows, RelatedProject
 from publisher.digest.periods import Period
 from publisher.digest.templates import MAIL_TEMPLATE, template_environment
 from publisher.errors import DigestError
@@ -162,12 +162,14 @@ def _compile_inlined(cfg: Config, env: jinja2.Environment, source: str, filename
             "manage": "https://example.invalid/m?a=1&b=2",
             "unsubscribe": "https://example.invalid/u",
         }
-        for items, view_url, who in (
-            (_probe_items(), "https://example.invalid/v?a=1&b=2", None),
-            (_probe_items()[:1], "", personal),
-            ([], "https://example.invalid/v", None),
+        follows = Follows(frozenset(["t1"]), frozenset(["r1"]))  # takes the "why you got this" branch
+        for items, view_url, who, follows_ in (
+            (_probe_items(), "https://example.invalid/v?a=1&b=2", None, NO_FOLLOWS),
+            (_probe_items()[:1], "", personal, NO_FOLLOWS),
+            ([], "https://example.invalid/v", None, NO_FOLLOWS),
+            (_probe_items(), "https://example.invalid/v", None, follows),
         ):
-            ctx = template_context(cfg, period, items, view_url, who)
+            ctx = template_context(cfg, period, items, view_url, who, follows_)
             if _canonical(fast.render(ctx)) != _canonical(inline_css(original.render(ctx))):
                 log.warning(
                     "%s: inlining the template's CSS once changes the output; premailer will run "

@@ -20,7 +20,7 @@ from publisher.digest.editions import (
     sent_for,
 )
 from publisher.digest.items import items_for_ids
-from publisher.digest.model import DigestItem, RenderedDigest
+from publisher.digest.model import DigestItem, Follows, RenderedDigest
 from publisher.digest.periods import Period, parse_period
 from publisher.digest.render import render_digest
 from publisher.errors import NotFoundError
@@ -58,7 +58,15 @@ def render_edition_variant(
     period = edition_period(edition)
     items = items_for_ids(session, cfg, period, release_ids)
     view = archive_url(cfg, edition.id, variant)
-    return render_digest(cfg, period, items, variant=variant, view_url="" if archive else view, archive=archive)
+    follows = variant_follows(edition, variant)
+    return render_digest(
+        cfg, period, items, variant=variant, view_url="" if archive else view, archive=archive, follows=follows
+    )
+
+
+def variant_follows(edition: Edition, variant: str) -> Follows:
+    """What the subscribers of a variant followed when the edition was built (none: no preferences)."""
+    return Follows.from_json((edition.stats or {}).get("follows", {}).get(variant))
 
 
 def preview_items(session: Session, cfg: Config, period: Period, subscriber: Subscriber | None) -> list[DigestItem]:

@@ -10,7 +10,7 @@ import jinja2
 from publisher.config import Config
 from publisher.digest.context import template_context
 from publisher.digest.inline import inline_css, inlined_template
-from publisher.digest.model import DigestItem, RenderedDigest, variant_key
+from publisher.digest.model import NO_FOLLOWS, DigestItem, Follows, RenderedDigest, variant_key
 from publisher.digest.periods import Period
 from publisher.digest.templates import MAIL_TEMPLATE, template_environment
 from publisher.errors import DigestError
@@ -28,6 +28,7 @@ def render_digest(
     archive: bool = False,
     personal: Mapping[str, str] | None = None,
     inline: Inlining = "template",
+    follows: Follows = NO_FOLLOWS,
 ) -> RenderedDigest:
     """Render one content variant (subject, inlined HTML, text). Pure: same inputs, same output.
 
@@ -36,10 +37,13 @@ def render_digest(
 
     inline="template" (the default) renders the mail template whose CSS premailer inlined once per template
     source (see `inlined_template`), so no premailer call per variant; inline="document" runs premailer on
-    this rendered document (the archive page always does: it extends the mail template)."""
-    variant = variant or variant_key(i.release_id for i in items)
+    this rendered document (the archive page always does: it extends the mail template).
+
+    `follows` (the subscriber's topics and regions) groups the items by what the subscriber chose and gives
+    each a "why you got this" line; none: everything grouped by `digest.group_by`."""
+    variant = variant or variant_key((i.release_id for i in items), follows)
     env = template_environment(cfg)
-    ctx = template_context(cfg, period, items, view_url, personal)
+    ctx = template_context(cfg, period, items, view_url, personal, follows)
     fast = None if archive or inline == "document" else inlined_template(cfg)
     try:
         if fast is not None:

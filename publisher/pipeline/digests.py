@@ -137,7 +137,8 @@ def preview_digest(
             if sub is None:
                 raise NotFoundError(f"no subscriber {subscriber!r}")
         items = digest_step.preview_items(session, cfg, p, sub)
-    rendered = digest_step.render_digest(cfg, p, items)
+    follows = digest_step.Follows.of(sub.topics, sub.regions) if sub else digest_step.NO_FOLLOWS
+    rendered = digest_step.render_digest(cfg, p, items, follows=follows)
     generic = cfg.site.url("subscribe")
     html, text = digest_step.personalise(rendered, sub.name if sub else "", {"manage": generic, "unsubscribe": generic})
     return RenderedDigest(rendered.subject, html, text, rendered.variant, rendered.count, rendered.preheader)
