@@ -9,6 +9,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v newsboat >/dev/null 2>&1 || need+=(newsboat)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql-15)
+command -v spamassassin >/dev/null 2>&1 || need+=(spamassassin)  # digests must score <= 0 (local tests)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test.sh: installing ${need[*]}"
