@@ -223,6 +223,7 @@ class MentionIndex:
                     self._add(self._names, tuple(t.lower() for t in base), (i, MentionKind.PHASE, " ".join(base)))
         self._first_acr = {k[0] for k in self._acr}
         self._first_name = {k[0] for k in self._names}
+        self._first_forms = {a.rstrip("+0123456789") for a in self._first_acr}
 
     def _add(
         self,
@@ -260,6 +261,11 @@ class MentionIndex:
 
     def scan(self, text: str) -> Iterator[Mention]:
         """Mentions in `text`, left to right, longest form first at each position."""
+        # Most texts name no project: one set test on their capitalised words (with "+" and glued phase numbers
+        # cut off) says so before any token-by-token look.
+        words = {w.rstrip("+0123456789") for w in _CAPITALISED.findall(text)}
+        if words.isdisjoint(self._first_forms) and {w.lower() for w in words}.isdisjoint(self._first_name):
+            return
         done = 0  # the end of the last mention: a form inside it is not another mention
         window = self._longest + 2  # the form plus a phase tail ("Phase IV")
         for start in self._starts(text):
