@@ -116,15 +116,17 @@ def ingest_vs_core(n_releases: int) -> tuple[float, float]:
 
 
 def measure(n_releases: int = 2000, n_projects: int = 1000, repeats: int = 3) -> dict[str, float]:
-    small = statistics.median(release_rate(n_releases, 8) for _ in range(repeats))
-    large = statistics.median(release_rate(n_releases, n_projects) for _ in range(repeats))
+    # Interleaved, so a change in machine load hits both sizes alike (the machine is shared).
+    pairs_rate = [(release_rate(n_releases, 8), release_rate(n_releases, n_projects)) for _ in range(repeats)]
+    small = statistics.median(p[0] for p in pairs_rate)
+    large = statistics.median(p[1] for p in pairs_rate)
     pairs = [ingest_vs_core(n_releases) for _ in range(repeats)]
     ingest = statistics.median(p[0] for p in pairs)
     core = statistics.median(p[1] for p in pairs)
     return {
         "rate_8": small,
         "rate_large": large,
-        "scaling": large / small,
+        "scaling": statistics.median(p[1] / p[0] for p in pairs_rate),
         "ingest_s": ingest,
         "core_s": core,
         "ingest_over_core": ingest / core,
