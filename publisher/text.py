@@ -89,30 +89,127 @@ def cut_at_word(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:–-(") + "…"
 
 
-def derive_title(body: str) -> str:
-    """The headline: the body's first sentence, cut at a word boundary at about 110 characters."""
+def identity_title(body: str) -> str:
+    """The first sentence cut at a word boundary at about 110 characters: what release keys and slugs derive
+    from (headlines used to be exactly this), so a release ingested again gets the key and slug it always had.
+    Not shown to readers: see `derive_title`."""
     return cut_at_word(first_sentence(body), TITLE_MAX)
 
 
-def derive_summary(body: str) -> str:
-    """The first paragraph, cut at a sentence or word boundary at about 280 characters."""
-    para = body.strip().split("\n\n", 1)[0]
-    para = " ".join(para.split())
-    if len(para) <= SUMMARY_MAX:
-        return para
+TITLE_MIN = 40  # a shorter clause says too little to stand as the headline
+TITLE_LONG = 150  # a headline may run this long when it cannot end sooner without splitting a quote or a name
+TITLE_SHORT = 66  # a phrase headline shorter than this gives way to a whole clause of up to TITLE_LONG
+# Where a long first sentence may end as a headline: after a clause (",", ";", ":", a closing bracket), before a
+# dash, or before a word that starts a new phrase ("in", "with", "to"...). The headline is then a whole phrase.
+_CLAUSE_BREAK = re.compile(r"[,;:)](?=\s)|\s(?=[–—-]\s)")
+_PHRASE_WORDS = (
+    "in|on|at|with|for|from|to|during|through|between|under|within|after|before|as|which|who|where|while|by|"
+    "following|including|among|against|across|toward|towards|via|amid|despite|under|upon"
+)
+_PHRASE_BREAK = re.compile(rf"\s(?=(?:{_PHRASE_WORDS})\s+(\S))")
+_PAIRS = (("“", "”"), ("«", "»"), ("(", ")"), ("[", "]"))
+_CLAUSE_BONUS = 15  # a clause boundary reads better than a phrase boundary this many characters further on
+
+
+def _balanced(text: str) -> bool:
+    return text.count('"') % 2 == 0 and all(text.count(a) == text.count(b) for a, b in _PAIRS)
+
+
+def _headline_ends(sentence: str) -> list[tuple[int, bool]]:
+    """(length of the headline, ends at a clause?) for every place a headline may end, shortest first."""
+    ends = [(m.end() if m[0] in ",;:)" else m.start(), True) for m in _CLAUSE_BREAK.finditer(sentence)]
+    for m in _PHRASE_BREAK.finditer(sentence):
+        # "Centre for Migration Policy", "Ministry of Interior": a word between two capitalised ones is in a name.
+        before = sentence[: m.start()].rsplit(" ", 1)[-1]
+        # "… taking on the chair", "building on": after a gerund the word belongs to it, not to a new phrase.
+        if not (before[:1].isupper() and m[1][:1].isupper()) and not before.endswith("ing"):
+            ends.append((m.start(), False))
+    out = []
+    for n, clause in sorted(ends):
+        head = sentence[:n].rstrip(" ,;:–—-")
+        if len(head) >= TITLE_MIN and _balanced(head):
+            out.append((len(head), clause))
+    return out
+
+
+def derive_title(body: str) -> str:
+    """The headline: the body's first sentence; a longer one ends at a clause or phrase boundary before about
+    110 characters (whole words, quotes, brackets and names; no ellipsis), or the first clause up to 150 when
+    only a short phrase or nothing shorter keeps a quote or a name whole. Only a sentence with no such boundary is cut at a word,
+    with "…"."""
+    sentence = first_sentence(body)
+    if len(sentence) <= TITLE_MAX:
+        return sentence
+    ends = _headline_ends(sentence)
+    fitting = [(n + (_CLAUSE_BONUS if clause else 0), n) for n, clause in ends if n <= TITLE_MAX]
+    best = max(fitting)[1] if fitting else 0
+    if best < TITLE_SHORT:
+        # Nothing but a short phrase fits ("… of Sweden taking"): a whole clause a little longer says more.
+        best = next((n for n, clause in ends if clause and best < n <= TITLE_LONG), best)
+    if best == 0:
+        best = next((n for n, _clause in ends if n <= TITLE_LONG), 0)
+    return sentence[:best] if best else cut_at_word(sentence, TITLE_MAX)
+
+
+def _after_headline(text: str, title: str) -> str | None:
+    """What follows `title` at the start of `text` (both whitespace-normalised), or None when it does not start it."""
+    head = title.removesuffix("…")  # a headline cut at a word: the summary carries on from the cut
+    if not head or not text.startswith(head):
+        return None
+    rest = text[len(head) :]
+    if head == title and title == first_sentence(text):
+        # The whole first sentence: skip its end mark and closing quotes to the next sentence.
+        return re.sub(r"^[.!?…]*[\"'”’)\]]*\s*", "", rest)
+    # A part of it: the summary carries the sentence on, and says so with a leading ellipsis.
+    rest = re.sub(r"^[\s,;:–—-]*", "", rest)
+    return f"…{rest}" if rest else ""
+
+
+def _summarise(text: str) -> str:
+    if len(text) <= SUMMARY_MAX:
+        return text
     # Prefer whole sentences when they fit.
     best = ""
-    for m in _SENTENCE_END.finditer(para):
+    for m in _SENTENCE_END.finditer(text):
         if m.start(1) + 1 > SUMMARY_MAX:
             break
-        best = para[: m.start(1) + 1]
-    return best if len(best) >= SUMMARY_MAX // 2 else cut_at_word(para, SUMMARY_MAX)
+        best = text[: m.start(1) + 1]
+    return best if len(best) >= SUMMARY_MAX // 2 else cut_at_word(text, SUMMARY_MAX)
+
+
+def derive_summary(body: str, title: str | None = None) -> str:
+    """What the headline does not say yet, at about 280 characters (whole sentences when they fit): the text
+    after the headline (`title`, derived from the body when not given) — the next sentences when the headline
+    is the whole first sentence, the rest of that sentence when it is a clause of it; empty when the body says
+    no more. A headline that is not the start of the body leaves the first paragraph as the summary."""
+    text = " ".join(body.split())
+    rest = _after_headline(text, derive_title(body) if title is None else " ".join(title.split()))
+    if rest is None:
+        rest = " ".join(body.strip().split("\n\n", 1)[0].split())
+    return _summarise(rest)
+
+
+def _ascii(text: str) -> str:
+    """ASCII letters for `text`: accents dropped as before (NFKD), any other script transliterated (Cyrillic
+    "Москва" → "moskva", Chinese "北京" → "bei jing": one word per ideograph). Text whose letters all decompose
+    to ASCII comes out exactly as it always did, so slugs derived again stay the same."""
+    out = []
+    for ch in text:
+        plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+        if plain or not ch.isalnum():
+            out.append(plain)
+            continue
+        from anyascii import anyascii  # deferred: only non-Latin titles need it
+
+        spelled = anyascii(ch)
+        # Ideographs are words of their own; letters of an alphabet join up into words.
+        out.append(f" {spelled} " if unicodedata.east_asian_width(ch) in "WF" else spelled)
+    return "".join(out)
 
 
 def slugify(text: str, max_len: int = 80) -> str:
-    """ASCII, lower-case, hyphen-separated; cut at a word boundary."""
-    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    words = re.findall(r"[a-z0-9]+", norm)
+    """ASCII, lower-case, hyphen-separated, non-Latin scripts transliterated; cut at a word boundary."""
+    words = re.findall(r"[a-z0-9]+", _ascii(text).lower())
     slug = ""
     for w in words:
         candidate = f"{slug}-{w}" if slug else w

@@ -14,6 +14,7 @@ from publisher.errors import SourceError
 from publisher.ingest import ingest_source
 from publisher.models import IngestRun, Project, Release, ReleaseProject, RunStatus
 from publisher.store import Store
+from publisher.text import TITLE_LONG
 from tests.conftest import FIXED_NOW
 
 
@@ -52,7 +53,7 @@ def test_guids_are_tag_uris_and_no_page_url_is_stored(ingested: Store) -> None:
     for r in rows:
         assert r.guid.startswith(f"tag:news.example.org,{r.published.isoformat()}:news/")
         assert r.url == ""  # no link of its own: outputs link news/<slug>.html under the base_url of the build
-        assert len(r.title) <= 111 and r.summary
+        assert len(r.title) <= TITLE_LONG and r.summary
 
 
 def test_changed_body_updates_row_and_keeps_guid(cfg: Config, ingested: Store, sample_dir: Path) -> None:

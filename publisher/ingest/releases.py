@@ -21,6 +21,7 @@ from publisher.sources.base import ReleaseRecord, Source
 from publisher.text import (
     derive_summary,
     derive_title,
+    identity_title,
     normalise_words,
     sha256,
     slugify,
@@ -29,16 +30,18 @@ from publisher.text import (
 
 
 def release_key(rec: ReleaseRecord, source: str, derived: str | None = None) -> str:
-    """A release's identity; `derived` is derive_title(rec.body) when the caller has it already."""
+    """A release's identity; `derived` is identity_title(rec.body) when the caller has it already. Not the
+    headline: that may change with how headlines are written, a key must not."""
     if rec.external_id:
         return sha256("id", source, rec.external_id)
-    title = rec.title or (derived if derived is not None else derive_title(rec.body))
+    title = rec.title or (derived if derived is not None else identity_title(rec.body))
     return sha256("release", rec.published.isoformat(), normalise_words(title))
 
 
 def _titled(rec: ReleaseRecord) -> tuple[ReleaseRecord, str]:
-    """The record and its display title, deriving the title from the body once (it was done three times)."""
-    derived = "" if rec.title.strip() else derive_title(rec.body)
+    """The record and the title its key and slug derive from (identity_title: what headlines were before they
+    ended at phrase boundaries), derived from the body once. The headline shown is derived only for rows written."""
+    derived = "" if rec.title.strip() else identity_title(rec.body)
     return rec, rec.title.strip() or derived
 
 
@@ -97,7 +100,7 @@ def ingest_releases(
                 r.key: r for r in session.scalars(select(Release).where(Release.key.in_(edited)).options(*TAG_LOADS))
             }
         # One query per batch for slug collisions instead of one per new release.
-        bases = {slugify(title) for k, _, _, title in keyed if k not in stored}
+        bases = {slugify(identity) for k, _, _, identity in keyed if k not in stored}
         # Earlier batches are flushed, so the store already knows their slugs: only this batch's are kept here.
         reserved_slugs = set(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
         pending: list[Release] = []
@@ -105,7 +108,7 @@ def ingest_releases(
         # than the insert itself.
         new_rows: dict[str, dict[str, Any]] = {}
         edited_ids: set[int] = set()
-        for key, digest, rec, title in keyed:
+        for key, digest, rec, identity in keyed:
             fingerprint = bytes.fromhex(key[:16]) + bytes.fromhex(digest[:16])
             if fingerprint in seen:
                 result.duplicates += 1
@@ -114,7 +117,8 @@ def ingest_releases(
             if stored.get(key) == digest:
                 result.unchanged += 1
                 continue
-            summary = rec.summary.strip() or derive_summary(rec.body)
+            title = rec.title.strip() or derive_title(rec.body)
+            summary = rec.summary.strip() or derive_summary(rec.body, title)
             fresh = new_rows.get(key)
             row = existing.get(key)
             if fresh is not None:
@@ -132,7 +136,7 @@ def ingest_releases(
                 stored[key] = digest
                 result.updated += 1
             elif row is None:
-                slug = _unique_slug(session, slugify(title), reserved_slugs)
+                slug = _unique_slug(session, slugify(identity), reserved_slugs)
                 new_rows[key] = dict(
                     key=key,
                     guid=tag_uri(cfg.site.authority, rec.published, slug),
