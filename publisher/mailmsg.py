@@ -144,7 +144,7 @@ def recipient_headers(
         ("MIME-Version", "1.0"),
         ("List-Id", fixed.list_id),
         # RFC 8058 one-click: the https URL must come first; mailto is the fallback for old clients.
-        ("List-Unsubscribe", f"<{one_click}>,{CRLF} <mailto:{fixed.mailto}?subject=unsubscribe>"),
+        ("List-Unsubscribe", f"<{one_click}>,{CRLF} <mailto:{fixed.mailto}?subject={mailto_subject(one_click)}>"),
         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
         ("Auto-Submitted", "auto-generated"),
         ("Precedence", "bulk"),
@@ -241,7 +241,14 @@ def build_encoded_message(
 
 # ---------------------------------------------------------------- one variant's message, assembled once
 
-_SLOTS = ("to", "date", "message_id", "one_click", "boundary")
+_SLOTS = ("to", "date", "message_id", "one_click", "mailto_subject", "boundary")
+
+
+def mailto_subject(one_click: str) -> str:
+    """The List-Unsubscribe mailto's subject: "unsubscribe <token>", the recipient's own signed unsubscribe token,
+    so a request by mail names its subscriber by a signature, not by a From address anyone can forge."""
+    token = one_click.rsplit("/", 1)[-1]
+    return f"unsubscribe%20{token}"  # tokens are URL-safe base64 and dots: nothing else to escape
 
 
 @dataclass(frozen=True)
@@ -280,8 +287,10 @@ def message_skeleton(fixed: FixedHeaders, text: PreparedPart, html: PreparedPart
     slot("message_id")
     parts.append(f"{CRLF}MIME-Version: 1.0{CRLF}List-Id: {fixed.list_id}{CRLF}List-Unsubscribe: <")
     slot("one_click")
+    parts.append(f">,{CRLF} <mailto:{fixed.mailto}?subject=")
+    slot("mailto_subject")
     parts.append(
-        f">,{CRLF} <mailto:{fixed.mailto}?subject=unsubscribe>{CRLF}"
+        f">{CRLF}"
         f"List-Unsubscribe-Post: List-Unsubscribe=One-Click{CRLF}Auto-Submitted: auto-generated{CRLF}"
         f"Precedence: bulk{CRLF}"
         + (f"Reply-To: {fixed.reply_to}{CRLF}" if fixed.reply_to else "")
@@ -354,6 +363,7 @@ def fill_skeleton(
         "date": date,
         "message_id": message_id,
         "one_click": one_click,
+        "mailto_subject": mailto_subject(one_click),
         "boundary": boundary_for(message_id),
     }
     memo: dict[str, str] = {}  # a link is the same text in both bodies: encode it once

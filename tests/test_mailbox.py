@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import re
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -174,9 +176,17 @@ def arf(original: bytes) -> bytes:
     )
 
 
-def unsubscribe_request(cfg: Config, sender: str) -> bytes:
+def unsubscribe_request(cfg: Config, sender: str, sent: bytes | None = None) -> bytes:
+    """What a mail client sends for the List-Unsubscribe mailto of `sent` (its address and subject); without
+    `sent`, a hand-written request with a bare "unsubscribe" subject."""
+    to, subject = cfg.digest.unsubscribe_mailto, "unsubscribe"
+    if sent is not None:
+        header = email.message_from_bytes(sent)["List-Unsubscribe"]
+        mailto = re.search(r"<mailto:([^?>]+)\?subject=([^>]+)>", " ".join(header.split()))
+        assert mailto, header
+        to, subject = mailto.group(1), urllib.parse.unquote(mailto.group(2))
     return (
-        f"From: {sender}\r\nTo: {cfg.digest.unsubscribe_mailto}\r\nSubject: unsubscribe\r\n"
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
         f"Message-ID: <{uuid.uuid4().hex}@client.example>\r\n\r\nPlease take me off the list.\r\n"
     ).encode()
 
@@ -200,25 +210,26 @@ def test_delays_complaints_requests_and_junk(
     box = world.account
     box.append(dsn(sender["ana@example.org"], "ana@example.org", "delayed", "4.4.1", sent["ana@example.org"]))
     box.append(arf(sent["bo@example.org"]))  # bo marked the digest as spam
-    box.append(unsubscribe_request(cfg, "Di <DI@example.org>"))
+    box.append(unsubscribe_request(cfg, "Di <DI@example.org>", sent["di@example.org"]))
+    box.append(unsubscribe_request(cfg, "ana@example.org"))  # no token: a From anyone could forge
     box.append(b"From: someone@example.net\r\nTo: x@mail.test\r\nSubject: hello\r\n\r\nout of office\r\n")
     box.append(dsn(forged, "cy@example.org", "failed", "5.1.1"))
     box.append(dsn(stale, "zed@example.org", "failed", "5.1.1"))
     box.append(b"\xff\xfe garbage \x00 that is no mail at all")
 
     summary = pipeline.process_mail(cfg, store)
-    assert (summary.read, summary.delays, summary.complaints, summary.unsubscribed) == (7, 1, 1, 2)
-    assert (summary.bounces, summary.set_aside, summary.unchanged) == (0, 3, 1)
+    assert (summary.read, summary.delays, summary.complaints, summary.unsubscribed) == (8, 1, 1, 2)
+    assert (summary.bounces, summary.set_aside, summary.unchanged) == (0, 3, 2)
     status = {a: world.subscriber(store, a).status for a in people}
     assert status == {
-        "ana@example.org": SubscriberStatus.ACTIVE,  # a delay is counted, nothing changes
+        "ana@example.org": SubscriberStatus.ACTIVE,  # a delay is counted; a request without a token changes nothing
         "bo@example.org": SubscriberStatus.UNSUBSCRIBED,  # complaint, found by the signed link it quotes
         "cy@example.org": SubscriberStatus.ACTIVE,  # the forged VERP address changes nothing
-        "di@example.org": SubscriberStatus.UNSUBSCRIBED,  # wrote to the List-Unsubscribe address
+        "di@example.org": SubscriberStatus.UNSUBSCRIBED,  # used the List-Unsubscribe mailto (its signed subject)
     }
     assert all(d.status is DeliveryStatus.SENT for d in world.deliveries(store).values())
     assert box.messages("INBOX") == []
-    assert len(box.messages(PROCESSED)) == 4 and len(box.messages(UNPARSED)) == 3
+    assert len(box.messages(PROCESSED)) == 5 and len(box.messages(UNPARSED)) == 3
     assert pipeline.process_mail(cfg, store).read == 0
 
 
@@ -246,7 +257,8 @@ def test_imap_over_tls_and_a_server_it_cannot_trust(
 ) -> None:
     plain = loop(transport="outbox")
     _send(plain, store, add_subscribers, ["ana@example.org"])
-    plain.account.append(unsubscribe_request(plain.cfg, "ana@example.org"))
+    sent = next(plain.cfg.delivery.outbox_dir.glob("delivery-*.eml")).read_bytes()
+    plain.account.append(unsubscribe_request(plain.cfg, "ana@example.org", sent))
     untrusted = loop(transport="outbox", security="tls", port=plain.account.tls_port).cfg
     with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
         pipeline.process_mail(untrusted, store)
@@ -264,7 +276,8 @@ def test_a_scheduled_mail_job_processes_the_mailbox(
 
     world = loop(transport="outbox")
     _send(world, store, add_subscribers, ["ana@example.org"])
-    world.account.append(unsubscribe_request(world.cfg, "ana@example.org"))
+    sent = next(world.cfg.delivery.outbox_dir.glob("delivery-*.eml")).read_bytes()
+    world.account.append(unsubscribe_request(world.cfg, "ana@example.org", sent))
     cfg = dataclasses.replace(world.cfg, schedules={"returned-mail": ScheduleConfig(job="mail", interval_minutes=15)})
     result = pipeline.run_job(cfg, store, "returned-mail")
     assert "1 unsubscribed" in (result.summary or "")

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
@@ -62,8 +62,8 @@ def _bounce(session: Session, cfg: Config, delivery_id: int, report: MailReport,
 
 
 def _named_subscribers(session: Session, cfg: Config, report: MailReport) -> list[Subscriber]:
-    """Who a complaint or an unsubscribe request is about: our signed links first, then genuine VERP
-    addresses, and for a request without either, the sender's own address (unsubscribing is the safe way)."""
+    """Who a complaint or an unsubscribe request is about: our signed links and genuine VERP addresses only.
+    A request's From address names nobody: anyone can write any From, and would unsubscribe others with it."""
     found: dict[int, Subscriber] = {}
     for token in report.tokens:
         try:
@@ -77,10 +77,10 @@ def _named_subscribers(session: Session, cfg: Config, report: MailReport) -> lis
         row = session.get(Delivery, delivery_id)
         if row is not None and (sub := session.get(Subscriber, row.subscriber_id)) is not None:
             found[sub.id] = sub
-    if not found and report.kind is ReportKind.UNSUBSCRIBE and report.sender:
-        sub = session.scalars(select(Subscriber).where(func.lower(Subscriber.email) == report.sender)).first()
-        if sub is not None:
-            found[sub.id] = sub
+    if not found and report.kind is ReportKind.UNSUBSCRIBE:
+        log.warning(
+            "mail process: an unsubscribe request from %s carries no signed token; nothing changed", report.sender
+        )
     return list(found.values())
 
 

@@ -51,10 +51,15 @@ def _text_of(msg: email.message.Message) -> str:
     return "\n".join(chunks)
 
 
+_TOKEN = r"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"
+
+
 def _tokens(cfg: Config, text: str) -> tuple[str, ...]:
-    # Our own one-click / unsubscribe links, as quoted in a complaint or a reply: signed, so they can be trusted.
+    # Our own one-click / unsubscribe links, as quoted in a complaint or a reply, and the "unsubscribe <token>"
+    # subject our List-Unsubscribe mailto asks for: signed, so they can be trusted (a From address cannot).
     root = re.escape(cfg.site.url(""))
     found = re.findall(rf"{root}(?:one-click|unsubscribe)/([A-Za-z0-9_\-]+\.[A-Za-z0-9_.\-]+)", text)
+    found += re.findall(rf"(?im)^Subject:.*?\bunsubscribe\s+({_TOKEN})", text)
     return tuple(dict.fromkeys(t.rstrip(".") for t in found))
 
 
