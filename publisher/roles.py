@@ -196,7 +196,7 @@ _EVENT_AFTER = re.compile(
     r"|Talks|Consultations|Platform|Initiative|Statement|Accords?|Agreement|Group)\b",
 )
 # An opening quote before the mention and a closing one after, on the same line and not far: a title.
-_QUOTE_OPEN = re.compile(r"[“‘\"][A-Z][^“”‘\"\n]{0,100}$")
+_QUOTE_OPEN = re.compile(r"[“‘\"](?:[A-Z][^“”‘\"\n]{0,100})?$")
 _QUOTE_CLOSE = re.compile(r"[^“”\"\n]{0,60}[”’\"]")
 # Words that a title leaves in lower case; any other word in lower case makes a quote speech, not a title.
 _TITLE_SMALL = frozenset(_words("a an and as at by for from in into of on or the to with"))
@@ -325,7 +325,9 @@ def _role(text: str, i: int, matches: Sequence[PlaceMatch], lists: Sequence[int]
     if not _is_list_gap(text, gap_start, m.start, matches):
         return Role.SUBJECT
     kind = cue.lastgroup
-    if kind in ("support", "attendee_list", Role.ATTENDEE) and _INSTITUTION.search(text, gap_start, m.start):
+    if kind in ("support", "attendee_list", Role.ATTENDEE) and _INSTITUTION.search(
+        text, _item_start(text, gap_start, m.start), m.start
+    ):
         return Role.SUBJECT  # "officials from the State Migration Service of Kyrgyzstan" are whom it is for
     if kind == "attendee_list" and _list_size(i, matches, lists) < 2:
         return Role.SUBJECT
@@ -334,6 +336,17 @@ def _role(text: str, i: int, matches: Sequence[PlaceMatch], lists: Sequence[int]
     ):
         return Role.SUBJECT
     return _CUE_ROLE.get(kind) or Role(kind)
+
+
+def _item_start(text: str, start: int, end: int) -> int:
+    """Where the list item that ends at `end` starts: after the last "," or "and" in text[start:end]."""
+    cut = start
+    for sep in _ITEM_SEP.finditer(text, start, end):
+        cut = sep.end()
+    return cut
+
+
+_ITEM_SEP = re.compile(r",\s|\s(?:and|or|as\s+well\s+as)\s")
 
 
 def _list_size(i: int, matches: Sequence[PlaceMatch], lists: Sequence[int]) -> int:

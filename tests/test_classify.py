@@ -139,6 +139,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # a list takes an "and" or "or": "Yemen, Sweden" is two clauses, "Oman, Qatar, and Kuwait" one list
         ("Oman, Qatar, and Kuwait will give USD 9 million to the refugee programme in Yemen.", ["YE"]),
         ("Financed by Sweden's development cooperation agency, the survey covered Ghana.", ["GH"]),
+        ("Supported by the Border Institute and the Government of Finland, the course ran in Ghana.", ["GH"]),
         # partner institutions support and implement too: they stay
         ("With the support of the Ministry of Interior of Tajikistan, the course was held.", ["TJ"]),
         ("The project works in support of Moldova's reforms.", ["MD"]),
@@ -150,6 +151,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # inside a quoted title (another project's), or a venue of another event
         ("The “Safe Routes for Women in Ethiopia” project ended; training in Kenya continues.", ["KE"]),
         ("“We will keep working in Ethiopia,” said the minister in Addis Ababa.", ["ET"]),
+        ("Under “Canada-Mexico Labour Mobility”, workers in Guatemala were trained.", ["GT"]),
         ("Ahead of the ministerial conference in Madrid, experts met in Rabat.", ["MA"]),
         # the asylum rules named after a city
         ("Dublin transfers from Austria to Italy were discussed in Rome.", ["AT", "IT"]),
