@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -110,6 +112,7 @@ def run_deliveries(
     # before waiting, stopping or returning. A sender killed first leaves its last row `sending` → `unknown`,
     # which is right: that message was handed over.
     pending: list[Outcome] = []
+    db = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver-db")
     progress.start("delivering", limit)
     try:
         while limit is None or done < limit:
@@ -179,17 +182,34 @@ def run_deliveries(
                     if not pacer.wait(stop):
                         summary.stopped = True
                         break
-                claimed, bounced = queue.claim(d.id, t, pending)
-                pending = []
-                summary.bounced += bounced
-                if not claimed:
-                    # The subscriber left since the batch was loaded (or the row is no longer ours).
-                    if queue.skip_if_left(d.id, t):
-                        summary.skipped += 1
-                    continue
                 if opened is None:
                     opened = make_transport(cfg)
-                outcome, halt = _send(opened, msg, d, cfg, clock, summary)
+                overlapped = getattr(opened, "send_claimed", None)
+                if overlapped is None:
+                    claimed, bounced = queue.claim(d.id, t, pending)
+                    pending = []
+                    summary.bounced += bounced
+                    if not claimed:
+                        # The subscriber left since the batch was loaded (or the row is no longer ours).
+                        if queue.skip_if_left(d.id, t):
+                            summary.skipped += 1
+                        continue
+                    outcome, halt = _send(functools.partial(_plain_send, opened, msg), d, cfg, clock, summary)
+                else:
+                    # The claim commits while the envelope (MAIL, RCPT) is on the wire; the transport waits for
+                    # it before DATA, so the row is still `sending` before anything is handed over.
+                    future = db.submit(queue.claim, d.id, t, pending)
+                    pending = []
+                    send = functools.partial(_overlapped_send, overlapped, msg, future)
+                    outcome, halt = _send(send, d, cfg, clock, summary)
+                    claimed, bounced = future.result()
+                    summary.bounced += bounced
+                    if not claimed:
+                        if queue.skip_if_left(d.id, t):
+                            summary.skipped += 1
+                        continue
+                if outcome is None:
+                    continue
                 pending.append(outcome)
                 if halt:
                     summary.note, summary.stopped = halt, True
@@ -201,6 +221,7 @@ def run_deliveries(
         try:
             summary.bounced += queue.record(pending, clock())
         finally:
+            db.shutdown(wait=True)
             progress.done()
             if own_transport and opened is not None:
                 opened.close()
@@ -209,19 +230,33 @@ def run_deliveries(
     return summary
 
 
-def _send(
-    transport: Transport,
+def _overlapped_send(
+    send_claimed: Callable[[OutgoingMessage, Callable[[], bool]], bool],
     msg: OutgoingMessage,
+    claim: concurrent.futures.Future[tuple[bool, int]],
+) -> bool:
+    return send_claimed(msg, lambda: claim.result()[0])
+
+
+def _plain_send(transport: Transport, msg: OutgoingMessage) -> bool:
+    transport.send(msg)
+    return True
+
+
+def _send(
+    send: Callable[[], bool],
     d: DueDelivery,
     cfg: Config,
     clock: Callable[[], dt.datetime],
     summary: DeliverySummary,
-) -> tuple[Outcome, str]:
-    """Hand one claimed message to the transport; its outcome, and why the run must stop ("" to go on)."""
+) -> tuple[Outcome | None, str]:
+    """Hand one claimed message to the transport; its outcome (None: the claim failed, nothing was sent), and
+    why the run must stop ("" to go on)."""
     attempt = d.attempts + 1
     from_claimed = (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN)
     try:
-        transport.send(msg)
+        if not send():
+            return None, ""
     except TransportUnavailable as exc:
         summary.deferred += 1
         retry = clock() + backoff(cfg, attempt)

@@ -7,6 +7,7 @@ import select
 import smtplib
 import socket
 import ssl
+from collections.abc import Callable
 
 from publisher.config import Config
 from publisher.delivery.transports import ServerUnresponsive, TransportUnavailable, register_transport
@@ -92,6 +93,12 @@ class SmtpTransport:
     # -- sending
 
     def send(self, message: OutgoingMessage) -> None:
+        self.send_claimed(message, lambda: True)
+
+    def send_claimed(self, message: OutgoingMessage, claimed: Callable[[], bool]) -> bool:
+        """As `send`, but waits for `claimed()` (the store committing the row as `sending`, meanwhile) after the
+        envelope and before DATA: the round trips of MAIL and RCPT hide the commit. False when the row could not
+        be claimed: the envelope is reset and nothing was sent."""
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = self._connect()
@@ -104,7 +111,11 @@ class SmtpTransport:
                 if attempt == 2:
                     raise TransientDeliveryError("SMTP: connection lost before the message was accepted") from None
         assert self.conn is not None  # the loop above either connected or raised
+        if not claimed():
+            self._reset(self.conn)
+            return False
         self._data(self.conn, message)
+        return True
 
     def _envelope(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
         """MAIL FROM + RCPT TO; nothing is delivered yet, so every failure here is safe to retry."""
