@@ -44,6 +44,14 @@ class FetchError(SourceError):
     """A remote or local source could not be read (timeout, size cap, HTTP error)."""
 
 
+class NotModified(PublisherError):
+    """A conditional GET answered 304: the source is unchanged since the last ingest (nothing to do, not a failure)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(f"{url}: not modified")
+
+
 class StoreError(PublisherError):
     """The database could not be opened, migrated or written."""
 

@@ -107,7 +107,19 @@ class SourceConfig:
     path: Path | None = _doc("Local file to read (relative to the config folder).", default=None)
     url: str | None = _doc("http(s) URL to fetch instead of a path (feed and jsonl kinds).", default=None)
     enabled: bool = _doc("Set false to keep a source configured but not ingest it.", default=True)
-    timeout: float = _doc("Seconds to wait for a remote source.", default=20.0, range=Range(0, 3600, above=True))
+    timeout: float = _doc(
+        "Seconds one fetch of a remote source may take in total (connect, headers and body), per attempt.",
+        default=20.0,
+        range=Range(0, 3600, above=True),
+    )
+    retries: int = _doc(
+        "Further attempts after a remote fetch fails to connect or gets 429/5xx (not after a timeout).",
+        default=2,
+        range=Range(0, 10),
+    )
+    retry_backoff_seconds: float = _doc(
+        "Wait before the first retry of a remote fetch; doubles with each retry.", default=1.0, range=Range(0, 300)
+    )
     max_bytes: int = _doc(
         "Refuse remote sources larger than this many bytes.", default=50_000_000, range=Range(1, 10_000_000_000)
     )

@@ -39,6 +39,8 @@ class IngestResult:
     skipped: list[Skipped] = field(default_factory=list)
     touched_feeds: set[str] = field(default_factory=set)
     relinked: int = 0
+    not_modified: bool = False  # a conditional GET answered 304: nothing was read
+    http: dict[str, str] = field(default_factory=dict)  # validators (etag, last_modified) for the next fetch
 
     @property
     def changed(self) -> bool:

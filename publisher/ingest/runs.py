@@ -6,7 +6,11 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from publisher.config import Config
+from publisher.errors import NotModified
 from publisher.ingest.common import IngestResult
 from publisher.ingest.projects import ingest_projects, relink_all
 from publisher.ingest.releases import ingest_releases
@@ -18,6 +22,7 @@ from publisher.models import (
 )
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.sources.base import RecordKind, Source
+from publisher.sources.fetch import Validators, conditional_get
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
@@ -70,21 +75,30 @@ def ingest_source(
     now = now or utcnow()
     name = source.config.name
     result = IngestResult(source=name, kind=source.kind)
+    remote = (source.config.url or "").startswith(("http://", "https://"))
     with store.session() as session:
+        previous = _previous_validators(session, name) if remote else Validators()
         run = IngestRun(source=name, started_at=utcnow(), status=RunStatus.RUNNING, error="", details={})
         session.add(run)
         session.commit()
         run_id = run.id
     try:
-        with store.session() as session:
+        with store.session() as session, conditional_get(previous) as fetched:
             sync_taxonomy(session, cfg.taxonomy)
             on_invalid = result.skipped.append if skip_invalid else None
             records: Iterator[object] = source.read(on_invalid)
             progress.start(f"ingest {name}")
-            if source.kind is RecordKind.RELEASE:
-                ingest_releases(session, cfg, source, records, result, now, progress)  # type: ignore[arg-type]
-            else:
-                ingest_projects(session, cfg, source, records, result, now, progress)  # type: ignore[arg-type]
+            try:
+                if source.kind is RecordKind.RELEASE:
+                    ingest_releases(session, cfg, source, records, result, now, progress)  # type: ignore[arg-type]
+                else:
+                    ingest_projects(session, cfg, source, records, result, now, progress)  # type: ignore[arg-type]
+            except NotModified:
+                # The fetch comes before the first record, so nothing of this source was touched.
+                result.not_modified = True
+            if remote:
+                kept = previous if result.not_modified else fetched.received
+                result.http = {"etag": kept.etag, "last_modified": kept.last_modified}
             run = session.get_one(IngestRun, run_id)
             finish_run(run, result, RunStatus.OK, "")
         if result.changed:
@@ -109,6 +123,18 @@ def ingest_source(
     return result
 
 
+def _previous_validators(session: Session, source: str) -> Validators:
+    """ETag and Last-Modified of this source's last successful run (kept in its details)."""
+    details = session.scalars(
+        select(IngestRun.details)
+        .where(IngestRun.source == source, IngestRun.status == RunStatus.OK)
+        .order_by(IngestRun.id.desc())
+        .limit(1)
+    ).first()
+    http = (details or {}).get("http") or {}
+    return Validators(str(http.get("etag", "")), str(http.get("last_modified", "")))
+
+
 def finish_run(run: IngestRun, result: IngestResult, status: RunStatus, error: str) -> None:
     run.status = status
     run.finished_at = utcnow()
@@ -120,4 +146,7 @@ def finish_run(run: IngestRun, result: IngestResult, status: RunStatus, error: s
         "removed": result.removed,
         "relinked": result.relinked,
         "skipped": [f"{s.where}: {s.reason}" for s in result.skipped[:100]],
+        "not_modified": result.not_modified,
     }
+    if result.http:
+        run.details["http"] = result.http

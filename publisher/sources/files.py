@@ -3,42 +3,24 @@
 from __future__ import annotations
 
 import io
-import urllib.error
+import re
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from publisher.config import SourceConfig
-from publisher.errors import FetchError, SourceError
+from publisher.errors import SourceError
+from publisher.sources.fetch import USER_AGENT, fetch_bytes
 
-USER_AGENT = "publisher/0.1 (+https://example.org/publisher)"
+# fetch_bytes and USER_AGENT have always been importable from here.
+__all__ = ["USER_AGENT", "fetch_bytes", "iter_lines", "nesting_line", "open_binary", "read_bytes", "source_label"]
+# Strings (JSON and TOML basic strings), brackets and newlines: enough to find where nesting runs away.
+_STRUCTURE = re.compile(r'"(?:[^"\\\n]|\\.)*"|[\[\]{}\n]')
 
 
 def source_label(src: SourceConfig) -> str:
     return str(src.path) if src.path is not None else str(src.url)
-
-
-def fetch_bytes(url: str, *, timeout: float, max_bytes: int) -> bytes:
-    """GET `url` ourselves (never via feedparser) with a timeout and a size cap."""
-    req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            declared = resp.headers.get("Content-Length")
-            if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"response is {declared} bytes, over max_bytes={max_bytes}", source=url)
-            data: bytes = resp.read(max_bytes + 1)
-    except urllib.error.HTTPError as exc:
-        raise FetchError(f"HTTP {exc.code} {exc.reason}", source=url) from None
-    except urllib.error.URLError as exc:
-        raise FetchError(f"cannot fetch: {exc.reason}", source=url) from None
-    except TimeoutError:
-        raise FetchError(f"timed out after {timeout} s", source=url) from None
-    except OSError as exc:
-        raise FetchError(f"cannot fetch: {exc}", source=url) from None
-    if len(data) > max_bytes:
-        raise FetchError(f"response is over max_bytes={max_bytes}", source=url)
-    return data
 
 
 def open_binary(src: SourceConfig) -> BinaryIO:
@@ -55,7 +37,10 @@ def open_binary(src: SourceConfig) -> BinaryIO:
             return open(path, "rb")
         except OSError as exc:
             raise SourceError(f"cannot read: {exc.strerror}", source=src.url) from None
-    return io.BytesIO(fetch_bytes(src.url, timeout=src.timeout, max_bytes=src.max_bytes))
+    data = fetch_bytes(
+        src.url, timeout=src.timeout, max_bytes=src.max_bytes, retries=src.retries, backoff=src.retry_backoff_seconds
+    )
+    return io.BytesIO(data)
 
 
 def read_bytes(src: SourceConfig) -> bytes:
@@ -76,3 +61,21 @@ def iter_lines(stream: BinaryIO, label: str) -> Iterator[tuple[int, str, str | N
         if number == 1:
             text = text.removeprefix("\ufeff")
         yield number, text.rstrip("\r\n"), error
+
+
+def nesting_line(text: str, limit: int = 500) -> int:
+    """The line where brackets first nest deeper than `limit` (for a parser's RecursionError); 1 if none does."""
+    depth, line = 0, 1
+    for m in _STRUCTURE.finditer(text):
+        token = m.group()
+        if token == "\n":
+            line += 1
+        elif token in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif token in "]}":
+            depth -= 1
+        else:
+            line += token.count("\n")
+    return 1

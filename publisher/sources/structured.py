@@ -22,7 +22,7 @@ from publisher.models import DatePrecision
 from publisher.sources.base import ProjectRecord, RecordKind, ReleaseRecord, Skipped, register
 from publisher.sources.dates import parse_date
 from publisher.sources.durations import parse_duration
-from publisher.sources.files import iter_lines, open_binary, read_bytes, source_label
+from publisher.sources.files import iter_lines, nesting_line, open_binary, read_bytes, source_label
 from publisher.sources.urls import source_url
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,8 @@ class JsonLinesSource:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        except RecursionError:  # json's C decoder recurses per nesting level; a hostile line can nest 100k deep
+            raise ValueError("invalid JSON: nested too deeply") from None
         if not isinstance(obj, dict):
             raise ValueError("expected a JSON object")
         body = obj.get("body")
@@ -168,6 +170,9 @@ class ProjectsFileSource:
             raise SourceError(f"invalid TOML: {exc}", source=label) from None
         except json.JSONDecodeError as exc:
             raise SourceError(f"invalid JSON: {exc.msg}", source=label, line=exc.lineno) from None
+        except RecursionError:  # both parsers recurse per nesting level
+            kind = "TOML" if is_toml else "JSON"
+            raise SourceError(f"invalid {kind}: nested too deeply", source=label, line=nesting_line(text)) from None
         items = data.get("projects") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise SourceError("expected a list of projects (a 'projects' array)", source=label)
