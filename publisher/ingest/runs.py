@@ -83,8 +83,11 @@ def ingest_source(
         session.commit()
         run_id = run.id
     try:
-        with store.session() as session, conditional_get(previous) as fetched:
+        # The taxonomy sync commits on its own: holding its write lock while a slow source is fetched would block
+        # every other writer (SQLite has one), starving the other scheduled jobs.
+        with store.session() as session:
             sync_taxonomy(session, cfg.taxonomy)
+        with store.session() as session, conditional_get(previous) as fetched:
             on_invalid = result.skipped.append if skip_invalid else None
             records: Iterator[object] = source.read(on_invalid)
             progress.start(f"ingest {name}")
