@@ -29,7 +29,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def default_taxonomy_data() -> dict[str, Any]:
     """The bundled default taxonomy (regions, topics) as raw TOML data."""
-    return _read_toml(DEFAULT_TAXONOMY_PATH).get("taxonomy", {})
+    taxonomy: dict[str, Any] = _read_toml(DEFAULT_TAXONOMY_PATH).get("taxonomy", {})
+    return taxonomy
 
 
 def config_from_dict(data: dict[str, Any], *, root: Path, path: Path | None = None) -> Config:
@@ -48,7 +49,7 @@ def config_from_dict(data: dict[str, Any], *, root: Path, path: Path | None = No
     taxonomy.update(user_tax)
     data["taxonomy"] = taxonomy
     try:
-        cfg = build_dataclass(Config, data, "", root)
+        cfg: Config = build_dataclass(Config, data, "", root)
         cfg = dataclasses.replace(cfg, path=path, root=root)
         # Relative SQLite paths (any driver: sqlite:///x.db, sqlite+pysqlite:///x.db) resolve against the config.
         m = re.match(r"^(sqlite(?:\+\w+)?:///)(?!/)(.+)$", cfg.store.url)
