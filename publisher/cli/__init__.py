@@ -34,9 +34,9 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from publisher.cli import content, digest, feeds, jobs, links, mail, subscribers, web
+    from publisher.cli import content, digest, evaluate, feeds, jobs, links, mail, subscribers, web
 
-    for module in (content, links, feeds, digest, mail, jobs, subscribers, web):
+    for module in (content, links, feeds, digest, mail, jobs, subscribers, web, evaluate):
         for command in module.COMMANDS:
             cli.add_command(command)
 

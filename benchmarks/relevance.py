@@ -1,0 +1,48 @@
+"""Relevance benchmark: country P/R/F1 and project-link P/R on the seed set and the dev set, with every mistake.
+
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev]
+Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from publisher.config import config_from_dict
+from publisher.pipeline.evaluate import MistakeKind, evaluate_files, format_report
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+SETS = {
+    "seed": (FIXTURES / "releases.txt", FIXTURES / "projects.txt", FIXTURES / "seed_gold.jsonl"),
+    "dev": (
+        FIXTURES / "devset" / "releases.jsonl",
+        FIXTURES / "devset" / "projects.toml",
+        FIXTURES / "devset" / "gold.jsonl",
+    ),
+}
+HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="also list region and topic mistakes")
+    parser.add_argument("--set", choices=sorted(SETS), action="append", help="only this set (repeatable)")
+    args = parser.parse_args(argv)
+    cfg = config_from_dict({}, root=FIXTURES)
+    summary = []
+    for name in args.set or list(SETS):
+        releases, projects, gold = SETS[name]
+        report = evaluate_files(cfg, releases, projects, gold)
+        print(format_report(report, title=f"== {name} set", kinds=None if args.all else HEADLINE))
+        print()
+        c, lk = report.countries, report.links
+        summary.append(
+            f"{name:5} countries P {c.precision:.2f} R {c.recall:.2f} F1 {c.f1:.2f}   "
+            f"links P {lk.precision:.2f} R {lk.recall:.2f}"
+        )
+    print("\n".join(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The development set: well-formed, honest provenance, and the relevance targets of issue 9 on it."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from publisher.config import config_from_dict
+from publisher.pipeline.evaluate import Report, evaluate_files, read_records
+
+DEVSET = Path(__file__).parent / "fixtures" / "devset"
+FIXTURES = DEVSET.parent
+# The organisation whose releases judge this work, and the dialogue secretariats it runs: the dev set must not be
+# modelled on their pages (the seed files are the only data of theirs we use).
+EXCLUDED_SITES = (
+    "icmpd.org",
+    "budapestprocess.org",
+    "pragueprocess.eu",
+    "rabat-process.org",
+    "khartoumprocess.net",
+    "mieux-initiative.eu",
+    "migrationpartnershipfacility.eu",
+)
+TARGETS = "issue 9 targets; the countries and links work removes this mark when it reaches them"
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    cfg = config_from_dict({}, root=FIXTURES)
+    return evaluate_files(cfg, DEVSET / "releases.jsonl", DEVSET / "projects.toml", DEVSET / "gold.jsonl")
+
+
+def _jsonl(name: str) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(line) for line in (DEVSET / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_every_release_has_one_gold_row_with_its_provenance() -> None:
+    releases, gold = _jsonl("releases.jsonl"), _jsonl("gold.jsonl")
+    assert [r["id"] for r in releases] == [g["id"] for g in gold]
+    assert len({r["id"] for r in releases}) == len(releases)
+    for r, g in zip(releases, gold, strict=True):
+        assert g["provenance"] == r["url"], r["id"]
+        assert g["note"].strip(), r["id"]
+
+
+def test_provenance_is_a_real_page_of_another_organisation() -> None:
+    projects = tomllib.loads((DEVSET / "projects.toml").read_text(encoding="utf-8"))["projects"]
+    urls = [r["url"] for r in _jsonl("releases.jsonl")] + [p["url"] for p in projects]
+    for url in urls:
+        parsed = urlparse(url)
+        assert parsed.scheme in ("http", "https") and parsed.netloc, url
+        host = parsed.netloc.lower()
+        assert not any(host == s or host.endswith("." + s) for s in EXCLUDED_SITES), url
+
+
+def test_the_current_readers_accept_every_record() -> None:
+    cfg = config_from_dict({}, root=FIXTURES)
+    tables = tomllib.loads((DEVSET / "projects.toml").read_text(encoding="utf-8"))["projects"]
+    assert len(read_records(cfg, DEVSET / "projects.toml", None, projects=True)) == len(tables)
+    assert len(read_records(cfg, DEVSET / "releases.jsonl", None, projects=False)) == len(_jsonl("releases.jsonl"))
+
+
+def test_project_names_do_not_collide_with_the_seed_projects() -> None:
+    cfg = config_from_dict({}, root=FIXTURES)
+    seed = read_records(cfg, FIXTURES / "projects.txt", None, projects=True)
+    dev = read_records(cfg, DEVSET / "projects.toml", None, projects=True)
+    seed_words = {w.casefold() for p in seed for w in (p.name, p.acronym) if w}
+    assert not seed_words & {w.casefold() for p in dev for w in (p.name, p.acronym) if w}
+
+
+def test_gold_labels_every_release(report: Report) -> None:
+    assert report.releases == len(_jsonl("releases.jsonl"))
+
+
+@pytest.mark.xfail(strict=False, reason=TARGETS)
+def test_country_f1(report: Report) -> None:
+    assert report.countries.f1 >= 0.95, report.countries
+
+
+@pytest.mark.xfail(strict=False, reason=TARGETS)
+def test_link_precision(report: Report) -> None:
+    assert report.links.precision >= 0.9, report.links
+
+
+@pytest.mark.xfail(strict=False, reason=TARGETS)
+def test_link_recall(report: Report) -> None:
+    assert report.links.recall >= 0.9, report.links
