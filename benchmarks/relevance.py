@@ -24,6 +24,21 @@ SETS = {
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
 
 
+def quick() -> list[dict[str, object]]:
+    """Country F1 and link P/R per set, for `make bench` (the sets are small: this is the full run)."""
+    cfg = config_from_dict({}, root=FIXTURES)
+    rows: list[dict[str, object]] = []
+    for name, (releases, projects, gold) in SETS.items():
+        report = evaluate_files(cfg, releases, projects, gold)
+        for metric, value in (
+            ("country F1", report.countries.f1),
+            ("link precision", report.links.precision),
+            ("link recall", report.links.recall),
+        ):
+            rows.append({"case": f"relevance {name}", "metric": metric, "value": round(value, 3), "unit": ""})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="also list region and topic mistakes")

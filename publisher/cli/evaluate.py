@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from publisher import pipeline
 from publisher.cli.common import with_config
 from publisher.config import Config
-from publisher.pipeline import evaluate as evaluation
 
 _FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 
@@ -33,13 +33,13 @@ def eval_command(
 ) -> None:
     """Country P/R/F1, project-link P/R, region and topic P/R over labelled releases, then every mistake
     with its score and reasons. Uses the taxonomy and linking settings of the config."""
-    report = evaluation.evaluate_files(
+    report = pipeline.evaluate_files(
         cfg, releases, projects, gold, releases_kind=releases_kind, projects_kind=projects_kind
     )
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(evaluation.format_report(report))
+        click.echo(pipeline.format_report(report))
 
 
 COMMANDS: list[click.Command] = [eval_command]

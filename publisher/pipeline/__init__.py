@@ -32,6 +32,10 @@ from publisher.pipeline.digests import (
     preview_digest,
     send_test_digest,
 )
+from publisher.pipeline.evaluate import (
+    evaluate_files,
+    format_report,
+)
 from publisher.pipeline.feeds import (
     build_feeds,
     list_feeds,
@@ -98,8 +102,10 @@ __all__ = [
     "describe_trigger",
     "digest_archive_page",
     "discovered_projects",
+    "evaluate_files",
     "explain_release",
     "export_jsonl",
+    "format_report",
     "import_subscribers",
     "job_history",
     "list_editions",
