@@ -38,6 +38,11 @@ def _jsonl(name: str) -> list[dict]:  # type: ignore[type-arg]
     return [json.loads(line) for line in (DEVSET / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def test_size_of_the_set() -> None:
+    projects = tomllib.loads((DEVSET / "projects.toml").read_text(encoding="utf-8"))["projects"]
+    assert len(_jsonl("releases.jsonl")) >= 60 and len(projects) >= 20
+
+
 def test_every_release_has_one_gold_row_with_its_provenance() -> None:
     releases, gold = _jsonl("releases.jsonl"), _jsonl("gold.jsonl")
     assert [r["id"] for r in releases] == [g["id"] for g in gold]
