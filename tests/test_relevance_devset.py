@@ -69,6 +69,18 @@ def test_the_current_readers_accept_every_record() -> None:
     assert len(read_records(cfg, DEVSET / "releases.jsonl", None, projects=False)) == len(_jsonl("releases.jsonl"))
 
 
+def test_releases_are_read_with_their_dates_as_published() -> None:
+    """Dates are written as the real pages write them ("March 12, 2021", "19.11.2015", "March 2011")."""
+    cfg = config_from_dict({}, root=FIXTURES)
+    read = {
+        r.external_id: r.published.isoformat()
+        for r in read_records(cfg, DEVSET / "releases.jsonl", None, projects=False)
+    }
+    assert read == {g["id"]: g["published"] for g in _jsonl("gold.jsonl")}
+    shapes = {r["date"] for r in _jsonl("releases.jsonl")}
+    assert any("." in d for d in shapes) and any(d[:1].isalpha() for d in shapes) and any(len(d) == 7 for d in shapes)
+
+
 def test_project_names_do_not_collide_with_the_seed_projects() -> None:
     cfg = config_from_dict({}, root=FIXTURES)
     seed = read_records(cfg, FIXTURES / "projects.txt", None, projects=True)

@@ -15,6 +15,7 @@ from publisher.classify import Classifier, Tag, country_name
 from publisher.config import Config, SourceConfig
 from publisher.errors import SourceError
 from publisher.ingest import clean_record
+from publisher.link import Evidence as LinkEvidence
 from publisher.link import Linker, build_project_profile, release_profile
 from publisher.sources.base import ProjectRecord, ReleaseRecord, make_source
 from publisher.text import derive_title
@@ -53,6 +54,10 @@ def _tags(tags: Iterable[Tag]) -> dict[str, Evidence]:
     return {t.slug: Evidence(t.score, tuple(t.reasons)) for t in tags}
 
 
+def _evidence(e: LinkEvidence) -> str:
+    return f"{e.kind} {e.weight:+.2f} {e.detail}"
+
+
 def predict(cfg: Config, releases: Sequence[ReleaseRecord], projects: Sequence[ProjectRecord]) -> list[Prediction]:
     """Tag and link each release the way ingest does. The only place that knows the classify/link API, so changes
     to those steps touch this function and nothing else of the evaluation."""
@@ -65,8 +70,8 @@ def predict(cfg: Config, releases: Sequence[ReleaseRecord], projects: Sequence[P
         title = rec.title.strip() or derive_title(rec.body)
         cls = classifier.classify(f"{title}\n\n{rec.body}")
         profile = release_profile(title, rec.body, rec.published, cls)
-        links = {r.key: Evidence(r.score, tuple(r.reasons)) for r in linker.link(profile)}
-        candidates = {r.key: Evidence(r.score, tuple(r.reasons)) for r in linker.explain(profile)}
+        links = {r.key: Evidence(r.score, (*r.reasons, *map(_evidence, r.evidence))) for r in linker.link(profile)}
+        candidates = {c.key: Evidence(c.score, (c.why, *map(_evidence, c.evidence))) for c in linker.explain(profile)}
         out.append(Prediction(_tags(cls.countries), _tags(cls.regions), _tags(cls.topics), links, candidates))
     return out
 
@@ -271,13 +276,13 @@ def match_gold(gold: Sequence[GoldRow], releases: Sequence[ReleaseRecord]) -> li
 
 
 def _project_refs(projects: Sequence[ProjectRecord]) -> dict[str, str]:
-    """Gold may name a project by its key, acronym or name (any case); all map to its key."""
+    """Gold may name a project by its key, any acronym, its name or an alias (any case); all map to its key."""
     refs: dict[str, str] = {}
     keys = [project_key(p) for p in projects]
     if len(set(keys)) != len(keys):
         raise SourceError("two projects share an acronym (or a name without acronym): gold could not tell them apart")
     for key, p in zip(keys, projects, strict=True):
-        for ref in (key, p.acronym, p.name):
+        for ref in (key, p.acronym, p.name, *p.acronyms, *p.aliases):
             if ref:
                 refs.setdefault(ref.casefold(), key)
     return refs
