@@ -25,7 +25,7 @@ EXCLUDED_SITES = (
     "mieux-initiative.eu",
     "migrationpartnershipfacility.eu",
 )
-TARGETS = "issue 9 targets; the countries and links work removes this mark when it reaches them"
+# Issue 9 targets on the development set (which the rules were tuned against: unseen news will score lower).
 
 
 @pytest.fixture(scope="module")
@@ -93,16 +93,13 @@ def test_gold_labels_every_release(report: Report) -> None:
     assert report.releases == len(_jsonl("releases.jsonl"))
 
 
-@pytest.mark.xfail(strict=False, reason=TARGETS)
 def test_country_f1(report: Report) -> None:
     assert report.countries.f1 >= 0.95, report.countries
 
 
-@pytest.mark.xfail(strict=False, reason=TARGETS)
 def test_link_precision(report: Report) -> None:
     assert report.links.precision >= 0.9, report.links
 
 
-@pytest.mark.xfail(strict=False, reason=TARGETS)
 def test_link_recall(report: Report) -> None:
     assert report.links.recall >= 0.9, report.links
