@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,28 @@ def pytest_report_header(config: Any) -> str:
     return f"store backend: {'postgresql' if os.environ.get(PG_ENV) else 'sqlite'}"
 
 
+def drop_database(admin: Any, name: str) -> None:
+    """Drop a test database and dispose the admin engine, even when PostgreSQL is busy with it.
+
+    WITH (FORCE) ends our own sessions, but not an autovacuum worker (a superuser process), which a loaded
+    machine may have started on the database: then wait a moment and try again.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        for attempt in range(40):
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except DBAPIError:
+                if attempt == 39:
+                    raise
+                time.sleep(0.25)
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated empty database that each test copies (much faster than migrating per test)."""
@@ -51,9 +74,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store.migrate()
     store.dispose()
     yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(admin, name)
 
 
 @pytest.fixture
@@ -72,9 +93,7 @@ def db_url(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch) ->
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
     yield make_url(normalise_url(base)).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(admin, name)
 
 
 @pytest.fixture
@@ -90,9 +109,7 @@ def empty_db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield make_url(normalise_url(base)).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(admin, name)
 
 
 @pytest.fixture
