@@ -156,7 +156,7 @@ def base_config_data(db_url: str, sample_dir: Path) -> dict[str, Any]:
             {"name": "projects", "kind": "project-pages", "path": str(sample_dir / "projects.txt")},
             {"name": "releases", "kind": "release-text", "path": str(sample_dir / "releases.txt")},
         ],
-        "feeds": {"dir": "feeds"},
+        "feeds": {"dir": "feeds", "formats": ["atom", "rss"]},  # JSON Feed has tests of its own
         "delivery": {"transport": "outbox", "outbox_dir": "outbox"},
     }
 

@@ -80,13 +80,13 @@ def test_cli_build_dry_run_list(
     assert code == 0
     assert "would write feeds/all.atom" not in out  # paths are shown in full
     assert f"would write {tmp_path / 'feeds' / 'all.atom'}" in out
-    assert "dry run (incremental build): would write 25 files" in out
+    assert "dry run (incremental build): would write 34 files" in out
     assert not (tmp_path / "feeds").exists()
 
     code, out, _ = run_cli(["feeds", "build", "--config", conf], capsys)
-    assert code == 0 and "incremental build: wrote 25 files, removed 0, 0 unchanged" in out
+    assert code == 0 and "incremental build: wrote 34 files, removed 0, 0 unchanged" in out
     code, out, _ = run_cli(["feeds", "build", "--full", "--config", conf], capsys)
-    assert code == 0 and "full build: wrote 0 files, removed 0, 25 unchanged (25 rendered)" in out
+    assert code == 0 and "full build: wrote 0 files, removed 0, 34 unchanged (34 rendered)" in out
 
     code, out, _ = run_cli(["feeds", "list", "--config", conf], capsys)
     assert code == 0

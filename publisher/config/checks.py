@@ -106,8 +106,10 @@ def check_config(cfg: Config) -> None:
     if cfg.feeds.max_entries < 1:
         raise ConfigError("must be at least 1", key="feeds.max_entries")
     for j, fmt in enumerate(cfg.feeds.formats):
-        if fmt not in ("atom", "rss"):
-            raise ConfigError(f"expected 'atom' or 'rss', got {fmt!r}", key=f"feeds.formats[{j}]")
+        if fmt not in ("atom", "rss", "json"):
+            raise ConfigError(f"expected 'atom', 'rss' or 'json', got {fmt!r}", key=f"feeds.formats[{j}]")
+    if cfg.feeds.websub_hub:
+        _http_url(cfg.feeds.websub_hub, "feeds.websub_hub")
     if cfg.digest.max_items < 1:
         raise ConfigError("must be at least 1", key="digest.max_items")
     if cfg.digest.first_edition_lookback_days < 0:

@@ -173,7 +173,13 @@ class LinkingConfig:
 class FeedsConfig:
     dir: Path = _doc("Folder for generated feeds.", default=Path("feeds"))
     max_entries: int = _doc("At most this many entries per feed, newest first.", default=50, range=Range(1, 10_000))
-    formats: tuple[str, ...] = _doc("Feed formats to write: atom, rss.", default=("atom", "rss"))
+    formats: tuple[str, ...] = _doc(
+        "Feed formats to write: atom, rss, json (JSON Feed 1.1).", default=("atom", "rss", "json")
+    )
+    websub_hub: str = _doc(
+        "WebSub hub URL: every feed links it (rel=hub) and each build tells it which feeds changed. Empty: none.",
+        default="",
+    )
 
 
 @dataclass(frozen=True)

@@ -1,66 +1,24 @@
-"""Pure builders of feed files: Atom/RSS bytes, OPML and entry HTML from values (same arguments, same bytes)."""
+"""Pure builders of feed files: Atom/RSS (feedgen), JSON Feed and OPML bytes from values (same arguments, same bytes)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import html
-import re
 from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from publisher import __version__
 from publisher.config import Config
-from publisher.feeds.model import (
-    GENERATOR_URI,
-    MEDIA_TYPES,
-    PAGES_DIR,
-    FeedEntry,
-    FeedFormat,
-    FeedKind,
-    FeedSpec,
-    project_label,
-    safe_href,
-    site_link,
-)
+from publisher.feeds.content import entry_content_html, entry_link, entry_tags, esc, paragraphs
+from publisher.feeds.jsonfeed import build_json_feed
+from publisher.feeds.model import GENERATOR_URI, MEDIA_TYPES, FeedEntry, FeedFormat, FeedKind, FeedSpec
 
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+__all__ = ["build_feed", "build_opml", "entry_content_html", "feed_updated", "paragraphs"]
 
-
-def paragraphs(text: str) -> list[str]:
-    """Blank-line separated paragraphs, whitespace collapsed."""
-    return [" ".join(p.split()) for p in _PARAGRAPH_BREAK.split(text.strip()) if p.strip()]
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def entry_content_html(entry: FeedEntry, cfg: Config) -> str:
-    """The entry body as HTML: every piece of release text is escaped, only our own tags are live."""
-    out = [f"<p>{_esc(p)}</p>" for p in paragraphs(entry.body)]
-    if entry.projects:
-        out.append("<p><strong>Related projects</strong></p><ul>")
-        for p in entry.projects:
-            href = safe_href(p.url)
-            label = _esc(project_label(p))
-            name = f'<a href="{_esc(href)}">{label}</a>' if href else label
-            follow = _esc(cfg.site.url(f"projects/{p.slug}.{cfg.feeds.formats[0]}"))
-            why = f" — {_esc('; '.join(p.reasons))}" if p.reasons else ""
-            out.append(f'<li>{name}{why} (<a href="{follow}">follow</a>)</li>')
-        out.append("</ul>")
-    tags = [
-        (label, terms)
-        for label, terms in (("Topics", entry.topics), ("Regions", entry.regions), ("Countries", entry.countries))
-        if terms
-    ]
-    if tags:
-        out.append(
-            "<p>" + " · ".join(f"{label}: {_esc(', '.join(t.name for t in terms))}" for label, terms in tags) + "</p>"
-        )
-    return "\n".join(out)
+_ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
 
 
 def feed_updated(spec: FeedSpec, entries: Sequence[FeedEntry]) -> dt.datetime:
@@ -68,18 +26,13 @@ def feed_updated(spec: FeedSpec, entries: Sequence[FeedEntry]) -> dt.datetime:
     return max((e.times()[1] for e in entries), default=spec.empty_updated)
 
 
-def _categories(entry: FeedEntry, cfg: Config) -> list[dict[str, str]]:
-    cats = [{"term": t.slug, "label": t.name, "scheme": cfg.site.url("topics/")} for t in entry.topics]
-    cats += [{"term": t.slug, "label": t.name, "scheme": cfg.site.url("regions/")} for t in entry.regions]
-    cats += [{"term": t.slug, "label": t.name, "scheme": cfg.site.url("countries/")} for t in entry.countries]
-    cats += [{"term": p.slug, "label": project_label(p), "scheme": cfg.site.url("projects/")} for p in entry.projects]
-    return cats
-
-
 def build_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config, fmt: FeedFormat | str) -> bytes:
     """The bytes of one feed file; pure: same arguments, same bytes. `entries` must be newest first."""
     fmt = FeedFormat(fmt)
+    if fmt is FeedFormat.JSON:
+        return build_json_feed(spec, entries, cfg)
     entries = list(entries)[: cfg.feeds.max_entries]
+    hub = cfg.feeds.websub_hub
     fg = FeedGenerator()
     self_url = cfg.site.url(spec.path(fmt))
     fg.id(self_url)
@@ -87,6 +40,8 @@ def build_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config, fmt: F
     fg.subtitle(spec.subtitle(cfg))  # also the RSS <description>
     # feedgen keeps the last rel=alternate for RSS <link>, so self goes first.
     fg.link(href=self_url, rel="self", type=MEDIA_TYPES[fmt])
+    if hub:
+        fg.link(href=hub, rel="hub")  # WebSub: subscribers find the hub next to the self link
     fg.link(href=spec.alternate(cfg), rel="alternate", type="text/html")
     fg.language(cfg.site.language)
     fg.author({"name": cfg.site.author_name, "email": cfg.site.author_email})
@@ -97,15 +52,16 @@ def build_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config, fmt: F
         fg.managingEditor(f"{cfg.site.author_email} ({cfg.site.author_name})")
     for entry in entries:
         published, updated = entry.times()
-        link = site_link(cfg, entry.url) or cfg.site.url(f"{PAGES_DIR}/{entry.slug}.html")
         # add_entry prepends by default; entries arrive in the order we want.
         fe = fg.add_entry(order="append")
         fe.id(entry.guid)
         fe.guid(entry.guid, permalink=False)
-        fe.link(href=link)
+        fe.link(href=entry_link(entry, cfg))
         fe.published(published)
         fe.updated(updated)
-        fe.category(_categories(entry, cfg))
+        fe.category(
+            [{"term": term, "label": label, "scheme": scheme} for term, label, scheme in entry_tags(entry, cfg)]
+        )
         content = entry_content_html(entry, cfg)
         fe.title(entry.title)  # plain text in both formats (as Hugo and Pelican write RSS titles)
         if fmt is FeedFormat.ATOM:
@@ -114,10 +70,25 @@ def build_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config, fmt: F
         else:
             # An RSS <description> is HTML by definition: the release text must be escaped first.
             fe.content(content, type="html")
-            fe.description(_esc(entry.summary))
+            fe.description(esc(entry.summary))
             fe.author({"name": cfg.site.author_name, "email": cfg.site.author_email})
-    data: bytes = fg.atom_str(pretty=True) if fmt is FeedFormat.ATOM else fg.rss_str(pretty=True)
-    return data
+    if fmt is FeedFormat.ATOM:
+        atom: bytes = fg.atom_str(pretty=True)
+        return atom
+    rss: bytes = fg.rss_str(pretty=True)
+    return _with_rss_hub(rss, hub) if hub else rss
+
+
+def _with_rss_hub(data: bytes, hub: str) -> bytes:
+    """feedgen writes only the self atom:link into RSS; WebSub wants the hub beside it."""
+    root = etree.fromstring(data, etree.XMLParser(remove_blank_text=True, resolve_entities=False))
+    channel = root.find("channel")
+    self_link = channel.find(_ATOM_LINK) if channel is not None else None
+    if self_link is None:
+        return data
+    self_link.addnext(etree.Element(_ATOM_LINK, href=hub, rel="hub"))
+    out: bytes = etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+    return out
 
 
 def build_opml(specs: Sequence[FeedSpec], cfg: Config, updated: dt.datetime) -> bytes:

@@ -27,6 +27,7 @@ from publisher.feeds.load import (
 from publisher.feeds.model import (
     EMPTY_FEED_UPDATED,
     INDEX_NAME,
+    KIND_DIRS,
     OPML_NAME,
     PAGE_KEY,
     PAGES_DIR,
@@ -48,6 +49,7 @@ from publisher.feeds.plan import (
     members_updated,
     runs_changed_since,
 )
+from publisher.feeds.websub import ping_hub
 from publisher.feeds.write import (
     OUTPUT_VERSION,
     Emitter,
@@ -90,7 +92,25 @@ def build(
     folder = cfg.feeds.dir
     lock = contextlib.nullcontext() if dry_run else build_lock(folder)
     with lock:
-        return _build_locked(cfg, store, folder, touched or set(), full, dry_run, progress)
+        summary = _build_locked(cfg, store, folder, touched or set(), full, dry_run, progress)
+    if cfg.feeds.websub_hub and not dry_run:
+        changed = changed_feed_urls(cfg, summary)
+        if changed:
+            summary.pinged, summary.ping_errors = ping_hub(cfg.feeds.websub_hub, changed)
+    return summary
+
+
+def changed_feed_urls(cfg: Config, summary: FeedsSummary) -> list[str]:
+    """The public URLs of the feed files this build rewrote (not pages, not the index): what a hub must fetch."""
+    folder = cfg.feeds.dir
+    suffixes = {f".{f}" for f in cfg.feeds.formats}
+    out = []
+    for path in summary.written:
+        rel = path.relative_to(folder).as_posix()
+        top = rel.split("/", 1)[0] if "/" in rel else ""
+        if path.suffix in suffixes and (top in KIND_DIRS.values() or rel.startswith("all.")):
+            out.append(cfg.site.url(rel))
+    return sorted(out)
 
 
 def _build_locked(

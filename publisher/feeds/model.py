@@ -43,10 +43,15 @@ class FeedKind(StrEnum):
 class FeedFormat(StrEnum):
     ATOM = "atom"
     RSS = "rss"
+    JSON = "json"  # JSON Feed 1.1
 
 
 KIND_DIRS = {FeedKind.TOPIC: "topics", FeedKind.REGION: "regions", FeedKind.PROJECT: "projects"}
-MEDIA_TYPES = {FeedFormat.ATOM: "application/atom+xml", FeedFormat.RSS: "application/rss+xml"}
+MEDIA_TYPES = {
+    FeedFormat.ATOM: "application/atom+xml",
+    FeedFormat.RSS: "application/rss+xml",
+    FeedFormat.JSON: "application/feed+json",
+}
 
 
 def release_times(
@@ -229,6 +234,8 @@ class FeedsSummary:
     dry_run: bool = False
     full: bool = False
     touched_only: bool = False  # the fast path: only the touched feeds and pages were looked at
+    pinged: list[str] = field(default_factory=list)  # feed URLs the WebSub hub was told about
+    ping_errors: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -239,8 +246,12 @@ class FeedsSummary:
         mode = "full build" if self.full else "incremental build"
         prefix = f"dry run ({mode})" if self.dry_run else mode
         return (
-            f"{prefix}: {verb_w} {len(self.written)} files, {verb_r} {len(self.removed)}, "
-            f"{self.unchanged} unchanged ({self.planned} rendered)"
+            (
+                f"{prefix}: {verb_w} {len(self.written)} files, {verb_r} {len(self.removed)}, "
+                f"{self.unchanged} unchanged ({self.planned} rendered)"
+            )
+            + (f"; told the WebSub hub about {len(self.pinged)} feeds" if self.pinged else "")
+            + (f"; {len(self.ping_errors)} hub pings failed" if self.ping_errors else "")
         )
 
     def __str__(self) -> str:

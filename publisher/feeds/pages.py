@@ -11,7 +11,7 @@ import jinja2
 from publisher import __version__
 from publisher.config import Config
 from publisher.errors import FeedError
-from publisher.feeds.build import paragraphs
+from publisher.feeds.content import paragraphs
 from publisher.feeds.model import (
     MEDIA_TYPES,
     OPML_NAME,

@@ -113,14 +113,14 @@ def existing_outputs(folder: Path) -> set[str]:
     """Feed files and release pages found on disk in the folders this step owns (not operator files)."""
     found: set[str] = set()
     for sub, patterns in (
-        ("topics", ("*.atom", "*.rss")),
-        ("regions", ("*.atom", "*.rss")),
-        ("projects", ("*.atom", "*.rss")),
+        ("topics", ("*.atom", "*.rss", "*.json")),
+        ("regions", ("*.atom", "*.rss", "*.json")),
+        ("projects", ("*.atom", "*.rss", "*.json")),
         (PAGES_DIR, ("*.html",)),
     ):
         for pattern in patterns:
             found.update(p.relative_to(folder).as_posix() for p in (folder / sub).glob(pattern))
-    for pattern in ("all.atom", "all.rss"):
+    for pattern in ("all.atom", "all.rss", "all.json"):
         if (folder / pattern).is_file():
             found.add(pattern)
     return found
