@@ -41,7 +41,7 @@ def test_retag_is_seen_by_the_next_touched_only_feeds_build(
     pipeline.build_feeds(stricter, ingested, touched=ingest.touched_feeds)
     # What is on disk must equal a full build from scratch.
     fresh_dir = tmp_path / "fresh"
-    fresh = make_config(taxonomy={"topics": topics}, feeds={"dir": str(fresh_dir)})
+    fresh = make_config(taxonomy={"topics": topics}, feeds={"dir": str(fresh_dir), "formats": list(cfg.feeds.formats)})
     pipeline.build_feeds(fresh, ingested, full=True)
     built, expected = _feed_files(cfg.feeds.dir), _feed_files(fresh_dir)
     assert set(built) == set(expected)
