@@ -214,8 +214,11 @@ def test_opml_lists_every_feed_once_with_absolute_urls(cfg: Config, feed_store: 
 
 def test_index_has_autodiscovery_for_every_feed_file(cfg: Config, feed_store: Store) -> None:
     build(cfg, feed_store)
-    page = html_tags((cfg.feeds.dir / "index.html").read_text("utf-8"))
-    alternates = {a["href"] for tag, a in page.elements if tag == "link" and a.get("rel") == "alternate"}
+    page = html_tags((cfg.feeds.dir / "feeds/index.html").read_text("utf-8"))
+    # Relative to feeds/index.html, which sits one folder below the site root.
+    alternates = {
+        str(a["href"]).removeprefix("../") for tag, a in page.elements if tag == "link" and a.get("rel") == "alternate"
+    }
     expected = {
         p.relative_to(cfg.feeds.dir).as_posix() for i in feeds.list_feeds(cfg, feed_store) for p in i.paths.values()
     }
@@ -244,7 +247,7 @@ def test_second_build_writes_nothing_and_keeps_mtimes(cfg: Config, feed_store: S
     mtimes = {p: p.stat().st_mtime_ns for p in first.written}
     again = build(cfg, feed_store)
     assert again.written == [] and again.removed == [] and again.unchanged == 25
-    assert again.planned == 2  # only index.html and feeds.opml are re-rendered to compare
+    assert again.planned == 2  # only feeds/index.html and feeds.opml are re-rendered to compare
     full = build(cfg, feed_store, full=True)
     assert full.written == [] and full.planned == 25
     assert {p: p.stat().st_mtime_ns for p in first.written} == mtimes
@@ -269,7 +272,7 @@ def test_incremental_build_rewrites_only_feeds_of_the_changed_release(cfg: Confi
         "projects/labour-lab.atom",
         "projects/labour-lab.rss",
         "news/release-3.html",
-        "index.html",
+        "feeds/index.html",
         "feeds.opml",
     }
     assert summary.planned == 11
@@ -289,7 +292,7 @@ def test_relinking_without_text_change_is_noticed(cfg: Config, feed_store: Store
         "projects/quiet-project.atom",
         "projects/quiet-project.rss",
         "news/release-5.html",
-        "index.html",
+        "feeds/index.html",
     }
     assert len(parse(cfg.feeds.dir / "projects/quiet-project.rss").entries) == 1
 

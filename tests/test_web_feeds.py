@@ -197,5 +197,5 @@ def test_real_feeds_parse_over_http(cfg: Config, built_feeds: Path, web_server: 
         entry_links = [e.link for e in parsed.entries if e.link.startswith(cfg.site.base_url + "news/")]
         for link in entry_links[:3]:
             assert get(web_server, urlsplit(link).path).status == 200  # release pages resolve
-    index = get(web_server, "/")
+    index = get(web_server, "/feeds/")
     assert index.status == 200 and b"feeds.opml" in index.body  # type: ignore[attr-defined]

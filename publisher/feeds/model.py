@@ -15,7 +15,7 @@ from publisher import safeurl
 from publisher.config import Config
 
 OPML_NAME = "feeds.opml"
-INDEX_NAME = "index.html"
+INDEX_NAME = "feeds/index.html"  # the feed table; the site's home page is index.html
 PAGES_DIR = "news"
 GENERATOR_URI = "https://github.com/icmpd/publisher"
 # Keys in `touched` besides feed keys: a release page to re-render, and an ingest run the keys account for.
@@ -173,7 +173,7 @@ class FeedSpec:
     slug: str = ""
     name: str = ""
     description: str = ""
-    link: str = ""  # alternate (HTML) page; empty: the index page
+    link: str = ""  # alternate (HTML) page; empty: the site's page of this feed
     empty_updated: dt.datetime = EMPTY_FEED_UPDATED
 
     @property
@@ -202,9 +202,8 @@ class FeedSpec:
         return self.description or f"News related to the project {self.name}."
 
     def alternate(self, cfg: Config) -> str:
-        return self.link or cfg.site.url(
-            INDEX_NAME + ("" if self.kind is FeedKind.ALL else f"#{self.kind}-{self.slug}")
-        )
+        # The site's HTML page of the same news: the home page, or the topic's, region's, project's list page.
+        return self.link or cfg.site.url("" if self.kind is FeedKind.ALL else f"{KIND_DIRS[self.kind]}/{self.slug}/")
 
 
 @dataclass(frozen=True)

@@ -170,9 +170,18 @@ def _register_routes(app: Flask, cfg: Config) -> None:
     @app.route("/subscribe", methods=["GET", "POST"])
     def subscribe() -> Response:
         if request.method == "GET":
+            # The site's "get it by email" links pre-fill the form (`?topics=x&regions=y`); only known choices and
+            # frequencies are taken, the rest is dropped, and nothing is stored until the form is posted.
+            freq = request.args.get("frequency", "")
             return _page(
                 "subscribe.html",
-                form={"email": "", "name": "", "topics": [], "regions": [], "frequency": Frequency.WEEKLY.value},
+                form={
+                    "email": "",
+                    "name": "",
+                    "topics": [t for t in request.args.getlist("topics") if t in cfg.taxonomy.topics],
+                    "regions": [r for r in request.args.getlist("regions") if r in cfg.taxonomy.regions],
+                    "frequency": freq if freq in {f.value for f in Frequency} else Frequency.WEEKLY.value,
+                },
                 errors={},
             )
         check_csrf()

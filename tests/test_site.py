@@ -1,0 +1,250 @@
+"""The static news site: golden pages, every internal link resolves, pagination, hostile titles, incremental."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from conftest import BASE_URL, FEEDS_T0, TRICKY_TITLE
+from sqlalchemy import delete
+
+from publisher import pipeline
+from publisher.config import Config
+from publisher.feeds.load import load_catalog
+from publisher.models import Release, ReleaseRegion, ReleaseTopic
+from publisher.site import build_site, site_urls
+from publisher.store import Store
+
+GOLDEN = Path(__file__).parent / "golden" / "site"
+# Routes of the web app served beside the static folder (publisher serve), not files.
+DYNAMIC = (re.compile(r"^subscribe$"), re.compile(r"^digests/\d+/[^/]+$"))
+
+
+class Links(HTMLParser):
+    """Every href/src of a page, the number of <main> and <h1> elements, and whether a <script> appears."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.mains = self.h1s = self.scripts = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.mains += tag == "main"
+        self.h1s += tag == "h1"
+        self.scripts += tag == "script"
+        self.links += [v for k, v in attrs if k in ("href", "src") and v is not None]
+
+
+def parse_page(path: Path) -> Links:
+    p = Links()
+    p.feed(path.read_text("utf-8"))
+    return p
+
+
+def resolve(folder: Path, page: Path, href: str) -> Path | None:
+    """The file an internal link leads to (a folder URL to its index.html), None for a dynamic route."""
+    parts = urlsplit(href)
+    target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+    rel = os.path.relpath(target, folder.resolve())
+    if any(d.match(rel) for d in DYNAMIC):
+        return None
+    return target / "index.html" if href.split("?")[0].endswith("/") or target.is_dir() else target
+
+
+def html_pages(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.html") if not p.name.startswith("."))
+
+
+def written(cfg: Config, paths: list[Path]) -> set[str]:
+    return {p.relative_to(cfg.feeds.dir).as_posix() for p in paths}
+
+
+# ---------------------------------------------------------------- the pages
+
+
+SITE_PAGES = [
+    "index.html",
+    "archive/index.html",
+    "topics/index.html",
+    "topics/border-management/index.html",
+    "regions/index.html",
+    "countries/index.html",
+    "countries/at/index.html",
+    "projects/index.html",
+    "projects/labour-lab/index.html",
+    "digests/index.html",
+    "feeds/index.html",
+    "news/release-2.html",
+]
+
+
+@pytest.mark.parametrize("name", SITE_PAGES)
+def test_page_matches_golden_file(cfg: Config, feed_store: Store, name: str) -> None:
+    pipeline.build_feeds(cfg, feed_store)
+    got = (cfg.feeds.dir / name).read_bytes()
+    golden = GOLDEN / name.replace("/", "__")
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(got)
+    assert got == golden.read_bytes(), f"{name} differs from {golden} (UPDATE_GOLDEN=1 regenerates after review)"
+
+
+def test_every_internal_link_resolves_and_every_page_has_main_and_one_h1(cfg: Config, feed_store: Store) -> None:
+    pipeline.build_feeds(
+        cfg,
+        feed_store,
+    )
+    folder = cfg.feeds.dir
+    pages = html_pages(folder)
+    assert len(pages) >= 24
+    checked = 0
+    for page in pages:
+        links = parse_page(page)
+        assert (links.mains, links.h1s, links.scripts) == (1, 1, 0), page
+        for href in links.links:
+            if href.startswith(BASE_URL) or re.match(r"^[a-z]+:", href):
+                assert not href.startswith("javascript:"), (page, href)
+                continue  # canonical and external links
+            target = resolve(folder, page, href)
+            if target is not None:
+                assert target.is_file(), f"{page.relative_to(folder)}: {href} -> {target} is missing"
+                checked += 1
+    assert checked > 400
+
+
+def test_category_scheme_urls_of_the_feeds_resolve(cfg: Config, feed_store: Store) -> None:
+    pipeline.build_feeds(cfg, feed_store)
+    atom = (cfg.feeds.dir / "all.atom").read_text("utf-8")
+    schemes = set(re.findall(r'scheme="([^"]+)"', atom))
+    assert {BASE_URL + d for d in ("topics/", "regions/", "countries/", "projects/")} <= schemes
+    for s in schemes:
+        assert (cfg.feeds.dir / s.removeprefix(BASE_URL) / "index.html").is_file(), s
+
+
+def test_list_pages_offer_feed_and_prefilled_email(cfg: Config, feed_store: Store) -> None:
+    pipeline.build_feeds(cfg, feed_store)
+    topic = (cfg.feeds.dir / "topics/trafficking/index.html").read_text("utf-8")
+    assert 'href="../../topics/trafficking.atom"' in topic and 'href="../../subscribe?topics=trafficking"' in topic
+    region = (cfg.feeds.dir / "regions/north-africa/index.html").read_text("utf-8")
+    assert 'href="../../subscribe?regions=north-africa"' in region
+    assert '<link rel="alternate" type="application/atom+xml"' in region
+    release = (cfg.feeds.dir / "news/release-2.html").read_text("utf-8")
+    assert 'href="../subscribe?topics=border-management&amp;topics=trafficking"' in release
+    assert 'href="../topics/trafficking/"' in release and '.atom">Trafficking' not in release
+
+
+def test_hostile_titles_are_escaped_everywhere(cfg: Config, feed_store: Store) -> None:
+    pipeline.build_feeds(cfg, feed_store)
+    for page in html_pages(cfg.feeds.dir):
+        text = page.read_text("utf-8")
+        assert "<script" not in text and "<img" not in text and "javascript:" not in text, page
+    home = (cfg.feeds.dir / "index.html").read_text("utf-8")
+    assert "Fish &amp; Chips &lt;script&gt;" in home and TRICKY_TITLE not in home
+    assert "Labour &lt;Lab&gt; &amp; Co" in (cfg.feeds.dir / "projects/index.html").read_text("utf-8")
+
+
+# ---------------------------------------------------------------- pagination
+
+
+def test_lists_are_paginated_newest_first(cfg: Config, feed_store: Store) -> None:
+    build_site(cfg, feed_store, page_size=2)
+    folder = cfg.feeds.dir
+    pages = [folder / "archive/index.html", folder / "archive/page/2/index.html", folder / "archive/page/3/index.html"]
+    assert all(p.is_file() for p in pages) and not (folder / "archive/page/4").exists()
+    order = [re.findall(r"news/(release-\d+)\.html", p.read_text("utf-8")) for p in pages]
+    assert order == [["release-3", "release-2"], ["release-1", "release-4"], ["release-5"]]
+    middle = pages[1].read_text("utf-8")
+    assert 'rel="prev" href="../../../archive/"' in middle and 'rel="next" href="../../../archive/page/3/"' in middle
+    assert "Page 2 of 3" in middle
+    first, last = pages[0].read_text("utf-8"), pages[2].read_text("utf-8")
+    assert 'rel="prev"' not in first and 'rel="next"' not in last
+    # A shorter list removes the pages it no longer needs.
+    with feed_store.session() as s:
+        s.execute(delete(Release).where(Release.id.in_([4, 5])))
+    summary = build_site(cfg, feed_store, page_size=2)
+    assert written(cfg, summary.removed) == {"archive/page/3/index.html"}
+
+
+def test_site_urls_lists_every_page_built(cfg: Config, feed_store: Store) -> None:
+    build_site(cfg, feed_store, page_size=2)
+    with feed_store.session() as s:
+        urls = site_urls(cfg, load_catalog(s), page_size=2)
+    built = {p.relative_to(cfg.feeds.dir).as_posix() for p in cfg.feeds.dir.rglob("index.html")}
+    assert {u.removeprefix(BASE_URL) + "index.html" for u in urls} == built
+    assert BASE_URL in urls and BASE_URL + "archive/page/3/" in urls
+
+
+# ---------------------------------------------------------------- incremental
+
+
+def test_second_build_writes_nothing(cfg: Config, feed_store: Store) -> None:
+    first = build_site(cfg, feed_store)
+    assert first.written and first.removed == []
+    mtimes = {p: p.stat().st_mtime_ns for p in first.written}
+    again = build_site(cfg, feed_store)
+    assert again.written == [] and again.planned == 0 and again.unchanged == len(first.written)
+    full = build_site(cfg, feed_store, full=True)
+    assert full.written == [] and full.planned == len(first.written)
+    assert {p: p.stat().st_mtime_ns for p in first.written} == mtimes
+
+
+def test_new_release_rewrites_only_the_pages_it_appears_on(cfg: Config, feed_store: Store) -> None:
+    build_site(cfg, feed_store)
+    with feed_store.session() as s:
+        s.add(
+            Release(
+                id=6,
+                key="k6",
+                guid="tag:news.example.org,2025-03-01:news/release-6",
+                slug="release-6",
+                source="test",
+                published=dt.date(2025, 3, 1),
+                title="New labour study",
+                summary="A new study.",
+                body="A new study.",
+                url="",
+                content_hash="h6",
+                created_at=FEEDS_T0,
+                updated_at=FEEDS_T0,
+            )
+        )
+        s.flush()
+        s.add(ReleaseTopic(release_id=6, topic="labour-migration", score=1.0, reasons=[]))
+        s.add(ReleaseRegion(release_id=6, region="western-balkans", score=1.0, reasons=[]))
+    summary = build_site(cfg, feed_store)
+    assert written(cfg, summary.written) == {
+        "index.html",
+        "archive/index.html",
+        "topics/labour-migration/index.html",
+        "regions/western-balkans/index.html",
+        "topics/index.html",  # the counts
+        "regions/index.html",
+    }
+    assert "New labour study" in (cfg.feeds.dir / "topics/labour-migration/index.html").read_text("utf-8")
+
+
+def test_dry_run_writes_nothing(cfg: Config, feed_store: Store) -> None:
+    summary = build_site(cfg, feed_store, dry_run=True)
+    assert len(summary.written) == summary.planned == 19
+    assert not [p for p in cfg.feeds.dir.rglob("*") if p.is_file()]
+
+
+# ---------------------------------------------------------------- the subscribe form pre-filled
+
+
+def test_subscribe_form_is_prefilled_from_the_query(cfg: Config, store: Store) -> None:
+    from publisher.web import create_app
+
+    topic, region = next(iter(cfg.taxonomy.topics)), next(iter(cfg.taxonomy.regions))
+    client = create_app(cfg, store).test_client()
+    page = client.get(f"/subscribe?topics={topic}&topics=no-such&regions={region}&frequency=monthly").text
+    assert re.search(rf'value="{re.escape(topic)}" checked', page)
+    assert re.search(rf'name="regions" value="{re.escape(region)}" checked', page)
+    assert re.search(r'value="monthly" checked', page) and "no-such" not in page
+    plain = client.get("/subscribe").text
+    assert " checked" not in plain.replace('value="weekly" checked', "")
