@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from conftest import BASE_URL, FEEDS_T0, TRICKY_TITLE
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from publisher import pipeline
 from publisher.config import Config
 from publisher.feeds.load import load_catalog
 from publisher.models import Release, ReleaseRegion, ReleaseTopic
+from publisher.models.mail import Delivery, Edition, Subscriber
 from publisher.site import build_site, site_urls
 from publisher.store import Store
 
@@ -248,3 +250,37 @@ def test_subscribe_form_is_prefilled_from_the_query(cfg: Config, store: Store) -
     assert re.search(r'value="monthly" checked', page) and "no-such" not in page
     plain = client.get("/subscribe").text
     assert " checked" not in plain.replace('value="weekly" checked', "")
+
+
+# ---------------------------------------------------------------- the digest archive
+
+
+def test_digest_archive_lists_editions_and_links_the_fullest_variant(
+    cfg: Config, ingested: Store, add_subscribers: Callable[..., list[int]]
+) -> None:
+    from conftest import FIXED_NOW
+
+    from publisher.web import create_app
+
+    add_subscribers(
+        [
+            ("all@example.org", "monthly", [], []),
+            ("capacity@example.org", "monthly", ["capacity-building"], []),
+            ("weekly@example.org", "weekly", ["capacity-building"], []),
+        ]
+    )
+    pipeline.build_editions(cfg, ingested, now=FIXED_NOW)
+    with ingested.session() as s:
+        editions = {e.period: e.id for e in s.scalars(select(Edition))}
+        everything = s.scalars(select(Delivery).join(Subscriber).where(Subscriber.email == "all@example.org")).one()
+        full_variant, full_items = everything.variant, len(everything.release_ids)
+    build_site(cfg, ingested)
+    page = (cfg.feeds.dir / "digests/index.html").read_text("utf-8")
+    hrefs = re.findall(r'href="\.\./(digests/\d+/[^"]+)"', page)
+    assert f"digests/{editions['2025-03']}/{full_variant}" in hrefs and len(hrefs) == len(editions) == 2
+    assert f"{full_items} items" in page and "1 March 2025" in page and "31 March 2025" in page
+    assert hrefs[0].startswith(f"digests/{editions['2025-W13']}/")  # newest period first
+    client = create_app(cfg, ingested).test_client()
+    for href in hrefs:
+        assert client.get("/" + href).status_code == 200, href
+    assert client.get("/digests/").status_code == 200
