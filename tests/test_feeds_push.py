@@ -132,8 +132,8 @@ def test_json_feed_carries_the_same_entries_as_atom_with_autodiscovery(cfg: Conf
         assert item["content_html"] == entry.content[0].value
     # JSON Feed 1.1's musts: version, title, items; each item a string id and content_html or content_text.
     assert isinstance(doc["title"], str) and all(isinstance(i["id"], str) and i["content_html"] for i in doc["items"])
-    index = (c.feeds.dir / "index.html").read_text("utf-8")
+    index = (c.feeds.dir / "feeds" / "index.html").read_text("utf-8")  # the feed table, one folder down
     page = (c.feeds.dir / "news" / "release-2.html").read_text("utf-8")
-    assert '<link rel="alternate" type="application/feed+json" title="ICMPD News (JSON)" href="all.json">' in index
+    assert '<link rel="alternate" type="application/feed+json" title="ICMPD News (JSON)" href="../all.json">' in index
     assert 'type="application/feed+json"' in page and 'href="../all.json"' in page
     assert feeds.build(c, feed_store).written == []  # byte-identical rebuild
