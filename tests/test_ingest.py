@@ -175,3 +175,25 @@ def test_removed_project_drops_its_links(make_config, store: Store, tmp_path: Pa
     assert "project:border-management-programme-in-central-asia" in result.touched_feeds
     assert result.relinked == 1
     assert _count(store, ReleaseProject) == 0
+
+
+def test_a_release_about_kosovo_is_stored_and_tagged_xk(cfg: Config, store: Store, sample_dir: Path) -> None:
+    """XK is not in ISO 3166-1 (pycountry), but tagging produces it: the countries table must know it, also in a
+    store whose countries were filled before (the next ingest adds what is missing)."""
+    from sqlalchemy import delete
+
+    from publisher.models import Country, ReleaseCountry
+
+    ingest_source(store, cfg, _source(cfg, "releases"), now=FIXED_NOW)  # fills the countries table
+    with store.session() as s:
+        s.execute(delete(Country).where(Country.code == "XK"))  # as a store made by an older version
+    f = sample_dir / "releases.txt"
+    f.write_text(
+        f.read_text()
+        + "\nReleased 3 March 2025\nBorder police officers in Kosovo completed a training on document fraud in Pristina.\n"
+    )
+    result = ingest_source(store, cfg, _source(cfg, "releases"), now=FIXED_NOW)
+    assert result.added == 1
+    with store.session() as s:
+        assert s.scalar(select(Country.name).where(Country.code == "XK")) == "Kosovo"
+        assert s.scalar(select(func.count()).select_from(ReleaseCountry).where(ReleaseCountry.country == "XK")) == 1

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from publisher.config import TaxonomyConfig
+from publisher.countries import KOSOVO, country_name
 from publisher.models import (
     Country,
     Region,
@@ -41,8 +42,10 @@ def sync_taxonomy(session: Session, taxonomy: TaxonomyConfig) -> None:
         session.execute(delete(ReleaseRegion).where(ReleaseRegion.region.in_(gone)))
         session.execute(delete(Region).where(Region.slug.in_(gone)))
 
-    if session.scalar(select(Country.code).limit(1)) is None:
-        session.add_all(
-            Country(code=c.alpha_2, name=getattr(c, "common_name", None) or c.name) for c in pycountry.countries
-        )
+    # Every code tagging can produce must exist (release_countries references it): ISO 3166-1 plus Kosovo's XK.
+    # Missing ones are added, so a store made before a code was known gets it on the next ingest.
+    known = set(session.scalars(select(Country.code)))
+    wanted = {c.alpha_2: getattr(c, "common_name", None) or c.name for c in pycountry.countries}
+    wanted[KOSOVO] = country_name(KOSOVO)
+    session.add_all(Country(code=code, name=name) for code, name in sorted(wanted.items()) if code not in known)
     session.flush()
