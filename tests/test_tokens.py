@@ -9,6 +9,7 @@ import pytest
 
 from publisher.config import Config
 from publisher.models import SubscriberStatus
+from publisher.store import Store
 from publisher.subscribers.tokens import TokenError, TokenPurpose, _claims_payload, _sign, read_token
 
 # Made with itsdangerous 2.2 URLSafeTimedSerializer("golden-secret-for-tests", salt="publisher.subscriber.<purpose>") at
@@ -142,3 +143,106 @@ def test_compressed_payloads_that_itsdangerous_wrote_are_read(cfg: Config, monke
     assert token.startswith(".")  # itsdangerous compressed this one
     claims = read_token(cfg, token, TokenPurpose.MANAGE)
     assert (claims.subscriber_id, claims.token_version) == (10**15, 1)
+
+
+# Private feed tokens: publisher's own two-part format from the start (see tokens.py). Never regenerate these.
+GOLDEN_FEED = [
+    (42, 3, 1, "WzQyLDMsMV0.b8M3054nf--4H1MhMMc39jGG3tY"),
+    (1, 1, 1, "WzEsMSwxXQ.tknZBEWmfOOVZ8UhiI1j1Gt8NHg"),
+    (987654321, 12, 7, "Wzk4NzY1NDMyMSwxMiw3XQ.KQIKJ4vCd4rZcX2pPLKoxPnq6HA"),
+]
+
+
+@pytest.mark.parametrize(("sid", "version", "feed_version", "token"), GOLDEN_FEED)
+def test_feed_tokens_are_the_golden_bytes_and_read_back(
+    golden_cfg: Config, sid: int, version: int, feed_version: int, token: str
+) -> None:
+    from publisher.delivery import Recipient
+    from publisher.subscribers import feed_token, private_feed_url, subscriber_links
+
+    who = Recipient(sid, "a@example.org", "", SubscriberStatus.ACTIVE, version, feed_version)
+    assert feed_token(golden_cfg, who) == token
+    # No timestamp: the same subscriber state gives the same URL at any time.
+    assert subscriber_links(golden_cfg, who)["feed"] == golden_cfg.site.url(f"feeds/private/{token}.atom")
+    assert private_feed_url(golden_cfg, who, "rss") == golden_cfg.site.url(f"feeds/private/{token}.rss")
+    claims = read_token(golden_cfg, token, TokenPurpose.FEED)
+    assert (claims.subscriber_id, claims.token_version, claims.feed_version) == (sid, version, feed_version)
+
+
+def test_feed_tokens_and_other_links_never_stand_in_for_each_other(golden_cfg: Config) -> None:
+    feed = GOLDEN_FEED[0][3]
+    for purpose in (TokenPurpose.CONFIRM, TokenPurpose.MANAGE, TokenPurpose.UNSUBSCRIBE):
+        with pytest.raises(TokenError, match="not valid"):
+            read_token(golden_cfg, feed, purpose)
+    for _purpose, _sid, _version, token in GOLDEN:
+        with pytest.raises(TokenError, match="not valid"):
+            read_token(golden_cfg, token, TokenPurpose.FEED)
+        # Dropping the timestamp of a genuine link does not make a feed token either (other salt).
+        payload, _stamp, sig = token.split(".")
+        with pytest.raises(TokenError, match="not valid"):
+            read_token(golden_cfg, f"{payload}.{sig}", TokenPurpose.FEED)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "WzQyLDMsMV0.c8M3054nf--4H1MhMMc39jGG3tY",  # signature changed
+        "WzQyLDMsMV0.b8M3054nf--4H1MhMMc39jGG3tZ",  # the same signature bytes, non-canonical base64
+        "WzQyLDMsMV1.b8M3054nf--4H1MhMMc39jGG3tY",  # the same claims, non-canonical base64
+        "WzQzLDMsMV0.b8M3054nf--4H1MhMMc39jGG3tY",  # claims changed ([43,3,1])
+        "WzQyLDMsMV0.b8M3054nf--4H1MhMMc39jGG3tY=",  # padding added
+        "WzQyLDMsMV0",  # signature missing
+        "WzQyLDMsMV0.Z3SFgA.b8M3054nf--4H1MhMMc39jGG3tY",  # a part too many
+        "WzQyLDMsMV0.b8M3054nf--4H1MhMMc39jGG3tY" + "A" * 300,  # overlong
+        "",
+        ".",
+        "é.é",
+    ],
+)
+def test_tampered_feed_tokens_are_refused(golden_cfg: Config, bad: str) -> None:
+    with pytest.raises(TokenError, match="not valid"):
+        read_token(golden_cfg, bad, TokenPurpose.FEED)
+
+
+def test_feed_claims_that_are_not_three_integers_are_refused(golden_cfg: Config) -> None:
+    import base64
+
+    from publisher.subscribers.tokens import _sign_feed
+
+    for claims in (b"[42,3]", b"[42,3,1,1]", b"[true,3,1]", b'[42,"3",1]', b"[42,3,1.0]", b"{}"):
+        payload = base64.urlsafe_b64encode(claims).rstrip(b"=")
+        token = _sign_feed(GOLDEN_SECRET, payload)  # genuinely signed, but not feed claims
+        with pytest.raises(TokenError, match="not valid"):
+            read_token(golden_cfg, token, TokenPurpose.FEED)
+
+
+def test_a_feed_link_dies_on_reset_and_on_unsubscribe(cfg: Config, store: Store) -> None:
+    import datetime as dt
+
+    from publisher.models.mail import Frequency, Subscriber
+    from publisher.subscribers import feed_token, make_token, reset_private_feed, resolve_token, unsubscribe
+
+    now = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    with store.session() as s:
+        sub = Subscriber(
+            email="f@example.org",
+            status=SubscriberStatus.ACTIVE,
+            frequency=Frequency.WEEKLY,
+            created_at=now,
+            confirmed_at=now,
+            updated_at=now,
+        )
+        s.add(sub)
+        s.flush()
+        first = feed_token(cfg, sub)
+        manage = make_token(cfg, sub, TokenPurpose.MANAGE)
+        assert resolve_token(s, cfg, first, TokenPurpose.FEED) is sub
+        reset_private_feed(sub)
+        with pytest.raises(TokenError, match="no longer valid"):
+            resolve_token(s, cfg, first, TokenPurpose.FEED)
+        second = feed_token(cfg, sub)
+        assert second != first and resolve_token(s, cfg, second, TokenPurpose.FEED) is sub
+        assert resolve_token(s, cfg, manage, TokenPurpose.MANAGE) is sub  # the reset leaves the manage link alone
+        unsubscribe(sub)
+        with pytest.raises(TokenError, match="no longer valid"):
+            resolve_token(s, cfg, second, TokenPurpose.FEED)

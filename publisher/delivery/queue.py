@@ -36,7 +36,7 @@ PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.DEFERRED)
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """The subscriber columns one message needs. A delivery run loads these (a row of five columns), not ORM
+    """The subscriber columns one message needs. A delivery run loads these (a row of six columns), not ORM
     `Subscriber` objects: building and tracking an ORM object cost more than assembling the message."""
 
     id: int
@@ -44,6 +44,7 @@ class Recipient:
     name: str
     status: SubscriberStatus
     token_version: int
+    feed_version: int = 1  # signs the private feed link in the footer
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ class DeliveryQueue:
                     Subscriber.name,
                     Subscriber.status,
                     Subscriber.token_version,
+                    Subscriber.feed_version,
                 )
                 .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
                 .where(Delivery.worker == self.worker, Delivery.status.in_(PENDING))
@@ -222,9 +224,15 @@ class DeliveryQueue:
             ).all()
         return [
             DueDelivery(
-                did, eid, variant, mid, tuple(ids or ()), attempts, Recipient(sid, email, name or "", status, tv or 1)
+                did,
+                eid,
+                variant,
+                mid,
+                tuple(ids or ()),
+                attempts,
+                Recipient(sid, email, name or "", status, tv or 1, fv or 1),
             )
-            for did, eid, variant, mid, ids, attempts, sid, email, name, status, tv in rows
+            for did, eid, variant, mid, ids, attempts, sid, email, name, status, tv, fv in rows
         ]
 
     # -- claim and record

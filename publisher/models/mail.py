@@ -51,6 +51,8 @@ class Subscriber(Base):
     regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: everything
     # Bumped on unsubscribe/resubscribe so that older signed links stop working.
     token_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Bumped by the preferences page's "reset private feed link": only the private feed URL changes.
+    feed_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     bounce_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime]
     confirmed_at: Mapped[dt.datetime | None]

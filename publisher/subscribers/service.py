@@ -44,6 +44,7 @@ def new_subscriber(data: SubscriberData, status: SubscriberStatus, now: dt.datet
         topics=list(data.topics),
         regions=list(data.regions),
         token_version=1,
+        feed_version=1,
         bounce_count=0,
         created_at=now,
         updated_at=now,
@@ -210,3 +211,9 @@ def confirm(sub: Subscriber, now: dt.datetime | None = None) -> bool:
     _activate(sub, now)
     sub.updated_at = now
     return True
+
+
+def reset_private_feed(sub: Subscriber, now: dt.datetime | None = None) -> None:
+    """A new private feed URL; the old one stops working (manage and unsubscribe links are not touched)."""
+    sub.feed_version = (sub.feed_version or 1) + 1
+    sub.updated_at = now or utcnow()

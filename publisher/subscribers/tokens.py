@@ -26,6 +26,7 @@ class TokenPurpose(StrEnum):
     CONFIRM = "confirm"
     MANAGE = "manage"
     UNSUBSCRIBE = "unsubscribe"
+    FEED = "feed"  # the private feed URL: a format of its own (below), so no other link can stand in for it
 
 
 class TokenError(SubscriberError):
@@ -52,7 +53,18 @@ class TokenError(SubscriberError):
 #     key       = SHA1(salt + b"signer" + secret),  salt = b"publisher.subscriber." + purpose
 #
 # SHA-1 is fine inside HMAC; a new algorithm would need a new, distinguishable format, not a silent switch.
+#
+# Private feed tokens (purpose "feed") are publisher's own from the start, and distinguishable by their shape:
+#
+#     token     = payload "." signature                           (two parts: no timestamp)
+#     payload   = compact JSON of [subscriber_id, token_version, feed_version]  e.g. b"[42,3,1]"
+#     signature = HMAC-SHA1(key, payload), key as above with purpose "feed"
+#
+# No timestamp: a feed URL never expires, and the same subscriber state always gives the same URL, so a reader
+# subscribed from one digest finds the same link in the next. It dies when token_version (unsubscribe) or
+# feed_version (the "reset" button) moves. Two parts never parse as three, and the salts differ besides.
 _SALT_PREFIX = b"publisher.subscriber."
+PRIVATE_FEED_DIR = "feeds/private/"  # under site.base_url; the web app serves <token>.atom, .rss and .json there
 _MAX_TOKEN = 200  # far above any real token; longer input is refused before any decoding work
 
 
@@ -87,6 +99,8 @@ class TokenHolder(Protocol):
     def email(self) -> str: ...
     @property
     def token_version(self) -> int | None: ...
+    @property
+    def feed_version(self) -> int | None: ...
 
 
 def _payload(secret_key: str, subscriber: TokenHolder) -> bytes:
@@ -149,11 +163,48 @@ def make_token(cfg: Config, subscriber: TokenHolder, purpose: TokenPurpose) -> s
     return _sign(key, _payload(key, subscriber), purpose)
 
 
+def _feed_payload(subscriber: TokenHolder) -> bytes:
+    if subscriber.id is None:
+        raise SubscriberError(f"subscriber {subscriber.email} has no id yet (flush the session first)")
+    claims = (subscriber.id, subscriber.token_version or 1, subscriber.feed_version or 1)
+    if any(type(c) is not int for c in claims):
+        raise SubscriberError(f"token claims must be integers, got {claims!r}")
+    return _b64encode(b"[%d,%d,%d]" % claims)
+
+
+def _sign_feed(secret_key: str, payload: bytes) -> str:
+    return (payload + b"." + _b64encode(_signature(secret_key, TokenPurpose.FEED, payload))).decode("ascii")
+
+
+def _verify_feed(secret_key: str, token: str) -> list[int]:
+    """The three claims of a genuine feed token; ValueError for anything else (a three-part link included)."""
+    if len(token) > _MAX_TOKEN or token.count(".") != 1:
+        raise ValueError("not a feed token")
+    payload, _, signature = token.partition(".")
+    expected = _signature(secret_key, TokenPurpose.FEED, payload.encode("ascii"))
+    # Canonical base64 only (the unused low bits of the last character are zero): one feed, one URL.
+    if not hmac.compare_digest(signature.encode("ascii"), _b64encode(expected)):
+        raise ValueError("bad signature")
+    if _b64encode(_b64decode(payload)).decode("ascii") != payload:
+        raise ValueError("not canonical base64")
+    claims = json.loads(_b64decode(payload))
+    if not (isinstance(claims, list) and len(claims) == 3 and all(type(c) is int for c in claims)):
+        raise ValueError("claims are not three integers")
+    return claims
+
+
+def feed_token(cfg: Config, subscriber: TokenHolder) -> str:
+    """The private feed token of a subscriber's current token_version and feed_version (same state, same token)."""
+    key = cfg.secret_key
+    return _sign_feed(key, _feed_payload(subscriber))
+
+
 @dataclass(frozen=True)
 class TokenClaims:
     subscriber_id: int
     token_version: int
     purpose: TokenPurpose
+    feed_version: int = 0  # feed tokens only
 
 
 def read_token(cfg: Config, token: str, purpose: TokenPurpose) -> TokenClaims:
@@ -161,6 +212,12 @@ def read_token(cfg: Config, token: str, purpose: TokenPurpose) -> TokenClaims:
 
     The token_version is checked against the store by `resolve_token`, not here.
     """
+    if purpose is TokenPurpose.FEED:
+        try:
+            sid, version, feed_version = _verify_feed(cfg.secret_key, token)
+        except (ValueError, UnicodeError):
+            raise TokenError("this feed link is not valid", purpose=purpose) from None
+        return TokenClaims(sid, version, purpose, feed_version)
     try:
         (sid, version), signed_at = _verify(cfg.secret_key, token, purpose)
     except (ValueError, UnicodeError):  # json and base64 errors are ValueErrors too
@@ -176,7 +233,8 @@ def read_token(cfg: Config, token: str, purpose: TokenPurpose) -> TokenClaims:
 def resolve_token(session: Session, cfg: Config, token: str, purpose: TokenPurpose) -> Subscriber | None:
     """The subscriber a token names, or TokenError.
 
-    Confirm and manage links die when token_version is bumped (on unsubscribe / re-subscribe).
+    Confirm and manage links die when token_version is bumped (on unsubscribe / re-subscribe); feed links
+    also when feed_version is (the preferences page's "reset" button).
     Unsubscribe links never die: a link in an old mail must always work, and unsubscribing is the
     safe direction. They return None when the subscriber was purged (nothing left to unsubscribe).
     """
@@ -186,11 +244,14 @@ def resolve_token(session: Session, cfg: Config, token: str, purpose: TokenPurpo
         return sub
     if sub is None or sub.token_version != claims.token_version:
         raise TokenError(f"this {purpose.value} link is no longer valid", purpose=purpose)
+    if purpose is TokenPurpose.FEED and sub.feed_version != claims.feed_version:
+        raise TokenError(f"this {purpose.value} link is no longer valid", purpose=purpose)
     return sub
 
 
 def subscriber_links(cfg: Config, subscriber: TokenHolder) -> dict[str, str]:
-    """Absolute URLs of a subscriber's personal pages: "manage", "unsubscribe", "one_click" (RFC 8058 POST)."""
+    """Absolute URLs of a subscriber's personal pages: "manage", "unsubscribe", "one_click" (RFC 8058 POST),
+    and "feed", their private Atom feed (see `private_feed_url` for the other formats)."""
     key = cfg.secret_key  # a property reading the environment: once, not per token
     payload = _payload(key, subscriber)  # the same claims for both: serialise once, sign twice (one salt each)
     manage = _sign(key, payload, TokenPurpose.MANAGE)
@@ -200,7 +261,13 @@ def subscriber_links(cfg: Config, subscriber: TokenHolder) -> dict[str, str]:
         "manage": f"{root}preferences/{manage}",
         "unsubscribe": f"{root}unsubscribe/{unsub}",
         "one_click": f"{root}one-click/{unsub}",
+        "feed": f"{root}{PRIVATE_FEED_DIR}{_sign_feed(key, _feed_payload(subscriber))}.atom",
     }
+
+
+def private_feed_url(cfg: Config, subscriber: TokenHolder, fmt: str = "atom") -> str:
+    """Absolute URL of a subscriber's private feed in one format (atom, rss, json)."""
+    return cfg.site.url(f"{PRIVATE_FEED_DIR}{feed_token(cfg, subscriber)}.{fmt}")
 
 
 def confirm_link(cfg: Config, subscriber: Subscriber) -> str:
