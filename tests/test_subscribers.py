@@ -76,15 +76,17 @@ def _token(url: str, prefix: str) -> str:
 def test_subscriber_links_are_absolute_and_resolve_to_the_subscriber(cfg: Config, store: Store) -> None:
     sub = _insert(store)
     links = subs.subscriber_links(cfg, sub)
-    assert set(links) == {"manage", "unsubscribe", "one_click"}
+    assert set(links) == {"manage", "unsubscribe", "one_click", "feed"}
     for url in links.values():
         assert url.startswith(BASE_URL)
     manage = _token(links["manage"], "/preferences/")
     unsub = _token(links["unsubscribe"], "/unsubscribe/")
     assert _token(links["one_click"], "/one-click/") == unsub
+    feed = _token(links["feed"], "/feeds/private/").removesuffix(".atom")
     with store.session() as s:
         assert subs.resolve_token(s, cfg, manage, TokenPurpose.MANAGE).id == sub.id  # type: ignore[union-attr]
         assert subs.resolve_token(s, cfg, unsub, TokenPurpose.UNSUBSCRIBE).id == sub.id  # type: ignore[union-attr]
+        assert subs.resolve_token(s, cfg, feed, TokenPurpose.FEED).id == sub.id  # type: ignore[union-attr]
 
 
 def test_a_token_for_one_purpose_is_refused_for_another(plain_cfg: Config) -> None:

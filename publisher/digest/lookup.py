@@ -1,4 +1,4 @@
-"""Stored editions read back: a variant's items and rendering, previews, the edition list."""
+"""Stored editions read back: a variant's items and rendering, previews, the edition list, what a subscriber follows."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
 from publisher.digest.editions import (
+    ReleaseTags,
     candidate_release_ids,
     carried_over,
     choose_items,
@@ -24,7 +25,10 @@ from publisher.digest.model import DigestItem, Follows, RenderedDigest
 from publisher.digest.periods import Period, parse_period
 from publisher.digest.render import render_digest
 from publisher.errors import NotFoundError
+from publisher.models import Release, ReleaseRegion, ReleaseTopic
 from publisher.models.mail import Delivery, Edition, Subscriber
+
+FOLLOWED_PAGE = 500  # releases looked at per query while collecting what a subscriber follows
 
 
 def archive_url(cfg: Config, edition_id: int, variant: str) -> str:
@@ -118,3 +122,46 @@ def list_editions(session: Session) -> list[EditionInfo]:
         EditionInfo(e.id, str(e.frequency), e.period, str(e.status), e.built_at, counts.get(e.id, {}))
         for e in session.scalars(select(Edition).order_by(Edition.period_start.desc(), Edition.frequency))
     ]
+
+
+def followed_release_ids(session: Session, topics: Sequence[str], regions: Sequence[str], limit: int) -> list[int]:
+    """The newest `limit` releases a subscriber's topics and regions select, newest first (a private feed).
+
+    `choose_items`, the digests' own rule, decides; nothing is left out for having been mailed already (a feed
+    shows, it does not deliver). The query only narrows, to releases with any followed topic or region, read a
+    page at a time in (published, id) order until `limit` are chosen."""
+    r = Release.__table__.c
+    rt, rr = ReleaseTopic.__table__.c, ReleaseRegion.__table__.c
+    want_t, want_r = sorted(set(topics)), sorted(set(regions))
+    narrow = []
+    if want_t:
+        narrow.append(exists().where(rt.release_id == r.id, rt.topic.in_(want_t)))
+    if want_r:
+        narrow.append(exists().where(rr.release_id == r.id, rr.region.in_(want_r)))
+    query = select(r.id, r.published).order_by(r.published.desc(), r.id.desc()).limit(FOLLOWED_PAGE)
+    if narrow:
+        query = query.where(or_(*narrow))
+    chosen: list[int] = []
+    after: tuple[dt.date, int] | None = None
+    while len(chosen) < limit:
+        paged = (
+            query
+            if after is None
+            else query.where(or_(r.published < after[0], and_(r.published == after[0], r.id < after[1])))
+        )
+        page = session.execute(paged).all()
+        if not page:
+            break
+        ids = [rid for rid, _published in page]
+        found: dict[int, tuple[set[str], set[str]]] = {rid: (set(), set()) for rid in ids}
+        for rid, topic in session.execute(select(rt.release_id, rt.topic).where(rt.release_id.in_(ids))):
+            found[rid][0].add(topic)
+        for rid, region in session.execute(select(rr.release_id, rr.region).where(rr.release_id.in_(ids))):
+            found[rid][1].add(region)
+        tags = {
+            rid: ReleaseTags(frozenset(found[rid][0]), frozenset(found[rid][1]), published, False)
+            for rid, published in page
+        }
+        chosen += choose_items(tags, ids, want_t, want_r, set(), limit - len(chosen))
+        after = (page[-1][1], page[-1][0])
+    return chosen

@@ -26,6 +26,7 @@ from publisher.feeds.model import (
     safe_href,
 )
 from publisher.feeds.pages import IndexRow, build_index, build_release_page, template_env
+from publisher.feeds.private import build_private_feed, private_spec
 from publisher.feeds.write import LOCK_NAME, MANIFEST_NAME, OUTPUT_VERSION, read_manifest, write_atomic
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "build_feed",
     "build_index",
     "build_opml",
+    "build_private_feed",
     "build_release_page",
     "entry_content_html",
     "feed_members",
@@ -59,6 +61,7 @@ __all__ = [
     "load_sigs",
     "load_small_catalog",
     "paragraphs",
+    "private_spec",
     "project_label",
     "read_manifest",
     "safe_href",

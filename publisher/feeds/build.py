@@ -32,7 +32,7 @@ def build_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config, fmt: F
     if fmt is FeedFormat.JSON:
         return build_json_feed(spec, entries, cfg)
     entries = list(entries)[: cfg.feeds.max_entries]
-    hub = cfg.feeds.websub_hub
+    hub = spec.hub(cfg)
     fg = FeedGenerator()
     self_url = cfg.site.url(spec.path(fmt))
     fg.id(self_url)

@@ -24,8 +24,8 @@ def build_json_feed(spec: FeedSpec, entries: Sequence[FeedEntry], cfg: Config) -
         "language": cfg.site.language,
         "authors": [{"name": cfg.site.author_name, "url": cfg.site.base_url}],
     }
-    if cfg.feeds.websub_hub:
-        doc["hubs"] = [{"type": "WebSub", "url": cfg.feeds.websub_hub}]
+    if spec.hub(cfg):
+        doc["hubs"] = [{"type": "WebSub", "url": spec.hub(cfg)}]
     doc["items"] = [_item(e, cfg) for e in list(entries)[: cfg.feeds.max_entries]]
     # Sorted keys and a fixed indent: byte-identical rebuilds, readable diffs.
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from publisher import safeurl
 from publisher.config import Config
+from publisher.subscribers.tokens import PRIVATE_FEED_DIR
 
 OPML_NAME = "feeds.opml"
 INDEX_NAME = "feeds/index.html"  # the feed table; the site's home page is index.html
@@ -38,6 +39,7 @@ class FeedKind(StrEnum):
     TOPIC = "topic"
     REGION = "region"
     PROJECT = "project"
+    PRIVATE = "private"  # one subscriber's selection, served by the web app only (slug: the feed token)
 
 
 class FeedFormat(StrEnum):
@@ -183,6 +185,8 @@ class FeedSpec:
 
     @property
     def stem(self) -> str:
+        if self.kind is FeedKind.PRIVATE:
+            return f"{PRIVATE_FEED_DIR}{self.slug}"
         return "all" if self.kind is FeedKind.ALL else f"{KIND_DIRS[self.kind]}/{self.slug}"
 
     def path(self, fmt: FeedFormat | str) -> str:
@@ -190,6 +194,8 @@ class FeedSpec:
         return f"{self.stem}.{fmt}"
 
     def title(self, cfg: Config) -> str:
+        if self.kind is FeedKind.PRIVATE:
+            return f"{cfg.site.title} \N{EM DASH} your selection"
         return cfg.site.title if self.kind is FeedKind.ALL else f"{cfg.site.title}: {self.name}"
 
     def subtitle(self, cfg: Config) -> str:
@@ -199,11 +205,19 @@ class FeedSpec:
             return f"News on {self.name} from {cfg.site.title}."
         if self.kind is FeedKind.REGION:
             return f"News about {self.name} from {cfg.site.title}."
+        if self.kind is FeedKind.PRIVATE:
+            return self.description or f"The news your preferences select, from {cfg.site.title}."
         return self.description or f"News related to the project {self.name}."
 
     def alternate(self, cfg: Config) -> str:
         # The site's HTML page of the same news: the home page, or the topic's, region's, project's list page.
-        return self.link or cfg.site.url("" if self.kind is FeedKind.ALL else f"{KIND_DIRS[self.kind]}/{self.slug}/")
+        if self.link or self.kind in (FeedKind.ALL, FeedKind.PRIVATE):
+            return self.link or cfg.site.url("")
+        return cfg.site.url(f"{KIND_DIRS[self.kind]}/{self.slug}/")
+
+    def hub(self, cfg: Config) -> str:
+        """The WebSub hub to advertise: none for a private feed (no hub may learn or push its URL)."""
+        return "" if self.kind is FeedKind.PRIVATE else cfg.feeds.websub_hub
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from publisher.pipeline.jobs import (
 )
 from publisher.pipeline.links import Explanation, discovered_projects, explain_release
 from publisher.pipeline.mail import MailSummary, process_mail
+from publisher.pipeline.private_feeds import private_feed, private_feed_links, reset_private_feed
 from publisher.pipeline.runs import (
     ONCE_JOB,
     JobRunResult,
@@ -116,12 +117,15 @@ __all__ = [
     "list_subscribers",
     "output_locations",
     "preview_digest",
+    "private_feed",
+    "private_feed_links",
     "process_mail",
     "process_owner",
     "recover_interrupted_runs",
     "remove_subscriber",
     "request_subscription",
     "resend_confirmation",
+    "reset_private_feed",
     "retag",
     "run_cycle",
     "run_ingest",

@@ -251,7 +251,7 @@ def resolve_token(session: Session, cfg: Config, token: str, purpose: TokenPurpo
 
 def subscriber_links(cfg: Config, subscriber: TokenHolder) -> dict[str, str]:
     """Absolute URLs of a subscriber's personal pages: "manage", "unsubscribe", "one_click" (RFC 8058 POST),
-    and "feed", their private Atom feed (see `private_feed_url` for the other formats)."""
+    and "feed", their private feed in the first of feeds.formats (see `private_feed_url` for the others)."""
     key = cfg.secret_key  # a property reading the environment: once, not per token
     payload = _payload(key, subscriber)  # the same claims for both: serialise once, sign twice (one salt each)
     manage = _sign(key, payload, TokenPurpose.MANAGE)
@@ -261,7 +261,7 @@ def subscriber_links(cfg: Config, subscriber: TokenHolder) -> dict[str, str]:
         "manage": f"{root}preferences/{manage}",
         "unsubscribe": f"{root}unsubscribe/{unsub}",
         "one_click": f"{root}one-click/{unsub}",
-        "feed": f"{root}{PRIVATE_FEED_DIR}{_sign_feed(key, _feed_payload(subscriber))}.atom",
+        "feed": f"{root}{PRIVATE_FEED_DIR}{_sign_feed(key, _feed_payload(subscriber))}.{cfg.feeds.formats[0]}",
     }
 
 

@@ -20,6 +20,7 @@ from publisher.store import Store, open_store
 
 # Types and errors only: every action goes through publisher.pipeline.
 from publisher.subscribers import InvalidSubscriberError, StoreLimiter, TokenError, TokenPurpose
+from publisher.web.private import private_feeds
 from publisher.web.static import FeedFiles, serve_path
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ def create_app(cfg: Config, store: Store | None = None) -> Flask:
     app.extensions["publisher.feeds"] = FeedFiles(cfg.feeds.dir)
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=CSRF_FIELD, site=cfg.site)
     _register_routes(app, cfg)
+    app.register_blueprint(private_feeds(cfg))
     return app
 
 
