@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import gzip
 import http.client
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -199,3 +201,28 @@ def test_real_feeds_parse_over_http(cfg: Config, built_feeds: Path, web_server: 
             assert get(web_server, urlsplit(link).path).status == 200  # release pages resolve
     index = get(web_server, "/feeds/")
     assert index.status == 200 and b"feeds.opml" in index.body  # type: ignore[attr-defined]
+
+
+def test_json_feeds_are_served_as_feed_json_other_json_stays_json(
+    cfg: Config, feed_store: Store, web_server: str
+) -> None:
+    """JSON Feed 1.1 says application/feed+json; a .json file that is no JSON Feed keeps application/json."""
+    from publisher import pipeline
+
+    with_json = dataclasses.replace(cfg, feeds=dataclasses.replace(cfg.feeds, formats=("atom", "rss", "json")))
+    pipeline.build_feeds(with_json, feed_store)
+    built_feeds = cfg.feeds.dir
+    (built_feeds / "data.json").write_bytes(b'{"version": "2", "items": []}\n')
+    (built_feeds / "broken.json").write_bytes(b'{"version": "https://jsonfeed.org/version/1.1", ')
+    feeds = ["/all.json", *(f"/{p.relative_to(built_feeds).as_posix()}" for p in built_feeds.glob("topics/*.json"))]
+    assert len(feeds) > 1
+    for path in feeds:
+        resp = get(web_server, path, {"Accept-Encoding": "gzip"})
+        assert resp.status == 200, path
+        assert resp.headers["Content-Type"] == "application/feed+json", path
+        assert resp.headers["Content-Encoding"] == "gzip"
+        doc = json.loads(gzip.decompress(resp.body))  # type: ignore[attr-defined]
+        assert doc["version"] == "https://jsonfeed.org/version/1.1" and doc["items"] is not None
+    for path in ("/data.json", "/broken.json"):
+        resp = get(web_server, path)
+        assert resp.status == 200 and resp.headers["Content-Type"] == "application/json", path

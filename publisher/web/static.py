@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -36,6 +37,10 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
 }
 DEFAULT_TYPE = "application/octet-stream"
+# JSON Feed 1.1 (jsonfeed.org/version/1.1) has its own type; which .json file is a feed, its `version` says.
+JSON_FEED_TYPE = "application/feed+json"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/"
+_JSON_FEED_MAX_BYTES = 16 * 1024 * 1024  # larger JSON is read as data: parsing it for its type is not worth it
 CACHE_CONTROL = "public, max-age=300"
 # Generated HTML may carry inline styles and remote images, never scripts.
 STATIC_CSP = (
@@ -43,6 +48,26 @@ STATIC_CSP = (
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'"
 )
 GZIP_MIN_BYTES = 256
+
+
+def content_type(path: Path, body: bytes) -> str:
+    """The Content-Type of a file: by its suffix, except that a .json file holding a JSON Feed is one."""
+    ctype = CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
+    if path.suffix.lower() == ".json" and _is_json_feed(body):
+        return JSON_FEED_TYPE
+    return ctype
+
+
+def _is_json_feed(body: bytes) -> bool:
+    """A JSON object whose `version` is a JSON Feed version URL (read once per file version, then cached)."""
+    if len(body) > _JSON_FEED_MAX_BYTES or not body.lstrip().startswith(b"{"):
+        return False
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    version = doc.get("version") if isinstance(doc, dict) else None
+    return isinstance(version, str) and version.startswith(JSON_FEED_VERSION)
 
 
 def _compressible(content_type: str) -> bool:
@@ -112,7 +137,7 @@ class FeedFiles:
                 body = fh.read()
         except OSError:
             return None  # vanished between resolve and open
-        ctype = CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_TYPE)
+        ctype = content_type(path, body)
         gz = None
         if _compressible(ctype) and len(body) >= GZIP_MIN_BYTES:
             # mtime=0: the same bytes always give the same gzip stream, so its ETag stays strong.
