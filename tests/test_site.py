@@ -284,3 +284,48 @@ def test_digest_archive_lists_editions_and_links_the_fullest_variant(
     for href in hrefs:
         assert client.get("/" + href).status_code == 200, href
     assert client.get("/digests/").status_code == 200
+
+
+def test_digest_archive_shows_a_new_edition_in_the_same_run(
+    cfg: Config, ingested: Store, add_subscribers: Callable[..., list[int]]
+) -> None:
+    """The cycle builds feeds (and the site) before editions: the archive page must still show an edition built
+    after it, without waiting for the next feeds build; only the archive page is rewritten."""
+    from conftest import FIXED_NOW
+
+    add_subscribers([("all@example.org", "monthly", [], [])])
+    pipeline.build_feeds(cfg, ingested)
+    archive = cfg.feeds.dir / "digests/index.html"
+    before = archive.read_text("utf-8")
+    assert "digests/" in before and not re.search(r'href="\.\./digests/\d+/', before)
+    # Every served file but the archive (the manifests are dot-files and record the runs).
+    mtimes = {
+        p: p.stat().st_mtime_ns
+        for p in cfg.feeds.dir.rglob("*")
+        if p.is_file() and p != archive and not p.name.startswith(".")
+    }
+    summary = pipeline.run_cycle(cfg, ingested, now=FIXED_NOW)
+    assert summary.editions is not None and summary.editions.created == 2  # the weekly one has no readers
+    with ingested.session() as s:
+        edition = s.scalars(select(Edition).where(Edition.frequency == "monthly")).one()
+    assert f'href="../digests/{edition.id}/' in archive.read_text("utf-8")
+    assert {p for p, m in mtimes.items() if not p.exists() or p.stat().st_mtime_ns != m} == set()
+    # The next build sees the archive as current: nothing to render again.
+    again = build_site(cfg, ingested)
+    assert again.written == [] and again.planned == 0
+
+
+def test_digest_build_refreshes_the_archive_only_where_a_site_was_built(
+    cfg: Config, ingested: Store, add_subscribers: Callable[..., list[int]]
+) -> None:
+    from conftest import FIXED_NOW
+
+    add_subscribers([("all@example.org", "monthly", [], []), ("weekly@example.org", "weekly", [], [])])
+    pipeline.build_editions(cfg, ingested, frequency="monthly", now=FIXED_NOW)
+    assert not (cfg.feeds.dir / "digests/index.html").exists()  # no site here: the editions alone write none
+    pipeline.build_feeds(cfg, ingested)
+    pipeline.build_editions(cfg, ingested, frequency="weekly", now=FIXED_NOW)
+    with ingested.session() as s:
+        ids = list(s.scalars(select(Edition.id)))
+    page = (cfg.feeds.dir / "digests/index.html").read_text("utf-8")
+    assert len(ids) == 2 and all(f'href="../digests/{i}/' in page for i in ids)

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime as _dt
+import logging as _logging
 import signal as _signal
 import threading as _threading
 
 from publisher import delivery as delivery_step
 from publisher import digest as digest_step
+from publisher import site as site_step
 from publisher.config import Config
 from publisher.delivery import DeliverySummary, LinkProvider, Transport
 from publisher.digest import EditionInfo, EditionsSummary, RenderedDigest
-from publisher.errors import DeliveryError, NotFoundError
+from publisher.errors import DeliveryError, NotFoundError, PublisherError
 from publisher.models import utcnow as _utcnow
 from publisher.models.mail import Frequency as _Frequency
 from publisher.models.mail import Subscriber as _Subscriber
 from publisher.pipeline._scope import store_scope
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.store import Store
+
+_log = _logging.getLogger(__name__)
 
 # ---- digests (owner: digests) ------------------------------------------------------------------
 # Editions, rendering and delivery; the logic lives in publisher.digest and publisher.delivery.
@@ -44,7 +48,18 @@ def build_editions(
         for p in periods:
             with st.session() as session:
                 summary.results.append(digest_step.build_edition(session, cfg, p, now=now))
+        if summary.created:
+            _refresh_digest_archive(cfg, st)
     return summary
+
+
+def _refresh_digest_archive(cfg: Config, store: Store) -> None:
+    """Show new editions on the site's digest archive now, not at the next feeds build. The editions are
+    committed already: a failure here is logged, and the next feeds build writes the page."""
+    try:
+        site_step.build_digest_archive(cfg, store)
+    except (PublisherError, OSError) as exc:
+        _log.warning("digest archive page not refreshed: %s", exc)
 
 
 def deliver(

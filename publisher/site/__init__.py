@@ -7,7 +7,7 @@ Along the data flow: `model` (values and paths) → `load` (store reads, on top 
 
 from __future__ import annotations
 
-from publisher.site.incremental import build_site, site_urls
+from publisher.site.incremental import build_digest_archive, build_site, site_urls
 from publisher.site.model import PAGE_SIZE, SITE_MANIFEST, ListKind
 
-__all__ = ["PAGE_SIZE", "SITE_MANIFEST", "ListKind", "build_site", "site_urls"]
+__all__ = ["PAGE_SIZE", "SITE_MANIFEST", "ListKind", "build_digest_archive", "build_site", "site_urls"]

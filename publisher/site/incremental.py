@@ -14,7 +14,7 @@ import jinja2
 from publisher import __version__
 from publisher.config import Config
 from publisher.errors import FeedError
-from publisher.feeds.load import Catalog, ReleaseSig, load_catalog
+from publisher.feeds.load import Catalog, ReleaseSig, load_catalog, load_small_catalog
 from publisher.feeds.model import SAFE_SLUG, FeedsSummary, stable_hash
 from publisher.feeds.pages import template, template_env
 from publisher.feeds.plan import gc_paused
@@ -129,6 +129,40 @@ def build_site(
             write_atomic(folder / SITE_MANIFEST, data)
     progress.done()
     log.info("site: %s", summary.describe())
+    return summary
+
+
+def build_digest_archive(cfg: Config, store: Store) -> FeedsSummary:
+    """Re-render just the digest archive page (digests/index.html) of a site built before, after new editions.
+
+    The cycle builds the site before it builds editions, so without this a new edition would show only at the
+    next feeds build. Nothing happens where no site was built (no site manifest): digests alone make no site.
+    The page's fingerprint goes into the manifest, so the next site build finds it current.
+    """
+    folder = cfg.feeds.dir
+    if not (folder / SITE_MANIFEST).is_file():
+        return FeedsSummary()
+    env = template_env(cfg)
+    for name in SITE_TEMPLATES:
+        template(env, name)
+    rel = page_file(f"{DIGESTS_DIR}/")
+    summary = FeedsSummary()
+    with build_lock(folder), store.session() as session:
+        editions = load_editions(session)
+        previous = _read_manifest(folder)
+        context = _context(cfg, load_small_catalog(session), env, PAGE_SIZE)
+        emit = Emitter(folder, summary, NULL_PROGRESS)
+        emit(rel, build_digests(editions, cfg, env))
+        pages = previous.get("pages")
+        # A manifest of other settings or templates is left alone: the next build re-renders everything anyway.
+        if previous.get("context") == context and isinstance(pages, dict):
+            fp = _fp(context, "digests", editions)
+            if pages.get(rel) != fp:
+                manifest = {**previous, "pages": {**pages, rel: fp}}
+                data = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8")
+                write_atomic(folder / SITE_MANIFEST, data)
+    summary.unchanged = 1 - len(summary.written)
+    log.info("site: digest archive %s", "rewritten" if summary.written else "unchanged")
     return summary
 
 
