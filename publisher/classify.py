@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from publisher.config import TaxonomyConfig
 from publisher.countries import country_name
-from publisher.gazetteer import Gazetteer, PlaceMatch, gazetteer, trie_pattern
+from publisher.gazetteer import WORD_START, Gazetteer, PlaceMatch, gazetteer, trie_pattern
 from publisher.roles import FALLBACK, Role, collective_size, mention_roles
+from publisher.text import collapse_spaces
 
 __all__ = ["Classification", "Classifier", "Tag", "country_name", "normalize_keyword_text"]
 
@@ -36,11 +37,15 @@ class Classification:
     topics: tuple[Tag, ...]
 
 
+# A hyphen between word characters. The class comes first so that `re` skips ahead to the next hyphen in C
+# (a leading lookbehind made it try the pattern at every character).
+_WORD_HYPHEN = re.compile(r"[-‐‑](?<=\w.)(?=\w)")
+
+
 def normalize_keyword_text(text: str) -> str:
     """Lower case, hyphens and dashes as spaces, one space between words: how topic keywords are compared."""
-    text = text.lower().replace("’", "'")
-    text = re.sub(r"(?<=\w)[-‐‑](?=\w)", " ", text)
-    return re.sub(r"\s+", " ", text)
+    text = _WORD_HYPHEN.sub(" ", text.lower().replace("’", "'"))
+    return collapse_spaces(text)
 
 
 def _noisy_or(weights: Iterable[float]) -> float:
@@ -92,8 +97,8 @@ class _KeywordScanner:
     def _compile(forms: set[str]) -> re.Pattern[str] | None:
         if not forms:
             return None
-        pattern = trie_pattern(forms, open_end=_PREFIX)
-        return re.compile(r"(?<!\w)(?:" + pattern + r")(?!\w)")
+        pattern = trie_pattern(forms, open_end=_PREFIX, guard=WORD_START)
+        return re.compile(r"(?:" + pattern + r")(?!\w)")
 
     def scan(self, text: str) -> dict[str, dict[str, int]]:
         """topic -> {keyword: count}."""

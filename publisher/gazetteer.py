@@ -112,10 +112,17 @@ class _Entry:
     regions: tuple[str, ...] = ()
 
 
-def trie_pattern(phrases: Iterable[str], open_end: str | None = None) -> str:
+# Put right after a phrase's first character (`trie_pattern(..., guard=WORD_START)`), this says the phrase starts a
+# word, as a leading `(?<!\w)` would; but a pattern that starts with a plain character lets `re` skip ahead in C
+# to the next place where a phrase can start, instead of trying the pattern at every character.
+WORD_START = r"(?<!\w.)"
+
+
+def trie_pattern(phrases: Iterable[str], open_end: str | None = None, guard: str = "") -> str:
     """One regex alternation of `phrases` structured as a trie, so `re` branches per character instead of
     trying every phrase at every position; greedy optional groups make the longest phrase win.
-    A phrase ending in the `open_end` character matches any rest of the word there."""
+    A phrase ending in the `open_end` character matches any rest of the word there; `guard`, a zero-width
+    assertion, is tested after the first character of every phrase."""
     root: dict[str, Any] = {}
     for phrase in phrases:
         if not phrase:
@@ -125,10 +132,10 @@ def trie_pattern(phrases: Iterable[str], open_end: str | None = None) -> str:
             node = node.setdefault(ch, {})
         node[""] = True
 
-    def build(node: dict[str, Any]) -> str:
+    def build(node: dict[str, Any], after: str = "") -> str:
         end = "" in node
         alts = [
-            re.escape(ch) + build(child)
+            re.escape(ch) + after + build(child)
             for ch, child in sorted((k, v) for k, v in node.items() if k not in ("", open_end))
         ]
         if open_end is not None and open_end in node:
@@ -141,7 +148,7 @@ def trie_pattern(phrases: Iterable[str], open_end: str | None = None) -> str:
         body = "(?:" + "|".join(alts) + ")"
         return body + "?" if end else body
 
-    return build(root)
+    return build(root, guard)
 
 
 @lru_cache(maxsize=1)
@@ -215,7 +222,7 @@ class Gazetteer:
                 add(alias, _Entry("region", None, (slug,)))
 
         self._entries = entries
-        self._regex = re.compile(r"(?<![\w])(?:" + trie_pattern(entries) + r")(?![\w])")
+        self._regex = re.compile(r"(?:" + trie_pattern(entries, guard=WORD_START) + r")(?![\w])")
         doc_words = data["rules"]["city_document_words"]
         self._doc_after = re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in doc_words) + r")\b")
         self._person_names = frozenset(data["rules"]["person_names"])

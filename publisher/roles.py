@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from publisher.gazetteer import PlaceMatch, trie_pattern
+from publisher.gazetteer import WORD_START, PlaceMatch, trie_pattern
 
 
 class Role(StrEnum):
@@ -111,7 +111,7 @@ _CUE_RE = re.compile(
 # The first word of every cue above (lower case; "\x00" ends a stem): a cheap scan for these finds the
 # few places where the full cue pattern is worth trying.
 _CUE_KEYS = re.compile(
-    r"\b(?:"
+    r"(?:"
     + trie_pattern(
         _words(
             """co funded financed sponsored paid funding financing grant grants contribution contributions donation
@@ -127,6 +127,7 @@ _CUE_KEYS = re.compile(
         heading cross\x00 ahead after since before following next previous upcoming"""
         ),
         open_end="\x00",
+        guard=WORD_START,  # the key words are letters, so this is the leading \b
     )
     + r")\b"
 )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from publisher.classify import Classifier
+from publisher.classify import Classifier, normalize_keyword_text
 from publisher.config import RegionConfig, TaxonomyConfig, TopicConfig, config_from_dict
-from publisher.gazetteer import Gazetteer
+from publisher.gazetteer import WORD_START, Gazetteer, trie_pattern
 
 
 @pytest.fixture(scope="module")
@@ -263,3 +266,22 @@ def test_cue_prefilter_finds_every_cue() -> None:
         full = {(c.start(), c.end()) for c in _CUE_RE.finditer(text)}
         assert full <= {(c.start(), c.end()) for c in _cues(text)}, text[:80]
     assert len({c.lastgroup for c in _cues(texts[-1])}) == 9  # every kind of cue was in the sample
+
+
+@given(
+    st.lists(st.text(alphabet="aAbé-. '’", min_size=1, max_size=6), min_size=1, max_size=8),
+    st.text(alphabet="aAbé-. '’\n_1", max_size=60),
+)
+def test_word_start_guard_matches_what_a_leading_lookbehind_matched(phrases: list[str], text: str) -> None:
+    """The scanners test the word start after a phrase's first character (so `re` can skip ahead): the same
+    matches, at the same places, as testing it before."""
+    old = re.compile(r"(?<!\w)(?:" + trie_pattern(phrases) + r")(?!\w)")
+    new = re.compile(r"(?:" + trie_pattern(phrases, guard=WORD_START) + r")(?!\w)")
+    assert [m.span() for m in new.finditer(text)] == [m.span() for m in old.finditer(text)]
+
+
+@given(st.text(alphabet="aB-‐‑–’' \t\n\xa0_1é", max_size=60))
+def test_keyword_text_normalises_as_before(text: str) -> None:
+    lowered = text.lower().replace("’", "'")
+    plain = re.sub(r"\s+", " ", re.sub(r"(?<=\w)[-‐‑](?=\w)", " ", lowered))
+    assert normalize_keyword_text(text) == plain

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from publisher.text import (
     TITLE_LONG,
     TITLE_MAX,
+    collapse_spaces,
     cut_at_word,
     derive_summary,
     derive_title,
@@ -187,3 +188,24 @@ def test_latin_text_keeps_the_slug_it_always_had(text: str) -> None:
     # Latin-1 letters all decompose to ASCII except a few (ß, ø, æ, ð, þ...) that used to vanish.
     if all(not ch.isalnum() or unicodedata.normalize("NFKD", ch).encode("ascii", "ignore") for ch in text):
         assert slugify(text) == _old_slugify(text)
+
+
+# ---------------------------------------------------------------- fast helpers equal the plain ones
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u2028\u3000\u200bab-"), max_size=40))
+def test_collapse_spaces_is_the_whitespace_regex(text: str) -> None:
+    assert collapse_spaces(text) == re.sub(r"\s+", " ", text)
+
+
+def test_collapse_spaces_knows_every_whitespace_character() -> None:
+    for ch in map(chr, range(0x3100)):
+        text = f" a{ch}{ch}b{ch}"
+        assert collapse_spaces(text) == re.sub(r"\s+", " ", text), hex(ord(ch))
+
+
+@given(st.text(max_size=80))
+def test_ascii_text_slugs_as_before(text: str) -> None:
+    # The ASCII shortcut of slugify must give what decomposing character by character gave.
+    plain = "".join(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() for ch in text)
+    assert slugify(plain) == _old_slugify(plain)

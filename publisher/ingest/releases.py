@@ -100,15 +100,19 @@ def ingest_releases(
                 r.key: r for r in session.scalars(select(Release).where(Release.key.in_(edited)).options(*TAG_LOADS))
             }
         # One query per batch for slug collisions instead of one per new release.
-        bases = {slugify(identity) for k, _, _, identity in keyed if k not in stored}
+        # Slug bases by key, slugified once; a key repeated in the batch keeps its first record's, which makes the row.
+        bases: dict[str, str] = {}
+        for k, _, _, identity in keyed:
+            if k not in stored and k not in bases:
+                bases[k] = slugify(identity)
         # Earlier batches are flushed, so the store already knows their slugs: only this batch's are kept here.
-        reserved_slugs = set(session.scalars(select(Release.slug).where(Release.slug.in_(bases))))
+        reserved_slugs = set(session.scalars(select(Release.slug).where(Release.slug.in_(set(bases.values())))))
         pending: list[Release] = []
         # New rows go in with one Core INSERT ... RETURNING per batch: building ORM objects for them cost more
         # than the insert itself.
         new_rows: dict[str, dict[str, Any]] = {}
         edited_ids: set[int] = set()
-        for key, digest, rec, identity in keyed:
+        for key, digest, rec, _identity in keyed:
             fingerprint = bytes.fromhex(key[:16]) + bytes.fromhex(digest[:16])
             if fingerprint in seen:
                 result.duplicates += 1
@@ -136,7 +140,7 @@ def ingest_releases(
                 stored[key] = digest
                 result.updated += 1
             elif row is None:
-                slug = _unique_slug(session, slugify(identity), reserved_slugs)
+                slug = _unique_slug(session, bases[key], reserved_slugs)
                 new_rows[key] = dict(
                     key=key,
                     guid=tag_uri(cfg.site.authority, rec.published, slug),
