@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from publisher.config import TaxonomyConfig
 from publisher.countries import country_name
-from publisher.gazetteer import WORD_START, Gazetteer, PlaceMatch, gazetteer, trie_pattern
+from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
 from publisher.roles import FALLBACK, Role, collective_size, mention_roles
 from publisher.text import collapse_spaces
 
@@ -94,27 +94,29 @@ class _KeywordScanner:
         self._caps_re = self._compile(caps_forms)
 
     @staticmethod
-    def _compile(forms: set[str]) -> re.Pattern[str] | None:
-        if not forms:
-            return None
-        pattern = trie_pattern(forms, open_end=_PREFIX, guard=WORD_START)
-        return re.compile(r"(?:" + pattern + r")(?!\w)")
+    def _compile(forms: set[str]) -> PhraseScan | None:
+        return PhraseScan(forms, open_end=_PREFIX) if forms else None
 
     def scan(self, text: str) -> dict[str, dict[str, int]]:
-        """topic -> {keyword: count}."""
-        hits: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        """topic -> {keyword: count}, topics and keywords in order of first match."""
+        hits: dict[str, dict[str, int]] = {}
+
+        def count(items: list[tuple[str, float, str]]) -> None:
+            for slug, _weight, raw in items:
+                found = hits.get(slug)
+                if found is None:
+                    found = hits[slug] = {}
+                found[raw] = found.get(raw, 0) + 1
+
         if self._lower_re is not None:
-            for m in self._lower_re.finditer(normalize_keyword_text(text)):
-                found = m.group()
-                items = self._exact.get(found)
+            for form in self._lower_re.findall(normalize_keyword_text(text)):
+                items = self._exact.get(form)
                 if items is None:
-                    items = next((v for stem, v in self._prefixes if found.startswith(stem)), [])
-                for slug, _weight, raw in items:
-                    hits[slug][raw] += 1
+                    items = next((v for stem, v in self._prefixes if form.startswith(stem)), [])
+                count(items)
         if self._caps_re is not None:
-            for m in self._caps_re.finditer(text):
-                for slug, _weight, raw in self._caps.get(m.group(), []):
-                    hits[slug][raw] += 1
+            for form in self._caps_re.findall(text):
+                count(self._caps.get(form, []))
         return hits
 
 

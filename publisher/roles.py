@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from publisher.gazetteer import WORD_START, PlaceMatch, trie_pattern
+from publisher.gazetteer import PhraseScan, PlaceMatch
 
 
 class Role(StrEnum):
@@ -110,11 +110,9 @@ _CUE_RE = re.compile(
 )
 # The first word of every cue above (lower case; "\x00" ends a stem): a cheap scan for these finds the
 # few places where the full cue pattern is worth trying.
-_CUE_KEYS = re.compile(
-    r"(?:"
-    + trie_pattern(
-        _words(
-            """co funded financed sponsored paid funding financing grant grants contribution contributions donation
+_CUE_KEYS = PhraseScan(
+    _words(
+        """co funded financed sponsored paid funding financing grant grants contribution contributions donation
         donations donor donors support supported implemented run managed ambassador ambassadors embassy embassies
         consulate consulates consul consuls envoy envoys delegates delegation delegations participants
         representatives officials officers experts speakers panelists panellists ministers practitioners observers
@@ -125,11 +123,8 @@ _CUE_KEYS = re.compile(
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries went go goes going gone travel\x00 move moves moved moving head heads headed
         heading cross\x00 ahead after since before following next previous upcoming"""
-        ),
-        open_end="\x00",
-        guard=WORD_START,  # the key words are letters, so this is the leading \b
-    )
-    + r")\b"
+    ),
+    open_end="\x00",
 )
 
 
@@ -138,7 +133,7 @@ def _cues(text: str) -> list[re.Match[str]]:
     low = text.lower()
     if len(low) != len(text):  # a few characters change length in lower case: then scan the slow way
         return list(_CUE_RE.finditer(text))
-    found = (_CUE_RE.match(text, k.start()) for k in _CUE_KEYS.finditer(low))
+    found = (_CUE_RE.match(text, start) for start, _ in _CUE_KEYS.spans(low))
     return sorted((c for c in found if c is not None), key=lambda c: c.end())
 
 

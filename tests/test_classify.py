@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from publisher.classify import Classifier, normalize_keyword_text
 from publisher.config import RegionConfig, TaxonomyConfig, TopicConfig, config_from_dict
-from publisher.gazetteer import WORD_START, Gazetteer, trie_pattern
+from publisher.gazetteer import Gazetteer, PhraseScan, trie_pattern
 
 
 @pytest.fixture(scope="module")
@@ -272,12 +272,26 @@ def test_cue_prefilter_finds_every_cue() -> None:
     st.lists(st.text(alphabet="aAbé-. '’", min_size=1, max_size=6), min_size=1, max_size=8),
     st.text(alphabet="aAbé-. '’\n_1", max_size=60),
 )
-def test_word_start_guard_matches_what_a_leading_lookbehind_matched(phrases: list[str], text: str) -> None:
-    """The scanners test the word start after a phrase's first character (so `re` can skip ahead): the same
-    matches, at the same places, as testing it before."""
-    old = re.compile(r"(?<!\w)(?:" + trie_pattern(phrases) + r")(?!\w)")
-    new = re.compile(r"(?:" + trie_pattern(phrases, guard=WORD_START) + r")(?!\w)")
-    assert [m.span() for m in new.finditer(text)] == [m.span() for m in old.finditer(text)]
+@example(["U.S.", ".b"], "U.S..b")  # a phrase right where one ending in "." ended
+@example(["Georgia"], "Georgia, Georgia")  # one at the very start
+def test_phrase_scan_finds_what_the_plain_whole_word_pattern_found(phrases: list[str], text: str) -> None:
+    """PhraseScan tries phrases only after non-word characters: the same matches, at the same places, as a
+    pattern tried at every character, even for phrases that start or end with punctuation ("U.S.")."""
+    plain = re.compile(r"(?<!\w)(?:" + trie_pattern(phrases) + r")(?!\w)")
+    scan = PhraseScan(phrases)
+    assert list(scan.spans(text)) == [m.span() for m in plain.finditer(text)]
+    assert scan.findall(text) == plain.findall(text)
+
+
+@given(
+    st.lists(st.text(alphabet="abé", min_size=1, max_size=5), min_size=1, max_size=8), st.text("ab é-\n", max_size=60)
+)
+def test_phrase_scan_with_open_word_ends(stems: list[str], text: str) -> None:
+    phrases = [s + "\x00" if i % 2 else s for i, s in enumerate(stems)]
+    plain = re.compile(r"(?<!\w)(?:" + trie_pattern(phrases, open_end="\x00") + r")(?!\w)")
+    scan = PhraseScan(phrases, open_end="\x00")
+    assert list(scan.spans(text)) == [m.span() for m in plain.finditer(text)]
+    assert scan.findall(text) == plain.findall(text)
 
 
 @given(st.text(alphabet="aB-‐‑–’' \t\n\xa0_1é", max_size=60))

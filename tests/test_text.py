@@ -209,3 +209,24 @@ def test_ascii_text_slugs_as_before(text: str) -> None:
     # The ASCII shortcut of slugify must give what decomposing character by character gave.
     plain = "".join(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() for ch in text)
     assert slugify(plain) == _old_slugify(plain)
+
+
+def _old_ascii(text: str) -> str:
+    """_ascii as it was before its translate table (frozen here), one character at a time."""
+    from anyascii import anyascii
+
+    out = []
+    for ch in text:
+        plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode("ascii")
+        if plain or not ch.isalnum():
+            out.append(plain)
+        else:
+            out.append(f" {anyascii(ch)} " if unicodedata.east_asian_width(ch) in "WF" else anyascii(ch))
+    return "".join(out)
+
+
+@given(st.text(max_size=80))
+def test_transliteration_table_gives_what_per_character_decomposition_gave(text: str) -> None:
+    from publisher.text import _ascii
+
+    assert _ascii(text) == _old_ascii(text)

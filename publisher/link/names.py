@@ -11,7 +11,8 @@ from enum import StrEnum
 _TOKEN = re.compile(r"[\w&+]+")
 # A token that may start with a capital letter (Latin scripts; isupper() decides): every name and acronym does
 # ("EaP", "MoNIS", "R&R", "Örebro Process").
-_CAPITALISED = re.compile(r"(?<![\w&+])[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w&+]*")
+# ("(?<![\w&+])" tested after the capital: a pattern that starts with a character class lets `re` skip ahead in C.)
+_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ\u0100-\u024f](?<![\w&+].)[\w&+]*")
 # Words that do not count when checking that a name is written as a name (capitalised) or when
 # matching an acronym against a name's initials.
 SMALL_WORDS = frozenset(
@@ -254,7 +255,7 @@ class MentionIndex:
             base = tok.rstrip("+") or tok
             if base in acr or tok.lower() in names:
                 yield m
-            else:
+            elif base[-1].isdigit():  # only then can it be a glued phase ("BOMCA10")
                 glued = _GLUED_PHASE.match(base)
                 if glued and glued.group("base") in acr:
                     yield m
