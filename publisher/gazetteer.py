@@ -169,8 +169,8 @@ class PhraseScan:
             if m is not None:
                 pos = m.end()
                 yield m.span()
-            for found in self._after.finditer(text, pos):
-                yield found.span(1)
+            for after in self._after.finditer(text, pos):
+                yield after.span(1)
             return
         while True:
             if m is not None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from publisher.config import Config
 from publisher.ingest.common import BATCH, IngestResult, batched, clean_record
-from publisher.ingest.tagging import TAG_LOADS, Tagger, TagSet, page_key, write_tags
+from publisher.ingest.tagging import TAG_LOADS, Tagger, TagSet, page_key, release_table, write_tags
 from publisher.models import (
     DatePrecision,
     Release,
@@ -108,8 +108,7 @@ def ingest_releases(
         # Earlier batches are flushed, so the store already knows their slugs: only this batch's are kept here.
         reserved_slugs = set(session.scalars(select(Release.slug).where(Release.slug.in_(set(bases.values())))))
         pending: list[Release] = []
-        # New rows go in with one Core INSERT ... RETURNING per batch: building ORM objects for them cost more
-        # than the insert itself.
+        # New rows go in with one Core INSERT per batch: building ORM objects for them cost more than the insert.
         new_rows: dict[str, dict[str, Any]] = {}
         edited_ids: set[int] = set()
         for key, digest, rec, _identity in keyed:
@@ -177,9 +176,13 @@ def ingest_releases(
         session.flush()
         todo = [(r.id, r.slug, r.title, r.body, r.published) for r in pending]
         if new_rows:
-            rows = list(new_rows.values())
-            ids = session.scalars(insert(Release).returning(Release.id, sort_by_parameter_order=True), rows).all()
-            todo += [(i, r["slug"], r["title"], r["body"], r["published"]) for i, r in zip(ids, rows, strict=True)]
+            # One executemany through the Core table, then the ids by key: INSERT ... RETURNING in parameter order
+            # went one statement per row on SQLite, and cost more than the insert itself.
+            session.execute(insert(release_table()), list(new_rows.values()))
+            ids: dict[str, int] = {
+                k: i for k, i in session.execute(select(Release.key, Release.id).where(Release.key.in_(list(new_rows))))
+            }
+            todo += [(ids[k], r["slug"], r["title"], r["body"], r["published"]) for k, r in new_rows.items()]
         computed = {rid: tagger.compute(title, body, published) for rid, _, title, body, published in todo}
         for t in computed.values():
             result.touched_feeds |= tagger.feed_keys(t)

@@ -87,6 +87,11 @@ def _table(model: type[Base]) -> Table:
     return table
 
 
+def release_table() -> Table:
+    """The releases table, for Core statements."""
+    return _table(Release)
+
+
 def write_tags(session: Session, tags: dict[int, TagSet], *, replace: bool) -> None:
     """Store computed tags for many releases with bulk statements (the ORM's per-object events cost more than
     classifying); `replace` first deletes what those releases had."""
