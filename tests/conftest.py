@@ -497,6 +497,7 @@ def digest_test_links(cfg: Config, subscriber: Any) -> dict[str, str]:
         "manage": base(f"subscription?s={subscriber.id}&t=tok{subscriber.id}"),
         "unsubscribe": base(f"unsubscribe?s={subscriber.id}&t=tok{subscriber.id}"),
         "one_click": base(f"unsubscribe/one-click?s={subscriber.id}&t=tok{subscriber.id}"),
+        "feed": base(f"feeds/private/feed{subscriber.id}.atom"),
     }
 
 

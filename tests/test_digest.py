@@ -298,6 +298,7 @@ LINKS = {
     "manage": "https://news.example.org/subscription?s=7&t=a&b",
     "unsubscribe": "https://news.example.org/unsubscribe?s=7&t=a&b",
     "one_click": "https://news.example.org/unsubscribe/one-click?s=7&t=a&b",
+    "feed": "https://news.example.org/feeds/private/WzcsMSwxXQ.s-i_g&x=1.atom",
 }
 
 

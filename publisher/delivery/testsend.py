@@ -80,7 +80,7 @@ def send_test(
     rendered = dataclasses.replace(rendered, subject=SUBJECT_MARK + rendered.subject)
     prepared = prepare_digest(cfg, rendered)
     generic = cfg.site.url("subscribe")
-    links = {"manage": generic, "unsubscribe": generic, "one_click": generic}
+    links = {"manage": generic, "unsubscribe": generic, "one_click": generic, "feed": cfg.site.url("feeds/")}
     escaped, values = digest_step.personal_values(name, links)
     message_id = make_msgid("test", domain=cfg.site.authority)
     data = fill_skeleton(

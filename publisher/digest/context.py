@@ -121,9 +121,13 @@ def template_context(
         "greeting": PLACEHOLDERS["greeting"],
         "manage_url": PLACEHOLDERS["manage"],
         "unsubscribe_url": PLACEHOLDERS["unsubscribe"],
+        "feed_url": PLACEHOLDERS["feed"],
     }
     if personal is not None:
         ctx.update(
-            greeting=personal["greeting"], manage_url=personal["manage"], unsubscribe_url=personal["unsubscribe"]
+            greeting=personal["greeting"],
+            manage_url=personal["manage"],
+            unsubscribe_url=personal["unsubscribe"],
+            feed_url=personal.get("feed", personal["manage"]),
         )
     return ctx

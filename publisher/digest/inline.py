@@ -161,6 +161,7 @@ def _compile_inlined(cfg: Config, env: jinja2.Environment, source: str, filename
             "greeting": "Hello <probe> & co,",
             "manage": "https://example.invalid/m?a=1&b=2",
             "unsubscribe": "https://example.invalid/u",
+            "feed": "https://example.invalid/f/a.b.atom",
         }
         follows = Follows(frozenset(["t1"]), frozenset(["r1"]))  # takes the "why you got this" branch
         for items, view_url, who, follows_ in (

@@ -9,8 +9,13 @@ from collections.abc import Mapping
 from publisher.digest.model import RenderedDigest
 
 # Placeholders survive Jinja2 escaping and premailer untouched (only [a-z_]); filled in per recipient.
-PLACEHOLDERS = {"greeting": "__pub_greeting__", "manage": "__pub_manage__", "unsubscribe": "__pub_unsubscribe__"}
-PLACEHOLDER_RE = re.compile(r"__pub_(greeting|manage|unsubscribe)__")
+PLACEHOLDERS = {
+    "greeting": "__pub_greeting__",
+    "manage": "__pub_manage__",
+    "unsubscribe": "__pub_unsubscribe__",
+    "feed": "__pub_feed__",
+}
+PLACEHOLDER_RE = re.compile(r"__pub_(greeting|manage|unsubscribe|feed)__")
 
 
 def greeting(name: str) -> str:
@@ -18,8 +23,14 @@ def greeting(name: str) -> str:
 
 
 def personal_values(name: str, links: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """(HTML-escaped, plain) values for the placeholders of one recipient."""
-    values = {"greeting": greeting(name), "manage": links["manage"], "unsubscribe": links["unsubscribe"]}
+    """(HTML-escaped, plain) values for the placeholders of one recipient. Links without "feed" (generic ones)
+    show the manage link there: never another subscriber's private feed."""
+    values = {
+        "greeting": greeting(name),
+        "manage": links["manage"],
+        "unsubscribe": links["unsubscribe"],
+        "feed": links.get("feed", links["manage"]),
+    }
     return {k: html.escape(v, quote=True) for k, v in values.items()}, values
 
 

@@ -155,7 +155,8 @@ def preview_digest(
     follows = digest_step.Follows.of(sub.topics, sub.regions) if sub else digest_step.NO_FOLLOWS
     rendered = digest_step.render_digest(cfg, p, items, follows=follows)
     generic = cfg.site.url("subscribe")
-    html, text = digest_step.personalise(rendered, sub.name if sub else "", {"manage": generic, "unsubscribe": generic})
+    links = {"manage": generic, "unsubscribe": generic, "feed": cfg.site.url("feeds/")}  # the public feed table
+    html, text = digest_step.personalise(rendered, sub.name if sub else "", links)
     return RenderedDigest(rendered.subject, html, text, rendered.variant, rendered.count, rendered.preheader)
 
 
