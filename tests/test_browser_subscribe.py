@@ -101,6 +101,14 @@ def test_subscribe_confirm_preferences_unsubscribe_in_chromium(
             sub = subs.get_subscriber(s, "grace@example.org")
             assert (sub.topics, sub.frequency) == (["labour-migration"], Frequency.WEEKLY)
 
+        # The private feed: a labelled, copyable address; the reset button gives a new one on the same page.
+        old_feed = page.input_value("#private-feed-atom")
+        assert old_feed.startswith(cfg.site.url("feeds/private/")) and page.is_visible("label[for=private-feed-atom]")
+        page.click("text=Reset private feed link")
+        assert page.locator("#feed-reset").is_visible()
+        assert page.input_value("#private-feed-atom") not in ("", old_feed)
+        assert_accessible(page)
+
         page.goto(local(web_server, page.get_attribute("#unsubscribe-link", "href") or ""))
         assert_accessible(page)
         page.click("button:text('Unsubscribe')")
