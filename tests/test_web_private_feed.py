@@ -150,7 +150,7 @@ def test_every_format_carries_the_same_selection_and_its_own_self_link(
     client = Client(web_server)
     sub = _subscriber(store, "two@example.org")
     expected = [_guid(5), _guid(2)]
-    for fmt, content_type in (("rss", "application/rss+xml; charset=utf-8"), ("json", "application/json")):
+    for fmt, content_type in (("rss", "application/rss+xml; charset=utf-8"), ("json", "application/feed+json")):
         url = subs.private_feed_url(cfg, sub, fmt)
         resp = client.get(url)
         assert resp.status == 200 and resp.headers["Content-Type"] == content_type

@@ -14,7 +14,7 @@ from publisher.store import Store
 
 # Types and errors only: every action goes through publisher.pipeline.
 from publisher.subscribers import TokenError
-from publisher.web.static import CONTENT_TYPES
+from publisher.web.static import CONTENT_TYPES, JSON_FEED_TYPE
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ def private_feeds(cfg: Config) -> Blueprint:
         except TokenError:
             # Forged, another link's token, reset, unsubscribed, not confirmed, purged: one answer for all.
             abort(404, description=NOT_FOUND)
-        resp = Response(body, content_type=CONTENT_TYPES[f".{fmt}"], headers=PRIVATE_HEADERS)
+        ctype = JSON_FEED_TYPE if fmt == "json" else CONTENT_TYPES[f".{fmt}"]  # as the public feeds are served
+        resp = Response(body, content_type=ctype, headers=PRIVATE_HEADERS)
         resp.set_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
         # If-None-Match with the current ETag: 304 without the body (HEAD is answered the same way).
         resp.make_conditional(request)  # changes resp in place
