@@ -45,11 +45,12 @@ def test_sample_builds_valid_feeds_and_an_edit_rebuilds_only_touched_feeds(
     ingest = pipeline.run_ingest(cfg, ingested)
     assert ingest.changed and "all" in ingest.touched_feeds
     rebuilt = pipeline.build_feeds(cfg, ingested, touched=ingest.touched_feeds)
-    # Feed files and release pages only (the feed index, OPML and the site's pages are checked elsewhere).
+    # Feed files and release pages only (the feed index, OPML and the site's pages and sitemap are checked
+    # elsewhere).
     feed_files = {
         rel
         for rel in (p.relative_to(cfg.feeds.dir).as_posix() for p in rebuilt.written)
-        if rel.startswith("news/") or not rel.endswith((".html", ".css", ".opml"))
+        if rel.startswith("news/") or not rel.endswith((".html", ".css", ".opml", ".xml"))
     }
     expected = {
         f"{info.paths[f].relative_to(cfg.feeds.dir).as_posix()}"
@@ -85,14 +86,14 @@ def test_cli_build_dry_run_list(
     assert code == 0
     assert "would write feeds/all.atom" not in out  # paths are shown in full
     assert f"would write {tmp_path / 'feeds' / 'all.atom'}" in out
-    # 34 feed files and release pages, 19 site pages (home, lists, directories, archive, stylesheet).
-    assert "dry run (incremental build): would write 53 files" in out
+    # 34 feed files and release pages, 20 site files (home, lists, directories, archive, stylesheet, sitemap).
+    assert "dry run (incremental build): would write 54 files" in out
     assert not (tmp_path / "feeds").exists()
 
     code, out, _ = run_cli(["feeds", "build", "--config", conf], capsys)
-    assert code == 0 and "incremental build: wrote 53 files, removed 0, 0 unchanged" in out
+    assert code == 0 and "incremental build: wrote 54 files, removed 0, 0 unchanged" in out
     code, out, _ = run_cli(["feeds", "build", "--full", "--config", conf], capsys)
-    assert code == 0 and "full build: wrote 0 files, removed 0, 53 unchanged (53 rendered)" in out
+    assert code == 0 and "full build: wrote 0 files, removed 0, 54 unchanged (54 rendered)" in out
 
     code, out, _ = run_cli(["feeds", "list", "--config", conf], capsys)
     assert code == 0
@@ -211,6 +212,7 @@ def test_touched_only_build_repairs_a_missing_file_and_removes_a_deleted_release
         "index.html",
         "feeds/index.html",
         "archive/index.html",
+        "sitemap.xml",  # release-5's page is gone from it
     }
     assert [p.name for p in summary.removed] == ["release-5.html"]
     _assert_same_as_full_build(cfg, feed_store, cfg.feeds.dir.parent / "fresh")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree as ET
 
 import pytest
 from conftest import BASE_URL, FEEDS_T0, TRICKY_TITLE
@@ -17,6 +18,7 @@ from sqlalchemy import delete, select
 from publisher import pipeline
 from publisher.config import Config
 from publisher.feeds.load import load_catalog
+from publisher.feeds.model import release_times
 from publisher.models import Release, ReleaseRegion, ReleaseTopic
 from publisher.models.mail import Delivery, Edition, Subscriber
 from publisher.site import build_site, site_urls
@@ -82,6 +84,7 @@ SITE_PAGES = [
     "digests/index.html",
     "feeds/index.html",
     "news/release-2.html",
+    "sitemap.xml",
 ]
 
 
@@ -226,13 +229,14 @@ def test_new_release_rewrites_only_the_pages_it_appears_on(cfg: Config, feed_sto
         "regions/western-balkans/index.html",
         "topics/index.html",  # the counts
         "regions/index.html",
+        "sitemap.xml",  # the new page, and the lists' new dates
     }
     assert "New labour study" in (cfg.feeds.dir / "topics/labour-migration/index.html").read_text("utf-8")
 
 
 def test_dry_run_writes_nothing(cfg: Config, feed_store: Store) -> None:
     summary = build_site(cfg, feed_store, dry_run=True)
-    assert len(summary.written) == summary.planned == 19
+    assert len(summary.written) == summary.planned == 20
     assert not [p for p in cfg.feeds.dir.rglob("*") if p.is_file()]
 
 
@@ -309,7 +313,8 @@ def test_digest_archive_shows_a_new_edition_in_the_same_run(
     with ingested.session() as s:
         edition = s.scalars(select(Edition).where(Edition.frequency == "monthly")).one()
     assert f'href="../digests/{edition.id}/' in archive.read_text("utf-8")
-    assert {p for p, m in mtimes.items() if not p.exists() or p.stat().st_mtime_ns != m} == set()
+    changed = {p.relative_to(cfg.feeds.dir).as_posix() for p, m in mtimes.items() if p.stat().st_mtime_ns != m}
+    assert changed == {"sitemap.xml"}  # the archive's date in it
     # The next build sees the archive as current: nothing to render again.
     again = build_site(cfg, ingested)
     assert again.written == [] and again.planned == 0
@@ -329,3 +334,93 @@ def test_digest_build_refreshes_the_archive_only_where_a_site_was_built(
         ids = list(s.scalars(select(Edition.id)))
     page = (cfg.feeds.dir / "digests/index.html").read_text("utf-8")
     assert len(ids) == 2 and all(f'href="../digests/{i}/' in page for i in ids)
+
+
+# ---------------------------------------------------------------- the sitemap
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def read_sitemap(path: Path) -> dict[str, str | None]:
+    root = ET.fromstring(path.read_bytes())
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
+    out: dict[str, str | None] = {}
+    for url in root.findall("s:url", SITEMAP_NS):
+        loc = url.findtext("s:loc", namespaces=SITEMAP_NS)
+        assert loc is not None and loc not in out
+        out[loc] = url.findtext("s:lastmod", namespaces=SITEMAP_NS)
+    return out
+
+
+def test_sitemap_lists_every_page_once_each_built_dated_by_its_content(cfg: Config, feed_store: Store) -> None:
+    pipeline.build_feeds(cfg, feed_store)
+    folder = cfg.feeds.dir
+    urls = read_sitemap(folder / "sitemap.xml")
+    with feed_store.session() as s:
+        catalog = load_catalog(s)
+        releases = {r.slug: r for r in s.scalars(select(Release))}
+    pages = {f"{BASE_URL}news/{slug}.html" for slug in releases}
+    assert set(urls) == set(site_urls(cfg, catalog)) | pages | {f"{BASE_URL}feeds/"}
+    for url in urls:
+        rel = url.removeprefix(BASE_URL)
+        assert (folder / (rel + "index.html" if rel.endswith("/") or not rel else rel)).is_file(), url
+    # A release page is dated by its release's own last change (publication, or the edit ingest saw).
+    changed = {slug: release_times(r.id, r.published, r.updated_at, r.created_at)[1] for slug, r in releases.items()}
+    for slug, when in changed.items():
+        assert urls[f"{BASE_URL}news/{slug}.html"] == when.replace(microsecond=0).isoformat()
+    newest = max(changed.values()).replace(microsecond=0).isoformat()
+    assert urls[BASE_URL] == urls[f"{BASE_URL}archive/"] == newest  # not the time of the build
+    assert urls[f"{BASE_URL}digests/"] is None  # no edition yet: no date to claim
+
+
+def test_sitemap_is_rewritten_only_when_a_date_or_page_changes(cfg: Config, feed_store: Store) -> None:
+    build_site(cfg, feed_store)
+    sitemap = cfg.feeds.dir / "sitemap.xml"
+    before, mtime = read_sitemap(sitemap), sitemap.stat().st_mtime_ns
+    assert build_site(cfg, feed_store).written == [] and sitemap.stat().st_mtime_ns == mtime
+    edited = dt.datetime(2025, 6, 1, 9, 30, tzinfo=dt.UTC)
+    with feed_store.session() as s:
+        release = s.scalars(select(Release).where(Release.slug == "release-2")).one()
+        release.updated_at, release.content_hash = edited, "edited"
+    build_site(cfg, feed_store)
+    after = read_sitemap(sitemap)
+    moved = {url for url in after if after[url] != before[url]}
+    assert after[f"{BASE_URL}news/release-2.html"] == "2025-06-01T09:30:00+00:00"
+    assert {BASE_URL, f"{BASE_URL}archive/", f"{BASE_URL}news/release-2.html"} <= moved
+    assert f"{BASE_URL}news/release-1.html" not in moved
+
+
+def test_an_operators_robots_txt_names_the_sitemap_once(cfg: Config, feed_store: Store) -> None:
+    robots = cfg.feeds.dir / "robots.txt"
+    robots.parent.mkdir(parents=True)
+    robots.write_text("User-agent: *\nDisallow: /subscribe", "utf-8")
+    build_site(cfg, feed_store)
+    build_site(cfg, feed_store, full=True)
+    assert robots.read_text("utf-8") == f"User-agent: *\nDisallow: /subscribe\nSitemap: {BASE_URL}sitemap.xml\n"
+
+
+def test_a_site_too_large_for_one_sitemap_gets_an_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    from publisher.site import sitemap
+
+    monkeypatch.setattr(sitemap, "MAX_URLS", 2)
+    when = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
+    entries = [(f"{BASE_URL}p{i}", when + dt.timedelta(days=i) if i != 4 else None) for i in range(5)]
+    files = sitemap.sitemap_files(entries, BASE_URL)
+    assert sorted(files) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [
+        (x.findtext("s:loc", namespaces=SITEMAP_NS), x.findtext("s:lastmod", namespaces=SITEMAP_NS))
+        for x in index.findall("s:sitemap", SITEMAP_NS)
+    ]
+    assert parts == [
+        (f"{BASE_URL}sitemap-1.xml", "2025-03-02T12:00:00+00:00"),
+        (f"{BASE_URL}sitemap-2.xml", "2025-03-04T12:00:00+00:00"),
+        (f"{BASE_URL}sitemap-3.xml", None),
+    ]
+    listed = [loc for name in parts for loc in _locs(files[str(name[0]).removeprefix(BASE_URL)])]
+    assert listed == [u for u, _ in entries]
+
+
+def _locs(data: bytes) -> list[str]:
+    return [str(x.text) for x in ET.fromstring(data).iterfind("s:url/s:loc", SITEMAP_NS)]

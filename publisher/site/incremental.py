@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
@@ -14,8 +15,8 @@ import jinja2
 from publisher import __version__
 from publisher.config import Config
 from publisher.errors import FeedError
-from publisher.feeds.load import Catalog, ReleaseSig, load_catalog, load_small_catalog
-from publisher.feeds.model import SAFE_SLUG, FeedsSummary, stable_hash
+from publisher.feeds.load import Catalog, ReleaseSig, load_catalog
+from publisher.feeds.model import PAGES_DIR, SAFE_SLUG, FeedsSummary, release_times, stable_hash
 from publisher.feeds.pages import template, template_env
 from publisher.feeds.plan import gc_paused
 from publisher.feeds.write import Emitter, build_lock, write_atomic
@@ -31,6 +32,7 @@ from publisher.site.build import (
 from publisher.site.load import Lists, lists_of, load_editions, load_teasers
 from publisher.site.model import (
     DIGESTS_DIR,
+    FEEDS_INDEX,
     HOME,
     HOME_SIZE,
     LIST_DIRS,
@@ -38,15 +40,18 @@ from publisher.site.model import (
     SITE_MANIFEST,
     SITE_VERSION,
     STYLESHEET,
+    EditionRow,
     ListInfo,
     ListKind,
     ListPage,
     page_dir,
     page_file,
 )
+from publisher.site.sitemap import SITEMAP, SitemapEntry, robots_with_sitemap, sitemap_files, sitemap_names
 from publisher.store import Store
 
 log = logging.getLogger(__name__)
+ROBOTS = "robots.txt"
 
 
 def build_site(
@@ -90,6 +95,9 @@ def build_site(
             plan[page_file(f"{LIST_DIRS[kind]}/")] = (_fp(context, "dir", kind, kinfos), ("dir", (kind, kinfos)))
         plan[page_file(f"{DIGESTS_DIR}/")] = (_fp(context, "digests", editions), ("digests", editions))
         plan[STYLESHEET] = (_fp(context, "css"), ("css", None))
+        sitemap = sitemap_entries(cfg, catalog, editions, lists=lists, page_size=page_size)
+        sitemap_fp = _fp(context, "sitemap", sitemap)
+        plan.update((name, (sitemap_fp, ("sitemap", name))) for name in sitemap_names(len(sitemap)))
 
         stale = [rel for rel, (fp, _) in plan.items() if old_pages.get(rel) != fp or not (folder / rel).is_file()]
         summary = FeedsSummary(dry_run=dry_run, full=full)
@@ -103,6 +111,7 @@ def build_site(
             elif what == "home":
                 needed.update((r.id, r) for r in everything[:HOME_SIZE])
         teasers = load_teasers(session, catalog, needed.values())
+        sitemap_bytes: dict[str, bytes] = {}
         for rel in stale:
             what, arg = plan[rel][1]
             if what == "home":
@@ -116,6 +125,9 @@ def build_site(
                 emit(rel, build_directory(arg[0], arg[1], cfg, env))
             elif what == "digests":
                 emit(rel, build_digests(arg, cfg, env))
+            elif what == "sitemap":
+                sitemap_bytes = sitemap_bytes or sitemap_files(sitemap, cfg.site.url(""))
+                emit(rel, sitemap_bytes[arg])
             else:
                 emit(rel, build_stylesheet(env))
 
@@ -123,6 +135,8 @@ def build_site(
         for rel in sorted(set(previous.get("pages", {})) - set(plan)):
             emit.remove(rel)
         summary.unchanged = len(plan) - len(summary.written)
+        if not dry_run:
+            _list_sitemap_in_robots(cfg, summary)
         manifest = {"version": SITE_VERSION, "context": context, "pages": {r: fp for r, (fp, _) in plan.items()}}
         if not dry_run and manifest != previous:
             data = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8")
@@ -133,11 +147,12 @@ def build_site(
 
 
 def build_digest_archive(cfg: Config, store: Store) -> FeedsSummary:
-    """Re-render just the digest archive page (digests/index.html) of a site built before, after new editions.
+    """Re-render just the digest archive page (digests/index.html) of a site built before, after new editions,
+    and the sitemap that dates it.
 
     The cycle builds the site before it builds editions, so without this a new edition would show only at the
     next feeds build. Nothing happens where no site was built (no site manifest): digests alone make no site.
-    The page's fingerprint goes into the manifest, so the next site build finds it current.
+    The pages' fingerprints go into the manifest, so the next site build finds them current.
     """
     folder = cfg.feeds.dir
     if not (folder / SITE_MANIFEST).is_file():
@@ -145,24 +160,33 @@ def build_digest_archive(cfg: Config, store: Store) -> FeedsSummary:
     env = template_env(cfg)
     for name in SITE_TEMPLATES:
         template(env, name)
-    rel = page_file(f"{DIGESTS_DIR}/")
     summary = FeedsSummary()
     with build_lock(folder), store.session() as session:
+        with gc_paused():
+            catalog = load_catalog(session)
         editions = load_editions(session)
         previous = _read_manifest(folder)
-        context = _context(cfg, load_small_catalog(session), env, PAGE_SIZE)
+        context = _context(cfg, catalog, env, PAGE_SIZE)
         emit = Emitter(folder, summary, NULL_PROGRESS)
-        emit(rel, build_digests(editions, cfg, env))
+        archive = page_file(f"{DIGESTS_DIR}/")
+        fps = {archive: _fp(context, "digests", editions)}
+        emit(archive, build_digests(editions, cfg, env))
+        sitemap = sitemap_entries(cfg, catalog, editions)
+        sitemap_fp = _fp(context, "sitemap", sitemap)
+        for rel, data in sitemap_files(sitemap, cfg.site.url("")).items():
+            fps[rel] = sitemap_fp
+            emit(rel, data)
         pages = previous.get("pages")
         # A manifest of other settings or templates is left alone: the next build re-renders everything anyway.
-        if previous.get("context") == context and isinstance(pages, dict):
-            fp = _fp(context, "digests", editions)
-            if pages.get(rel) != fp:
-                manifest = {**previous, "pages": {**pages, rel: fp}}
-                data = json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode("utf-8")
-                write_atomic(folder / SITE_MANIFEST, data)
-    summary.unchanged = 1 - len(summary.written)
-    log.info("site: digest archive %s", "rewritten" if summary.written else "unchanged")
+        if (
+            previous.get("context") == context
+            and isinstance(pages, dict)
+            and any(pages.get(r) != f for r, f in fps.items())
+        ):
+            text = json.dumps({**previous, "pages": {**pages, **fps}}, sort_keys=True, separators=(",", ":"))
+            write_atomic(folder / SITE_MANIFEST, text.encode("utf-8"))
+    summary.unchanged = summary.planned - len(summary.written)
+    log.info("site: digest archive: %s", summary.describe())
     return summary
 
 
@@ -174,6 +198,57 @@ def site_urls(cfg: Config, catalog: Catalog, *, page_size: int = PAGE_SIZE) -> l
     folders = ["", f"{DIGESTS_DIR}/"] + [f"{LIST_DIRS[k]}/" for k in DIRECTORY_KINDS]
     folders += [rel[: -len("index.html")] for rel, *_ in _list_pages(lists_of(catalog), catalog.releases, page_size)]
     return [cfg.site.url(f) for f in folders]
+
+
+def sitemap_entries(
+    cfg: Config,
+    catalog: Catalog,
+    editions: list[EditionRow],
+    *,
+    lists: Lists | None = None,
+    page_size: int = PAGE_SIZE,
+) -> list[SitemapEntry]:
+    """Every page of `site_urls`, the feed table and every release page, each with when its content last changed.
+
+    That is the newest change among the releases it shows or counts (a list page shows its list's count, so every
+    page of a list changes with any of its releases), the newest edition for the archive, a release's own update
+    time for its page; never the build time. A page with nothing in it has no date (None).
+    """
+    lists = lists_of(catalog) if lists is None else lists
+    everything = catalog.releases
+    changed = {r.id: release_times(r.id, r.published, r.updated, r.created)[1] for r in everything}
+
+    def newest(rels: list[ReleaseSig]) -> dt.datetime | None:
+        return max((changed[r.id] for r in rels), default=None)
+
+    latest = newest(everything)
+    by_list = {key: newest(rels) for key, (_info, rels) in _with_all(lists, everything).items()}
+    entries: list[SitemapEntry] = [(cfg.site.url(""), latest)]
+    built = [e.built_at for e in editions if e.built_at is not None]
+    entries.append((cfg.site.url(f"{DIGESTS_DIR}/"), max(built, default=None)))
+    for kind in DIRECTORY_KINDS:
+        dates = [d for (k, _), d in by_list.items() if k is kind and d is not None]
+        entries.append((cfg.site.url(f"{LIST_DIRS[kind]}/"), max(dates, default=None)))
+    for rel, info, *_ in _list_pages(lists, everything, page_size):
+        entries.append((cfg.site.url(rel[: -len("index.html")]), by_list[(info.kind, info.slug)]))
+    entries.append((cfg.site.url(FEEDS_INDEX[: -len("index.html")]), latest))
+    entries += [(cfg.site.url(f"{PAGES_DIR}/{r.slug}.html"), changed[r.id]) for r in everything]
+    return entries
+
+
+def _list_sitemap_in_robots(cfg: Config, summary: FeedsSummary) -> None:
+    """An operator's robots.txt in the folder names the sitemap (the site writes none of its own)."""
+    robots = cfg.feeds.dir / ROBOTS
+    try:
+        text = robots.read_text("utf-8")
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("%s: not updated with the sitemap: %s", robots, exc)
+        return
+    updated = robots_with_sitemap(text, cfg.site.url(SITEMAP))
+    if updated is not None and write_atomic(robots, updated.encode("utf-8")):
+        summary.written.append(robots)
 
 
 def _list_pages(

@@ -86,7 +86,11 @@ def load_editions(session: Session) -> list[EditionRow]:
         if e.id not in variants:
             continue  # nobody received it: nothing public to show
         n, variant = variants[e.id]
-        out.append(EditionRow(e.id, str(e.frequency), e.period, e.period_start, e.period_end, e.subject, variant, n))
+        out.append(
+            EditionRow(
+                e.id, str(e.frequency), e.period, e.period_start, e.period_end, e.subject, variant, n, e.built_at
+            )
+        )
     return out
 
 

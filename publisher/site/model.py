@@ -137,3 +137,4 @@ class EditionRow:
     subject: str
     variant: str  # the variant linked: the one carrying the most news (everything, when anyone follows all)
     items: int
+    built_at: dt.datetime | None = None  # when the edition was made: the archive page's last change
