@@ -88,7 +88,7 @@ def test_config_replaces_changed_jobs_removes_stale_and_keeps_unchanged(
     s1 = service_factory(first)
     s1.start()
     s1.shutdown()
-    before = pipeline._stored_next_runs(store)
+    before = pipeline.stored_next_runs(store)
     assert set(before) == {"keep", "change", "drop"}
 
     second = make_config(
@@ -115,7 +115,7 @@ def test_a_run_missed_while_down_happens_once_on_restart(
     s1 = service_factory(cfg)
     s1.start()
     s1.shutdown()  # stopped before the first run was due
-    (due,) = pipeline._stored_next_runs(store).values()
+    (due,) = pipeline.stored_next_runs(store).values()
     assert due is not None
     wait_for(lambda: dt.datetime.now(dt.UTC) > due + dt.timedelta(seconds=2.5), what="missing two runs")
     restarted = dt.datetime.now(dt.UTC)

@@ -42,10 +42,10 @@ from publisher.pipeline.feeds import (
 )
 from publisher.pipeline.jobs import (
     JobInfo,
-    _stored_next_runs,
     job_history,
     list_jobs,
     set_job_paused,
+    stored_next_runs,
 )
 from publisher.pipeline.links import Explanation, discovered_projects, explain_release
 from publisher.pipeline.mail import MailSummary, process_mail
@@ -89,7 +89,6 @@ __all__ = [
     "JobRunResult",
     "MailSummary",
     "SubscriberChange",
-    "_stored_next_runs",
     "add_subscriber",
     "build_editions",
     "build_feeds",
@@ -138,6 +137,7 @@ __all__ = [
     "send_test_digest",
     "set_job_paused",
     "store_scope",
+    "stored_next_runs",
     "subscriber_for_token",
     "subscriber_links_for",
     "unsubscribe_by_token",

@@ -34,7 +34,7 @@ class JobInfo:
     last_error: str
 
 
-def _stored_next_runs(store: Store) -> dict[str, _dt.datetime | None]:
+def stored_next_runs(store: Store) -> dict[str, _dt.datetime | None]:
     """Next run times as the (possibly stopped) scheduler stored them; empty before its first start."""
     if not _inspect(store.engine).has_table(_jobs.APSCHEDULER_TABLE):
         return {}
@@ -50,7 +50,7 @@ def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | No
     """Every configured job with its trigger, paused state, next run time and last run."""
     with store_scope(cfg, store) as store:
         now = now or utcnow()
-        stored = _stored_next_runs(store)
+        stored = stored_next_runs(store)
         out = []
         with store.session() as session:
             paused = _jobs.paused_jobs(session)

@@ -60,6 +60,11 @@ class ScheduledTimeExecutor(BasePoolExecutor):  # type: ignore[misc]  # APSchedu
 
         super().__init__(concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="publisher-job"))
 
+    def busy(self, job_id: str) -> bool:
+        """Whether a run of `job_id` was handed to this executor and has not finished."""
+        with self._lock:
+            return bool(self._instances.get(job_id))
+
     def _do_submit_job(self, job: Any, run_times: list[dt.datetime]) -> None:
         def callback(f: Any) -> None:
             exc = f.exception()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import signal
@@ -25,12 +26,16 @@ from publisher.models import jobs as jobs_model
 from publisher.models import utcnow
 from publisher.models.jobs import JobTrigger
 from publisher.scheduler.executor import ScheduledTimeExecutor
+from publisher.scheduler.lanes import WAITS_FOR_INGEST, Lanes, executor_alias, wait_for_ingest
 from publisher.store import Store, make_engine, open_store
 
 log = logging.getLogger("publisher.scheduler")
 
 HEARTBEAT_SECONDS = 20.0
 STALE_AFTER = dt.timedelta(minutes=2)  # a lock not refreshed for this long belongs to a dead scheduler
+# How long a digest build waits for an ingest that is running or due at the same time (see lanes.py). Past it,
+# the edition is built anyway; the ingest's releases then reach the next edition as late arrivals, not lost.
+INGEST_WAIT_SECONDS = 600.0
 JOB_FUNC = "publisher.scheduler:fire"  # textual reference: the job store pickles this, never a closure
 
 # The service whose jobs fire in this process; APScheduler calls `fire` by reference, so it looks the service up.
@@ -76,12 +81,16 @@ class Service:
         port: int | None = None,
         heartbeat_seconds: float = HEARTBEAT_SECONDS,
         stale_after: dt.timedelta = STALE_AFTER,
+        ingest_wait_seconds: float = INGEST_WAIT_SECONDS,
     ) -> None:
         self.cfg = cfg
         self.store = store or open_store(cfg)
         self.web, self.host, self.port = web, host, port
         self.heartbeat_seconds = heartbeat_seconds
         self.stale_after = stale_after
+        self.ingest_wait_seconds = ingest_wait_seconds
+        self.lanes = Lanes()
+        self._executors: dict[str, ScheduledTimeExecutor] = {}
         self.owner = f"scheduler:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stop = threading.Event()  # set on SIGTERM/SIGINT: running steps finish the item in hand and return
         self.failure: BaseException | None = None
@@ -141,17 +150,27 @@ class Service:
     # -- jobs
 
     def run_scheduled(self, name: str, scheduled_for: dt.datetime) -> str:
+        """One scheduled run on the job's own worker, after what it must not overlap with (lanes.py)."""
         if self.stop.is_set():
             return "stopping"
-        result = pipeline.run_job(
-            self.cfg,
-            self.store,
-            name,
-            scheduled_for=scheduled_for,
-            trigger=JobTrigger.SCHEDULE,
-            owner=self.owner,
-            stop=self.stop,
-        )
+        cfg = self.cfg  # one config for the whole run, even if a reload swaps it meanwhile
+        sched = cfg.schedules.get(name)
+        kind = sched.job if sched is not None else ""
+        if kind in WAITS_FOR_INGEST:
+            next_runs = functools.partial(pipeline.stored_next_runs, self.store)
+            wait_for_ingest(next_runs, self._executors, cfg, name, scheduled_for, self.stop, self.ingest_wait_seconds)
+        with self.lanes.hold(kind, self.stop) as holding:
+            if not holding:
+                return "stopping"
+            result = pipeline.run_job(
+                cfg,
+                self.store,
+                name,
+                scheduled_for=scheduled_for,
+                trigger=JobTrigger.SCHEDULE,
+                owner=self.owner,
+                stop=self.stop,
+            )
         return result.describe()
 
     def _sync_jobs(self, scheduler: BackgroundScheduler) -> ServiceInfo:
@@ -174,8 +193,16 @@ class Service:
                 info.removed_jobs.append(job.id)
         new_hash: dict[str, str] = {}
         for name, sched in sorted(wanted.items()):
+            alias = executor_alias(name)
+            if name not in self._executors:
+                self._executors[name] = ScheduledTimeExecutor(max_workers=1)
+                scheduler.add_executor(self._executors[name], alias)
             fingerprint = pipeline.schedule_fingerprint(sched, tz)
-            if scheduler.get_job(name) is None or stored_hash[name] != fingerprint:
+            stored = scheduler.get_job(name)
+            if stored is not None and stored.executor != alias and stored_hash[name] == fingerprint:
+                # Stored by a version that ran every job on one worker; moving it keeps its next run time.
+                scheduler.modify_job(name, executor=alias)
+            if stored is None or stored_hash[name] != fingerprint:
                 scheduler.add_job(
                     JOB_FUNC,
                     trigger=pipeline.schedule_trigger(sched, tz),
@@ -186,6 +213,7 @@ class Service:
                     coalesce=True,
                     max_instances=1,
                     misfire_grace_time=sched.misfire_grace_seconds,
+                    executor=alias,
                 )
                 new_hash[name] = fingerprint
             info.jobs.append(f"{name} ({sched.job}, {pipeline.describe_trigger(sched, tz)})")
@@ -223,7 +251,8 @@ class Service:
                 jobstores={
                     "default": SQLAlchemyJobStore(engine=self._jobstore_engine, tablename=jobs_model.APSCHEDULER_TABLE)
                 },
-                # One worker: steps share the store and the outbox, so they run one after another, never at once.
+                # Each configured job gets its own worker in _sync_jobs; this one only runs a job stored by a
+                # version that had no per-job workers until the sync moves it.
                 executors={"default": ScheduledTimeExecutor(max_workers=1)},
                 timezone=self.cfg.site.tz,
             )
