@@ -101,6 +101,7 @@ def jobs_list(cfg: Config, as_json: bool) -> None:
                         "last_status": j.last_status or None,
                         "last_run": j.last_run.isoformat() if j.last_run else None,
                         "last_error": j.last_error or None,
+                        "pending": j.pending or None,
                     }
                 )
             )
@@ -118,6 +119,9 @@ def jobs_list(cfg: Config, as_json: bool) -> None:
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for r in table:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
+    drift = pipeline.schedule_drift(cfg)
+    if drift is not None:
+        click.echo(drift.describe(cfg.path.name if cfg.path else "the config"))
 
 
 @jobs.command("run")

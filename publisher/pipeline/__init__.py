@@ -44,6 +44,7 @@ from publisher.pipeline.jobs import (
     JobInfo,
     job_history,
     list_jobs,
+    schedule_drift,
     set_job_paused,
     stored_next_runs,
 )
@@ -131,6 +132,7 @@ __all__ = [
     "run_job",
     "run_once",
     "save_preferences",
+    "schedule_drift",
     "schedule_fingerprint",
     "schedule_trigger",
     "send_subscription_mail",

@@ -1,4 +1,5 @@
-"""The operator's job commands: list configured jobs with their next and last runs, pause, resume, history."""
+"""The operator's job commands: list configured jobs with their next and last runs, pause, resume, history; and
+whether the running scheduler uses the schedules the config file now says."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from publisher.models import utcnow
 from publisher.models.jobs import JobRun
 from publisher.pipeline._scope import store_scope
 from publisher.pipeline.runs import ONCE_JOB, _schedule
-from publisher.pipeline.triggers import describe_trigger, schedule_trigger
+from publisher.pipeline.triggers import describe_trigger, schedule_fingerprint, schedule_trigger
 from publisher.store import Store
 
 
@@ -32,6 +33,55 @@ class JobInfo:
     last_status: str
     last_run: _dt.datetime | None
     last_error: str
+    pending: str = ""  # how the file differs from what the running scheduler uses: "", added, changed, disabled
+
+
+@dataclass(frozen=True)
+class ScheduleDrift:
+    """Schedules in the config file that the running scheduler does not use yet (it reads them on start or SIGHUP)."""
+
+    pid: int
+    hostname: str
+    changes: dict[str, str]  # job name -> added | changed | disabled | removed
+
+    def describe(self, config: str) -> str:
+        listed = ", ".join(f"{name} ({change})" for name, change in sorted(self.changes.items()))
+        return (
+            f"{config} differs from the running scheduler (pid {self.pid} on host {self.hostname}): {listed}; "
+            f"restart it or send SIGHUP (kill -HUP {self.pid}) to apply"
+        )
+
+
+def _drift(cfg: Config, store: Store, stored: dict[str, _dt.datetime | None]) -> ScheduleDrift | None:
+    """Compare the file with the running scheduler: its job table, and the fingerprint it recorded per job."""
+    with store.session() as session:
+        lock = _jobs.peek_lock(session)
+        if lock is None:  # no scheduler running: the file is what the next start uses
+            return None
+        hashes = {
+            row.name: row.config_hash
+            for row in session.execute(_select(_jobs.JobState.name, _jobs.JobState.config_hash))
+        }
+        pid, hostname = lock.pid, lock.hostname
+    changes: dict[str, str] = {}
+    for name, sched in cfg.schedules.items():
+        if not sched.enabled:
+            if name in stored:
+                changes[name] = "disabled"
+        elif name not in stored:
+            changes[name] = "added"
+        elif hashes.get(name) != schedule_fingerprint(sched, cfg.site.timezone):
+            changes[name] = "changed"
+    for name in stored:
+        if name not in cfg.schedules:
+            changes[name] = "removed"
+    return ScheduleDrift(pid=pid, hostname=hostname, changes=changes) if changes else None
+
+
+def schedule_drift(cfg: Config, store: Store | None = None) -> ScheduleDrift | None:
+    """What the running scheduler would change on SIGHUP or restart; None when it runs what the file says."""
+    with store_scope(cfg, store) as store:
+        return _drift(cfg, store, stored_next_runs(store))
 
 
 def stored_next_runs(store: Store) -> dict[str, _dt.datetime | None]:
@@ -51,6 +101,7 @@ def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | No
     with store_scope(cfg, store) as store:
         now = now or utcnow()
         stored = stored_next_runs(store)
+        drift = _drift(cfg, store, stored)
         out = []
         with store.session() as session:
             paused = _jobs.paused_jobs(session)
@@ -79,6 +130,7 @@ def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | No
                         last_status=last.status.value if last else "",
                         last_run=last.started_at if last else None,
                         last_error=last.error if last else "",
+                        pending=drift.changes.get(name, "") if drift else "",
                     )
                 )
         return out

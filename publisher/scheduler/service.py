@@ -11,7 +11,6 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
@@ -20,13 +19,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import IntegrityError
 
 from publisher import pipeline
-from publisher.config import Config
-from publisher.errors import SchedulerError
+from publisher.config import Config, load_config
+from publisher.errors import PublisherError, SchedulerError
 from publisher.models import jobs as jobs_model
 from publisher.models import utcnow
 from publisher.models.jobs import JobTrigger
 from publisher.scheduler.executor import ScheduledTimeExecutor
-from publisher.scheduler.lanes import WAITS_FOR_INGEST, Lanes, executor_alias, wait_for_ingest
+from publisher.scheduler.lanes import WAITS_FOR_INGEST, Lanes, wait_for_ingest
+from publisher.scheduler.sync import ServiceInfo, apply_paused, sync_jobs
 from publisher.store import Store, make_engine, open_store
 
 log = logging.getLogger("publisher.scheduler")
@@ -36,7 +36,6 @@ STALE_AFTER = dt.timedelta(minutes=2)  # a lock not refreshed for this long belo
 # How long a digest build waits for an ingest that is running or due at the same time (see lanes.py). Past it,
 # the edition is built anyway; the ingest's releases then reach the next edition as late arrivals, not lost.
 INGEST_WAIT_SECONDS = 600.0
-JOB_FUNC = "publisher.scheduler:fire"  # textual reference: the job store pickles this, never a closure
 
 # The service whose jobs fire in this process; APScheduler calls `fire` by reference, so it looks the service up.
 _active: Service | None = None
@@ -55,17 +54,6 @@ def fire(name: str, *, scheduled_for: dt.datetime | None = None) -> str:
 
 
 # ---------------------------------------------------------------- the service
-
-
-@dataclass
-class ServiceInfo:
-    """What the running service does, for its start-up message."""
-
-    owner: str
-    jobs: list[str] = field(default_factory=list)
-    removed_jobs: list[str] = field(default_factory=list)
-    web_url: str = ""
-    resumed: list[str] = field(default_factory=list)
 
 
 class Service:
@@ -94,6 +82,7 @@ class Service:
         self.owner = f"scheduler:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stop = threading.Event()  # set on SIGTERM/SIGINT: running steps finish the item in hand and return
         self.failure: BaseException | None = None
+        self.reload_requested = threading.Event()  # set on SIGHUP; the main thread reloads (never the handler)
         self.scheduler: BackgroundScheduler | None = None
         self.server: Any = None
         self._threads: list[threading.Thread] = []
@@ -173,70 +162,6 @@ class Service:
             )
         return result.describe()
 
-    def _sync_jobs(self, scheduler: BackgroundScheduler) -> ServiceInfo:
-        """Make the stored APScheduler jobs match config: add new, replace changed, remove stale, keep unchanged.
-
-        Unchanged jobs keep their stored next run time, so a run missed while the service was down still happens
-        (once, coalesced) on start; replacing them would silently skip it.
-        """
-        info = ServiceInfo(owner=self.owner)
-        tz = self.cfg.site.timezone
-        wanted = {n: s for n, s in self.cfg.schedules.items() if s.enabled}
-        now = utcnow()
-        # No transaction stays open while APScheduler writes its table: on SQLite that would lock ourselves out.
-        with self.store.session() as session:
-            paused = jobs_model.paused_jobs(session)
-            stored_hash = {n: jobs_model.job_state(session, n, now).config_hash for n in wanted}
-        for job in scheduler.get_jobs():
-            if job.id not in wanted:
-                scheduler.remove_job(job.id)
-                info.removed_jobs.append(job.id)
-        new_hash: dict[str, str] = {}
-        for name, sched in sorted(wanted.items()):
-            alias = executor_alias(name)
-            if name not in self._executors:
-                self._executors[name] = ScheduledTimeExecutor(max_workers=1)
-                scheduler.add_executor(self._executors[name], alias)
-            fingerprint = pipeline.schedule_fingerprint(sched, tz)
-            stored = scheduler.get_job(name)
-            if stored is not None and stored.executor != alias and stored_hash[name] == fingerprint:
-                # Stored by a version that ran every job on one worker; moving it keeps its next run time.
-                scheduler.modify_job(name, executor=alias)
-            if stored is None or stored_hash[name] != fingerprint:
-                scheduler.add_job(
-                    JOB_FUNC,
-                    trigger=pipeline.schedule_trigger(sched, tz),
-                    args=[name],
-                    id=name,
-                    name=name,
-                    replace_existing=True,
-                    coalesce=True,
-                    max_instances=1,
-                    misfire_grace_time=sched.misfire_grace_seconds,
-                    executor=alias,
-                )
-                new_hash[name] = fingerprint
-            info.jobs.append(f"{name} ({sched.job}, {pipeline.describe_trigger(sched, tz)})")
-        if new_hash:
-            with self.store.session() as session:
-                for name, fingerprint in new_hash.items():
-                    state = jobs_model.job_state(session, name, now)
-                    state.config_hash, state.updated_at = fingerprint, now
-        self._apply_paused(scheduler, paused)
-        return info
-
-    def _apply_paused(self, scheduler: BackgroundScheduler, paused: set[str]) -> None:
-        for job in scheduler.get_jobs():
-            is_paused = job.next_run_time is None
-            if job.id in paused and not is_paused:
-                scheduler.pause_job(job.id)
-                log.info("job=%s paused", job.id)
-            elif job.id not in paused and is_paused:
-                scheduler.resume_job(job.id)
-                log.info("job=%s resumed", job.id)
-
-    # -- lifecycle
-
     def start(self) -> ServiceInfo:
         """Take the lock, finish interrupted runs, start the scheduler, heartbeat and web server."""
         global _active
@@ -251,7 +176,7 @@ class Service:
                 jobstores={
                     "default": SQLAlchemyJobStore(engine=self._jobstore_engine, tablename=jobs_model.APSCHEDULER_TABLE)
                 },
-                # Each configured job gets its own worker in _sync_jobs; this one only runs a job stored by a
+                # Each configured job gets its own worker in sync_jobs; this one only runs a job stored by a
                 # version that had no per-job workers until the sync moves it.
                 executors={"default": ScheduledTimeExecutor(max_workers=1)},
                 timezone=self.cfg.site.tz,
@@ -259,7 +184,7 @@ class Service:
             # Start paused so job sync happens against the real job store before anything fires.
             scheduler.start(paused=True)
             self.scheduler = scheduler
-            info = self._sync_jobs(scheduler)
+            info = sync_jobs(scheduler, self.cfg, self.store, self._executors, self.owner)
             info.resumed = [r.describe() for r in resumed]
             scheduler.resume()
             if self.web:
@@ -283,7 +208,7 @@ class Service:
                         self.stop.set()
                         return
                     if self.scheduler is not None:
-                        self._apply_paused(self.scheduler, paused)
+                        apply_paused(self.scheduler, paused)
                 except Exception:  # a database hiccup must not kill the heartbeat; the next beat retries
                     log.exception("heartbeat failed")
 
@@ -307,9 +232,47 @@ class Service:
         return f"http://{host}:{port}/"
 
     def wait(self) -> None:
-        """Block until stop is set (signal, lost lock)."""
-        while not self.stop.wait(1.0):
-            pass
+        """Block until stop is set (signal, lost lock), reloading the config whenever SIGHUP asked for it."""
+        while not self.stop.wait(0.2):
+            if self.reload_requested.is_set():
+                self.reload_requested.clear()
+                self.reload()
+
+    def reload(self) -> bool:
+        """Re-read and validate the config file and apply its schedules; on any error keep the ones in use.
+
+        Jobs already running finish with the config they started with. Settings read only at start (the
+        database, the web server's address) are not changed by a reload: a different database URL is refused.
+        """
+        path, scheduler = self.cfg.path, self.scheduler
+        if path is None or scheduler is None:
+            log.error("reload: no config file to re-read; keeping the schedule in use")
+            return False
+        try:
+            new = load_config(path)
+        except (PublisherError, OSError) as exc:
+            log.error("reload of %s failed, keeping the schedule in use: %s: %s", path, type(exc).__name__, exc)
+            return False
+        if new.database_url != self.cfg.database_url:
+            log.error("reload of %s: the database changed; restart to use it (keeping the schedule in use)", path)
+            return False
+        if (new.web.host, new.web.port) != (self.cfg.web.host, self.cfg.web.port):
+            log.warning("reload of %s: the web server keeps its address until a restart", path)
+        old, self.cfg = self.cfg, new
+        try:
+            info = sync_jobs(scheduler, self.cfg, self.store, self._executors, self.owner)
+        except Exception:
+            self.cfg = old
+            log.exception("reload of %s failed while applying it; keeping the schedule in use", path)
+            sync_jobs(scheduler, self.cfg, self.store, self._executors, self.owner)
+            return False
+        log.info(
+            "reloaded %s: jobs %s%s",
+            path,
+            "; ".join(info.jobs) or "none",
+            f"; removed {', '.join(info.removed_jobs)}" if info.removed_jobs else "",
+        )
+        return True
 
     def shutdown(self) -> None:
         """Finish the job in hand, stop serving, release the lock. Safe to call more than once."""
@@ -346,7 +309,7 @@ def serve_forever(
     on_start: Callable[[ServiceInfo], None] | None = None,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
 ) -> None:
-    """`publisher run`: start the service, run until SIGTERM/SIGINT, shut down gracefully.
+    """`publisher run`: start the service, run until SIGTERM/SIGINT, shut down gracefully; SIGHUP reloads config.
 
     Raises SchedulerError when another scheduler holds the lock, or when this one lost it while running.
     """
@@ -357,8 +320,12 @@ def serve_forever(
         log.info("received %s: finishing the job in hand, then stopping", signal.Signals(signum).name)
         service.stop.set()
 
+    def on_hangup(_signum: int, _frame: FrameType | None) -> None:
+        service.reload_requested.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
         previous[sig] = signal.signal(sig, on_signal)
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, on_hangup)
     try:
         info = service.start()
         if on_start is not None:
