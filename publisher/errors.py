@@ -24,6 +24,14 @@ class ConfigError(PublisherError):
         super().__init__(f"{where}{message}")
 
 
+class UsageError(PublisherError):
+    """A command-line option names something that does not exist; says which option, the value and the valid ones."""
+
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        super().__init__(f"{option}: {message}")
+
+
 class SourceError(PublisherError):
     """A source record is malformed; says which file and line, and why."""
 

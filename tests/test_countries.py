@@ -92,7 +92,7 @@ def test_cli_unknown_country_lists_near_matches(
     config_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = run_cli(["releases", "--config", str(config_file()), "--country", "Uzbekstan"], capsys)
-    assert code == 2
+    assert code == 1 and err.startswith("UsageError: --country: ")
     assert "unknown country 'Uzbekstan'" in err and "Uzbekistan" in err
 
 

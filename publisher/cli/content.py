@@ -13,6 +13,7 @@ from publisher import pipeline
 from publisher.cli.common import TerminalProgress, config_option, get_config, with_config
 from publisher.config import Config, iter_docs
 from publisher.countries import near_countries, resolve_country
+from publisher.errors import UsageError
 from publisher.queries import ReleaseFilter, release_dict
 
 
@@ -31,8 +32,12 @@ def _country(_ctx: click.Context, param: click.Parameter, value: str | None) -> 
     code = resolve_country(value)
     if code is None:
         near = near_countries(value)
-        hint = f"; did you mean {', '.join(near)}?" if near else "; give a country name or an ISO code"
-        raise click.BadParameter(f"unknown country {value!r}{hint}", param=param)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise UsageError(
+            f"--{param.name}",
+            f"unknown country {value!r}{hint} (valid: a country's name, short or official name, "
+            "or its ISO 3166 alpha-2 or alpha-3 code, e.g. Türkiye, Turkey, TR, TUR)",
+        )
     return code
 
 

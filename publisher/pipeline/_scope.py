@@ -10,12 +10,15 @@ from publisher.store import Store, open_store
 
 
 @contextlib.contextmanager
-def store_scope(cfg: Config, store: Store | None) -> Iterator[Store]:
-    """The caller's store, or the configured one opened for this call and disposed after it (no leaked pools)."""
+def store_scope(cfg: Config, store: Store | None, *, create: bool = True) -> Iterator[Store]:
+    """The caller's store, or the configured one opened for this call and disposed after it (no leaked pools).
+
+    Read-only use cases pass `create=False`: a store that does not exist yet is then an error, not a new one.
+    """
     if store is not None:
         yield store
         return
-    own = open_store(cfg)
+    own = open_store(cfg, create=create)
     try:
         yield own
     finally:

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import publisher.sources  # noqa: F401  (registers the built-in source kinds)
 from publisher import dkim, queries, verp
 from publisher import ingest as ingest_step
 from publisher.config import Config
 from publisher.config.secrets import secret_source
-from publisher.errors import ConfigError
+from publisher.errors import ConfigError, UsageError
 from publisher.ingest import IngestResult
 from publisher.models import Project, Release
 from publisher.pipeline._scope import store_scope
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.sources.base import RecordKind, Source, make_source
-from publisher.store import Store
+from publisher.store import Store, describe_store
 
 
 def configured_sources(cfg: Config, names: Sequence[str] | None = None) -> list[Source]:
@@ -41,7 +45,7 @@ def check_config(cfg: Config) -> list[str]:
         if s.path is not None and not s.path.is_file():
             raise ConfigError(f"file not found: {s.path}", key=f"sources[{i}].path")
         notes.append(f"source {s.name}: {s.kind} from {s.path or s.url}{'' if s.enabled else ' (disabled)'}")
-    notes.append(f"store: {Store(cfg.database_url).display_url()}")
+    notes.append(f"store: {describe_store(cfg)}")
     notes.append(f"{len(cfg.taxonomy.topics)} topics, {len(cfg.taxonomy.regions)} regions")
     notes.append(dkim.status(cfg))
     notes.append(f"secret for signed links: {secret_source(cfg)}")
@@ -91,21 +95,50 @@ def retag(cfg: Config, store: Store | None = None, *, progress: Progress = NULL_
     return len(changed), touched
 
 
+SHOWN_VALUES = 30  # a longer list of valid values is cut to the nearest ones
+
+
+def _unknown(option: str, kind: str, value: str, valid: Iterable[str], listed_by: str = "") -> UsageError:
+    valid = sorted(valid)
+    near = difflib.get_close_matches(value, valid, n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(near)}? " if near else ""
+    if not valid:
+        return UsageError(option, f"unknown {kind} {value!r}; there are none{listed_by}")
+    if len(valid) <= SHOWN_VALUES:
+        return UsageError(option, f"unknown {kind} {value!r}; {hint}valid: {', '.join(valid)}")
+    return UsageError(option, f"unknown {kind} {value!r}; {hint}{len(valid)} {kind}s{listed_by}")
+
+
+def check_release_filter(cfg: Config, session: Session, f: queries.ReleaseFilter) -> None:
+    """An unknown topic, region or project in a filter is an error listing the valid ones, not an empty answer."""
+    if f.topic is not None and f.topic not in cfg.taxonomy.topics:
+        raise _unknown("--topic", "topic", f.topic, cfg.taxonomy.topics)
+    if f.region is not None and f.region not in cfg.taxonomy.regions:
+        raise _unknown("--region", "region", f.region, cfg.taxonomy.regions)
+    if f.project is not None:
+        slugs = set(session.scalars(select(Project.slug)))
+        if f.project not in slugs:
+            raise _unknown("--project", "project", f.project, slugs, " (`publisher projects` lists them)")
+
+
 def list_releases(cfg: Config, f: queries.ReleaseFilter, store: Store | None = None) -> list[Release]:
-    with store_scope(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store, create=False) as st, st.session() as session:
+        check_release_filter(cfg, session, f)
         return list(session.scalars(queries.release_query(f)))
 
 
 def list_projects(cfg: Config, store: Store | None = None) -> list[Project]:
-    with store_scope(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store, create=False) as st, st.session() as session:
         return queries.list_projects(session)
 
 
 def export_jsonl(cfg: Config, out: IO[str], f: queries.ReleaseFilter | None = None, store: Store | None = None) -> int:
     """Write one JSON object per release; returns how many."""
     n = 0
-    with store_scope(cfg, store) as st, st.session() as session:
-        for r in queries.iter_releases(session, f or queries.ReleaseFilter()):
+    f = f or queries.ReleaseFilter()
+    with store_scope(cfg, store, create=False) as st, st.session() as session:
+        check_release_filter(cfg, session, f)
+        for r in queries.iter_releases(session, f):
             out.write(json.dumps(queries.release_dict(r), ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
     return n

@@ -145,7 +145,7 @@ def preview_digest(
     from sqlalchemy import select as _select
 
     p = digest_step.parse_period(period, frequency)
-    with store_scope(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store, create=False) as st, st.session() as session:
         sub = None
         if subscriber is not None:
             sub = session.scalars(_select(_Subscriber).where(_Subscriber.email == subscriber.strip().lower())).first()
@@ -162,5 +162,5 @@ def preview_digest(
 
 def list_editions(cfg: Config, store: Store | None = None) -> list[EditionInfo]:
     """Every edition, newest first, with delivery counts by status."""
-    with store_scope(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store, create=False) as st, st.session() as session:
         return digest_step.list_editions(session)

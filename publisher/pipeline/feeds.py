@@ -38,5 +38,5 @@ def build_feeds(
 
 def list_feeds(cfg: Config, store: Store | None = None) -> list[FeedInfo]:
     """Every feed the store calls for: key, files, URLs, entry count, newest update, whether it is built."""
-    with store_scope(cfg, store) as st:
+    with store_scope(cfg, store, create=False) as st:
         return feeds_step.list_feeds(cfg, st)

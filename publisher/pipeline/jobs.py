@@ -98,7 +98,7 @@ def stored_next_runs(store: Store) -> dict[str, _dt.datetime | None]:
 
 def list_jobs(cfg: Config, store: Store | None = None, *, now: _dt.datetime | None = None) -> list[JobInfo]:
     """Every configured job with its trigger, paused state, next run time and last run."""
-    with store_scope(cfg, store) as store:
+    with store_scope(cfg, store, create=False) as store:
         now = now or utcnow()
         stored = stored_next_runs(store)
         drift = _drift(cfg, store, stored)
@@ -150,7 +150,7 @@ def set_job_paused(cfg: Config, name: str, paused: bool, store: Store | None = N
 
 def job_history(cfg: Config, store: Store | None = None, *, job: str | None = None, limit: int = 20) -> list[JobRun]:
     """Recorded runs, newest first (also of jobs no longer configured)."""
-    with store_scope(cfg, store) as store:
+    with store_scope(cfg, store, create=False) as store:
         with store.session() as session:
             q = _select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
             if job is not None:

@@ -30,7 +30,7 @@ class Explanation:
 
 def explain_release(cfg: Config, ident: str, store: Store | None = None) -> Explanation:
     """Every candidate project of one release (by slug, GUID, URL or id) with its evidence and verdict."""
-    with store_scope(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store, create=False) as st, st.session() as session:
         conds = [Release.slug == ident, Release.guid == ident, Release.url == ident, Release.external_id == ident]
         if ident.isdigit():
             conds.append(Release.id == int(ident))
@@ -54,7 +54,7 @@ def explain_release(cfg: Config, ident: str, store: Store | None = None) -> Expl
 
 def discovered_projects(cfg: Config, store: Store | None = None, *, examples: int = 3) -> list[Discovered]:
     """Project-like names in stored releases that no stored project answers to, most frequent first."""
-    with store_scope(cfg, store) as st, st.session() as session:
+    with store_scope(cfg, store, create=False) as st, st.session() as session:
         forms = [
             name_forms(p.name, p.acronym, p.aliases, p.acronyms)
             for p in session.scalars(select(Project).order_by(Project.slug))

@@ -122,7 +122,7 @@ def import_subscribers(
 
 
 def list_subscribers(cfg: Config, status: str | None = None, store: Store | None = None) -> list[Subscriber]:
-    with store_scope(cfg, store) as own, own.session() as session:
+    with store_scope(cfg, store, create=False) as own, own.session() as session:
         return _subs.list_subscribers(session, SubscriberStatus(status) if status else None)
 
 
