@@ -11,9 +11,9 @@ import click
 
 from publisher import pipeline
 from publisher.cli.common import TerminalProgress, config_option, get_config, with_config
-from publisher.config import Config, iter_docs
+from publisher.config import Config, effective_settings
 from publisher.countries import near_countries, resolve_country
-from publisher.errors import UsageError
+from publisher.errors import SourceError, UsageError
 from publisher.queries import ReleaseFilter, release_dict
 
 
@@ -176,17 +176,34 @@ def export(cfg: Config, fmt: str, output: Path | None) -> None:
 
 @click.command("check-config")
 @config_option
-@click.option("--explain", is_flag=True, help="List every key with its default and meaning.")
+@click.option("--explain", is_flag=True, help="List every key with its effective value, origin and meaning.")
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also try every enabled source: fetch each URL once (within sources[].timeout), read each file.",
+)
 @click.pass_context
-def check_config(ctx: click.Context, explain: bool) -> None:
-    """Validate the config file and its sources; errors name the exact key."""
-    if explain:
-        for key, default, doc in iter_docs():
-            click.echo(f"{key} = {default}\n    {doc}")
-        return
+def check_config(ctx: click.Context, explain: bool, online: bool) -> None:
+    """Validate the config file and its sources; errors name the exact key. Nothing touches the network
+    unless --online is given."""
     cfg = get_config(ctx)
+    if explain:
+        click.echo(f"# effective settings of {cfg.path} (origin: file, environment or default)")
+        for s in effective_settings(cfg):
+            differs = s.origin == "file" and s.value != s.default and s.default != "(required)"
+            origin = f"file; default {s.default}" if differs else s.origin
+            note = f"; {s.note}" if s.note else ""
+            click.echo(f"{s.key} = {s.value}    # {origin}{note}\n    {s.doc}")
+        return
     for note in pipeline.check_config(cfg):
         click.echo(note)
+    if online:
+        checks = pipeline.check_sources_online(cfg)
+        for c in checks:
+            click.echo(f"online {c.name} ({c.where}): {'OK' if c.ok else 'FAILED'}: {c.detail}")
+        failed = [c.name for c in checks if not c.ok]
+        if failed:
+            raise SourceError(f"{len(failed)} of {len(checks)} sources failed the online check: {', '.join(failed)}")
     click.echo(f"{cfg.path}: OK")
 
 

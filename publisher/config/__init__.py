@@ -1,6 +1,7 @@
 """Load config.toml into one typed, validated, frozen Config; every error names its exact key."""
 
 from publisher.config.docs import iter_docs
+from publisher.config.explain import Setting, effective_settings
 from publisher.config.load import config_from_dict, default_taxonomy_data, load_config
 from publisher.config.schema import (
     BUNDLED_TEMPLATES,
@@ -39,6 +40,7 @@ __all__ = [
     "MailboxConfig",
     "RegionConfig",
     "ScheduleConfig",
+    "Setting",
     "SiteConfig",
     "SmtpConfig",
     "SourceConfig",
@@ -48,6 +50,7 @@ __all__ = [
     "WebConfig",
     "config_from_dict",
     "default_taxonomy_data",
+    "effective_settings",
     "iter_docs",
     "load_config",
 ]

@@ -9,7 +9,9 @@ from __future__ import annotations
 from publisher.pipeline._scope import store_scope
 from publisher.pipeline.content import (
     IngestSummary,
+    SourceCheck,
     check_config,
+    check_sources_online,
     configured_sources,
     export_jsonl,
     list_projects,
@@ -89,11 +91,13 @@ __all__ = [
     "JobInfo",
     "JobRunResult",
     "MailSummary",
+    "SourceCheck",
     "SubscriberChange",
     "add_subscriber",
     "build_editions",
     "build_feeds",
     "check_config",
+    "check_sources_online",
     "check_subscriber_form",
     "configured_sources",
     "confirm_subscription",

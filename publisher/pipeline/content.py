@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
@@ -16,12 +17,13 @@ from publisher import dkim, queries, verp
 from publisher import ingest as ingest_step
 from publisher.config import Config
 from publisher.config.secrets import secret_source
-from publisher.errors import ConfigError, UsageError
+from publisher.errors import ConfigError, FetchError, UsageError
 from publisher.ingest import IngestResult
 from publisher.models import Project, Release
 from publisher.pipeline._scope import store_scope
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.sources.base import RecordKind, Source, make_source
+from publisher.sources.fetch import fetch_bytes
 from publisher.store import Store, describe_store
 
 
@@ -52,6 +54,45 @@ def check_config(cfg: Config) -> list[str]:
     notes.append(f"envelope sender: {verp.describe(cfg)}")
     notes.append(f"{len(cfg.schedules)} schedules: {', '.join(sorted(cfg.schedules)) or 'none'}")
     return notes
+
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """One source tried by `check-config --online`."""
+
+    name: str
+    where: str
+    ok: bool
+    detail: str
+
+
+def check_sources_online(cfg: Config) -> list[SourceCheck]:
+    """Try every enabled source the way ingest reads it: fetch a URL once (within sources[].timeout and
+    max_bytes, no retries: a check should answer quickly), open and read a file. Nothing is stored."""
+    out = []
+    for s in cfg.sources:
+        where = str(s.path or s.url)
+        if not s.enabled:
+            out.append(SourceCheck(s.name, where, True, "disabled, not tried"))
+            continue
+        if s.url is not None:
+            started = time.monotonic()
+            try:
+                data = fetch_bytes(s.url, timeout=s.timeout, max_bytes=s.max_bytes)
+            except FetchError as exc:
+                out.append(SourceCheck(s.name, where, False, exc.reason))
+                continue
+            took = time.monotonic() - started
+            out.append(SourceCheck(s.name, where, True, f"fetched {len(data)} bytes in {took:.1f} s"))
+            continue
+        assert s.path is not None  # loading requires a path or a url
+        try:
+            with s.path.open("rb") as fh:
+                fh.read(1)
+            out.append(SourceCheck(s.name, where, True, f"readable, {s.path.stat().st_size} bytes"))
+        except OSError as exc:
+            out.append(SourceCheck(s.name, where, False, f"cannot read: {exc.strerror}"))
+    return out
 
 
 @dataclass
