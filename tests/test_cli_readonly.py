@@ -23,6 +23,7 @@ READ_ONLY = [
     ["subscribers", "list"],
     ["jobs", "list"],
     ["jobs", "history"],
+    ["ingest-history"],
     ["feeds", "list"],
     ["digest", "list"],
     ["digest", "preview", "--period", "2025-03"],

@@ -48,6 +48,13 @@ def _country(_ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def ingest(cfg: Config, sources: tuple[str, ...], skip_invalid: bool) -> None:
     """Read configured sources into the store (idempotent; one transaction per source)."""
     summary = pipeline.run_ingest(cfg, sources=sources or None, skip_invalid=skip_invalid, progress=TerminalProgress())
+    if summary.interrupted:
+        n = len(summary.interrupted)
+        click.echo(
+            f"marked {n} interrupted run{'s' if n > 1 else ''} ({'; '.join(i.describe() for i in summary.interrupted)}):"
+            " their processes are gone",
+            err=True,
+        )
     for r in summary.results:
         extra = f", {r.removed} removed" if r.removed else ""
         extra += f", {r.relinked} releases relinked" if r.relinked else ""
@@ -58,6 +65,40 @@ def ingest(cfg: Config, sources: tuple[str, ...], skip_invalid: bool) -> None:
         )
         for s in r.skipped:
             click.echo(f"  skipped {s.where}: {s.reason}", err=True)
+
+
+@click.command("ingest-history")
+@with_config
+@click.option("--source", metavar="NAME", default=None, help="Only runs of this source.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many runs.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def ingest_history(cfg: Config, source: str | None, limit: int, as_json: bool) -> None:
+    """Recorded ingest runs, newest first: status (running, ok, failed, interrupted), counts, error."""
+    rows = pipeline.ingest_history(cfg, source=source, limit=limit)
+    for r in rows:
+        if as_json:
+            doc = {
+                "source": r.source,
+                "status": r.status.value,
+                "started_at": r.started_at.isoformat(),
+                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                "added": r.added,
+                "updated": r.updated,
+                "unchanged": r.unchanged,
+                "skipped": r.skipped,
+                "error": r.error,
+                "owner": r.owner,
+            }
+            click.echo(json.dumps(doc, ensure_ascii=False))
+            continue
+        click.echo(
+            f"{r.started_at:%Y-%m-%d %H:%M:%S}Z  {r.source}  {r.status.value}  "
+            f"({r.added} added, {r.updated} updated, {r.unchanged} unchanged, {r.skipped} skipped)"
+        )
+        if r.error:
+            click.echo(f"    {r.error}")
+    if not as_json and not rows:
+        click.echo("no ingest runs recorded yet")
 
 
 @click.command()
@@ -207,4 +248,4 @@ def check_config(ctx: click.Context, explain: bool, online: bool) -> None:
     click.echo(f"{cfg.path}: OK")
 
 
-COMMANDS = [ingest, retag, releases, projects, export, check_config]
+COMMANDS = [ingest, ingest_history, retag, releases, projects, export, check_config]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
@@ -46,3 +48,8 @@ class Base(DeclarativeBase):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def this_process() -> str:
+    """This process as a run's owner, "proc:<host>:<pid>" (the job_runs owners read "<role>:<host>:<pid>")."""
+    return f"proc:{socket.gethostname()}:{os.getpid()}"

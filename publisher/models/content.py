@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from publisher.models.base import Base
+from publisher.models.base import Base, this_process
 
 
 class RunStatus(StrEnum):
     RUNNING = "running"
     OK = "ok"
     FAILED = "failed"
+    INTERRUPTED = "interrupted"  # its process was killed mid-run; nothing of the source's transaction was kept
 
 
 def _enum(e: type[StrEnum], name: str, length: int = 20) -> Enum:
@@ -189,6 +190,8 @@ class IngestRun(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Which process runs it ("proc:<host>:<pid>"), so a later command can tell a killed run from a live one.
+    owner: Mapped[str] = mapped_column(String(200), default=this_process, server_default="")
 
 
 Index("ix_releases_published_id", Release.published.desc(), Release.id.desc())

@@ -33,6 +33,7 @@ class JobRunStatus(StrEnum):
     OK = "ok"
     FAILED = "failed"
     SKIPPED = "skipped"  # the job was paused when its time came
+    INTERRUPTED = "interrupted"  # its process was killed mid-run (a manual or --once run; never resumed)
 
 
 class JobTrigger(StrEnum):

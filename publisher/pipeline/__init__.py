@@ -14,6 +14,7 @@ from publisher.pipeline.content import (
     check_sources_online,
     configured_sources,
     export_jsonl,
+    ingest_history,
     list_projects,
     list_releases,
     retag,
@@ -60,6 +61,7 @@ from publisher.pipeline.runs import (
     run_job,
     run_once,
 )
+from publisher.pipeline.runs_interrupted import Interrupted, mark_interrupted_runs
 from publisher.pipeline.subscribers import (
     SubscriberChange,
     add_subscriber,
@@ -88,6 +90,7 @@ __all__ = [
     "CycleSummary",
     "Explanation",
     "IngestSummary",
+    "Interrupted",
     "JobInfo",
     "JobRunResult",
     "MailSummary",
@@ -112,6 +115,7 @@ __all__ = [
     "export_jsonl",
     "format_report",
     "import_subscribers",
+    "ingest_history",
     "job_history",
     "list_editions",
     "list_feeds",
@@ -119,6 +123,7 @@ __all__ = [
     "list_projects",
     "list_releases",
     "list_subscribers",
+    "mark_interrupted_runs",
     "output_locations",
     "preview_digest",
     "private_feed",

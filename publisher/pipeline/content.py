@@ -19,8 +19,9 @@ from publisher.config import Config
 from publisher.config.secrets import secret_source
 from publisher.errors import ConfigError, FetchError, UsageError
 from publisher.ingest import IngestResult
-from publisher.models import Project, Release
+from publisher.models import IngestRun, Project, Release
 from publisher.pipeline._scope import store_scope
+from publisher.pipeline.runs_interrupted import Interrupted, mark_interrupted_runs
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.sources.base import RecordKind, Source, make_source
 from publisher.sources.fetch import fetch_bytes
@@ -98,6 +99,7 @@ def check_sources_online(cfg: Config) -> list[SourceCheck]:
 @dataclass
 class IngestSummary:
     results: list[IngestResult] = field(default_factory=list)
+    interrupted: list[Interrupted] = field(default_factory=list)  # earlier runs found killed, marked first
 
     @property
     def touched_feeds(self) -> set[str]:
@@ -122,6 +124,7 @@ def run_ingest(
     """Ingest every configured source, each in its own transaction."""
     summary = IngestSummary()
     with store_scope(cfg, store) as st:
+        summary.interrupted = mark_interrupted_runs(cfg, st)
         for source in configured_sources(cfg, sources):
             summary.results.append(
                 ingest_step.ingest_source(st, cfg, source, skip_invalid=skip_invalid, progress=progress)
@@ -129,9 +132,21 @@ def run_ingest(
     return summary
 
 
+def ingest_history(
+    cfg: Config, store: Store | None = None, *, source: str | None = None, limit: int = 20
+) -> list[IngestRun]:
+    """Recorded ingest (and retag) runs, newest first."""
+    with store_scope(cfg, store, create=False) as st, st.session() as session:
+        q = select(IngestRun).order_by(IngestRun.started_at.desc(), IngestRun.id.desc()).limit(limit)
+        if source is not None:
+            q = q.where(IngestRun.source == source)
+        return list(session.scalars(q))
+
+
 def retag(cfg: Config, store: Store | None = None, *, progress: Progress = NULL_PROGRESS) -> tuple[int, set[str]]:
     """Recompute every release's tags and links (after a taxonomy or linking change)."""
     with store_scope(cfg, store) as st:
+        mark_interrupted_runs(cfg, st)
         changed, touched = ingest_step.retag(st, cfg, progress)
     return len(changed), touched
 

@@ -31,6 +31,7 @@ from publisher.pipeline.cycle import (
 )
 from publisher.pipeline.digests import build_editions, deliver
 from publisher.pipeline.feeds import build_feeds
+from publisher.pipeline.runs_interrupted import mark_interrupted_runs
 from publisher.pipeline.triggers import process_owner
 from publisher.progress import NULL_PROGRESS, Progress
 from publisher.store import Store
@@ -222,6 +223,7 @@ def run_job(
     """
     with store_scope(cfg, store) as store:
         sched = _schedule(cfg, name)
+        mark_interrupted_runs(cfg, store)
         when = (scheduled_for or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
         run_id, status = _claim(
             store,
@@ -253,6 +255,7 @@ def run_once(
 ) -> JobRunResult:
     """`publisher run --once`: one recorded full cycle; `.detail` is the CycleSummary when it succeeded."""
     with store_scope(cfg, store) as store:
+        mark_interrupted_runs(cfg, store)
         when = (now or utcnow()).astimezone(_dt.UTC).replace(microsecond=0)
         run_id, _status = _claim(
             store,
@@ -286,6 +289,7 @@ def recover_interrupted_runs(
     by more than their misfire grace, or whose schedule is gone, are marked failed instead.
     """
     now = now or utcnow()
+    mark_interrupted_runs(cfg, store)  # the manual and --once runs; the scheduled ones are resumed below
     with store.session() as session:
         rows = list(
             session.scalars(
