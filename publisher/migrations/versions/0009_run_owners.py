@@ -4,16 +4,16 @@ A process killed mid-ingest left its run `running` for ever. Each run now record
 ("proc:<host>:<pid>"), so the next command that records runs can mark it interrupted once that process is
 surely gone. Rows from before this revision have no owner ("") and are left as they are.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 00:10:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
