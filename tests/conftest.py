@@ -509,16 +509,24 @@ class SmtpSink:
         policy: Callable[[str, int], str | None] | None = None,
         delay: float = 0.0,
         hang_up: Callable[[str], bool] | None = None,
+        pipelining: bool = False,
     ) -> None:
         import threading
 
         self.policy = policy
         self.delay = delay
         self.hang_up = hang_up  # take the message, then drop the connection without replying
+        self.pipelining = pipelining  # offer PIPELINING (RFC 2920) in the EHLO reply, as Postfix does
         self.messages: list[tuple[str, bytes]] = []
         self.arrivals: list[float] = []  # time.time() of each accepted message
         self.attempts: dict[str, int] = {}
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> Any:
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         import asyncio
@@ -567,8 +575,9 @@ def smtp_sink() -> Iterator[Callable[..., tuple[SmtpSink, int]]]:
         policy: Callable[[str, int], str | None] | None = None,
         delay: float = 0.0,
         hang_up: Callable[[str], bool] | None = None,
+        pipelining: bool = False,
     ) -> tuple[SmtpSink, int]:
-        sink = SmtpSink(policy, delay, hang_up)
+        sink = SmtpSink(policy, delay, hang_up, pipelining)
         controller = start_smtp_server(sink)
         controllers.append(controller)
         return sink, controller.port
@@ -584,13 +593,26 @@ class RawSmtpServer:
 
     None: accept · "hangup-after-354": answer 354, then close at once (nothing of the body read) ·
     "garbled": take the whole message, then reply a line that is no SMTP reply · ("slow", s): take the whole
-    message, reply 250 only after s seconds. `received` lists each recipient whose terminating dot arrived."""
+    message, reply 250 only after s seconds. `received` lists each recipient whose terminating dot arrived.
 
-    def __init__(self, fault: Callable[[str, int], Any] | None = None) -> None:
+    `pipelining=True` offers PIPELINING (RFC 2920); "strict" also answers MAIL, RCPT and DATA only once all
+    three have arrived, so a client that waits for each reply before the next command never gets one.
+    `rcpt_fault(rcpt)` answers RCPT with "450" or "550" (DATA then gets 554), or "550-then-354": refuses the
+    recipient and still answers DATA with 354, as a broken server might (a message with its dot would count)."""
+
+    def __init__(
+        self,
+        fault: Callable[[str, int], Any] | None = None,
+        pipelining: bool | str = False,
+        rcpt_fault: Callable[[str], str | None] | None = None,
+    ) -> None:
         import socket
         import threading
 
         self.fault = fault
+        self.pipelining = pipelining
+        self.rcpt_fault = rcpt_fault
+        self.connections = 0
         self.received: list[str] = []
         self.attempts: dict[str, int] = {}
         self.lock = threading.Lock()
@@ -620,6 +642,20 @@ class RawSmtpServer:
 
         f = conn.makefile("rb")
         rcpt = ""
+        refused: str | None = None
+        held: list[bytes] = []  # strict pipelining: replies kept until MAIL, RCPT and DATA have all arrived
+        with self.lock:
+            self.connections += 1
+
+        def reply(text: bytes, verb: bytes) -> None:
+            if self.pipelining != "strict":
+                conn.sendall(text)
+                return
+            held.append(text)
+            if verb == b"DATA" or len(held) == 3:
+                conn.sendall(b"".join(held))
+                held.clear()
+
         try:
             conn.sendall(b"220 raw.test ESMTP\r\n")
             while True:
@@ -628,13 +664,24 @@ class RawSmtpServer:
                     return
                 verb = line[:4].upper()
                 if verb in (b"EHLO", b"HELO"):
-                    conn.sendall(b"250-raw.test\r\n250 8BITMIME\r\n")
+                    extra = b"250-PIPELINING\r\n" if self.pipelining else b""
+                    conn.sendall(b"250-raw.test\r\n" + extra + b"250 8BITMIME\r\n")
                 elif verb == b"MAIL":
-                    conn.sendall(b"250 2.1.0 ok\r\n")
+                    refused = None
+                    reply(b"250 2.1.0 ok\r\n", verb)
                 elif verb == b"RCPT":
                     rcpt = line.split(b"<", 1)[1].split(b">", 1)[0].decode()
-                    conn.sendall(b"250 2.1.5 ok\r\n")
+                    refused = self.rcpt_fault(rcpt) if self.rcpt_fault else None
+                    if refused:
+                        reply(refused[:3].encode() + b" 5.1.1 no such user\r\n", verb)
+                    else:
+                        reply(b"250 2.1.5 ok\r\n", verb)
+                elif verb == b"DATA" and refused and refused != "550-then-354":
+                    reply(b"554 5.5.1 no valid recipients\r\n", verb)
                 elif verb == b"DATA":
+                    if held:
+                        conn.sendall(b"".join(held))
+                        held.clear()
                     with self.lock:
                         self.attempts[rcpt] = attempt = self.attempts.get(rcpt, 0) + 1
                     fault = self.fault(rcpt, attempt) if self.fault else None
@@ -680,8 +727,12 @@ def raw_smtp() -> Iterator[Callable[..., RawSmtpServer]]:
     """Start RawSmtpServer(fault) instances; stopped after the test."""
     servers: list[RawSmtpServer] = []
 
-    def start(fault: Callable[[str, int], Any] | None = None) -> RawSmtpServer:
-        server = RawSmtpServer(fault)
+    def start(
+        fault: Callable[[str, int], Any] | None = None,
+        pipelining: bool | str = False,
+        rcpt_fault: Callable[[str], str | None] | None = None,
+    ) -> RawSmtpServer:
+        server = RawSmtpServer(fault, pipelining, rcpt_fault)
         servers.append(server)
         return server
 

@@ -183,14 +183,19 @@ def test_limit_and_stop(
 # ---------------------------------------------------------------- SMTP
 
 
+PIPELINING = pytest.mark.parametrize("pipelining", [False, True], ids=["lockstep", "pipelined"])
+
+
+@PIPELINING
 def test_smtp_delivers_every_message_once_over_one_connection(
     make_config: Callable[..., Config],
     store: Store,
     digest_world: dict[str, Any],
     add_subscribers: Callable[..., list[int]],
     smtp_sink: Callable[..., Any],
+    pipelining: bool,
 ) -> None:
-    sink, port = smtp_sink()
+    sink, port = smtp_sink(pipelining=pipelining)
     cfg = smtp_config(make_config, port)
     _subscribers(add_subscribers, 12)
     _build(store, cfg)
@@ -204,18 +209,20 @@ def test_smtp_delivers_every_message_once_over_one_connection(
         assert {d.last_code for d in s.scalars(select(Delivery))} == {250}
 
 
+@PIPELINING
 def test_smtp_451_is_retried_with_backoff_until_everyone_has_it_once(
     make_config: Callable[..., Config],
     store: Store,
     digest_world: dict[str, Any],
     add_subscribers: Callable[..., list[int]],
     smtp_sink: Callable[..., Any],
+    pipelining: bool,
 ) -> None:
     # Every third recipient is greylisted: refused on the first two tries.
     def greylist(rcpt: str, attempt: int) -> str | None:
         return "451 4.7.1 greylisted, try later" if int(rcpt[6:9]) % 3 == 0 and attempt <= 2 else None
 
-    sink, port = smtp_sink(greylist)
+    sink, port = smtp_sink(greylist, pipelining=pipelining)
     cfg = smtp_config(make_config, port, max_attempts=5)
     _subscribers(add_subscribers, 9)
     _build(store, cfg)

@@ -13,11 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from publisher import pipeline
 from publisher.config import Config
+from publisher.delivery import SmtpTransport
 from publisher.digest import build_edition, parse_period
+from publisher.mailmsg import OutgoingMessage
 from publisher.models.mail import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
 from publisher.store import Store
 from tests.conftest import to_toml, wait_for
@@ -50,6 +53,12 @@ def _status_of(store: Store) -> dict[str, str]:
         return {email: str(status) for email, status in rows}
 
 
+# The fault tests run against a server that answers each command in turn, and against one that offers
+# PIPELINING and answers MAIL, RCPT and DATA only once all three arrived (a client that does not pipeline
+# would wait for ever there).
+PIPELINING = pytest.mark.parametrize("pipelining", [False, "strict"], ids=["lockstep", "pipelined"])
+
+
 def _smtp(make_config: Callable[..., Config], port: int, timeout: float = 10, **delivery: Any) -> Config:
     return make_config(
         delivery={"transport": "smtp", "retry_base_seconds": 60, "max_attempts": 3, **delivery},
@@ -57,17 +66,20 @@ def _smtp(make_config: Callable[..., Config], port: int, timeout: float = 10, **
     )
 
 
+@PIPELINING
 def test_a_drop_before_the_final_dot_is_deferred_and_sent_once_later(
     make_config: Callable[..., Config],
     store: Store,
     digest_world: dict[str, Any],
     add_subscribers: Callable[..., list[int]],
     raw_smtp: Callable[..., Any],
+    pipelining: bool | str,
 ) -> None:
     # The server answers 354 and hangs up before reading the body. The body still "goes out" (into the socket
     # buffer), but the server never got the dot: it cannot have the message, so it is retried, not `unknown`.
     server = raw_smtp(
-        lambda rcpt, attempt: "hangup-after-354" if rcpt == "reader000@example.org" and attempt == 1 else None
+        lambda rcpt, attempt: "hangup-after-354" if rcpt == "reader000@example.org" and attempt == 1 else None,
+        pipelining,
     )
     cfg = _smtp(make_config, server.port)
     emails = _readers(add_subscribers, 3)
@@ -83,17 +95,19 @@ def test_a_drop_before_the_final_dot_is_deferred_and_sent_once_later(
     assert Counter(server.received) == dict.fromkeys(emails, 1)
 
 
+@PIPELINING
 def test_no_reply_within_the_timeout_is_unknown_and_stops_the_run(
     make_config: Callable[..., Config],
     store: Store,
     digest_world: dict[str, Any],
     add_subscribers: Callable[..., list[int]],
     raw_smtp: Callable[..., Any],
+    pipelining: bool | str,
 ) -> None:
     # A server slower than smtp.timeout has the message (it got the dot): `unknown`, never resent; and the next
     # message would fare the same, so the run stops and leaves the rest queued for later.
     slow = True
-    server = raw_smtp(lambda rcpt, attempt: ("slow", 2.0) if slow else None)
+    server = raw_smtp(lambda rcpt, attempt: ("slow", 2.0) if slow else None, pipelining)
     cfg = _smtp(make_config, server.port, timeout=0.5)
     emails = _readers(add_subscribers, 4)
     _build(store, cfg)
@@ -108,16 +122,18 @@ def test_no_reply_within_the_timeout_is_unknown_and_stops_the_run(
     assert Counter(server.received) == dict.fromkeys(emails, 1)
 
 
+@PIPELINING
 def test_a_garbled_reply_after_the_dot_is_unknown_and_never_resent(
     make_config: Callable[..., Config],
     store: Store,
     digest_world: dict[str, Any],
     add_subscribers: Callable[..., list[int]],
     raw_smtp: Callable[..., Any],
+    pipelining: bool | str,
 ) -> None:
     # smtplib turns a reply it cannot parse into code -1. After the dot that is no verdict: the server may have
     # taken the message. Retrying it would send it twice.
-    server = raw_smtp(lambda rcpt, attempt: "garbled" if rcpt == "reader000@example.org" else None)
+    server = raw_smtp(lambda rcpt, attempt: "garbled" if rcpt == "reader000@example.org" else None, pipelining)
     cfg = _smtp(make_config, server.port, retry_base_seconds=0)
     emails = _readers(add_subscribers, 3)
     _build(store, cfg)
@@ -218,3 +234,91 @@ def test_the_rate_limit_holds_across_workers(
     early = [i for i, t in enumerate(arrivals) if t < start + i / 20]
     assert not early, f"messages {early} went out faster than 20/s"
     assert Counter(r for r, _ in sink.messages) == dict.fromkeys(emails, 1)
+
+
+# ---------------------------------------------------------------- PIPELINING (RFC 2920)
+
+
+def test_with_pipelining_the_envelope_and_data_go_in_one_write_over_one_connection(
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    raw_smtp: Callable[..., Any],
+) -> None:
+    # The strict server answers MAIL, RCPT and DATA only when all three are in: a sender waiting for each
+    # reply would time out on the first MAIL and defer everything.
+    server = raw_smtp(pipelining="strict")
+    cfg = _smtp(make_config, server.port, timeout=2)
+    emails = _readers(add_subscribers, 5)
+    _build(store, cfg)
+    summary = pipeline.deliver(cfg, store, now=SEND_AT)
+    assert (summary.sent, summary.deferred) == (5, 0), summary.describe()
+    assert Counter(server.received) == dict.fromkeys(emails, 1)
+    assert server.connections == 1
+    assert _statuses(store) == {"sent": 5}
+
+
+def test_a_recipient_refused_in_a_pipelined_envelope_is_judged_before_any_data(
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    raw_smtp: Callable[..., Any],
+) -> None:
+    # RCPT refused: the DATA sent along with it gets 554 and nothing is handed over. 550 fails the delivery
+    # (a bounce), 450 defers it; the others go out over the same connection.
+    refusals = {"reader000@example.org": "550", "reader002@example.org": "450"}
+    server = raw_smtp(pipelining="strict", rcpt_fault=refusals.get)
+    cfg = _smtp(make_config, server.port, timeout=2)
+    emails = _readers(add_subscribers, 4)
+    _build(store, cfg)
+    summary = pipeline.deliver(cfg, store, now=SEND_AT)
+    assert (summary.sent, summary.failed, summary.deferred, summary.unknown) == (2, 1, 1, 0), summary.describe()
+    assert _status_of(store) == {emails[0]: "failed", emails[1]: "sent", emails[2]: "deferred", emails[3]: "sent"}
+    assert Counter(server.received) == {emails[1]: 1, emails[3]: 1}
+    assert server.connections == 1
+    with store.session() as s:
+        assert s.scalar(select(Subscriber.bounce_count).where(Subscriber.email == emails[0])) == 1
+        assert s.scalar(select(Subscriber.bounce_count).where(Subscriber.email == emails[2])) == 0
+
+
+def test_a_354_after_a_refused_recipient_is_answered_by_hanging_up(
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    raw_smtp: Callable[..., Any],
+) -> None:
+    # A broken server refuses the recipient and still says 354 to the pipelined DATA. Whatever is sent next
+    # would be taken as message data, so the sender hangs up (no dot: no message) and goes on over a new
+    # connection.
+    server = raw_smtp(pipelining=True, rcpt_fault=lambda rcpt: "550-then-354" if rcpt.startswith("reader000") else None)
+    cfg = _smtp(make_config, server.port)
+    emails = _readers(add_subscribers, 3)
+    _build(store, cfg)
+    summary = pipeline.deliver(cfg, store, now=SEND_AT)
+    assert (summary.sent, summary.failed, summary.unknown) == (2, 1, 0), summary.describe()
+    assert Counter(server.received) == {emails[1]: 1, emails[2]: 1}
+    assert server.connections == 2
+
+
+def test_a_pipelined_message_whose_row_cannot_be_claimed_is_not_sent(
+    make_config: Callable[..., Config],
+    raw_smtp: Callable[..., Any],
+) -> None:
+    # The claim is committed while MAIL, RCPT and DATA are on the wire. If it fails (the row is no longer
+    # ours), the server is already waiting for data after its 354: the transport hangs up, so nothing arrives;
+    # the next message goes out over a new connection.
+    server = raw_smtp(pipelining="strict")
+    transport = SmtpTransport(_smtp(make_config, server.port, timeout=2))
+    try:
+        first = OutgoingMessage(1, "<1@example.org>", "news@example.org", "a@example.org", b"Subject: 1\r\n\r\nx\r\n")
+        second = OutgoingMessage(2, "<2@example.org>", "news@example.org", "b@example.org", b"Subject: 2\r\n\r\ny\r\n")
+        assert transport.send_claimed(first, lambda: False) is False
+        assert transport.send_claimed(second, lambda: True) is True
+    finally:
+        transport.close()
+    assert server.received == ["b@example.org"]
+    assert server.attempts == {"a@example.org": 1, "b@example.org": 1}  # the first got as far as its 354
+    assert server.connections == 2

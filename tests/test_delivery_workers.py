@@ -82,7 +82,9 @@ def test_killing_one_of_several_sender_processes_duplicates_nothing(
     smtp_sink: Callable[..., Any],
 ) -> None:
     # Three `publisher deliver` processes share the store; one is killed -9 mid-run. The others take over what it
-    # had reserved; the one message it may have had in flight is `unknown` (never resent). Counted at the sink.
+    # had reserved; what it left `sending` becomes `unknown` (never resent): the messages whose `sent` it had not
+    # yet written (it writes them in batches), which arrived, and at most the one it had claimed but not yet
+    # handed over. Counted at the sink.
     total = 90
     sink, port = smtp_sink(delay=0.02)
     cfg = _smtp(make_config, port)
@@ -142,8 +144,10 @@ def test_killing_one_of_several_sender_processes_duplicates_nothing(
         )
         status = {e: st for e, st in rows}
     counts = Counter(str(v) for v in status.values())
-    assert counts["unknown"] <= 1 and counts["sent"] + counts["unknown"] == total, counts
+    assert counts["sent"] + counts["unknown"] == total, counts
     assert {e for e, st in status.items() if st is DeliveryStatus.SENT} <= set(received)
+    lost = {e for e, st in status.items() if st is DeliveryStatus.UNKNOWN} - set(received)
+    assert len(lost) <= 1, f"rows `unknown` whose message never left: {lost}"
     assert len(received) in (total, total - 1)  # the one in flight may or may not have arrived
     assert set(received) <= set(emails)
 

@@ -10,16 +10,8 @@ from publisher.delivery.messages import (
     prepare_digest,
 )
 from publisher.delivery.pacing import Pacer
-from publisher.delivery.queue import (
-    BATCH,
-    DeliveryQueue,
-    DueDelivery,
-    Outcome,
-    Recipient,
-    backoff,
-    finish_editions,
-    recover_interrupted,
-)
+from publisher.delivery.queue import BATCH, DeliveryQueue, finish_editions, recover_interrupted
+from publisher.delivery.rows import DueDelivery, Outcome, Recipient, backoff
 from publisher.delivery.run import DeliverySummary, run_deliveries
 from publisher.delivery.testsend import TestSendResult, send_test
 from publisher.delivery.transports import (

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from publisher import digest as digest_step
 from publisher import dkim, verp
 from publisher.config import Config
-from publisher.delivery.queue import DueDelivery, Recipient
+from publisher.delivery.rows import DueDelivery, Recipient
 from publisher.mailmsg import (
     FixedHeaders,
     MessageSkeleton,

@@ -14,15 +14,8 @@ from dataclasses import dataclass, field
 from publisher.config import Config
 from publisher.delivery.messages import LinkProvider, Renderer, default_links, message_for
 from publisher.delivery.pacing import Pacer
-from publisher.delivery.queue import (
-    BATCH,
-    PENDING,
-    DeliveryQueue,
-    DueDelivery,
-    Outcome,
-    backoff,
-    finish_editions,
-)
+from publisher.delivery.queue import BATCH, DeliveryQueue, finish_editions
+from publisher.delivery.rows import CLAIMED, PENDING, DueDelivery, Outcome, backoff
 from publisher.delivery.transports import (
     ServerUnresponsive,
     Transport,
@@ -43,6 +36,10 @@ from publisher.store import Store
 
 log = logging.getLogger(__name__)
 LINGER_SECONDS = 0.5  # how often a sender with nothing to do looks whether another one died
+# Plain `sent` outcomes are written in batches of this many, or this often, whichever comes first: a sender
+# killed in between leaves at most that many rows `unknown` that really went out.
+RECORD_EVERY = 100
+RECORD_SECONDS = 0.5
 
 
 @dataclass
@@ -108,11 +105,10 @@ def run_deliveries(
     touched: set[int] = set()
     after: tuple[int, str, int] = (0, "", 0)
     done = 0
-    # Outcomes not yet committed: recorded with the next claim (one transaction per message), and always
-    # before waiting, stopping or returning. A sender killed first leaves its last row `sending` → `unknown`,
-    # which is right: that message was handed over.
-    pending: list[Outcome] = []
+    # The sender's claims and records run on one thread of their own, in order, while the transport talks
+    # to the server; the queue's connection is used from that thread only.
     db = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver-db")
+    outcomes = _Outcomes(queue, db)
     progress.start("delivering", limit)
     try:
         while limit is None or done < limit:
@@ -130,8 +126,7 @@ def run_deliveries(
                     continue
                 if not queue.held_by_others():
                     break
-                summary.bounced += queue.record(pending, clock())
-                pending = []
+                summary.bounced += outcomes.flush(clock())
                 if stop is not None:
                     stop.wait(LINGER_SECONDS)
                 else:
@@ -147,7 +142,7 @@ def run_deliveries(
                 progress.advance()
                 t = clock()
                 if d.subscriber.status is not SubscriberStatus.ACTIVE:
-                    pending.append(
+                    outcomes.add(
                         Outcome(
                             d.id,
                             DeliveryStatus.SKIPPED,
@@ -170,47 +165,43 @@ def run_deliveries(
                     )
                 except DeliveryError as exc:
                     # Bad data (e.g. a line break in a header): sending can never succeed; nothing went out.
-                    pending.append(
+                    outcomes.add(
                         Outcome(d.id, DeliveryStatus.FAILED, error=str(exc), release=True, from_states=PENDING)
                     )
                     summary.failed += 1
                     continue
                 if pacer.interval:
                     # Wait for the slot BEFORE claiming: a sender killed while waiting has nothing in `sending`.
-                    summary.bounced += queue.record(pending, t)
-                    pending = []
+                    summary.bounced += outcomes.flush(t)
                     if not pacer.wait(stop):
                         summary.stopped = True
                         break
                 if opened is None:
                     opened = make_transport(cfg)
+                summary.bounced += outcomes.collect()
+                # Outcomes that free releases or count bounces are recorded before this claim; plain `sent`
+                # ones in batches, queued behind it so they are written while this message is on the wire.
+                claim = db.submit(queue.claim, d.id, t, outcomes.urgent())
+                outcomes.submit_if_due(t)
                 overlapped = getattr(opened, "send_claimed", None)
                 if overlapped is None:
-                    claimed, bounced = queue.claim(d.id, t, pending)
-                    pending = []
-                    summary.bounced += bounced
-                    if not claimed:
-                        # The subscriber left since the batch was loaded (or the row is no longer ours).
-                        if queue.skip_if_left(d.id, t):
-                            summary.skipped += 1
-                        continue
-                    outcome, halt = _send(functools.partial(_plain_send, opened, msg), d, cfg, clock, summary)
+                    claimed = claim.result()[0]
+                    send = functools.partial(_plain_send, opened, msg) if claimed else _not_claimed
                 else:
                     # The claim commits while the envelope (MAIL, RCPT) is on the wire; the transport waits for
-                    # it before DATA, so the row is still `sending` before anything is handed over.
-                    future = db.submit(queue.claim, d.id, t, pending)
-                    pending = []
-                    send = functools.partial(_overlapped_send, overlapped, msg, future)
-                    outcome, halt = _send(send, d, cfg, clock, summary)
-                    claimed, bounced = future.result()
-                    summary.bounced += bounced
-                    if not claimed:
-                        if queue.skip_if_left(d.id, t):
-                            summary.skipped += 1
-                        continue
+                    # it before the message data, so the row is `sending` before anything is handed over.
+                    send = functools.partial(_overlapped_send, overlapped, msg, claim)
+                outcome, halt = _send(send, d, cfg, clock, summary)
+                claimed, bounced = claim.result()
+                summary.bounced += bounced
+                if not claimed:
+                    # The subscriber left since the batch was loaded (or the row is no longer ours).
+                    if queue.skip_if_left(d.id, t):
+                        summary.skipped += 1
+                    continue
                 if outcome is None:
                     continue
-                pending.append(outcome)
+                outcomes.add(outcome)
                 if halt:
                     summary.note, summary.stopped = halt, True
                     return summary
@@ -219,7 +210,7 @@ def run_deliveries(
             break
     finally:
         try:
-            summary.bounced += queue.record(pending, clock())
+            summary.bounced += outcomes.flush(clock())
         finally:
             db.shutdown(wait=True)
             progress.done()
@@ -228,6 +219,55 @@ def run_deliveries(
             queue.unregister()
             summary.editions_finished = finish_editions(store, touched)
     return summary
+
+
+class _Outcomes:
+    """Outcomes not yet committed. Plain `sent` ones are recorded in batches (every RECORD_EVERY messages or
+    RECORD_SECONDS) on the DB thread; any other outcome (deferred, failed, skipped, unknown) goes with the next
+    claim, and everything before waiting, stopping or returning. A sender killed before its batch is written
+    leaves those rows `sending`, which recovery makes `unknown`: they were handed over, so nothing is lost
+    that was not sent, and nothing is sent twice."""
+
+    def __init__(self, queue: DeliveryQueue, db: concurrent.futures.Executor) -> None:
+        self.queue, self.db = queue, db
+        self.items: list[Outcome] = []
+        self.since = time.monotonic()
+        self.writing: list[concurrent.futures.Future[int]] = []
+
+    def add(self, outcome: Outcome) -> None:
+        self.items.append(outcome)
+
+    def urgent(self) -> list[Outcome]:
+        """All items when one of them is more than a plain `sent` (to be recorded before the next claim)."""
+        if any(not o.plain_sent for o in self.items):
+            items, self.items, self.since = self.items, [], time.monotonic()
+            return items
+        return []
+
+    def submit_if_due(self, now: dt.datetime) -> None:
+        if len(self.items) >= RECORD_EVERY or (self.items and time.monotonic() - self.since >= RECORD_SECONDS):
+            self.writing.append(self.db.submit(self.queue.record, self.items, now))
+            self.items, self.since = [], time.monotonic()
+
+    def collect(self) -> int:
+        """Subscribers bounced by batches written meanwhile; a batch that failed raises here."""
+        bounced = 0
+        while self.writing and self.writing[0].done():
+            bounced += self.writing.pop(0).result()
+        return bounced
+
+    def flush(self, now: dt.datetime) -> int:
+        if self.items:
+            self.writing.append(self.db.submit(self.queue.record, self.items, now))
+            self.items, self.since = [], time.monotonic()
+        bounced = 0
+        while self.writing:
+            bounced += self.writing.pop(0).result()
+        return bounced
+
+
+def _not_claimed() -> bool:
+    return False
 
 
 def _overlapped_send(
@@ -253,7 +293,7 @@ def _send(
     """Hand one claimed message to the transport; its outcome (None: the claim failed, nothing was sent), and
     why the run must stop ("" to go on)."""
     attempt = d.attempts + 1
-    from_claimed = (DeliveryStatus.SENDING, DeliveryStatus.UNKNOWN)
+    from_claimed = CLAIMED
     try:
         if not send():
             return None, ""
@@ -291,4 +331,4 @@ def _send(
         summary.unknown += 1
         return Outcome(d.id, DeliveryStatus.UNKNOWN, error=str(exc), from_states=from_claimed), ""
     summary.sent += 1
-    return Outcome(d.id, DeliveryStatus.SENT, 250, from_states=from_claimed), ""
+    return Outcome(d.id, DeliveryStatus.SENT, 250, from_states=from_claimed, at=clock()), ""

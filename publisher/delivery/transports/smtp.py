@@ -96,14 +96,19 @@ class SmtpTransport:
         self.send_claimed(message, lambda: True)
 
     def send_claimed(self, message: OutgoingMessage, claimed: Callable[[], bool]) -> bool:
-        """As `send`, but waits for `claimed()` (the store committing the row as `sending`, meanwhile) after the
-        envelope and before DATA: the round trips of MAIL and RCPT hide the commit. False when the row could not
-        be claimed: the envelope is reset and nothing was sent."""
+        """As `send`, but waits for `claimed()` (the store committing the row as `sending`, meanwhile) before the
+        message data: the envelope's round trips hide the commit. False when the row could not be claimed:
+        nothing of the message was sent. With a server that offers PIPELINING (RFC 2920), MAIL, RCPT and DATA
+        go out in one write and the data follows the 354: two round trips per message instead of four."""
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = self._connect()
             try:
-                self._envelope(self.conn, message)
+                piped = self.conn.has_extn("pipelining")
+                if piped:
+                    self._pipelined_envelope(self.conn, message)
+                else:
+                    self._envelope(self.conn, message)
                 break
             except smtplib.SMTPServerDisconnected:
                 # Dropped while idle (server timeout) before anything of this message was accepted: reconnect once.
@@ -112,9 +117,16 @@ class SmtpTransport:
                     raise TransientDeliveryError("SMTP: connection lost before the message was accepted") from None
         assert self.conn is not None  # the loop above either connected or raised
         if not claimed():
-            self._reset(self.conn)
+            if piped:
+                # The server waits for data after its 354, and only the terminating dot would make it a
+                # message: hanging up is the one way out that delivers nothing.
+                self._drop()
+            else:
+                self._reset(self.conn)
             return False
-        self._data(self.conn, message)
+        if not piped:
+            self._data_command(self.conn)
+        self._message_data(self.conn, message)
         return True
 
     def _envelope(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
@@ -126,9 +138,7 @@ class SmtpTransport:
                 raise TransportUnavailable(f"SMTP MAIL FROM <{message.sender}>: sender address is not ASCII") from exc
             if code != 250:
                 self._reset(conn)
-                # A refused sender (530 auth required, 550 5.7.1 sender not allowed, 421/451 slow down) says
-                # nothing about the recipient: stop the run and retry later, never bounce the subscriber.
-                raise TransportUnavailable(f"SMTP MAIL FROM: {code} {_text(resp)}", code=code)
+                raise _mail_refused(code, resp)
             try:
                 code, resp = conn.rcpt(message.recipient)
             except UnicodeEncodeError as exc:
@@ -144,9 +154,46 @@ class SmtpTransport:
             self._drop()
             raise TransientDeliveryError(f"SMTP: connection failed before the message was accepted: {exc}") from exc
 
-    def _data(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
-        """DATA in three steps, so that we know whether the server may have the message when things go wrong:
-        the body, a check that the server is still there, then the terminating dot (the hand-over)."""
+    def _pipelined_envelope(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
+        """MAIL FROM, RCPT TO and DATA in one write, then their replies in order, each judged as `_envelope`
+        and `_data_command` judge it. Nothing is delivered before the data's terminating dot, so every failure
+        here is safe to retry; a reply missing because the server hung up is its idle timeout (reconnect)."""
+        try:
+            mail = f"MAIL FROM:{smtplib.quoteaddr(message.sender)}\r\n".encode("ascii")
+        except UnicodeEncodeError as exc:
+            raise TransportUnavailable(f"SMTP MAIL FROM <{message.sender}>: sender address is not ASCII") from exc
+        try:
+            rcpt = f"RCPT TO:{smtplib.quoteaddr(message.recipient)}\r\n".encode("ascii")
+        except UnicodeEncodeError as exc:
+            raise PermanentDeliveryError(f"SMTP RCPT TO <{message.recipient}>: address is not ASCII") from exc
+        replies: list[tuple[int, bytes]] = []
+        try:
+            conn.send(mail + rcpt + b"DATA\r\n")
+            for _ in range(3):
+                replies.append(conn.getreply())
+        except smtplib.SMTPServerDisconnected:
+            self._drop()
+            if not replies or all(code in (250, 251) for code, _ in replies):
+                raise
+        except OSError as exc:
+            self._drop()
+            raise TransientDeliveryError(f"SMTP: connection failed before the message was accepted: {exc}") from exc
+        (mail_code, mail_resp), *rest = replies
+        if mail_code == 250 and rest and rest[0][0] in (250, 251) and len(rest) == 2 and rest[1][0] == 354:
+            return
+        if len(replies) == 3 and replies[2][0] == 354:
+            # A server that answers 354 after refusing the sender or the recipient waits for data: hang up.
+            self._drop()
+        elif self.conn is not None:
+            self._reset(conn)
+        if mail_code != 250:
+            raise _mail_refused(mail_code, mail_resp)
+        code, resp = rest[0]
+        if code not in (250, 251):
+            raise _refused(f"RCPT TO <{message.recipient}>", code, resp)
+        raise _refused("DATA", *rest[1])
+
+    def _data_command(self, conn: smtplib.SMTP) -> None:
         try:
             code, resp = conn.docmd("data")
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
@@ -155,6 +202,10 @@ class SmtpTransport:
         if code != 354:
             self._reset(conn)
             raise _refused("DATA", code, resp)
+
+    def _message_data(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
+        """After the 354, in three steps, so that we know whether the server may have the message when things
+        go wrong: the body, a check that the server is still there, then the terminating dot (the hand-over)."""
         payload = _DOT_AT_LINE_START.sub(b"..", message.data)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
@@ -217,6 +268,12 @@ def _check_still_there(sock: socket.socket) -> None:
 
 def _text(resp: bytes | str) -> str:
     return resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+
+
+def _mail_refused(code: int, resp: bytes | str) -> TransportUnavailable:
+    # A refused sender (530 auth required, 550 5.7.1 sender not allowed, 421/451 slow down) says nothing
+    # about the recipient: stop the run and retry later, never bounce the subscriber.
+    return TransportUnavailable(f"SMTP MAIL FROM: {code} {_text(resp)}", code=code)
 
 
 def _refused(stage: str, code: int, resp: bytes | str) -> DeliveryError:
