@@ -7,6 +7,7 @@ import email
 import email.policy
 import os
 import signal
+import smtplib
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from sqlalchemy import func, select, update
 from publisher import pipeline
 from publisher.config import Config
 from publisher.delivery import DeliverySummary, run_deliveries
+from publisher.delivery.transports.smtp import quote_address
 from publisher.digest import build_edition, parse_period
 from publisher.models.mail import (
     Delivery,
@@ -181,6 +183,21 @@ def test_limit_and_stop(
 
 
 # ---------------------------------------------------------------- SMTP
+
+
+def test_envelope_addresses_are_quoted_as_smtplib_quotes_them() -> None:
+    addresses = [
+        "reader001@example.org",
+        "bounces+d12-Ab_9@news.example.org",
+        "o'neil.x@sub.example.co.uk",
+        "Ada <ada@example.org>",
+        "a..b@example.org",
+        "x@[127.0.0.1]",
+        '"quoted local"@example.org',
+        "<>",
+        "no-at-sign",
+    ]
+    assert [quote_address(a) for a in addresses] == [smtplib.quoteaddr(a) for a in addresses]
 
 
 PIPELINING = pytest.mark.parametrize("pipelining", [False, True], ids=["lockstep", "pipelined"])

@@ -109,13 +109,21 @@ def run_deliveries(
     # to the server; the queue's connection is used from that thread only.
     db = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver-db")
     outcomes = _Outcomes(queue, db)
+    ahead: concurrent.futures.Future[list[DueDelivery]] | None = None
     progress.start("delivering", limit)
     try:
         while limit is None or done < limit:
             if stop is not None and stop.is_set():
                 summary.stopped = True
                 break
-            batch = queue.reserve(clock(), after, BATCH if limit is None else min(BATCH, limit - done))
+            size = BATCH if limit is None else min(BATCH, limit - done)
+            batch = ahead.result() if ahead is not None else queue.reserve(clock(), after, size)
+            ahead = None
+            if len(batch) == BATCH and (limit is None or done + 2 * BATCH <= limit):
+                # Reserve the next batch on the DB thread while this one is sent (rows reserved but never
+                # claimed go back to the queue when the sender leaves, or dies).
+                last = batch[-1]
+                ahead = db.submit(queue.reserve, clock(), (last.edition_id, last.variant, last.id), BATCH)
             if not batch:
                 # Nothing free. Rows of a sender that died meanwhile are taken over; while live senders still
                 # hold rows, wait: one of them may die, and the run is over only when the queue is.
@@ -231,23 +239,25 @@ class _Outcomes:
     def __init__(self, queue: DeliveryQueue, db: concurrent.futures.Executor) -> None:
         self.queue, self.db = queue, db
         self.items: list[Outcome] = []
+        self.urgent_items = False  # one of the items is more than a plain `sent`
         self.since = time.monotonic()
         self.writing: list[concurrent.futures.Future[int]] = []
 
     def add(self, outcome: Outcome) -> None:
         self.items.append(outcome)
+        self.urgent_items = self.urgent_items or not outcome.plain_sent
+
+    def _take(self) -> list[Outcome]:
+        items, self.items, self.urgent_items, self.since = self.items, [], False, time.monotonic()
+        return items
 
     def urgent(self) -> list[Outcome]:
         """All items when one of them is more than a plain `sent` (to be recorded before the next claim)."""
-        if any(not o.plain_sent for o in self.items):
-            items, self.items, self.since = self.items, [], time.monotonic()
-            return items
-        return []
+        return self._take() if self.urgent_items else []
 
     def submit_if_due(self, now: dt.datetime) -> None:
         if len(self.items) >= RECORD_EVERY or (self.items and time.monotonic() - self.since >= RECORD_SECONDS):
-            self.writing.append(self.db.submit(self.queue.record, self.items, now))
-            self.items, self.since = [], time.monotonic()
+            self.writing.append(self.db.submit(self.queue.record, self._take(), now))
 
     def collect(self) -> int:
         """Subscribers bounced by batches written meanwhile; a batch that failed raises here."""
@@ -258,8 +268,7 @@ class _Outcomes:
 
     def flush(self, now: dt.datetime) -> int:
         if self.items:
-            self.writing.append(self.db.submit(self.queue.record, self.items, now))
-            self.items, self.since = [], time.monotonic()
+            self.writing.append(self.db.submit(self.queue.record, self._take(), now))
         bounced = 0
         while self.writing:
             bounced += self.writing.pop(0).result()

@@ -159,11 +159,11 @@ class SmtpTransport:
         and `_data_command` judge it. Nothing is delivered before the data's terminating dot, so every failure
         here is safe to retry; a reply missing because the server hung up is its idle timeout (reconnect)."""
         try:
-            mail = f"MAIL FROM:{smtplib.quoteaddr(message.sender)}\r\n".encode("ascii")
+            mail = f"MAIL FROM:{quote_address(message.sender)}\r\n".encode("ascii")
         except UnicodeEncodeError as exc:
             raise TransportUnavailable(f"SMTP MAIL FROM <{message.sender}>: sender address is not ASCII") from exc
         try:
-            rcpt = f"RCPT TO:{smtplib.quoteaddr(message.recipient)}\r\n".encode("ascii")
+            rcpt = f"RCPT TO:{quote_address(message.recipient)}\r\n".encode("ascii")
         except UnicodeEncodeError as exc:
             raise PermanentDeliveryError(f"SMTP RCPT TO <{message.recipient}>: address is not ASCII") from exc
         replies: list[tuple[int, bytes]] = []
@@ -254,6 +254,16 @@ class SmtpTransport:
 
 
 _DOT_AT_LINE_START = re.compile(rb"(?m)^\.")  # SMTP dot-stuffing (RFC 5321 4.5.2)
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+
+
+def quote_address(address: str) -> str:
+    """`<address>` for the envelope, as smtplib.quoteaddr gives it. A plain dot-atom address (every subscriber
+    and VERP address) is wrapped directly: quoteaddr parses each one with the email package, ≈ 40 µs a time."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
 
 
 def _check_still_there(sock: socket.socket) -> None:
