@@ -32,7 +32,8 @@ from sqlalchemy.engine import make_url
 
 from publisher.config import Config, config_from_dict
 from publisher.delivery import DeliveryQueue, Renderer, default_links, message_for, run_deliveries, run_workers
-from publisher.delivery.queue import BATCH, CLAIM, pick_statement
+from publisher.delivery.queue import BATCH
+from publisher.delivery.statements import CLAIM, pick_statement
 from publisher.models import utcnow
 from publisher.models.mail import Delivery, DeliveryStatus, Edition, EditionStatus, Frequency, Subscriber
 from publisher.store import Store, normalise_url
