@@ -167,7 +167,10 @@ def _require_existing(cfg: Config) -> Store:
         except OSError as exc:
             raise StoreError(f"cannot read the store {path} (from {where}): {exc.strerror}") from None
         if header != SQLITE_HEADER:  # checked before connecting: a connection would turn an empty file into a db
-            raise StoreError(f"{path} (from {where}) is not a publisher store (not an SQLite database)")
+            raise StoreError(
+                f"{path} (from {where}) is not a publisher store (not an SQLite database): point the setting at "
+                "the store, or remove the file and run `publisher ingest`"
+            )
     store = Store(url, echo=cfg.store.echo, create=False)
     try:
         revision = store.current_revision()
