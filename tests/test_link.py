@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import example, given
+from hypothesis import strategies as st
+
 from publisher.config import LinkingConfig
 from publisher.link import EvidenceKind, Linker, LinkResult, ProjectProfile, ReleaseProfile
-from publisher.link.names import MentionIndex, name_forms
+from publisher.link.names import _CAPITALISED, MentionIndex, name_forms
 
 
 def project(
@@ -396,3 +399,69 @@ def test_link_skips_hopeless_candidates_without_changing_the_decision() -> None:
             r = release(text, countries=countries, topics=topics, published=day)
             slow = sorted(linker.projects[s.index].key for s, ok, _ in linker._decide(r, full=True) if ok)
             assert sorted(keys(linker.link(r))) == slow, text
+
+
+def _plain_starts(index: MentionIndex, text: str) -> list[int]:
+    """Where MentionIndex looked for mentions before it judged each distinct word once (frozen here)."""
+    import re
+
+    from publisher.link.names import _GLUED_PHASE
+
+    out = []
+    for m in _CAPITALISED.finditer(text):
+        tok = m.group()
+        if not tok[0].isupper():
+            continue
+        base = tok.rstrip("+") or tok
+        glued = _GLUED_PHASE.match(base)
+        if (
+            base in index._first_acr
+            or tok.lower() in index._first_name
+            or (glued and glued["base"] in index._first_acr)
+        ):
+            out.append(m.start())
+    assert all(re.match(r"[\w&+]+", text[i:]) for i in out)
+    return out
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "BOMCA",
+                "BOMCA10",
+                "MIEUX+",
+                "Prague",
+                "PRAGUE",
+                "Process",
+                "xBOMCA",
+                "BOMCAx",
+                "Łódź",
+                "R&R",
+                "Rabat",
+                "the",
+                "(",
+                "-",
+                "+",
+                "_",
+                " ",
+                "\n",
+                "9",
+            ]
+        ),
+        max_size=30,
+    )
+)
+@example(["BOMCA", " ", "xBOMCA", " ", "BOMCAx", "(", "PRAGUE", "_", "Prague"])  # inside longer tokens: no start
+def test_mention_starts_are_where_they_were(parts: list[str]) -> None:
+    index = MentionIndex(
+        [
+            name_forms("Prague Process", "PP"),
+            name_forms("Border Management in Central Asia", "BOMCA 9"),
+            name_forms("MIgration EU eXpertise", "MIEUX / MIEUX+"),
+            name_forms("Return and Reintegration", "R&R"),
+            name_forms("Łódź Dialogue"),
+        ]
+    )
+    text = "".join(parts)
+    assert index._starts(text, _CAPITALISED.findall(text)) == _plain_starts(index, text)

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 # A token of a name or a release: letters, digits, "&" and "+" ("R&R", "MIEUX+"); everything else separates.
 _TOKEN = re.compile(r"[\w&+]+")
+_TOKEN_CHAR = re.compile(r"[\w&+]")
 # A token that may start with a capital letter (Latin scripts; isupper() decides): every name and acronym does
 # ("EaP", "MoNIS", "R&R", "Örebro Process").
 # ("(?<![\w&+])" tested after the capital: a pattern that starts with a character class lets `re` skip ahead in C.)
@@ -243,37 +244,49 @@ class MentionIndex:
         """Is `text` (a name or acronym) one of the indexed forms, exactly or as another phase?"""
         return bool(list(self.scan(text)))
 
-    def _starts(self, text: str) -> Iterator[re.Match[str]]:
+    def _starts(self, text: str, words: list[str]) -> list[int]:
         """Where a mention can start: a capitalised token that is the first token of some form (acronyms compare
-        as written, with a glued phase number allowed; names in lower case). C-speed token search, then one set
-        lookup per capitalised word."""
+        as written, with a glued phase number allowed; names in lower case). `words` are the text's capitalised
+        tokens (_CAPITALISED.findall): each distinct one is judged once, and only those that pass are looked up
+        in the text (str.find, at token boundaries), instead of a Python step per capitalised word."""
         acr, names = self._first_acr, self._first_name
-        for m in _CAPITALISED.finditer(text):
-            tok = m.group()
+        wanted = []
+        for tok in set(words):
             if not tok[0].isupper():
                 continue
             base = tok.rstrip("+") or tok
             if base in acr or tok.lower() in names:
-                yield m
+                wanted.append(tok)
             elif base[-1].isdigit():  # only then can it be a glued phase ("BOMCA10")
                 glued = _GLUED_PHASE.match(base)
                 if glued and glued.group("base") in acr:
-                    yield m
+                    wanted.append(tok)
+        starts = []
+        for tok in wanted:
+            at = text.find(tok)
+            while at >= 0:
+                end = at + len(tok)
+                # Where _CAPITALISED would have found this token: not inside a longer one on either side.
+                if not (at and _TOKEN_CHAR.match(text, at - 1)) and not _TOKEN_CHAR.match(text, end):
+                    starts.append(at)
+                at = text.find(tok, at + 1)
+        return sorted(starts)
 
     def scan(self, text: str) -> Iterator[Mention]:
         """Mentions in `text`, left to right, longest form first at each position."""
         # Most texts name no project: one set test on their capitalised words (with "+" and glued phase numbers
         # cut off) says so before any token-by-token look.
-        words = {w.rstrip("+0123456789") for w in _CAPITALISED.findall(text)}
+        capitalised = _CAPITALISED.findall(text)
+        words = {w.rstrip("+0123456789") for w in capitalised}
         if words.isdisjoint(self._first_forms) and {w.lower() for w in words}.isdisjoint(self._first_name):
             return
         done = 0  # the end of the last mention: a form inside it is not another mention
         window = self._longest + 2  # the form plus a phase tail ("Phase IV")
-        for start in self._starts(text):
-            if start.start() < done:
+        for start in self._starts(text, capitalised):
+            if start < done:
                 continue
             spans = []
-            for m in _TOKEN.finditer(text, start.start()):
+            for m in _TOKEN.finditer(text, start):
                 spans.append((m.group(), m.start(), m.end()))
                 if len(spans) == window:
                     break
