@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -46,6 +47,10 @@ def normalize_keyword_text(text: str) -> str:
     """Lower case, hyphens and dashes as spaces, one space between words: how topic keywords are compared."""
     text = _WORD_HYPHEN.sub(" ", text.lower().replace("’", "'"))
     return collapse_spaces(text)
+
+
+# A pycountry lookup per tagged country was a visible share of classifying; the names never change.
+_country_name = functools.cache(country_name)
 
 
 def _noisy_or(weights: Iterable[float]) -> float:
@@ -176,7 +181,7 @@ class Classifier:
             countries.append(Tag(code, score, _unique(r for _, r in ev)))
             for slug in self._regions_of.get(code, ()):
                 # Membership is indirect evidence, so it never counts for more than the country itself.
-                region_ev[slug].append((score * 0.9, f"country {country_name(code)}"))
+                region_ev[slug].append((score * 0.9, f"country {_country_name(code)}"))
         regions = [Tag(slug, _noisy_or(w for w, _ in ev), _unique(r for _, r in ev)) for slug, ev in region_ev.items()]
         return tuple(sorted(countries, key=lambda t: t.slug)), tuple(sorted(regions, key=lambda t: t.slug))
 
