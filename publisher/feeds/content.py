@@ -7,6 +7,7 @@ import re
 
 from publisher.config import Config
 from publisher.feeds.model import PAGES_DIR, FeedEntry, project_label, safe_href, site_link
+from publisher.safehtml import sanitise
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
@@ -35,8 +36,9 @@ def entry_tags(entry: FeedEntry, cfg: Config) -> list[tuple[str, str, str]]:
 
 
 def entry_content_html(entry: FeedEntry, cfg: Config) -> str:
-    """The entry body as HTML: every piece of release text is escaped, only our own tags are live."""
-    out = [f"<p>{esc(p)}</p>" for p in paragraphs(entry.body)]
+    """The entry body as HTML: release text escaped, or the source's HTML sanitised again (stored data may come
+    from an older policy); only our own tags and the safe subset are live."""
+    out = [sanitise(entry.body_html)] if entry.body_html else [f"<p>{esc(p)}</p>" for p in paragraphs(entry.body)]
     if entry.projects:
         out.append("<p><strong>Related projects</strong></p><ul>")
         for p in entry.projects:

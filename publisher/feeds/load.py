@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -25,6 +25,7 @@ from publisher.feeds.model import (
     stable_hash,
 )
 from publisher.models import (
+    BodyFormat,
     Country,
     Project,
     Region,
@@ -256,7 +257,14 @@ def load_entries(session: Session, catalog: Catalog, sigs: Iterable[ReleaseSig])
             r.id: r
             for r in session.execute(
                 select(
-                    Release.id, Release.title, Release.summary, Release.body, Release.url, Release.published_precision
+                    Release.id,
+                    Release.title,
+                    Release.summary,
+                    Release.body,
+                    Release.url,
+                    Release.published_precision,
+                    Release.body_format,
+                    Release.body_html,
                 ).where(Release.id.in_([s.id for s in chunk]))
             )
         }
@@ -264,7 +272,9 @@ def load_entries(session: Session, catalog: Catalog, sigs: Iterable[ReleaseSig])
             row = rows.get(s.id)
             if row is None:
                 continue
-            yield _entry(s, row.title, row.summary, row.body, row.url, str(row.published_precision), catalog)
+            entry = _entry(s, row.title, row.summary, row.body, row.url, str(row.published_precision), catalog)
+            # Only a body the source gave as HTML shows as HTML; text stays text whatever it looks like.
+            yield replace(entry, body_html=row.body_html) if row.body_format == BodyFormat.HTML else entry
 
 
 def _reasons(raw: Any) -> tuple[str, ...]:

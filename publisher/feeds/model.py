@@ -161,6 +161,7 @@ class FeedEntry:
     projects: tuple[RelatedProject, ...] = ()
     created: dt.datetime | None = None  # first ingest; None: `updated` counts as a content change
     precision: str = "day"  # how much of `published` the source stated: day, month or year
+    body_html: str = ""  # the source gave HTML: shown (sanitised again) instead of `body`'s escaped paragraphs
 
     def times(self) -> tuple[dt.datetime, dt.datetime]:
         """(published, updated) as shown: see release_times."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import jinja2
+import markupsafe
 
 from publisher import __version__
 from publisher.config import Config
@@ -24,6 +25,7 @@ from publisher.feeds.model import (
     safe_href,
     site_link,
 )
+from publisher.safehtml import sanitise
 
 INDEX_TEMPLATE = "feeds/index.html"
 RELEASE_TEMPLATE = "feeds/release.html"
@@ -39,6 +41,8 @@ def template_env(cfg: Config) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["paragraphs"] = paragraphs
+    # The one way HTML from a source goes live in a page: sanitised at output too (stored data may be older).
+    env.filters["safe_html"] = lambda markup: markupsafe.Markup(sanitise(str(markup)))
     env.filters["safe_href"] = safe_href
     env.filters["project_label"] = project_label
     env.filters["human_date"] = lambda d: display_date(d)[1]

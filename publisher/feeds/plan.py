@@ -13,7 +13,7 @@ import jinja2
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from publisher import __version__
+from publisher import __version__, safehtml
 from publisher.config import Config
 from publisher.errors import FeedError
 from publisher.feeds.load import Catalog, ReleaseSig
@@ -42,6 +42,7 @@ def context_fingerprint(cfg: Config, catalog: Catalog, env: jinja2.Environment) 
         (
             OUTPUT_VERSION,
             __version__,
+            safehtml.POLICY_VERSION,
             feedgen.version.version_str,
             template_sources(env),
             cfg.site.title,

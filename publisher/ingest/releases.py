@@ -13,6 +13,7 @@ from publisher.config import Config
 from publisher.ingest.common import BATCH, IngestResult, batched, clean_record
 from publisher.ingest.tagging import TAG_LOADS, Tagger, TagSet, page_key, release_table, write_tags
 from publisher.models import (
+    BodyFormat,
     DatePrecision,
     Release,
 )
@@ -48,7 +49,13 @@ def _titled(rec: ReleaseRecord) -> tuple[ReleaseRecord, str]:
 def _content_hash(rec: ReleaseRecord) -> str:
     # The precision joins the hash only when it is not a whole day, so stores made before it existed stay unchanged.
     precision = () if rec.precision is DatePrecision.DAY else (rec.precision.value,)
-    return sha256(rec.published.isoformat(), rec.title, rec.body, rec.url, rec.summary, *precision)
+    # Likewise the HTML, only when the source gave some: text-only releases keep the hashes they had.
+    markup = ("html", rec.body_html) if rec.body_html else ()
+    return sha256(rec.published.isoformat(), rec.title, rec.body, rec.url, rec.summary, *precision, *markup)
+
+
+def _body_format(rec: ReleaseRecord) -> BodyFormat:
+    return BodyFormat.HTML if rec.body_html else BodyFormat.TEXT
 
 
 def _unique_slug(session: Session, base: str, taken: set[str]) -> str:
@@ -132,6 +139,8 @@ def ingest_releases(
                     title=title,
                     summary=summary,
                     body=rec.body,
+                    body_format=_body_format(rec),
+                    body_html=rec.body_html,
                     content_hash=digest,
                 )
                 if rec.url:
@@ -151,6 +160,8 @@ def ingest_releases(
                     title=title,
                     summary=summary,
                     body=rec.body,
+                    body_format=_body_format(rec),
+                    body_html=rec.body_html,
                     url=rec.url or _release_url(source.config.url_template, slug, rec.published),
                     content_hash=digest,
                     created_at=now,
@@ -162,6 +173,7 @@ def ingest_releases(
                 # Same release, edited text: new content and update time, same GUID and slug.
                 row.published, row.published_precision = rec.published, rec.precision
                 row.title, row.summary, row.body = title, summary, rec.body
+                row.body_format, row.body_html = _body_format(rec), rec.body_html
                 if rec.url:
                     row.url = rec.url
                 row.content_hash = digest

@@ -3,6 +3,7 @@
 from publisher.models import jobs, limits, mail  # noqa: F401  (registers their tables on Base.metadata)
 from publisher.models.base import Base, UTCDateTime, utcnow
 from publisher.models.content import (
+    BodyFormat,
     Country,
     DatePrecision,
     IngestRun,
@@ -22,6 +23,7 @@ from publisher.models.mail import *  # noqa: F403
 
 __all__ = [
     "Base",
+    "BodyFormat",
     "Country",
     "DatePrecision",
     "IngestRun",

@@ -39,6 +39,13 @@ class DatePrecision(StrEnum):
     YEAR = "year"
 
 
+class BodyFormat(StrEnum):
+    """What a source gave as a release's body: text (shown escaped), or HTML (its safe subset in body_html)."""
+
+    TEXT = "text"
+    HTML = "html"
+
+
 class Topic(Base):
     __tablename__ = "topics"
     slug: Mapped[str] = mapped_column(String(100), primary_key=True)
@@ -73,7 +80,9 @@ class Release(Base):
     )
     title: Mapped[str] = mapped_column(String(400))
     summary: Mapped[str] = mapped_column(Text)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # text, always: what tagging, linking and summaries read
+    body_format: Mapped[BodyFormat] = mapped_column(_enum(BodyFormat, "body_format", 5), default=BodyFormat.TEXT)
+    body_html: Mapped[str] = mapped_column(Text, default="")  # for BodyFormat.HTML: the sanitised markup
     url: Mapped[str] = mapped_column(String(1000))
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(index=True)

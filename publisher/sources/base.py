@@ -30,6 +30,8 @@ class ReleaseRecord:
     external_id: str = ""  # a source's own id (feed entry id, jsonl id); empty: derived
     summary: str = ""
     precision: DatePrecision = DatePrecision.DAY  # "March 2019" is published=2019-03-01, precision month
+    # The source gave HTML: its safe subset (publisher.safehtml); `body` is its text. Empty: the source gave text.
+    body_html: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import html
 import json
 import logging
 import re
 import tomllib
 from collections.abc import Callable, Iterator
-from html.parser import HTMLParser
 from typing import Any
 
 import feedparser
@@ -19,6 +17,7 @@ from publisher.config import Config, SourceConfig, TaxonomyConfig
 from publisher.countries import near_countries, resolve_places
 from publisher.errors import SourceError
 from publisher.models import DatePrecision
+from publisher.safehtml import html_to_text, sanitise
 from publisher.sources.base import ProjectRecord, RecordKind, ReleaseRecord, Skipped, register
 from publisher.sources.dates import parse_date
 from publisher.sources.durations import parse_duration
@@ -56,7 +55,8 @@ def _date(value: Any, what: str, *, end: bool = False) -> tuple[dt.date, DatePre
 
 
 class JsonLinesSource:
-    """One release per line: {"date": "2025-01-31", "body": "...", "title"?, "url"?, "id"?, "summary"?}."""
+    """One release per line: {"date": "2025-01-31", "body": "...", "title"?, "url"?, "id"?, "summary"?,
+    "body_format"?}; with "body_format": "html" the body is HTML, kept in its safe subset beside its text."""
 
     kind = RecordKind.RELEASE
 
@@ -95,10 +95,17 @@ class JsonLinesSource:
             if not isinstance(v, str):
                 raise ValueError(f"{k}: expected a string")
         published, precision = _date(obj.get("date"), "date")
+        body_format = obj.get("body_format", "text")
+        if body_format not in ("text", "html"):
+            raise ValueError(f"body_format: expected 'text' or 'html', got {body_format!r}")
+        text, markup = html_body(body) if body_format == "html" else (body.strip(), "")
+        if not text:
+            raise ValueError("empty body (no text in its HTML)")
         return ReleaseRecord(
             published=published,
             precision=precision,
-            body=body.strip(),
+            body=text,
+            body_html=markup,
             line=number,
             title=fields["title"].strip(),
             url=source_url(fields["url"], "url", place),
@@ -230,40 +237,39 @@ class ProjectsFileSource:
 # ---------------------------------------------------------------- RSS / Atom feeds
 
 
-class _TextExtractor(HTMLParser):
-    """HTML to plain paragraphs; markup from a foreign feed never reaches our output as markup."""
-
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self.skip += 1
-        elif tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self.skip = max(0, self.skip - 1)
-        elif tag in self.BLOCK:
-            self.parts.append("\n\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
+def html_body(markup: str) -> tuple[str, str]:
+    """(text, safe HTML) of a body a source gave as HTML: the text derives from what is kept, so nothing dropped
+    from the page (a script, a hidden frame) reaches tagging, summaries or the plain-text digest."""
+    safe = sanitise(markup)
+    return html_to_text(safe), safe
 
 
-def html_to_text(markup: str) -> str:
-    parser = _TextExtractor()
-    parser.feed(markup)
-    parser.close()
-    text = html.unescape("".join(parser.parts))
+def _plain(text: str) -> str:
+    """Text a feed marks as plain: blank-line paragraphs, whitespace collapsed, nothing read as markup."""
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def _feed_body(entry: Any) -> tuple[str, str]:
+    """(text, safe HTML) of an entry's content, else its summary; no HTML when the feed says it is plain text."""
+    if entry.get("content"):
+        detail = entry["content"][0]
+        value, kind = detail.get("value", ""), detail.get("type", "text/html")
+    else:
+        value = entry.get("summary", "")
+        kind = (entry.get("summary_detail") or {}).get("type", "text/html")
+    if kind == "text/plain":
+        return _plain(value), ""
+    return html_body(value)
+
+
+def _entry_text(entry: Any, key: str) -> str:
+    """The text of an entry field: as written when the feed marks it plain text, else the text of its HTML; ""
+    when the entry has no such field of its own (feedparser fills a missing summary with the content)."""
+    if f"{key}_detail" not in entry:
+        return ""
+    value = entry.get(key, "")
+    return _plain(value) if entry[f"{key}_detail"].get("type") == "text/plain" else html_to_text(value)
 
 
 class FeedSource:
@@ -277,7 +283,9 @@ class FeedSource:
     def read(self, on_invalid: Callable[[Skipped], None] | None = None) -> Iterator[ReleaseRecord]:
         label = source_label(self.config)
         raw = read_bytes(self.config)
-        parsed = feedparser.parse(raw)  # bytes, never a URL: feedparser must not fetch on its own
+        # Bytes, never a URL: feedparser must not fetch on its own. Its sanitiser is off: it keeps the text of
+        # what it drops (an iframe's), while publisher.safehtml drops such elements whole, as one policy.
+        parsed = feedparser.parse(raw, sanitize_html=False)
         if parsed.get("bozo") and not parsed.entries:
             raise SourceError(f"not a readable feed: {parsed.get('bozo_exception')}", source=label)
         for i, entry in enumerate(parsed.entries, start=1):
@@ -300,21 +308,18 @@ class FeedSource:
             if not written:
                 raise ValueError("no published or updated date")
             published = _date(written, "published")[0]
-        content = ""
-        if entry.get("content"):
-            content = entry["content"][0].get("value", "")
-        content = content or entry.get("summary", "")
-        body = html_to_text(content)
+        body, markup = _feed_body(entry)
         title = html_to_text(entry.get("title", ""))
         if not body:
-            body = title
+            body, markup = title, ""  # nothing but a title: that is text
         if not body:
             raise ValueError("empty entry (no title, summary or content)")
         ext_id = entry.get("id") or entry.get("link") or ""
-        summary = html_to_text(entry.get("summary", "")) if entry.get("content") else ""
+        summary = _entry_text(entry, "summary") if entry.get("content") else ""
         return ReleaseRecord(
             published=published,
             body=body,
+            body_html=markup,
             line=index,
             title=title,
             url=source_url(entry.get("link", ""), "link", place),
