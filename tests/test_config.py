@@ -130,6 +130,13 @@ def test_every_key_is_documented() -> None:
     assert "feeds.max_entries" in keys and "[[sources]].kind" in keys and "schedules.<name>.cron" in keys
 
 
+def test_no_documented_key_is_left_out_of_the_reference() -> None:
+    # A source's `path` was once skipped along with the loaded config's own path and root.
+    keys = {k for k, _, _ in iter_docs()}
+    assert "[[sources]].path" in keys
+    assert not any(k.split(".")[-1] == "root" or k == "path" for k in keys)
+
+
 @pytest.mark.parametrize("scheme", ["sqlite", "sqlite+pysqlite"])
 def test_relative_sqlite_paths_resolve_for_any_driver(tmp_path: Path, scheme: str) -> None:
     cfg = config_from_dict({"store": {"url": f"{scheme}:///db/p.db"}}, root=tmp_path)

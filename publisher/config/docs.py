@@ -13,8 +13,8 @@ def iter_docs(cls: Any = Config, prefix: str = "") -> typing.Iterator[tuple[str,
     """(key, default, doc) for every documented key, for check-config --explain and the README."""
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
-        if f.name in ("path", "root"):
-            continue
+        if cls is Config and f.name in ("path", "root"):
+            continue  # where the config was loaded from, not keys an operator writes
         key = f"{prefix}{f.name}"
         tp = hints[f.name]
         args = typing.get_args(tp)
