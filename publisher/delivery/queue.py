@@ -19,7 +19,7 @@ from sqlalchemy import (
 
 from publisher.delivery.rows import PENDING, DueDelivery, Outcome, Recipient
 from publisher.delivery.statements import CLAIM, SENT, active, pick_statement
-from publisher.models import utcnow
+from publisher.models import pid_alive, utcnow
 from publisher.models.mail import (
     Delivery,
     DeliveryStatus,
@@ -114,7 +114,7 @@ class DeliveryQueue:
             for wid, host, pid, beat in rows:
                 if wid == self.worker:
                     continue
-                if (host == self.host and not _pid_alive(pid)) or now - beat > STALE_AFTER:
+                if (host == self.host and not pid_alive(pid)) or now - beat > STALE_AFTER:
                     dead.append(wid)
             return dead
 
@@ -297,16 +297,6 @@ class DeliveryQueue:
                 return False
             c.execute(delete(SentRelease).where(SentRelease.delivery_id == delivery_id))
         return True
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def recover_interrupted(store: Store, now: dt.datetime) -> int:

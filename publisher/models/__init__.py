@@ -1,7 +1,7 @@
 """The store's schema: every SQLAlchemy model, importable from one place."""
 
 from publisher.models import jobs, limits, mail  # noqa: F401  (registers their tables on Base.metadata)
-from publisher.models.base import Base, UTCDateTime, utcnow
+from publisher.models.base import Base, UTCDateTime, pid_alive, this_process, utcnow
 from publisher.models.content import (
     BodyFormat,
     Country,
@@ -37,5 +37,7 @@ __all__ = [
     "RunStatus",
     "Topic",
     "UTCDateTime",
+    "pid_alive",
+    "this_process",
     "utcnow",
 ]

@@ -53,3 +53,14 @@ def utcnow() -> dt.datetime:
 def this_process() -> str:
     """This process as a run's owner, "proc:<host>:<pid>" (the job_runs owners read "<role>:<host>:<pid>")."""
     return f"proc:{socket.gethostname()}:{os.getpid()}"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (another user's process counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

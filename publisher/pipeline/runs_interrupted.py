@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
-from publisher.models import IngestRun, RunStatus, utcnow
+from publisher.models import IngestRun, RunStatus, pid_alive, this_process, utcnow
 from publisher.models.jobs import JobRun, JobRunStatus, JobTrigger
 from publisher.pipeline._scope import store_scope
 from publisher.store import Store
@@ -71,12 +71,9 @@ def owner_gone(owner: str, started_at: dt.datetime) -> bool:
     pid = _local_pid(owner)
     if pid is None:
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not pid_alive(pid):
         return True
-    except PermissionError:
-        pass  # some other user's live process: judged by its start time below
+    # Alive (or another user's): a zombie or a newer process under the same pid still means the owner is gone.
     stat = _proc_stat(pid)
     if stat is None:
         return False
@@ -100,7 +97,7 @@ def mark_interrupted_runs(cfg: Config, store: Store | None = None) -> list[Inter
     `running`, so two processes doing this at once mark it once and never overwrite a finished run.
     """
     now = utcnow()
-    me = f"proc:{socket.gethostname()}:{os.getpid()}"
+    me = this_process()
     marked: list[Interrupted] = []
     with store_scope(cfg, store) as st, st.session() as session:
         ingest = session.execute(

@@ -22,7 +22,7 @@ from publisher import pipeline
 from publisher.config import Config, load_config
 from publisher.errors import PublisherError, SchedulerError
 from publisher.models import jobs as jobs_model
-from publisher.models import utcnow
+from publisher.models import pid_alive, utcnow
 from publisher.models.jobs import JobTrigger
 from publisher.scheduler.executor import ScheduledTimeExecutor
 from publisher.scheduler.lanes import WAITS_FOR_INGEST, Lanes, wait_for_ingest
@@ -98,13 +98,7 @@ class Service:
             if row is None or row.hostname != socket.gethostname() or row.pid == os.getpid():
                 return False
             pid = row.pid
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:  # alive, owned by another user
-            return False
-        return False
+        return not pid_alive(pid)
 
     def acquire_lock(self) -> None:
         dead = self._holder_is_dead()
