@@ -141,6 +141,21 @@ def test_projects_file_regions_groups_and_global_in_country_lists(
     assert "unknown country or region 'Atlantis'" in caplog.text
 
 
+@pytest.mark.parametrize("group", ["Latin America and the Caribbean (17 countries)", "Asia-Pacific"])
+def test_projects_file_keeps_a_project_whose_only_place_is_an_unknown_group(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, group: str
+) -> None:
+    """Pages write regions the taxonomy does not know; that is no typo, so the project stays (without places)
+    and the file is read. A single unknown word ("Atlantis") or a near miss of a country is still refused."""
+    with caplog.at_level(logging.WARNING):
+        rec = _project(tmp_path, countries=[group])
+    assert rec.countries == ()
+    assert f"unknown country or region {group!r}" in caplog.text
+    for typo in ("Moldva", "Bosnia Herzegovina"):
+        with pytest.raises(SourceError, match="unknown country"):
+            _project(tmp_path, countries=[typo])
+
+
 def test_project_pages_aliases_acronyms_and_regions(tmp_path: Path) -> None:
     f = tmp_path / "projects.txt"
     f.write_text(

@@ -120,7 +120,10 @@ class JsonLinesSource:
 def _country_codes(names: list[str], where: str, taxonomy: TaxonomyConfig, label: str) -> tuple[str, ...]:
     """Codes of the countries, regions and groups named ("Western Balkans", "ECOWAS member states"; "Global" adds
     none). An unknown name among known ones is a warning, not a rejected project; a list of nothing but
-    unknown names is an error (the project would lose all its geography to a typo)."""
+    unknown names is an error when one of them may be a typo (the project would lose all its geography to
+    it): a single word, or a near miss of a country. A group written out in several words that the taxonomy
+    does not know ("Latin America and the Caribbean", "Asia-Pacific") is how pages describe regions: a
+    warning, and the project keeps no places."""
     codes: list[str] = []
     unknown: list[str] = []
     for name in names:
@@ -132,10 +135,14 @@ def _country_codes(names: list[str], where: str, taxonomy: TaxonomyConfig, label
     for name in unknown:
         near = near_countries(name)
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        if len(unknown) == len(names):
+        if len(unknown) == len(names) and (near or _one_word(name)):
             raise ValueError(f"{where}: unknown country {name!r}{hint}")
         log.warning("%s: %s: unknown country or region %r%s; ignored", label, where, name, hint)
     return tuple(dict.fromkeys(codes))
+
+
+def _one_word(name: str) -> bool:
+    return re.fullmatch(r"\s*\w+\s*", name) is not None
 
 
 def _split_acronyms(text: str) -> list[str]:
