@@ -156,10 +156,13 @@ class Classifier:
         country_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
         context_ev: dict[Role, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
         region_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        attendees: dict[str, list[tuple[float, str]]] = defaultdict(list)
         matches = self._gazetteer.find(text)
         subject_region = False
         for m, role in zip(matches, mention_roles(text, matches), strict=True):
             if m.code is not None:
+                if role is Role.ATTENDEE:
+                    attendees[m.code].append((m.weight, f'mentions "{m.text}"'))
                 if role is Role.SUBJECT:
                     country_ev[m.code].append((m.weight, f'mentions "{m.text}"'))
                 elif role is not Role.LANGUAGE:
@@ -169,9 +172,18 @@ class Classifier:
                 subject_region = subject_region or role is Role.SUBJECT
             if m.regions and role is not Role.LANGUAGE:
                 members = self._collective_members(text, m)
-                target = country_ev if role is Role.SUBJECT else context_ev[role]
+                # A whole region attending ("delegates from all six Eastern Partnership countries") is a
+                # meeting of that region: its members are the subject.
+                target = country_ev if role in (Role.SUBJECT, Role.ATTENDEE) else context_ev[role]
                 for code in members:
                     target[code].append((0.9, f'mentions "{m.text}"'))
+        if attendees and self._one_named_region(matches, attendees.keys()):
+            # Attendees all from one region the text names ("a conference on the Western Balkans brought
+            # together experts from Albania, Montenegro and Serbia") are that regional meeting's subject; a
+            # course of officers from many regions keeps them as context.
+            for code, ev in attendees.items():
+                country_ev[code].extend(ev)
+            context_ev.pop(Role.ATTENDEE, None)
         if not country_ev and not subject_region:
             # Nothing but context: a story about an event in Vienna is still about Austria.
             country_ev = next((context_ev[r] for r in FALLBACK if r in context_ev), country_ev)
@@ -184,6 +196,12 @@ class Classifier:
                 region_ev[slug].append((score * 0.9, f"country {_country_name(code)}"))
         regions = [Tag(slug, _noisy_or(w for w, _ in ev), _unique(r for _, r in ev)) for slug, ev in region_ev.items()]
         return tuple(sorted(countries, key=lambda t: t.slug)), tuple(sorted(regions, key=lambda t: t.slug))
+
+    def _one_named_region(self, matches: Iterable[PlaceMatch], codes: Iterable[str]) -> bool:
+        """Whether every country of `codes` belongs to one region that a match names by one of its aliases."""
+        wanted = set(codes)
+        named = {slug for m in matches if m.code is None for slug in m.regions}
+        return any(wanted <= {c.upper() for c in self.taxonomy.regions[slug].countries} for slug in named)
 
     def _collective_members(self, text: str, m: PlaceMatch) -> list[str]:
         """The member countries a collective phrase of a region stands for, or none."""

@@ -60,7 +60,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     Role.ACTOR: (r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",),
     # People who come from somewhere to give or to watch: context, alone or in a list.
     Role.ATTENDEE: (
-        r"(?:experts|speakers|panell?ists|trainers|observers|guests|colleagues|counterparts|peers)\s+(?:from|of)",
+        r"(?:experts?|specialists?|speakers|panell?ists|trainers|observers|guests|colleagues|counterparts|peers)"
+        r"\s+(?:from|of)",
         r"attended\s+by",
         r"participation\s+of",
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
@@ -69,7 +70,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     # A delegation from one country is whom the meeting is for; delegations from a list of them attend.
     "attendee_list": (
         r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
-        r"|attendees|members|managers|trainees|staff)(?:\s+and\s+\w+)?\s+(?:from|of)"
+        r"|attendees|members|managers|trainees|staff)(?:\s+and\s+\w+)?"
+        r"(?:\s+(?:came|come|were|travell?ed))?\s+(?:from|of)"  # "the 25 officials came from A, B and C"
         # "officers from border guard, customs and drug control agencies of"
         r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?",
     ),
@@ -115,7 +117,7 @@ _CUE_KEYS = PhraseScan(
         """co funded financed sponsored paid funding financing grant grants contribution contributions donation
         donations donor donors support supported implemented run managed ambassador ambassadors embassy embassies
         consulate consulates consul consuls envoy envoys delegates delegation delegations participants
-        representatives officials officers experts speakers panelists panellists ministers practitioners observers
+        representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
         office offices headquarters branch branches border borders returnees returned deported removed
         expelled return returns returning deportation deportations live lives lived living work works worked working reside
@@ -203,6 +205,13 @@ def _is_title(quoted: str) -> bool:
     return bool(words) and all(w[0].isupper() or w in _TITLE_SMALL for w in words)
 
 
+# A country joined by a hyphen to another party and followed by an instrument's name: "the EU-Turkey Statement".
+_PARTY_BEFORE = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+)[-‐–]$")
+_PARTY_AFTER = re.compile(r"[-‐–](?:[A-Z]{2,}|[A-Z][a-z]+)\b")
+# A country's name inside the name of a lake, gulf, sea or bay: "the Lake Chad region", "the Gulf of Guinea".
+_WATER_BEFORE = re.compile(r"\b(?:Lake|(?:Gulf|Sea|Bay)\s+of(?:\s+the)?)\s+$")
+# A demonym that names a word of a language: "'Ura', the Albanian word for bridge".
+_WORD_OF_LANGUAGE = re.compile(r"\s+(?:words?|terms?|expressions?|phrases?)\s+(?:for|meaning)\b")
 # An organisation's acronym right before a city names its office there ("DCAF Ljubljana", "IOM Kyiv").
 _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
 _LANGUAGES = (
@@ -303,9 +312,16 @@ def _role(text: str, i: int, matches: Sequence[PlaceMatch], lists: Sequence[int]
     if ends:
         head = head[ends[-1].end() :]
     after = text[m.end : m.end + 80]
-    if m.kind == "demonym" and _LANGUAGE_BEFORE.search(head) and _LANGUAGE_AFTER.match(after):
+    if m.kind == "demonym" and (
+        (_LANGUAGE_BEFORE.search(head) and _LANGUAGE_AFTER.match(after)) or _WORD_OF_LANGUAGE.match(after)
+    ):
         return Role.LANGUAGE
     if m.kind == "city" and (_EVENT_AFTER.match(after) or _ACRONYM_BEFORE.search(head)):
+        return Role.NAMED
+    if _WATER_BEFORE.search(head):
+        return Role.NAMED
+    party = _PARTY_AFTER.match(after)
+    if (party or _PARTY_BEFORE.search(head)) and _EVENT_AFTER.match(after, party.end() if party else 0):
         return Role.NAMED
     opened = _QUOTE_OPEN.search(head)
     if opened and (closed := _QUOTE_CLOSE.match(after)) and _is_title(opened.group() + closed.group()):
