@@ -243,11 +243,12 @@ def bare_smtplib(port: int, sender: str, data: bytes, n: int) -> float:
 def explain(store: Store) -> list[str]:
     """The query plans of a sender's per-batch pick and per-message claim, as the database reports them."""
     queue = DeliveryQueue(store)
-    pick = pick_statement(store.dialect, utcnow(), (0, "", 0), BATCH)
+    pick = pick_statement(store.dialect)
+    pick_params = {"now": utcnow(), "after_edition": 0, "after_variant": "", "after_id": 0, "limit": BATCH}
     lines = []
     with store.engine.connect() as c:
         for name, stmt, params in (
-            ("pick", pick, {}),
+            ("pick", pick, pick_params),
             ("claim", CLAIM, {"did": 1, "wid": queue.worker, "at": utcnow()}),
         ):
             compiled = stmt.compile(dialect=c.dialect, compile_kwargs={"render_postcompile": True})

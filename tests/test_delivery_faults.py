@@ -315,10 +315,12 @@ def test_a_pipelined_message_whose_row_cannot_be_claimed_is_not_sent(
     try:
         first = OutgoingMessage(1, "<1@example.org>", "news@example.org", "a@example.org", b"Subject: 1\r\n\r\nx\r\n")
         second = OutgoingMessage(2, "<2@example.org>", "news@example.org", "b@example.org", b"Subject: 2\r\n\r\ny\r\n")
-        assert transport.send_claimed(first, lambda: False) is False
-        assert transport.send_claimed(second, lambda: True) is True
+        work: list[str] = []
+        assert transport.send_claimed(first, lambda: False, lambda: work.append("first")) is False
+        assert transport.send_claimed(second, lambda: True, lambda: work.append("second")) is True
     finally:
         transport.close()
     assert server.received == ["b@example.org"]
     assert server.attempts == {"a@example.org": 1, "b@example.org": 1}  # the first got as far as its 354
     assert server.connections == 2
+    assert work == ["second"]  # the sender's work runs only once the data of a claimed message is out

@@ -7,9 +7,11 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import (
     Connection,
+    bindparam,
     delete,
     insert,
     or_,
@@ -18,7 +20,7 @@ from sqlalchemy import (
 )
 
 from publisher.delivery.rows import PENDING, DueDelivery, Outcome, Recipient
-from publisher.delivery.statements import CLAIM, SENT, active, pick_statement
+from publisher.delivery.statements import CLAIM, SENT, DriverStatement, active, reserve_statement
 from publisher.models import pid_alive, utcnow
 from publisher.models.mail import (
     Delivery,
@@ -52,6 +54,12 @@ class DeliveryQueue:
         self.last_beat = utcnow()
         self.bounce_after = bounce_after
         self._conn: Connection | None = None
+        self._cursor: Any = None  # the DBAPI cursor of _conn for the per-message statements, kept with it
+        dialect = self.engine.dialect
+        # Built once per sender: constructing a statement (and its 50 IN parameters) cost more than running it.
+        self._reserve = reserve_statement(dialect.name)
+        self._claim = DriverStatement(CLAIM, dialect, given=("did", "wid", "at"), datetimes=("at",))
+        self._sent = DriverStatement(SENT, dialect, given=("did", "at", "code"), datetimes=("at",))
 
     def _hot(self) -> Connection:
         """The sender's own connection for its per-message statements (claim, bulk `sent`): held for the run
@@ -67,7 +75,13 @@ class DeliveryQueue:
             if self.engine.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET synchronous_commit = off")
             self._conn = conn
+            # Kept for the run: creating a psycopg cursor per statement cost a good part of a claim.
+            self._cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         return self._conn
+
+    def _hot_cursor(self) -> Any:
+        self._hot()
+        return self._cursor
 
     # -- the sender's registry row
 
@@ -94,8 +108,9 @@ class DeliveryQueue:
     def unregister(self) -> None:
         """Give back the rows still reserved (not sent) and leave the registry."""
         if self._conn is not None:
+            self._cursor.close()
             self._conn.close()
-            self._conn = None
+            self._conn, self._cursor = None, None
         with self.engine.begin() as c:
             c.execute(
                 update(Delivery).where(Delivery.worker == self.worker, Delivery.status.in_(PENDING)).values(worker=None)
@@ -159,37 +174,20 @@ class DeliveryQueue:
 
     def reserve(self, now: dt.datetime, after: tuple[int, str, int], limit: int) -> list[DueDelivery]:
         """Take up to `limit` due rows after `after` (sending order) that no sender holds, for this sender."""
-        pick = pick_statement(self.engine.dialect.name, now, after, limit)
+        params = {
+            "now": now,
+            "after_edition": after[0],
+            "after_variant": after[1],
+            "after_id": after[2],
+            "limit": limit,
+            "worker": self.worker,
+        }
         with self.engine.begin() as c:
             self._beat(c)
-            taken = c.scalars(
-                update(Delivery)
-                .where(Delivery.id.in_(pick.scalar_subquery()))
-                .values(worker=self.worker)
-                .returning(Delivery.id)
-            ).all()
+            taken = c.scalars(self._reserve, params).all()
             if not taken:
                 return []
-            rows = c.execute(
-                select(
-                    Delivery.id,
-                    Delivery.edition_id,
-                    Delivery.variant,
-                    Delivery.message_id,
-                    Delivery.release_ids,
-                    Delivery.attempts,
-                    Subscriber.id,
-                    Subscriber.email,
-                    Subscriber.name,
-                    Subscriber.status,
-                    Subscriber.token_version,
-                    Subscriber.feed_version,
-                )
-                .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-                # By key: the worker column has no index, and this sender's rows are the ones it just took.
-                .where(Delivery.id.in_(taken), Delivery.worker == self.worker)
-                .order_by(Delivery.edition_id, Delivery.variant, Delivery.id)
-            ).all()
+            rows = c.execute(_RESERVED, {"ids": list(taken), "worker": self.worker}).all()
         return [
             DueDelivery(
                 did,
@@ -259,8 +257,8 @@ class DeliveryQueue:
             with self.engine.begin() as c:
                 bounced = self._record(c, rest, now)
         if len(rest) < len(outcomes):
-            params = [{"did": o.delivery_id, "at": o.at or now, "code": o.code} for o in outcomes if o.plain_sent]
-            self._hot().execute(SENT, params)
+            rows = [{"did": o.delivery_id, "at": o.at or now, "code": o.code} for o in outcomes if o.plain_sent]
+            self._sent.executemany(self._hot_cursor(), rows)
         return bounced
 
     def claim(self, delivery_id: int, now: dt.datetime, outcomes: Sequence[Outcome] = ()) -> tuple[bool, int]:
@@ -269,10 +267,9 @@ class DeliveryQueue:
         active (the batch was loaded a while ago: they may have unsubscribed since).
         Returns (claimed, subscribers newly bounced)."""
         bounced = self.record(outcomes, now)
-        c = self._hot()
-        res = c.execute(CLAIM, {"did": delivery_id, "wid": self.worker, "at": now})
-        self._beat(c)
-        return bool(res.rowcount), bounced
+        claimed = self._claim.execute(self._hot_cursor(), {"did": delivery_id, "wid": self.worker, "at": now})
+        self._beat(self._hot())
+        return bool(claimed), bounced
 
     def skip_if_left(self, delivery_id: int, now: dt.datetime) -> bool:
         """pending → skipped, only if its subscriber is no longer active (not when the row is not ours)."""
@@ -297,6 +294,28 @@ class DeliveryQueue:
                 return False
             c.execute(delete(SentRelease).where(SentRelease.delivery_id == delivery_id))
         return True
+
+
+# The rows a sender just reserved, with their recipients: by key (the worker column has no index).
+_RESERVED = (
+    select(
+        Delivery.id,
+        Delivery.edition_id,
+        Delivery.variant,
+        Delivery.message_id,
+        Delivery.release_ids,
+        Delivery.attempts,
+        Subscriber.id,
+        Subscriber.email,
+        Subscriber.name,
+        Subscriber.status,
+        Subscriber.token_version,
+        Subscriber.feed_version,
+    )
+    .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+    .where(Delivery.id.in_(bindparam("ids", expanding=True)), Delivery.worker == bindparam("worker"))
+    .order_by(Delivery.edition_id, Delivery.variant, Delivery.id)
+)
 
 
 def recover_interrupted(store: Store, now: dt.datetime) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import functools
 import logging
@@ -13,10 +12,12 @@ from dataclasses import dataclass, field
 
 from publisher.config import Config
 from publisher.delivery.messages import LinkProvider, Renderer, default_links, message_for
+from publisher.delivery.outcomes import PendingOutcomes
 from publisher.delivery.pacing import Pacer
 from publisher.delivery.queue import BATCH, DeliveryQueue, finish_editions
 from publisher.delivery.rows import CLAIMED, PENDING, DueDelivery, Outcome, backoff
 from publisher.delivery.transports import (
+    OverlappingTransport,
     ServerUnresponsive,
     Transport,
     TransportUnavailable,
@@ -36,10 +37,6 @@ from publisher.store import Store
 
 log = logging.getLogger(__name__)
 LINGER_SECONDS = 0.5  # how often a sender with nothing to do looks whether another one died
-# Plain `sent` outcomes are written in batches of this many, or this often, whichever comes first: a sender
-# killed in between leaves at most that many rows `unknown` that really went out.
-RECORD_EVERY = 100
-RECORD_SECONDS = 0.5
 
 
 @dataclass
@@ -90,7 +87,11 @@ def run_deliveries(
     worker_id: str | None = None,
 ) -> DeliverySummary:
     """Send every due delivery once: recover rows of dead senders, then pace → claim → send → record, one row at
-    a time. Any number of these may run at once (threads, processes, hosts): each reserves its own batches."""
+    a time. Any number of these may run at once (threads, processes, hosts): each reserves its own batches.
+
+    One thread does everything, in an order that keeps the server and the store busy at once: the row is
+    claimed while the server reads the envelope, and the next message is built (and finished outcomes
+    recorded, the next batch reserved) while the server takes this message's data."""
     clock: Callable[[], dt.datetime] = (lambda: now) if now is not None else utcnow
     summary = DeliverySummary()
     queue = DeliveryQueue(store, bounce_after=cfg.delivery.bounce_after, worker_id=worker_id)
@@ -99,17 +100,15 @@ def run_deliveries(
         log.warning("%d deliveries were interrupted by a previous run; marked unknown, not resent", summary.recovered)
     queue.register()
     pacer = Pacer(store, cfg.delivery.rate_limit)
-    renderer = Renderer(store, cfg)
+    builder = _Builder(cfg, Renderer(store, cfg), links, clock)
+    outcomes = PendingOutcomes(queue)
     own_transport = transport is None
     opened: Transport | None = transport
+    overlapping: bool | None = None  # whether `opened` is an OverlappingTransport (a protocol check is slow)
     touched: set[int] = set()
     after: tuple[int, str, int] = (0, "", 0)
     done = 0
-    # The sender's claims and records run on one thread of their own, in order, while the transport talks
-    # to the server; the queue's connection is used from that thread only.
-    db = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver-db")
-    outcomes = _Outcomes(queue, db)
-    ahead: concurrent.futures.Future[list[DueDelivery]] | None = None
+    ahead: list[DueDelivery] | None = None
     progress.start("delivering", limit)
     try:
         while limit is None or done < limit:
@@ -117,13 +116,8 @@ def run_deliveries(
                 summary.stopped = True
                 break
             size = BATCH if limit is None else min(BATCH, limit - done)
-            batch = ahead.result() if ahead is not None else queue.reserve(clock(), after, size)
+            batch = ahead if ahead is not None else queue.reserve(clock(), after, size)
             ahead = None
-            if len(batch) == BATCH and (limit is None or done + 2 * BATCH <= limit):
-                # Reserve the next batch on the DB thread while this one is sent (rows reserved but never
-                # claimed go back to the queue when the sender leaves, or dies).
-                last = batch[-1]
-                ahead = db.submit(queue.reserve, clock(), (last.edition_id, last.variant, last.id), BATCH)
             if not batch:
                 # Nothing free. Rows of a sender that died meanwhile are taken over; while live senders still
                 # hold rows, wait: one of them may die, and the run is over only when the queue is.
@@ -140,7 +134,10 @@ def run_deliveries(
                 else:
                     time.sleep(LINGER_SECONDS)
                 continue
-            for d in batch:
+            # The next batch is reserved while the last message of this one is on the wire (rows reserved but
+            # never claimed go back to the queue when the sender leaves, or dies).
+            reserve_next = len(batch) == BATCH and (limit is None or done + 2 * BATCH <= limit)
+            for i, d in enumerate(batch):
                 if stop is not None and stop.is_set():
                     summary.stopped = True
                     break
@@ -161,20 +158,11 @@ def run_deliveries(
                     )
                     summary.skipped += 1
                     continue
-                try:
-                    msg = message_for(
-                        cfg,
-                        renderer.get(d),
-                        delivery_id=d.id,
-                        message_id=d.message_id,
-                        subscriber=d.subscriber,
-                        links=links(cfg, d.subscriber),
-                        date=t,
-                    )
-                except DeliveryError as exc:
+                built = builder.take(d)
+                if isinstance(built, DeliveryError):
                     # Bad data (e.g. a line break in a header): sending can never succeed; nothing went out.
                     outcomes.add(
-                        Outcome(d.id, DeliveryStatus.FAILED, error=str(exc), release=True, from_states=PENDING)
+                        Outcome(d.id, DeliveryStatus.FAILED, error=str(built), release=True, from_states=PENDING)
                     )
                     summary.failed += 1
                     continue
@@ -186,30 +174,31 @@ def run_deliveries(
                         break
                 if opened is None:
                     opened = make_transport(cfg)
-                summary.bounced += outcomes.collect()
-                # Outcomes that free releases or count bounces are recorded before this claim; plain `sent`
-                # ones in batches, queued behind it so they are written while this message is on the wire.
-                claim = db.submit(queue.claim, d.id, t, outcomes.urgent())
-                outcomes.submit_if_due(t)
-                overlapped = getattr(opened, "send_claimed", None)
-                if overlapped is None:
-                    claimed = claim.result()[0]
-                    send = functools.partial(_plain_send, opened, msg) if claimed else _not_claimed
-                else:
-                    # The claim commits while the envelope (MAIL, RCPT) is on the wire; the transport waits for
-                    # it before the message data, so the row is `sending` before anything is handed over.
-                    send = functools.partial(_overlapped_send, overlapped, msg, claim)
+                upcoming = batch[i + 1] if i + 1 < len(batch) else None
+                last = reserve_next and upcoming is None
+                step = _Step(queue, outcomes, builder, d.id, t, upcoming, after if last else None)
+                if overlapping is None:
+                    overlapping = isinstance(opened, OverlappingTransport)
+                send = (
+                    functools.partial(opened.send_claimed, built, step.claimed, step.meanwhile)  # type: ignore[attr-defined]
+                    if overlapping
+                    else functools.partial(_plain_send, opened, built, step)
+                )
                 outcome, halt = _send(send, d, cfg, clock, summary)
-                claimed, bounced = claim.result()
-                summary.bounced += bounced
+                # The claim runs even when sending failed before it: the outcome is recorded from `sending`.
+                claimed, bounced = step.claim_once()
+                summary.bounced += bounced + step.bounced
+                if last:
+                    ahead = queue.reserve(clock(), after, BATCH) if step.reserved is None else step.reserved
                 if not claimed:
                     # The subscriber left since the batch was loaded (or the row is no longer ours).
                     if queue.skip_if_left(d.id, t):
                         summary.skipped += 1
+                    step.reraise()
                     continue
-                if outcome is None:
-                    continue
-                outcomes.add(outcome)
+                if outcome is not None:
+                    outcomes.add(outcome)
+                step.reraise()
                 if halt:
                     summary.note, summary.stopped = halt, True
                     return summary
@@ -220,7 +209,6 @@ def run_deliveries(
         try:
             summary.bounced += outcomes.flush(clock())
         finally:
-            db.shutdown(wait=True)
             progress.done()
             if own_transport and opened is not None:
                 opened.close()
@@ -229,66 +217,90 @@ def run_deliveries(
     return summary
 
 
-class _Outcomes:
-    """Outcomes not yet committed. Plain `sent` ones are recorded in batches (every RECORD_EVERY messages or
-    RECORD_SECONDS) on the DB thread; any other outcome (deferred, failed, skipped, unknown) goes with the next
-    claim, and everything before waiting, stopping or returning. A sender killed before its batch is written
-    leaves those rows `sending`, which recovery makes `unknown`: they were handed over, so nothing is lost
-    that was not sent, and nothing is sent twice."""
-
-    def __init__(self, queue: DeliveryQueue, db: concurrent.futures.Executor) -> None:
-        self.queue, self.db = queue, db
-        self.items: list[Outcome] = []
-        self.urgent_items = False  # one of the items is more than a plain `sent`
-        self.since = time.monotonic()
-        self.writing: list[concurrent.futures.Future[int]] = []
-
-    def add(self, outcome: Outcome) -> None:
-        self.items.append(outcome)
-        self.urgent_items = self.urgent_items or not outcome.plain_sent
-
-    def _take(self) -> list[Outcome]:
-        items, self.items, self.urgent_items, self.since = self.items, [], False, time.monotonic()
-        return items
-
-    def urgent(self) -> list[Outcome]:
-        """All items when one of them is more than a plain `sent` (to be recorded before the next claim)."""
-        return self._take() if self.urgent_items else []
-
-    def submit_if_due(self, now: dt.datetime) -> None:
-        if len(self.items) >= RECORD_EVERY or (self.items and time.monotonic() - self.since >= RECORD_SECONDS):
-            self.writing.append(self.db.submit(self.queue.record, self._take(), now))
-
-    def collect(self) -> int:
-        """Subscribers bounced by batches written meanwhile; a batch that failed raises here."""
-        bounced = 0
-        while self.writing and self.writing[0].done():
-            bounced += self.writing.pop(0).result()
-        return bounced
-
-    def flush(self, now: dt.datetime) -> int:
-        if self.items:
-            self.writing.append(self.db.submit(self.queue.record, self._take(), now))
-        bounced = 0
-        while self.writing:
-            bounced += self.writing.pop(0).result()
-        return bounced
+Built = OutgoingMessage | DeliveryError  # a message, or why this row's message can never be built
 
 
-def _not_claimed() -> bool:
-    return False
+class _Builder:
+    """Builds messages; the one for the next row while the current one is on the wire."""
+
+    def __init__(self, cfg: Config, renderer: Renderer, links: LinkProvider, clock: Callable[[], dt.datetime]) -> None:
+        self.cfg, self.renderer, self.links, self.clock = cfg, renderer, links, clock
+        self.ready: tuple[int, Built] | None = None
+
+    def build(self, d: DueDelivery) -> Built:
+        try:
+            return message_for(
+                self.cfg,
+                self.renderer.get(d),
+                delivery_id=d.id,
+                message_id=d.message_id,
+                subscriber=d.subscriber,
+                links=self.links(self.cfg, d.subscriber),
+                date=self.clock(),
+            )
+        except DeliveryError as exc:
+            return exc
+
+    def prepare(self, d: DueDelivery) -> None:
+        if d.subscriber.status is SubscriberStatus.ACTIVE:
+            self.ready = (d.id, self.build(d))
+
+    def take(self, d: DueDelivery) -> Built:
+        ready, self.ready = self.ready, None
+        return ready[1] if ready is not None and ready[0] == d.id else self.build(d)
 
 
-def _overlapped_send(
-    send_claimed: Callable[[OutgoingMessage, Callable[[], bool]], bool],
-    msg: OutgoingMessage,
-    claim: concurrent.futures.Future[tuple[bool, int]],
-) -> bool:
-    return send_claimed(msg, lambda: claim.result()[0])
+class _Step:
+    """What one message's conversation with the server interleaves: the row's claim (once, before the data) and,
+    once the data is out, the work for what comes next. An error in that work waits until this message's
+    reply has been read and its outcome noted (`reraise`), so a handed-over message is never left unrecorded."""
+
+    def __init__(
+        self,
+        queue: DeliveryQueue,
+        outcomes: PendingOutcomes,
+        builder: _Builder,
+        delivery_id: int,
+        t: dt.datetime,
+        upcoming: DueDelivery | None,
+        reserve_after: tuple[int, str, int] | None,
+    ) -> None:
+        self.queue, self.outcomes, self.builder = queue, outcomes, builder
+        self.delivery_id, self.t, self.upcoming, self.reserve_after = delivery_id, t, upcoming, reserve_after
+        self.claim: tuple[bool, int] | None = None
+        self.bounced = 0
+        self.reserved: list[DueDelivery] | None = None
+        self.error: BaseException | None = None
+
+    def claim_once(self) -> tuple[bool, int]:
+        # Outcomes that free releases or count bounces are recorded before this claim, in the same call.
+        if self.claim is None:
+            self.claim = self.queue.claim(self.delivery_id, self.t, self.outcomes.urgent())
+        return self.claim
+
+    def claimed(self) -> bool:
+        return self.claim_once()[0]
+
+    def meanwhile(self) -> None:
+        try:
+            self.bounced += self.outcomes.record_if_due(self.t)
+            if self.upcoming is not None:
+                self.builder.prepare(self.upcoming)
+            if self.reserve_after is not None:
+                self.reserved = self.queue.reserve(self.t, self.reserve_after, BATCH)
+        except BaseException as exc:  # raised by `reraise`, after this message's outcome is noted
+            self.error = exc
+
+    def reraise(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
-def _plain_send(transport: Transport, msg: OutgoingMessage) -> bool:
+def _plain_send(transport: Transport, msg: OutgoingMessage, step: _Step) -> bool:
+    if not step.claimed():
+        return False
     transport.send(msg)
+    step.meanwhile()
     return True
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from publisher.config import Config
 from publisher.errors import DeliveryError, TransientDeliveryError, UnknownDeliveryError
@@ -20,6 +20,18 @@ class Transport(Protocol):
     def send(self, message: OutgoingMessage) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class OverlappingTransport(Transport, Protocol):
+    """A transport that lets the sender's own work run while the server is busy: `claimed()` (the store
+    marking the row `sending`) is called once, before any message data goes out — False means send nothing —
+    and `meanwhile()` once the data is out, before its reply is awaited. Neither may be skipped when the other
+    succeeds: `claimed()` on every attempt that can reach the data, `meanwhile()` whenever the data went out."""
+
+    def send_claimed(
+        self, message: OutgoingMessage, claimed: Callable[[], bool], meanwhile: Callable[[], None]
+    ) -> bool: ...
 
 
 class ServerUnresponsive(UnknownDeliveryError):
@@ -56,6 +68,7 @@ from publisher.delivery.transports import outbox, smtp  # noqa: E402
 
 __all__ = [
     "TRANSPORTS",
+    "OverlappingTransport",
     "ServerUnresponsive",
     "Transport",
     "TransportFactory",

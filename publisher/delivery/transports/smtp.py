@@ -93,20 +93,30 @@ class SmtpTransport:
     # -- sending
 
     def send(self, message: OutgoingMessage) -> None:
-        self.send_claimed(message, lambda: True)
+        self.send_claimed(message, _yes, _nothing)
 
-    def send_claimed(self, message: OutgoingMessage, claimed: Callable[[], bool]) -> bool:
-        """As `send`, but waits for `claimed()` (the store committing the row as `sending`, meanwhile) before the
-        message data: the envelope's round trips hide the commit. False when the row could not be claimed:
-        nothing of the message was sent. With a server that offers PIPELINING (RFC 2920), MAIL, RCPT and DATA
-        go out in one write and the data follows the 354: two round trips per message instead of four."""
+    def send_claimed(
+        self, message: OutgoingMessage, claimed: Callable[[], bool], meanwhile: Callable[[], None]
+    ) -> bool:
+        """As `send`, around the sender's own work (see OverlappingTransport): `claimed()` runs while the
+        server reads the envelope, `meanwhile()` while it takes the data. False when the row could not be
+        claimed: nothing of the message was sent. With a server that offers PIPELINING (RFC 2920), MAIL,
+        RCPT and DATA go out in one write and the data follows the 354: two round trips per message instead
+        of four."""
+        claim: list[bool] = []
+
+        def claim_once() -> bool:
+            if not claim:
+                claim.append(claimed())
+            return claim[0]
+
         for attempt in (1, 2):
             if self.conn is None:
                 self.conn = self._connect()
             try:
                 piped = self.conn.has_extn("pipelining")
                 if piped:
-                    self._pipelined_envelope(self.conn, message)
+                    self._pipelined_envelope(self.conn, message, claim_once)
                 else:
                     self._envelope(self.conn, message)
                 break
@@ -116,7 +126,7 @@ class SmtpTransport:
                 if attempt == 2:
                     raise TransientDeliveryError("SMTP: connection lost before the message was accepted") from None
         assert self.conn is not None  # the loop above either connected or raised
-        if not claimed():
+        if not claim_once():
             if piped:
                 # The server waits for data after its 354, and only the terminating dot would make it a
                 # message: hanging up is the one way out that delivers nothing.
@@ -126,7 +136,7 @@ class SmtpTransport:
             return False
         if not piped:
             self._data_command(self.conn)
-        self._message_data(self.conn, message)
+        self._message_data(self.conn, message, meanwhile)
         return True
 
     def _envelope(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
@@ -154,7 +164,7 @@ class SmtpTransport:
             self._drop()
             raise TransientDeliveryError(f"SMTP: connection failed before the message was accepted: {exc}") from exc
 
-    def _pipelined_envelope(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
+    def _pipelined_envelope(self, conn: smtplib.SMTP, message: OutgoingMessage, claim: Callable[[], bool]) -> None:
         """MAIL FROM, RCPT TO and DATA in one write, then their replies in order, each judged as `_envelope`
         and `_data_command` judge it. Nothing is delivered before the data's terminating dot, so every failure
         here is safe to retry; a reply missing because the server hung up is its idle timeout (reconnect)."""
@@ -169,6 +179,7 @@ class SmtpTransport:
         replies: list[tuple[int, bytes]] = []
         try:
             conn.send(mail + rcpt + b"DATA\r\n")
+            claim()  # the store's commit while the server reads the envelope
             for _ in range(3):
                 replies.append(conn.getreply())
         except smtplib.SMTPServerDisconnected:
@@ -203,7 +214,7 @@ class SmtpTransport:
             self._reset(conn)
             raise _refused("DATA", code, resp)
 
-    def _message_data(self, conn: smtplib.SMTP, message: OutgoingMessage) -> None:
+    def _message_data(self, conn: smtplib.SMTP, message: OutgoingMessage, meanwhile: Callable[[], None]) -> None:
         """After the 354, in three steps, so that we know whether the server may have the message when things
         go wrong: the body, a check that the server is still there, then the terminating dot (the hand-over)."""
         payload = _DOT_AT_LINE_START.sub(b"..", message.data)
@@ -223,6 +234,7 @@ class SmtpTransport:
             self._drop()
             raise TransientDeliveryError(f"SMTP: connection lost before the end of DATA: {exc}") from exc
         # Handed over. From here on only a clear 2xx/4xx/5xx reply decides; anything else is `unknown`.
+        meanwhile()  # the sender's next work while the server takes the message (it never raises)
         try:
             code, resp = conn.getreply()
         except smtplib.SMTPServerDisconnected as exc:
@@ -264,6 +276,14 @@ def quote_address(address: str) -> str:
     if _PLAIN_ADDRESS.fullmatch(address):
         return f"<{address}>"
     return smtplib.quoteaddr(address)
+
+
+def _yes() -> bool:
+    return True
+
+
+def _nothing() -> None:
+    pass
 
 
 def _check_still_there(sock: socket.socket) -> None:
