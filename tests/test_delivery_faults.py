@@ -324,3 +324,32 @@ def test_a_pipelined_message_whose_row_cannot_be_claimed_is_not_sent(
     assert server.attempts == {"a@example.org": 1, "b@example.org": 1}  # the first got as far as its 354
     assert server.connections == 2
     assert work == ["second"]  # the sender's work runs only once the data of a claimed message is out
+
+
+@pytest.mark.parametrize("pipelining", [False, True], ids=["lockstep", "pipelined"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b".starts with a dot\r\n..two dots\r\nmiddle . dot\r\n.\r\nlast line\r\n",
+        b"no dot at a line start\r\nat all . here\r\n",
+    ],
+    ids=["dots", "none"],
+)
+def test_lines_starting_with_a_dot_arrive_intact(
+    make_config: Callable[..., Config],
+    smtp_sink: Callable[..., tuple[Any, int]],
+    pipelining: bool,
+    body: bytes,
+) -> None:
+    # SMTP dot-stuffing (RFC 5321 4.5.2): a line that starts with "." is sent with one more, or a lone "."
+    # would end the message early. Both the stuffed and the untouched (fast) path, read back at a real server.
+    sink, port = smtp_sink(pipelining=pipelining)
+    transport = SmtpTransport(_smtp(make_config, port))
+    data = b"Subject: dots\r\n\r\n" + body
+    try:
+        transport.send(OutgoingMessage(1, "<1@example.org>", "news@example.org", "a@example.org", data))
+    finally:
+        transport.close()
+    [(rcpt, content)] = sink.messages
+    assert rcpt == "a@example.org"
+    assert content.replace(b"\r\n", b"\n") == data.replace(b"\r\n", b"\n")

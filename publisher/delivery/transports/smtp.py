@@ -217,7 +217,9 @@ class SmtpTransport:
     def _message_data(self, conn: smtplib.SMTP, message: OutgoingMessage, meanwhile: Callable[[], None]) -> None:
         """After the 354, in three steps, so that we know whether the server may have the message when things
         go wrong: the body, a check that the server is still there, then the terminating dot (the hand-over)."""
-        payload = _DOT_AT_LINE_START.sub(b"..", message.data)
+        payload = message.data
+        if payload.startswith(b".") or b"\n." in payload:  # rare in QP bodies: the regex costs 50 µs on 5 kB
+            payload = _DOT_AT_LINE_START.sub(b"..", payload)
         if not payload.endswith(b"\r\n"):
             payload += b"\r\n"
         sock = conn.sock
