@@ -5,7 +5,8 @@ process on 127.0.0.1. For each store size (N subscribers, a past edition with N 
 current one with N queued) each round measures, interleaved so a change of load hits all of them: a bare
 smtplib loop sending the same message bytes over one connection (the sink maximum), `run_deliveries` on one
 worker, and `run_workers` with 2 and 4, each sending the first `--messages` of the queued rows (re-queued
-between runs). Medians of `--repeat` rounds; the ratio is the median of each round's own ratio.
+between runs). Medians of `--repeat` rounds; the ratio is the median of each round's own ratio. Beside the
+rates, the CPU per message of the sending process and of the sink (Linux /proc) for the bare loop and one worker.
 
     python -m benchmarks.delivery_bench                         # SQLite, 1k/20k/100k subscribers
     python -m benchmarks.delivery_bench --pg postgresql://…     # the same on PostgreSQL (a scratch database)
@@ -79,6 +80,11 @@ class Sink:
         )
         assert self.proc.stdout is not None
         self.port = int(self.proc.stdout.readline())
+
+    def cpu(self) -> float:
+        """CPU seconds the sink process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def close(self) -> None:
         assert self.proc.stdin is not None
@@ -284,12 +290,30 @@ def measure(
             edition = _fill(store, subscribers)
             cfg = _config(url, sink.port, tmp)
             sender, data = _sample_message(store, cfg)
-            rounds: dict[str, list[float]] = {"bare": [], "1": [], "2": [], "4": [], "ratio": []}
+            rounds: dict[str, list[float]] = {
+                "bare": [],
+                "1": [],
+                "2": [],
+                "4": [],
+                "ratio": [],
+                "cpu bare": [],
+                "cpu 1": [],
+                "sink bare": [],
+                "sink 1": [],
+            }
             for _ in range(repeat):
-                rounds["bare"].append(bare_smtplib(sink.port, sender, data, messages))
-                for workers in (1, 2, 4):
-                    _requeue(store, edition)
-                    rounds[str(workers)].append(_run(store, cfg, workers, messages))
+                for workers in (0, 1, 2, 4):
+                    # CPU per message of the sending process and of the sink (both µs), beside the rate.
+                    cpu, sink_cpu = time.process_time(), sink.cpu()
+                    if workers == 0:
+                        rounds["bare"].append(bare_smtplib(sink.port, sender, data, messages))
+                    else:
+                        _requeue(store, edition)
+                        rounds[str(workers)].append(_run(store, cfg, workers, messages))
+                    if workers <= 1:
+                        key = "bare" if workers == 0 else "1"
+                        rounds[f"cpu {key}"].append((time.process_time() - cpu) / messages * 1e6)
+                        rounds[f"sink {key}"].append((sink.cpu() - sink_cpu) / messages * 1e6)
                 rounds["ratio"].append(rounds["1"][-1] / rounds["bare"][-1])
             result: dict[str, Any] = {k: statistics.median(v) for k, v in rounds.items()}
             result["spread"] = {k: (min(v), max(v)) for k, v in rounds.items()}
@@ -311,6 +335,10 @@ def _rows(r: dict[str, Any]) -> list[dict[str, Any]]:
         {"case": case, "metric": "publisher, 1 worker", "value": r["1"], "unit": "msg/s"},
         {"case": case, "metric": "publisher 1 worker ÷ sink maximum", "value": r["ratio"], "unit": "x"},
         {"case": case, "metric": "per message, 1 worker", "value": 1000 / r["1"], "unit": "ms"},
+        {"case": case, "metric": "CPU per message: bare smtplib / its sink", "value": r["cpu bare"], "unit": "µs"},
+        {"case": case, "metric": "  ... sink during bare smtplib", "value": r["sink bare"], "unit": "µs"},
+        {"case": case, "metric": "CPU per message: publisher, 1 worker", "value": r["cpu 1"], "unit": "µs"},
+        {"case": case, "metric": "  ... sink during publisher", "value": r["sink 1"], "unit": "µs"},
         {"case": case, "metric": "publisher, 2 workers", "value": r["2"], "unit": "msg/s"},
         {"case": case, "metric": "publisher, 4 workers", "value": r["4"], "unit": "msg/s"},
     ]
@@ -325,13 +353,14 @@ def table(results: list[dict[str, Any]]) -> str:
 
     lines = [
         "| backend | subscribers | sink max, bare smtplib (msg/s) | 1 worker (msg/s) | 1 worker ÷ sink max "
-        "| ms per message | 2 workers | 4 workers |",
-        "|---|---|---|---|---|---|---|---|",
+        "| ms per message | 2 workers | 4 workers | CPU µs/msg: bare, its sink | publisher, its sink |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['backend']} | {r['subscribers']:,} | {cell(r, 'bare')} | {cell(r, '1')} "
-            f"| **{cell(r, 'ratio', '{:.2f}')}×** | {1000 / r['1']:.2f} | {cell(r, '2')} | {cell(r, '4')} |"
+            f"| **{cell(r, 'ratio', '{:.2f}')}×** | {1000 / r['1']:.2f} | {cell(r, '2')} | {cell(r, '4')} "
+            f"| {r['cpu bare']:,.0f}, {r['sink bare']:,.0f} | {r['cpu 1']:,.0f}, {r['sink 1']:,.0f} |"
         )
     return "\n".join(lines)
 

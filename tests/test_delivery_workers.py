@@ -207,3 +207,32 @@ def test_send_test_from_the_command_line(
     assert code == 1 and "no subscriber" in err
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Delivery).where(Delivery.status != DeliveryStatus.QUEUED)) == 0
+
+
+def test_a_sender_refreshes_its_heartbeat_only_when_due(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Senders on other hosts are presumed dead when their registry row goes stale, so a live sender must keep
+    # it fresh; checking per claim must cost a clock read, not a write per message.
+    from publisher.delivery import queue as queue_module
+
+    q = queue_module.DeliveryQueue(store)
+    q.register()
+    try:
+
+        def beat_at() -> dt.datetime | None:
+            with store.session() as s:
+                return s.scalar(select(DeliveryWorker.heartbeat_at).where(DeliveryWorker.id == q.worker))
+
+        with store.engine.begin() as c:
+            c.execute(
+                DeliveryWorker.__table__.update()
+                .where(DeliveryWorker.id == q.worker)
+                .values(heartbeat_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+            )
+        q.beat()
+        assert beat_at() == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # registered just now: not due yet
+        monkeypatch.setattr(queue_module.time, "monotonic", lambda: q.next_beat + 1)
+        q.beat()
+        refreshed = beat_at()
+        assert refreshed is not None and refreshed.year >= 2026
+    finally:
+        q.unregister()

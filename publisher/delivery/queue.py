@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -51,7 +52,7 @@ class DeliveryQueue:
         self.engine = store.engine
         self.worker = worker_id or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.host, self.pid = socket.gethostname(), os.getpid()
-        self.last_beat = utcnow()
+        self.next_beat = time.monotonic() + HEARTBEAT.total_seconds()
         self.bounce_after = bounce_after
         self._conn: Connection | None = None
         self._cursor: Any = None  # the DBAPI cursor of _conn for the per-message statements, kept with it
@@ -93,13 +94,14 @@ class DeliveryQueue:
                     id=self.worker, host=self.host, pid=self.pid, started_at=now, heartbeat_at=now
                 )
             )
-        self.last_beat = now
+        self.next_beat = time.monotonic() + HEARTBEAT.total_seconds()
 
     def _beat(self, c: Connection) -> None:
+        if time.monotonic() < self.next_beat:  # checked per claim: a clock read, not a datetime
+            return
         now = utcnow()
-        if now - self.last_beat >= HEARTBEAT:
-            c.execute(update(DeliveryWorker).where(DeliveryWorker.id == self.worker).values(heartbeat_at=now))
-            self.last_beat = now
+        c.execute(update(DeliveryWorker).where(DeliveryWorker.id == self.worker).values(heartbeat_at=now))
+        self.next_beat = time.monotonic() + HEARTBEAT.total_seconds()
 
     def beat(self) -> None:
         with self.engine.begin() as c:

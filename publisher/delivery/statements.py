@@ -121,11 +121,15 @@ class DriverStatement:
         self.order: Sequence[str] | None = compiled.positiontup
         to_db = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
         self.convert = {name: to_db for name in datetimes} if to_db is not None else {}
+        self.last: tuple[Any, Any] = (object(), None)
 
     def _params(self, values: Mapping[str, Any]) -> Any:
         merged = {**self.fixed, **values}
         for name, conv in self.convert.items():
-            merged[name] = conv(merged[name])
+            value = merged[name]
+            if value != self.last[0]:  # a run stamps many rows with the same second: convert it once
+                self.last = (value, conv(value))
+            merged[name] = self.last[1]
         return tuple(merged[k] for k in self.order) if self.order is not None else merged
 
     def _run(self, cursor: Any, params: Any, *, many: bool = False) -> int:
