@@ -193,6 +193,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("The 25 officials came from Afghanistan, Armenia, Greece and Mongolia; the course ran in Dushanbe.", ["TJ"]),
         ("With a subject-matter expert from Greece, IOM trained border officials in Georgia.", ["GE"]),
         ("Senior forensic specialists from Greece taught the course in Tirana.", ["AL"]),
+        # a nationality qualifying an institution at work; the subject's own institutions stay (see below)
+        ("The Spanish National Police trains the security forces of Mauritania.", ["MR"]),
+        ("In Senegal the project is led by the French agency CIVIPOL.", ["SN"]),
+        ("The Georgian Border Police arrested smugglers near Batumi.", ["GE"]),
         # a country inside the name of an instrument between two parties, or of a lake or gulf
         ("The plan keeps support to the EU-Turkey Statement and to the asylum service of Greece.", ["GR"]),
         ("Response centres opened in the Lake Chad region and in Niger.", ["NE"]),
@@ -214,6 +218,8 @@ def test_context_countries_are_dropped(clf: Classifier, text: str, expected: lis
         ("Delegates from Chile and Peru met; Norway funded the meeting.", ["CL", "PE"]),
         # a language is never a country
         ("Courses are given in English and Russian.", []),
+        # the subject's own institution, named by its nationality alone
+        ("The Moldovan Border Police opened a new training centre.", ["MD"]),
         # a region named as the subject is something left: the donor stays dropped
         ("With support from the Swiss Agency for Development, a project starts in the Western Balkans.", []),
     ],
