@@ -465,3 +465,37 @@ def test_mention_starts_are_where_they_were(parts: list[str]) -> None:
     )
     text = "".join(parts)
     assert index._starts(text, _CAPITALISED.findall(text)) == _plain_starts(index, text)
+
+
+def test_without_a_name_a_shared_topics_own_keywords_are_not_distinctive_wording() -> None:
+    """A shared topic already counts its keywords: "trafficking, smuggling" is what every project of the topic
+    says, so they cannot also be the two distinctive words that make the same subject."""
+    p = project(
+        "pnet",
+        "Prosecutors Network",
+        "PNET",
+        "Prosecutors cooperate on trafficking and smuggling cases across West Africa.",
+        "ML NE BF",
+        "trafficking-smuggling",
+        start=dt.date(2013, 1, 1),
+    )
+    r = release("Police of Mali and Niger trained on trafficking and smuggling.", "ML NE", "trafficking-smuggling")
+    assert keys(Linker([p], CFG).link(r)) == ["pnet"]  # the same words, the topic's keywords unknown
+    words = {"trafficking-smuggling": ("traffick*", "smuggl*", "exploitation")}
+    (c,) = Linker([p], CFG, topic_words=words).explain(r)
+    assert not c.linked and c.why == "shares a topic but not its distinctive words"
+
+
+def test_a_name_is_also_written_without_where_the_project_works() -> None:
+    office = project("rcso", "Regional Cooperation Support Office for the Asia-Pacific", "RCSO")
+    twins = [
+        project("jopam", "Joint Operational Partnership against Migrant Smuggling in Mauritania", "JOPAM"),
+        project("jopas", "Joint Operational Partnership against Migrant Smuggling in Senegal", "JOPAS"),
+    ]
+    linker = Linker([office, *twins], CFG)
+    assert keys(linker.link(release("Ministers welcomed the new Regional Cooperation Support Office."))) == ["rcso"]
+    # siblings that differ only by where they work: the short form names neither of them
+    assert keys(linker.link(release("The Joint Operational Partnership against Migrant Smuggling met."))) == []
+    # two words are too few to be a project's name on their own
+    small = project("bmx", "Border Management in Central Asia", "BMX")
+    assert keys(Linker([small], CFG).link(release("Border Management is hard work."))) == []

@@ -132,6 +132,7 @@ class Tagger:
             cfg.linking,
             topic_names={k: t.name for k, t in cfg.taxonomy.topics.items()},
             region_names={k: r.name for k, r in cfg.taxonomy.regions.items()},
+            topic_words={k: tuple(t.keywords) for k, t in cfg.taxonomy.topics.items()},
         )
 
     def profile(self, title: str, body: str, published: dt.date) -> ReleaseProfile:

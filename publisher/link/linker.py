@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from publisher.classify import country_name
 from publisher.config import LinkingConfig
 from publisher.link import wording
-from publisher.link.names import MentionIndex, MentionKind, name_forms, phase_base, tokens
+from publisher.link.names import MentionIndex, MentionKind, name_forms, phase_base, short_names, tokens
 from publisher.link.profiles import Candidate, Evidence, EvidenceKind, LinkResult, ProjectProfile, ReleaseProfile
 
 # Evidence weights; a score is their sum, capped at 1. With the default threshold 0.5 a name alone links,
@@ -78,13 +78,18 @@ class Linker:
         *,
         topic_names: Mapping[str, str] | None = None,
         region_names: Mapping[str, str] | None = None,
+        topic_words: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.config = config
         self.projects = list(projects)
         self._topic_names = dict(topic_names or {})
+        # The terms of each topic's keywords: a shared topic already counts them, so they are no wording evidence
+        # for that topic's projects ("trafficking, smuggling" is what every trafficking project says).
+        self._topic_terms = {slug: wording.keyword_terms(words) for slug, words in (topic_words or {}).items()}
         self._region_names = dict(region_names or {})
         forms = [name_forms(p.name, p.acronym, p.aliases, p.acronyms) for p in self.projects]
-        self._mentions = MentionIndex(forms)
+        shorts = short_names([names[0] for _, names in forms])
+        self._mentions = MentionIndex([(a, [*n, s] if s else n) for (a, n), s in zip(forms, shorts, strict=True)])
         # The phase-free base of each form ("bomca" of "BOMCA 9"): projects sharing one are phases of each other.
         self._bases = [{" ".join(phase_base(tokens(f))).lower() for f in (*acr, *names)} for acr, names in forms]
         self._name_tokens = [[tuple(t.lower() for t in tokens(n)) for n in names] for _, names in forms]
@@ -222,7 +227,10 @@ class Linker:
             if weight >= 0.01:
                 s.evidence.append(Evidence(EvidenceKind.WORDING, round(weight, 4), ", ".join(words[:5])))
             # Without a name, "clearly the same subject" takes a shared topic and at least two shared distinctive
-            # words: a topic alone is every sibling project's topic, one rare word is chance.
+            # words beyond that topic's own keywords: a topic alone is every sibling project's topic, its
+            # keywords ("trafficking, smuggling") are what every project of it says, one rare word is chance.
+            for t in topics:
+                words = wording.without_keywords(words, self._topic_terms.get(t))
             s.subject = bool(topics) and len(words) >= MIN_SHARED_TERMS
         s.topic = bool(topics)
         s.in_dates = self._in_dates(p, r.published)

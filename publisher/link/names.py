@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -146,6 +147,23 @@ def name_forms(
     if derived:
         found_acr.append(derived)
     return _unique(found_acr), _unique(found_names)
+
+
+# A name ending in where the project works ("... for the Asia-Pacific", "... in Georgia"); releases often drop it.
+_WHERE_TAIL = re.compile(r"\s+(?:for|in)\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+(?:and\s+(?:the\s+)?)?[A-Z][\w’'-]*)*\s*$")
+
+
+def short_names(names: Sequence[str]) -> list[str]:
+    """For each name, the name without where the project works ("Regional Cooperation Support Office" of "...
+    Office for the Asia-Pacific"), or "": only when at least three words are left and no other name of the list
+    shortens to the same (siblings that differ only by their country: the short form names neither)."""
+    heads = []
+    for name in names:
+        tail = _WHERE_TAIL.search(name)
+        head = name[: tail.start()].strip(" ,-–") if tail else ""
+        heads.append(head if sum(t.lower() not in SMALL_WORDS for t in tokens(head)) >= 3 else "")
+    seen = Counter(h.lower() for h in heads if h)
+    return [h if h and seen[h.lower()] == 1 else "" for h in heads]
 
 
 def _strip_phase_words(words: list[str]) -> list[str]:

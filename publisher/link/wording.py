@@ -306,3 +306,24 @@ def shared(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
 def distinctive(terms_shared: dict[str, float]) -> list[str]:
     """The shared terms, strongest first (vectors hold distinctive terms only)."""
     return sorted(terms_shared, key=lambda t: (-terms_shared[t], t))
+
+
+def keyword_terms(keywords: Iterable[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The terms of a topic's keywords, and the stems of its prefix keywords ("smuggl*")."""
+    exact: set[str] = set()
+    stems: list[str] = []
+    for phrase in keywords:
+        for word in phrase.lower().split():
+            if word.endswith("*"):
+                stems.append(word.rstrip("*"))
+            else:
+                exact.update(terms(word))
+    return frozenset(exact), tuple(stems)
+
+
+def without_keywords(words: list[str], keywords: tuple[frozenset[str], tuple[str, ...]] | None) -> list[str]:
+    """`words` less those that are one of `keywords` (as from keyword_terms) or start with one of its stems."""
+    if not keywords:
+        return words
+    exact, stems = keywords
+    return [w for w in words if w not in exact and not w.startswith(stems)]

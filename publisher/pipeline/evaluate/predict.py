@@ -54,7 +54,13 @@ def predict(cfg: Config, releases: Sequence[ReleaseRecord], projects: Sequence[P
     to those steps touch this function and nothing else of the evaluation."""
     classifier = Classifier(cfg.taxonomy)
     profiles = [build_project_profile(project_key(p), clean_record(p), classifier) for p in projects]
-    linker = Linker(profiles, cfg.linking)
+    linker = Linker(
+        profiles,
+        cfg.linking,
+        topic_names={k: t.name for k, t in cfg.taxonomy.topics.items()},
+        region_names={k: r.name for k, r in cfg.taxonomy.regions.items()},
+        topic_words={k: tuple(t.keywords) for k, t in cfg.taxonomy.topics.items()},
+    )
     out = []
     for raw in releases:
         rec = clean_record(raw)
