@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -24,6 +24,12 @@ SETS = {
         FIXTURES / "holdout" / "releases.jsonl",
         FIXTURES / "holdout" / "projects.toml",
         FIXTURES / "holdout" / "gold.jsonl",
+    ),
+    # Written after the fixes the first held-out set prompted, measured once: the remaining honest estimate.
+    "holdout2": (
+        FIXTURES / "holdout2" / "releases.jsonl",
+        FIXTURES / "holdout2" / "projects.toml",
+        FIXTURES / "holdout2" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
@@ -58,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
         print()
         c, lk = report.countries, report.links
         summary.append(
-            f"{name:7} countries P {c.precision:.2f} R {c.recall:.2f} F1 {c.f1:.2f}   "
+            f"{name:8} countries P {c.precision:.2f} R {c.recall:.2f} F1 {c.f1:.2f}   "
             f"links P {lk.precision:.2f} R {lk.recall:.2f}"
         )
     print("\n".join(summary))
