@@ -2,7 +2,7 @@
 
 from publisher.subscribers.importer import CSV_COLUMNS, ImportResult, ImportRow, import_rows, parse_csv
 from publisher.subscribers.limits import AddressLimiter, Limit, StoreLimiter
-from publisher.subscribers.mails import SendLimiter, build_subscription_mail
+from publisher.subscribers.mails import build_subscription_mail
 from publisher.subscribers.service import (
     PREFERENCE_FIELDS,
     Outcome,
@@ -52,7 +52,6 @@ __all__ = [
     "Limit",
     "Outcome",
     "RequestAction",
-    "SendLimiter",
     "StoreLimiter",
     "SubscriberData",
     "TokenClaims",

@@ -13,7 +13,7 @@ from publisher.store import Store
 
 
 class AddressLimiter(Protocol):
-    """What the subscribe pipeline asks before mailing an address (SendLimiter in memory, StoreLimiter shared)."""
+    """What the subscribe pipeline asks before mailing an address (StoreLimiter: counted in the shared store)."""
 
     def allow(self, address: str) -> bool: ...
 

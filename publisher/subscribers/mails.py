@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections import deque
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
@@ -63,45 +61,3 @@ def build_subscription_mail(
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(body)
     return msg
-
-
-class SendLimiter:
-    """In-memory per-address limit on subscription mails, so the public form cannot be used to flood an inbox.
-
-    At most `burst` mails per address per `window` seconds and one per `min_interval`. It lives in the
-    web process; a restart forgets it, which only ever allows a few extra mails.
-    """
-
-    def __init__(
-        self,
-        *,
-        min_interval: float = 60.0,
-        burst: int = 3,
-        window: float = 86400.0,
-        max_keys: int = 100_000,
-        clock: Any = time.monotonic,
-    ) -> None:
-        import threading
-
-        self.min_interval, self.burst, self.window, self.max_keys = min_interval, burst, window, max_keys
-        self.clock = clock
-        self._sent: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, key: str) -> bool:
-        """True (and counted) when a mail to `key` may go out now."""
-        now = self.clock()
-        with self._lock:
-            times = self._sent.setdefault(key, deque())
-            while times and times[0] <= now - self.window:
-                times.popleft()
-            if len(times) >= self.burst or (times and now - times[-1] < self.min_interval):
-                return False
-            times.append(now)
-            if len(self._sent) > self.max_keys:
-                # Drop the stalest keys; good enough against a flood of distinct addresses.
-                for k in sorted(self._sent, key=lambda k: self._sent[k][-1] if self._sent[k] else 0)[
-                    : self.max_keys // 10
-                ]:
-                    del self._sent[k]
-            return True
