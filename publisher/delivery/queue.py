@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Dialect
 
 from publisher.delivery.rows import PENDING, DueDelivery, Outcome, Recipient
 from publisher.delivery.statements import CLAIM, SENT, DriverStatement, active, reserve_statement
@@ -59,8 +60,7 @@ class DeliveryQueue:
         dialect = self.engine.dialect
         # Built once per sender: constructing a statement (and its 50 IN parameters) cost more than running it.
         self._reserve = reserve_statement(dialect.name)
-        self._claim = DriverStatement(CLAIM, dialect, given=("did", "wid", "at"), datetimes=("at",))
-        self._sent = DriverStatement(SENT, dialect, given=("did", "at", "code"), datetimes=("at",))
+        self._claim, self._sent = _hot_statements(dialect)
 
     def _hot(self) -> Connection:
         """The sender's own connection for its per-message statements (claim, bulk `sent`): held for the run
@@ -296,6 +296,21 @@ class DeliveryQueue:
                 return False
             c.execute(delete(SentRelease).where(SentRelease.delivery_id == delivery_id))
         return True
+
+
+_HOT: dict[tuple[str, str, str], tuple[DriverStatement, DriverStatement]] = {}
+
+
+def _hot_statements(dialect: Dialect) -> tuple[DriverStatement, DriverStatement]:
+    """The claim and `sent` statements compiled for this kind of connection, once per process (a run, and each
+    worker of `--workers N`, would otherwise compile them again)."""
+    key = (dialect.name, dialect.driver, dialect.paramstyle)
+    if key not in _HOT:
+        _HOT[key] = (
+            DriverStatement(CLAIM, dialect, given=("did", "wid", "at"), datetimes=("at",)),
+            DriverStatement(SENT, dialect, given=("did", "at", "code"), datetimes=("at",)),
+        )
+    return _HOT[key]
 
 
 # The rows a sender just reserved, with their recipients: by key (the worker column has no index).

@@ -126,10 +126,10 @@ class DriverStatement:
     def _params(self, values: Mapping[str, Any]) -> Any:
         merged = {**self.fixed, **values}
         for name, conv in self.convert.items():
-            value = merged[name]
-            if value != self.last[0]:  # a run stamps many rows with the same second: convert it once
-                self.last = (value, conv(value))
-            merged[name] = self.last[1]
+            value, last = merged[name], self.last  # one read: senders in threads share this statement
+            if value != last[0]:  # a run stamps many rows with the same second: convert it once
+                last = self.last = (value, conv(value))
+            merged[name] = last[1]
         return tuple(merged[k] for k in self.order) if self.order is not None else merged
 
     def _run(self, cursor: Any, params: Any, *, many: bool = False) -> int:
