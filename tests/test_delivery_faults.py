@@ -353,3 +353,33 @@ def test_lines_starting_with_a_dot_arrive_intact(
     [(rcpt, content)] = sink.messages
     assert rcpt == "a@example.org"
     assert content.replace(b"\r\n", b"\n") == data.replace(b"\r\n", b"\n")
+
+
+@pytest.mark.parametrize("pipelining", [False, True], ids=["lockstep", "pipelined"])
+def test_an_error_preparing_the_next_message_comes_after_this_one_is_recorded(
+    make_config: Callable[..., Config],
+    store: Store,
+    digest_world: dict[str, Any],
+    add_subscribers: Callable[..., list[int]],
+    smtp_sink: Callable[..., tuple[Any, int]],
+    pipelining: bool,
+) -> None:
+    # The next message is built while this one's data is with the server. If building it fails (here the
+    # link provider; in life a store error while rendering), the error waits until this message's reply is
+    # read and its outcome noted: the handed-over message is `sent`, not left `sending`, and nothing else moved.
+    from tests.conftest import digest_test_links
+
+    sink, port = smtp_sink(pipelining=pipelining)
+    cfg = _smtp(make_config, port)
+    emails = _readers(add_subscribers, 3)
+    _build(store, cfg)
+
+    def links(cfg: Config, subscriber: Any) -> dict[str, str]:
+        if subscriber.email == emails[1]:
+            raise RuntimeError("rendering broke")
+        return digest_test_links(cfg, subscriber)
+
+    with pytest.raises(RuntimeError, match="rendering broke"):
+        pipeline.deliver(cfg, store, now=SEND_AT, links=links)
+    assert [rcpt for rcpt, _ in sink.messages] == [emails[0]]
+    assert _status_of(store) == {emails[0]: "sent", emails[1]: "queued", emails[2]: "queued"}

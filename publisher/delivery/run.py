@@ -188,20 +188,18 @@ def run_deliveries(
                 # The claim runs even when sending failed before it: the outcome is recorded from `sending`.
                 claimed, bounced = step.claim_once()
                 summary.bounced += bounced + step.bounced
-                if last:
-                    ahead = queue.reserve(clock(), after, BATCH) if step.reserved is None else step.reserved
-                if not claimed:
+                if claimed:
+                    if outcome is not None:
+                        outcomes.add(outcome)
+                elif queue.skip_if_left(d.id, t):
                     # The subscriber left since the batch was loaded (or the row is no longer ours).
-                    if queue.skip_if_left(d.id, t):
-                        summary.skipped += 1
-                    step.reraise()
-                    continue
-                if outcome is not None:
-                    outcomes.add(outcome)
-                step.reraise()
+                    summary.skipped += 1
+                step.reraise()  # only now: this message's outcome is noted first
                 if halt:
                     summary.note, summary.stopped = halt, True
                     return summary
+                if last:
+                    ahead = step.reserved if step.reserved is not None else queue.reserve(clock(), after, BATCH)
             else:
                 continue
             break
