@@ -157,6 +157,7 @@ class Classifier:
         context_ev: dict[Role, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
         region_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
         attendees: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        about: set[str] = set()  # regions the text names as its subject, by an alias
         matches = self._gazetteer.find(text)
         subject_region = False
         for m, role in zip(matches, mention_roles(text, matches), strict=True):
@@ -170,6 +171,8 @@ class Classifier:
             for slug in m.regions:
                 region_ev[slug].append((1.0, f'mentions "{m.text}"'))
                 subject_region = subject_region or role is Role.SUBJECT
+                if m.code is None and role is Role.SUBJECT:
+                    about.add(slug)
             if m.regions and role is not Role.LANGUAGE:
                 members = self._collective_members(text, m)
                 # A whole region attending ("delegates from all six Eastern Partnership countries") is a
@@ -177,10 +180,11 @@ class Classifier:
                 target = country_ev if role in (Role.SUBJECT, Role.ATTENDEE) else context_ev[role]
                 for code in members:
                     target[code].append((0.9, f'mentions "{m.text}"'))
-        if attendees and self._one_named_region(matches, attendees.keys()):
-            # Attendees all from one region the text names ("a conference on the Western Balkans brought
+        if attendees and self._within_one(about, attendees.keys()):
+            # Attendees all from one region the text is about ("a conference on the Western Balkans brought
             # together experts from Albania, Montenegro and Serbia") are that regional meeting's subject; a
-            # course of officers from many regions keeps them as context.
+            # course of officers from many regions keeps them as context, and so does a region named only
+            # among the attendees ("experts from EU member states Germany and Austria").
             for code, ev in attendees.items():
                 country_ev[code].extend(ev)
             context_ev.pop(Role.ATTENDEE, None)
@@ -197,11 +201,10 @@ class Classifier:
         regions = [Tag(slug, _noisy_or(w for w, _ in ev), _unique(r for _, r in ev)) for slug, ev in region_ev.items()]
         return tuple(sorted(countries, key=lambda t: t.slug)), tuple(sorted(regions, key=lambda t: t.slug))
 
-    def _one_named_region(self, matches: Iterable[PlaceMatch], codes: Iterable[str]) -> bool:
-        """Whether every country of `codes` belongs to one region that a match names by one of its aliases."""
+    def _within_one(self, regions: Iterable[str], codes: Iterable[str]) -> bool:
+        """Whether every country of `codes` belongs to one of `regions`."""
         wanted = set(codes)
-        named = {slug for m in matches if m.code is None for slug in m.regions}
-        return any(wanted <= {c.upper() for c in self.taxonomy.regions[slug].countries} for slug in named)
+        return any(wanted <= {c.upper() for c in self.taxonomy.regions[slug].countries} for slug in regions)
 
     def _collective_members(self, text: str, m: PlaceMatch) -> list[str]:
         """The member countries a collective phrase of a region stands for, or none."""

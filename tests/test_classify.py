@@ -253,6 +253,8 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
             ["AL", "AT", "ME", "RS"],
         ),
         ("A course in Vienna on the Western Balkans was attended by Albania, Serbia and Germany.", ["AT"]),
+        # a region named only among the attendees is no regional meeting
+        ("Experts from EU member states Germany and Austria trained border guards in Moldova.", ["MD"]),
     ],
 )
 def test_collective_phrases_expand_to_members(clf: Classifier, text: str, expected: list[str] | None) -> None:
