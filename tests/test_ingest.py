@@ -197,3 +197,43 @@ def test_a_release_about_kosovo_is_stored_and_tagged_xk(cfg: Config, store: Stor
     with store.session() as s:
         assert s.scalar(select(Country.name).where(Country.code == "XK")) == "Kosovo"
         assert s.scalar(select(func.count()).select_from(ReleaseCountry).where(ReleaseCountry.country == "XK")) == 1
+
+
+def test_insert_rows_stores_what_a_core_insert_stores(store: Store) -> None:
+    """The tuple executemany binds each value as Core does: JSON, dates, times, enums and floats are stored as the
+    same text."""
+    from sqlalchemy import insert, text
+
+    from publisher.ingest.bulk import insert_rows
+    from publisher.ingest.tagging import release_table
+    from publisher.models import BodyFormat, DatePrecision, ReleaseTopic
+
+    when = dt.datetime(2024, 5, 3, 12, 30, tzinfo=dt.UTC)
+    release = dict(
+        source="src", external_id="", published=dt.date(2024, 5, 1), published_precision=DatePrecision.MONTH,
+        title="Tïtle “q”", summary="s", body="b", body_format=BodyFormat.HTML, body_html="<p>x</p>", url="",
+        content_hash="h", created_at=when, updated_at=when,
+    )  # fmt: skip
+    reasons = ['matched "asylum" ×2', 'quote " and \\ and é']
+    columns = ("key", "slug", "guid", *release)
+    with store.session() as s:
+        s.execute(text("INSERT INTO topics (slug, name) VALUES ('t', 'T')"))
+        s.execute(insert(release_table()), [{"key": "core", "slug": "core", "guid": "core", **release}])
+        insert_rows(s, release_table(), columns, [("rows", "rows", "rows", *release.values())])
+        ids = {key: rid for key, rid in s.execute(select(Release.key, Release.id))}
+        topics = ReleaseTopic.__table__
+        s.execute(insert(topics), [{"release_id": ids["core"], "topic": "t", "score": 0.25, "reasons": reasons}])
+        insert_rows(s, topics, ("release_id", "topic", "score", "reasons"), [(ids["rows"], "t", 0.25, reasons)])
+        s.commit()
+        stored = {
+            key: rest
+            for key, *rest in s.execute(
+                text(
+                    "SELECT r.key, CAST(r.published AS TEXT), r.published_precision, r.body_format,"
+                    " CAST(r.created_at AS TEXT), r.title, t.score, CAST(t.reasons AS TEXT)"
+                    " FROM releases r JOIN release_topics t ON t.release_id = r.id"
+                )
+            )
+        }
+    assert stored["rows"] == stored["core"]
+    assert stored["core"][1:3] == ["month", "html"] and "asylum" in stored["core"][-1]

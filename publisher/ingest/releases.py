@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from publisher.config import Config
+from publisher.ingest.bulk import insert_rows
 from publisher.ingest.common import BATCH, IngestResult, batched, clean_record
 from publisher.ingest.tagging import TAG_LOADS, Tagger, TagSet, page_key, release_table, write_tags
 from publisher.models import (
@@ -188,9 +189,10 @@ def ingest_releases(
         session.flush()
         todo = [(r.id, r.slug, r.title, r.body, r.published) for r in pending]
         if new_rows:
-            # One executemany through the Core table, then the ids by key: INSERT ... RETURNING in parameter order
-            # went one statement per row on SQLite, and cost more than the insert itself.
-            session.execute(insert(release_table()), list(new_rows.values()))
+            # One executemany of plain tuples, then the ids by key: INSERT ... RETURNING in parameter order went
+            # one statement per row on SQLite, and cost more than the insert itself.
+            columns = tuple(next(iter(new_rows.values())))
+            insert_rows(session, release_table(), columns, [tuple(r[c] for c in columns) for r in new_rows.values()])
             ids: dict[str, int] = {
                 k: i for k, i in session.execute(select(Release.key, Release.id).where(Release.key.in_(list(new_rows))))
             }

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from publisher.classify import Classifier
 from publisher.classify import Tag as Tag_
 from publisher.config import Config
+from publisher.ingest.bulk import insert_rows
 from publisher.ingest.common import BATCH, batched
 from publisher.link import (
     Linker,
@@ -103,15 +104,18 @@ def write_tags(session: Session, tags: dict[int, TagSet], *, replace: bool) -> N
         if replace:
             for chunk in batched(ids, BATCH):
                 session.execute(delete(model).where(model.release_id.in_(chunk)))
-        rows = [
-            {"release_id": rid, column: tag[0], "score": tag[1], "reasons": list(tag[2])}
-            | ({"evidence": [{"kind": k, "weight": w, "detail": d} for k, w, d in tag[3]]} if len(tag) > 3 else {})
-            for rid, t in tags.items()
-            for tag in getattr(t, attr)
-        ]
-        if rows:
-            # The Core table, not the ORM entity: an executemany without the ORM's bulk bookkeeping.
-            session.execute(insert(_table(model)), rows)
+        table = _table(model)
+        if attr == "links":
+            links = [
+                (rid, x[0], x[1], list(x[2]), [{"kind": k, "weight": w, "detail": d} for k, w, d in x[3]])
+                for rid, t in tags.items()
+                for x in t.links
+            ]
+            insert_rows(session, table, ("release_id", column, "score", "reasons", "evidence"), links)
+        else:
+            rows = [(rid, tag[0], tag[1], list(tag[2])) for rid, t in tags.items() for tag in getattr(t, attr)]
+            # Plain tuples through one executemany: Core's per-row parameter dicts cost more than the insert.
+            insert_rows(session, table, ("release_id", column, "score", "reasons"), rows)
 
 
 class Tagger:
