@@ -141,6 +141,7 @@ class Classifier:
             (slug, kw.strip()): float(w) for slug, t in taxonomy.topics.items() for kw, w in t.keywords.items()
         }
         self._keywords = _KeywordScanner(taxonomy)
+        self._thresholds = {slug: t.threshold for slug, t in taxonomy.topics.items()}
 
     # -- countries and regions
 
@@ -221,16 +222,16 @@ class Classifier:
         hits = self._keywords.scan(text)
         tags: list[Tag] = []
         for slug, found in hits.items():
-            topic = self.taxonomy.topics[slug]
             score = 0.0
-            ranked: list[tuple[float, str]] = []
+            parts: list[tuple[float, str, int]] = []
             for raw, count in found.items():
                 weight = self._weights[(slug, raw)]
                 contribution = weight * (1 + 0.5 * min(count - 1, MAX_REPEATS))
                 score += contribution
-                times = f" ×{count}" if count > 1 else ""
-                ranked.append((contribution, f'matched "{raw}"{times}'))
-            if score >= topic.threshold and score > 0:
+                parts.append((contribution, raw, count))
+            # Most topics touched stay below their threshold: their reasons are never written out.
+            if score >= self._thresholds[slug] and score > 0:
+                ranked = [(c, f'matched "{raw}" ×{n}' if n > 1 else f'matched "{raw}"') for c, raw, n in parts]
                 ranked.sort(key=lambda cr: (-cr[0], cr[1]))
                 tags.append(Tag(slug, round(score, 4), tuple(r for _, r in ranked[:MAX_REASONS])))
         return tuple(sorted(tags, key=lambda t: t.slug))

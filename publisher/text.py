@@ -75,8 +75,9 @@ def collapse_spaces(text: str) -> str:
     return out
 
 
-# Cached: ingest asks for the first sentence of the same body three times (key, headline, summary).
-@functools.lru_cache(maxsize=64)
+# Cached: ingest asks for the first sentence of the same body three times (key, headline, summary), first for
+# the keys of a whole batch (500 records), then for each headline: the cache holds more than a batch.
+@functools.lru_cache(maxsize=1024)
 def first_sentence(text: str) -> str:
     text = " ".join(text.split())
     for m in _SENTENCE_END.finditer(text):
@@ -131,18 +132,19 @@ def _balanced(text: str) -> bool:
 
 
 def _headline_ends(sentence: str) -> list[tuple[int, bool]]:
-    """(length of the headline, ends at a clause?) for every place a headline may end, shortest first."""
+    """(length of the headline, ends at a clause?) for every place a headline may end, shortest first, up to
+    TITLE_LONG (no longer headline is ever taken)."""
     ends = [(m.end() if m[0] in ",;:)" else m.start(), True) for m in _CLAUSE_BREAK.finditer(sentence)]
     for m in _PHRASE_BREAK.finditer(sentence):
         # "Centre for Migration Policy", "Ministry of Interior": a word between two capitalised ones is in a name.
-        before = sentence[: m.start()].rsplit(" ", 1)[-1]
+        before = sentence[sentence.rfind(" ", 0, m.start()) + 1 : m.start()]
         # "… taking on the chair", "building on": after a gerund the word belongs to it, not to a new phrase.
         if not (before[:1].isupper() and m[1][:1].isupper()) and not before.endswith("ing"):
             ends.append((m.start(), False))
     out = []
     for n, clause in sorted(ends):
         head = sentence[:n].rstrip(" ,;:–—-")
-        if len(head) >= TITLE_MIN and _balanced(head):
+        if TITLE_MIN <= len(head) <= TITLE_LONG and _balanced(head):
             out.append((len(head), clause))
     return out
 

@@ -234,12 +234,26 @@ def _place_words() -> frozenset[str]:
 def terms(text: str) -> list[str]:
     """Content words for similarity. Place names are left out: geography is scored once, as shared countries,
     and "Azerbaijan" in both texts says nothing more about whether they share a subject."""
-    return [t for t in map(_term, _WORD.findall(text.lower())) if t]
+    if len(_TERMS) > _TERMS_MAX:
+        _TERMS.clear()
+    return list(filter(None, map(_TERMS.__getitem__, _WORD.findall(text.lower()))))
 
 
-@functools.lru_cache(maxsize=200_000)
+class _TermCache(dict[str, str]):
+    """word → _term(word), filled on first look-up: the same words recur in every release, and a dict look-up
+    from C is cheaper than a call through lru_cache."""
+
+    def __missing__(self, word: str) -> str:
+        term = self[word] = _term(word)
+        return term
+
+
+_TERMS = _TermCache()
+_TERMS_MAX = 200_000  # distinct words kept; past that the cache starts again
+
+
 def _term(word: str) -> str:
-    """The term a written word counts as ("" for none); cached, since the same words recur in every release."""
+    """The term a written word counts as ("" for none)."""
     w = word.replace("’", "'").strip("'-")
     if w.endswith("'s"):
         w = w[:-2]
