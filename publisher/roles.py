@@ -130,12 +130,39 @@ _CUE_KEYS = PhraseScan(
 )
 
 
-def _cues(text: str) -> list[re.Match[str]]:
-    """Every cue phrase in `text`, ordered by where it ends."""
+def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A pattern compiled with IGNORECASE as one for text in lower case: its letters in lower case (escapes kept),
+    compiled without the flag. Case-insensitive matching folds every character and gives up the quick first-letter
+    test of each alternative; the cue pattern tried at a key word cost as much as the rest of the role decision."""
+    src, out, i = pattern.pattern, [], 0
+    while i < len(src):
+        step = 2 if src[i] == "\\" else 3 if src.startswith("(?P", i) else 1  # an escape, a named group
+        out.append(src[i : i + step] if step > 1 else src[i].lower())
+        i += step
+    return re.compile("".join(out), pattern.flags & ~re.IGNORECASE)
+
+
+# The characters that match an ASCII letter only case-insensitively without being one in lower case ("ı" matches
+# "i", "ſ" matches "s"; "İ" turns into two characters). A text holding none, whose lower case keeps its length,
+# matches the _lowered patterns in lower case exactly where it matches the originals (tests/test_classify.py
+# checks this against every character).
+CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
+_CUE_LOW = _lowered(_CUE_RE)
+
+
+def lower_for_patterns(text: str) -> str | None:
+    """`text` in lower case, for the _lowered patterns; None when it must be matched case-insensitively."""
     low = text.lower()
-    if len(low) != len(text):  # a few characters change length in lower case: then scan the slow way
+    if len(low) != len(text) or any(c in text for c in CASE_SPECIAL):
+        return None
+    return low
+
+
+def _cues(text: str, low: str | None) -> list[re.Match[str]]:
+    """Every cue phrase in `text`, ordered by where it ends; `low` as from lower_for_patterns(text)."""
+    if low is None:  # a few characters change length or fold oddly in lower case: then scan the slow way
         return list(_CUE_RE.finditer(text))
-    found = (_CUE_RE.match(text, start) for start, _ in _CUE_KEYS.spans(low))
+    found = (_CUE_LOW.match(low, start) for start, _ in _CUE_KEYS.spans(low))
     return sorted((c for c in found if c is not None), key=lambda c: c.end())
 
 
@@ -187,6 +214,8 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
     # "the Osh, Batken and Jalalabad provinces of Kyrgyzstan": the country is the one named next.
     (Role.NAMED, re.compile(r"\s+(?:provinces?|regions?|districts?|oblasts?|governorates?)\s+of\b")),
 )
+# The same in lower case (lower_for_patterns): those compiled with IGNORECASE, _lowered, are matched against it.
+_AFTER_LOW = tuple((role, _lowered(p), True) if p.flags & re.IGNORECASE else (role, p, False) for role, p in _AFTER)
 # A city followed by words in capitals ending in one of these is the name of an event or process.
 _EVENT_AFTER = re.compile(
     r"(?:[\s-]+(?:[A-Z][\w’'-]*|on|of|for|and|&|\d{4}))*?[\s-]+(?:Process|Conference|Declaration|Action\s+Plan"
@@ -274,12 +303,13 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
     if not matches:
         return roles
     # One pass over the text for every cue, instead of one per mention over its window.
-    cues = _cues(text)
+    low = lower_for_patterns(text)
+    cues = _cues(text, low)
     cue_ends = [c.end() for c in cues]
     lists = _lists(text, matches)
     for i in range(len(matches)):
         k = bisect.bisect_right(cue_ends, matches[i].start)
-        role = _role(text, i, matches, lists, cues[k - 1] if k else None)
+        role = _role(text, low, i, matches, lists, cues[k - 1] if k else None)
         if role is Role.SUBJECT and i and roles[-1] in _LISTED and lists[i] == lists[i - 1]:
             role = roles[-1]  # a long list outruns the cue window: "delegates from A, B, ... and N"
         roles.append(role)
@@ -310,8 +340,11 @@ def _lists(text: str, matches: Sequence[PlaceMatch]) -> list[int]:
     return last
 
 
-def _role(text: str, i: int, matches: Sequence[PlaceMatch], lists: Sequence[int], cue: re.Match[str] | None) -> Role:
-    """The role of match `i`; `lists` as from _lists, `cue` the last cue phrase that ends before it, if any."""
+def _role(
+    text: str, low: str | None, i: int, matches: Sequence[PlaceMatch], lists: Sequence[int], cue: re.Match[str] | None
+) -> Role:
+    """The role of match `i`; `low` as from lower_for_patterns, `lists` as from _lists, `cue` the last cue phrase
+    that ends before it, if any."""
     m = matches[i]
     head = text[max(0, m.start - _BEFORE) : m.start]
     ends = list(_SENTENCE_END.finditer(head))
@@ -335,9 +368,14 @@ def _role(text: str, i: int, matches: Sequence[PlaceMatch], lists: Sequence[int]
     if m.kind == "demonym" and _NATIONALITY_AT_WORK.match(text, m.end, m.end + 80):
         return Role.ACTOR
     tail = matches[lists[i]].end
-    for role, pattern in _AFTER:
-        if pattern.match(text, tail, tail + 80):
-            return role
+    if low is None:
+        for role, pattern in _AFTER:
+            if pattern.match(text, tail, tail + 80):
+                return role
+    else:
+        for role, pattern, folded in _AFTER_LOW:
+            if pattern.match(low if folded else text, tail, tail + 80):
+                return role
     sentence = m.start - len(head)
     if cue is None or cue.lastgroup is None or cue.start() < sentence:
         return Role.SUBJECT  # no cue, or not in this sentence and window

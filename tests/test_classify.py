@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -275,7 +276,7 @@ def test_role_costs_do_not_grow_with_the_gazetteer(clf: Classifier) -> None:
 
 def test_cue_prefilter_finds_every_cue() -> None:
     """Cues are looked for only where one of their first words occurs; no cue may be missed that way."""
-    from publisher.roles import _CUE_RE, _cues
+    from publisher.roles import _CUE_RE, _cues, lower_for_patterns
 
     texts = [p for p in (Path(__file__).parent / "fixtures" / "releases.txt").read_text().split("\n\n") if p]
     texts.append(
@@ -288,8 +289,60 @@ def test_cue_prefilter_finds_every_cue() -> None:
     )
     for text in texts:
         full = {(c.start(), c.end()) for c in _CUE_RE.finditer(text)}
-        assert full <= {(c.start(), c.end()) for c in _cues(text)}, text[:80]
-    assert len({c.lastgroup for c in _cues(texts[-1])}) == 9  # every kind of cue was in the sample
+        assert full <= {(c.start(), c.end()) for c in _cues(text, lower_for_patterns(text))}, text[:80]
+    assert len({c.lastgroup for c in _cues(texts[-1], lower_for_patterns(texts[-1]))}) == 9  # every kind of cue
+    assert lower_for_patterns("Dıyarbakır") is None and lower_for_patterns("İzmir") is None
+
+
+def test_lower_case_text_matches_as_case_insensitive_patterns_do() -> None:
+    """What lets roles match its IGNORECASE patterns, _lowered, against the text in lower case: every character
+    but CASE_SPECIAL matches an ASCII letter case-insensitively exactly when its lower case is that letter, and
+    is a word, space or digit character exactly when its lower case is."""
+    from publisher.roles import CASE_SPECIAL
+
+    chars = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and chr(c) not in CASE_SPECIAL)
+    chars = "".join(c for c in chars if len(c.lower()) == 1)
+    low = "".join(c.lower() for c in chars)  # one at a time: only a Greek final sigma reads otherwise in a word
+    assert len(low) == len(chars)
+
+    def where(pattern: str, text: str, flags: int = 0) -> list[int]:
+        return [m.start() for m in re.finditer(pattern, text, flags)]
+
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        assert where(letter, chars, re.IGNORECASE) == where(letter, low) == where(letter.upper(), chars, re.I)
+    assert where("[A-Z]", chars, re.IGNORECASE) == where("[a-z]", low)
+    for cls in (r"\w", r"\s", r"\d"):
+        assert where(cls, chars) == where(cls, low)
+
+
+def test_cues_and_roles_in_lower_case_are_those_found_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The _lowered patterns match the text in lower case where, as far and as which kind of cue the originals
+    matched it, at every position; and the roles come out the same either way."""
+    from publisher import roles
+
+    fixtures = Path(__file__).parent / "fixtures"
+    texts = [p for p in (fixtures / "releases.txt").read_text().split("\n\n") if p]
+    with (fixtures / "devset" / "releases.jsonl").open(encoding="utf-8") as fh:
+        texts += [json.loads(line)["body"] for line in fh]
+    pairs = [(roles._CUE_RE, roles._CUE_LOW)] + [
+        (p, q) for (_, p), (_, q, folded) in zip(roles._AFTER, roles._AFTER_LOW, strict=True) if folded
+    ]
+    assert len(pairs) == 3
+    found = 0
+    for text in texts:
+        low = roles.lower_for_patterns(text)
+        assert low is not None
+        for i in range(len(text)):
+            for plain, lowered in pairs:
+                m, n = plain.match(text, i, i + 200), lowered.match(low, i, i + 200)
+                assert (m and (m.span(), m.lastgroup)) == (n and (n.span(), n.lastgroup)), text[i : i + 80]
+                found += m is not None
+    assert found > 100
+    clf = Classifier(config_from_dict({}, root=fixtures).taxonomy)
+    folded = [roles.mention_roles(t, clf._gazetteer.find(t)) for t in texts]
+    monkeypatch.setattr(roles, "lower_for_patterns", lambda text: None)
+    assert [roles.mention_roles(t, clf._gazetteer.find(t)) for t in texts] == folded
+    assert sum(r is not roles.Role.SUBJECT for rs in folded for r in rs) > 50
 
 
 @given(
