@@ -40,8 +40,15 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
     cols = tuple(columns)
     conn = session.connection()
     sql, order, procs = _prepare(table, cols, conn.dialect)
-    if any(procs):
-        rows = [tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True)) for row in rows]
+    convert = [(i, p) for i, p in enumerate(procs) if p is not None]
+    if convert:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, p in convert:
+                values[i] = p(values[i])
+            converted.append(tuple(values))  # exec_driver_sql takes tuples or dicts
+        rows = converted
     if order is None:
         params: list[Any] = [dict(zip(cols, row, strict=True)) for row in rows]
     elif order != cols:
