@@ -253,7 +253,10 @@ def slugify(text: str, max_len: int = 80) -> str:
 
 
 def normalise_words(text: str) -> str:
-    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    # NFKD leaves ASCII as it is, and the ASCII encoding drops nothing of it.
+    norm = (
+        text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ).lower()
     return " ".join(re.findall(r"[a-z0-9]+", norm))
 
 

@@ -60,9 +60,16 @@ def clean_record(rec: R) -> R:
     for f in dataclasses.fields(rec):
         value = getattr(rec, f.name)
         if isinstance(value, str):
-            changes[f.name] = clean_text(value)
+            cleaned = clean_text(value)
+            if cleaned is not value:
+                changes[f.name] = cleaned
         elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
-            changes[f.name] = tuple(clean_text(v) for v in value)
-    if isinstance(rec, ReleaseRecord) and len(str(changes["title"]).strip()) > TITLE_COLUMN:
-        changes["title"] = cut_at_word(str(changes["title"]), TITLE_COLUMN)
-    return dataclasses.replace(rec, **changes)  # type: ignore[arg-type]
+            items = tuple(clean_text(v) for v in value)
+            if any(a is not b for a, b in zip(items, value, strict=True)):
+                changes[f.name] = items
+    if isinstance(rec, ReleaseRecord):
+        title = str(changes.get("title", rec.title))
+        if len(title.strip()) > TITLE_COLUMN:
+            changes["title"] = cut_at_word(title, TITLE_COLUMN)
+    # Most records are clean already: they are kept as they are (records are frozen), not copied.
+    return dataclasses.replace(rec, **changes) if changes else rec  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 
 from publisher.models import DatePrecision
@@ -35,6 +36,8 @@ _SHAPES: list[tuple[re.Pattern[str], DatePrecision]] = [
 ]
 
 
+# Cached: a source writes the same few dates again and again (one per day), and the answer never changes.
+@functools.lru_cache(maxsize=4096)
 def parse_date(text: str, *, end: bool = False) -> tuple[dt.date, DatePrecision]:
     """(date, precision) of one date as sources write it. A month or a year stands for its first day, or its
     last with `end=True` (a project "until 2025-09" runs through September). ValueError says what is wrong."""
