@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
+from publisher.casefold import lower_for_patterns, lowered
 from publisher.gazetteer import PhraseScan, PlaceMatch
 
 
@@ -130,32 +131,7 @@ _CUE_KEYS = PhraseScan(
 )
 
 
-def _lowered(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """A pattern compiled with IGNORECASE as one for text in lower case: its letters in lower case (escapes kept),
-    compiled without the flag. Case-insensitive matching folds every character and gives up the quick first-letter
-    test of each alternative; the cue pattern tried at a key word cost as much as the rest of the role decision."""
-    src, out, i = pattern.pattern, [], 0
-    while i < len(src):
-        step = 2 if src[i] == "\\" else 3 if src.startswith("(?P", i) else 1  # an escape, a named group
-        out.append(src[i : i + step] if step > 1 else src[i].lower())
-        i += step
-    return re.compile("".join(out), pattern.flags & ~re.IGNORECASE)
-
-
-# The characters that match an ASCII letter only case-insensitively without being one in lower case ("ı" matches
-# "i", "ſ" matches "s"; "İ" turns into two characters). A text holding none, whose lower case keeps its length,
-# matches the _lowered patterns in lower case exactly where it matches the originals (tests/test_classify.py
-# checks this against every character).
-CASE_SPECIAL = ("\u0130", "\u0131", "\u017f")
-_CUE_LOW = _lowered(_CUE_RE)
-
-
-def lower_for_patterns(text: str) -> str | None:
-    """`text` in lower case, for the _lowered patterns; None when it must be matched case-insensitively."""
-    low = text.lower()
-    if len(low) != len(text) or any(c in text for c in CASE_SPECIAL):
-        return None
-    return low
+_CUE_LOW = lowered(_CUE_RE)
 
 
 def _cues(text: str, low: str | None) -> list[re.Match[str]]:
@@ -214,8 +190,8 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
     # "the Osh, Batken and Jalalabad provinces of Kyrgyzstan": the country is the one named next.
     (Role.NAMED, re.compile(r"\s+(?:provinces?|regions?|districts?|oblasts?|governorates?)\s+of\b")),
 )
-# The same in lower case (lower_for_patterns): those compiled with IGNORECASE, _lowered, are matched against it.
-_AFTER_LOW = tuple((role, _lowered(p), True) if p.flags & re.IGNORECASE else (role, p, False) for role, p in _AFTER)
+# The same in lower case (lower_for_patterns): those compiled with IGNORECASE, lowered, are matched against it.
+_AFTER_LOW = tuple((role, lowered(p), True) if p.flags & re.IGNORECASE else (role, p, False) for role, p in _AFTER)
 # A city followed by words in capitals ending in one of these is the name of an event or process.
 _EVENT_AFTER = re.compile(
     r"(?:[\s-]+(?:[A-Z][\w’'-]*|on|of|for|and|&|\d{4}))*?[\s-]+(?:Process|Conference|Declaration|Action\s+Plan"

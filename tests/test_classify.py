@@ -276,7 +276,8 @@ def test_role_costs_do_not_grow_with_the_gazetteer(clf: Classifier) -> None:
 
 def test_cue_prefilter_finds_every_cue() -> None:
     """Cues are looked for only where one of their first words occurs; no cue may be missed that way."""
-    from publisher.roles import _CUE_RE, _cues, lower_for_patterns
+    from publisher.casefold import lower_for_patterns
+    from publisher.roles import _CUE_RE, _cues
 
     texts = [p for p in (Path(__file__).parent / "fixtures" / "releases.txt").read_text().split("\n\n") if p]
     texts.append(
@@ -295,10 +296,10 @@ def test_cue_prefilter_finds_every_cue() -> None:
 
 
 def test_lower_case_text_matches_as_case_insensitive_patterns_do() -> None:
-    """What lets roles match its IGNORECASE patterns, _lowered, against the text in lower case: every character
+    """What lets roles match its IGNORECASE patterns, lowered, against the text in lower case: every character
     but CASE_SPECIAL matches an ASCII letter case-insensitively exactly when its lower case is that letter, and
     is a word, space or digit character exactly when its lower case is."""
-    from publisher.roles import CASE_SPECIAL
+    from publisher.casefold import CASE_SPECIAL
 
     chars = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and chr(c) not in CASE_SPECIAL)
     chars = "".join(c for c in chars if len(c.lower()) == 1)
@@ -316,9 +317,10 @@ def test_lower_case_text_matches_as_case_insensitive_patterns_do() -> None:
 
 
 def test_cues_and_roles_in_lower_case_are_those_found_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The _lowered patterns match the text in lower case where, as far and as which kind of cue the originals
+    """The lowered patterns match the text in lower case where, as far and as which kind of cue the originals
     matched it, at every position; and the roles come out the same either way."""
     from publisher import roles
+    from publisher.casefold import lower_for_patterns
 
     fixtures = Path(__file__).parent / "fixtures"
     texts = [p for p in (fixtures / "releases.txt").read_text().split("\n\n") if p]
@@ -330,7 +332,7 @@ def test_cues_and_roles_in_lower_case_are_those_found_case_insensitively(monkeyp
     assert len(pairs) == 3
     found = 0
     for text in texts:
-        low = roles.lower_for_patterns(text)
+        low = lower_for_patterns(text)
         assert low is not None
         for i in range(len(text)):
             for plain, lowered in pairs:
