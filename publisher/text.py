@@ -8,6 +8,40 @@ import hashlib
 import re
 import unicodedata
 
+# Words that do not count when checking that a name is written as a name (capitalised) or when
+# matching an acronym against a name's initials.
+SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "de",
+        "des",
+        "du",
+        "et",
+        "for",
+        "from",
+        "in",
+        "into",
+        "la",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "through",
+        "towards",
+        "under",
+        "via",
+        "with",
+        "between",
+        "against",
+    ]
+)
+
 TITLE_MAX = 110
 SUMMARY_MAX = 280
 

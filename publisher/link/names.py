@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from publisher.text import SMALL_WORDS
+
 # A token of a name or a release: letters, digits, "&" and "+" ("R&R", "MIEUX+"); everything else separates.
 _TOKEN = re.compile(r"[\w&+]+")
 _TOKEN_CHAR = re.compile(r"[\w&+]")
@@ -15,39 +17,6 @@ _TOKEN_CHAR = re.compile(r"[\w&+]")
 # ("EaP", "MoNIS", "R&R", "Örebro Process").
 # ("(?<![\w&+])" tested after the capital: a pattern that starts with a character class lets `re` skip ahead in C.)
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ\u0100-\u024f](?<![\w&+].)[\w&+]*")
-# Words that do not count when checking that a name is written as a name (capitalised) or when
-# matching an acronym against a name's initials.
-SMALL_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "as",
-        "at",
-        "by",
-        "de",
-        "des",
-        "du",
-        "et",
-        "for",
-        "from",
-        "in",
-        "into",
-        "la",
-        "of",
-        "on",
-        "or",
-        "the",
-        "to",
-        "through",
-        "towards",
-        "under",
-        "via",
-        "with",
-        "between",
-        "against",
-    ]
-)
 _ROMAN = re.compile(r"^(?:I{1,3}|IV|V|VI{0,3}|IX|X)$")
 _PHASE_WORDS = frozenset({"phase", "Phase", "PHASE"})
 _GLUED_PHASE = re.compile(r"^(?P<base>[A-Z][A-Za-z&]*[A-Z])(?P<n>\d{1,2})$")

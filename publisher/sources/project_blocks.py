@@ -10,6 +10,7 @@ from typing import BinaryIO
 from publisher.errors import SourceError
 from publisher.sources.base import Skipped
 from publisher.sources.files import iter_lines
+from publisher.text import SMALL_WORDS
 
 _BULLET = re.compile(r"^\s*(?:[•●▪◦·‣∙*\-–—]|\d{1,2}[.)]|[a-z][.)])\s+(?P<text>\S.*)$")
 SECTION = re.compile(
@@ -63,44 +64,8 @@ _SUBSECTIONS = re.compile(
     r"objectives?|specific objectives)\s*:?$",
     re.IGNORECASE,
 )
-_SMALL_WORDS = {
-    "a",
-    "an",
-    "and",
-    "as",
-    "at",
-    "by",
-    "de",
-    "des",
-    "du",
-    "et",
-    "for",
-    "from",
-    "in",
-    "into",
-    "la",
-    "of",
-    "on",
-    "or",
-    "the",
-    "to",
-    "through",
-    "towards",
-    "under",
-    "via",
-    "with",
-    "between",
-    "against",
-    "&",
-    "-",
-    "–",
-    "project",
-    "programme",
-    "program",
-    "phase",
-    "initiative",
-    "action",
-}
+# Besides the small words of names, what a project's name may hold that its acronym leaves out.
+_SMALL_WORDS = SMALL_WORDS | {"&", "-", "–", "project", "programme", "program", "phase", "initiative", "action"}
 SENTENCE_OPENERS = re.compile(r"^(?:for more|for further|more information|please|see |visit |click )", re.IGNORECASE)
 SO_PREFIX = re.compile(r"^(?:SO\s*\.?\s*\d+\s*[.):]?|\d{1,2}\s*[.)])\s*", re.IGNORECASE)
 
