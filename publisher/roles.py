@@ -12,8 +12,7 @@ from publisher.gazetteer import PhraseScan, PlaceMatch
 
 
 class Role(StrEnum):
-    """What a country mention does; only SUBJECT mentions make a country tag, unless a text names no
-    subject place at all (then the best context role present is kept: see FALLBACK)."""
+    """What a country mention does; only SUBJECT mentions make a country tag, unless none is (see FALLBACK)."""
 
     SUBJECT = "subject"  # where the action happens or whom it is for
     NAMED = "named"  # inside a proper name: "Vienna Migration Conference", "DCAF Ljubljana", "Osh province of"
@@ -72,7 +71,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     "attendee_list": (
         r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
         r"|attendees|members|managers|trainees|staff)(?:\s+and\s+\w+)?"
-        r"(?:\s+(?:came|come|were|travell?ed))?\s+(?:from|of)"  # "the 25 officials came from A, B and C"
+        r"(?:,(?:\s+[\w-]+,?){1,14}?\s+(?:came|come|travell?ed)\s+from"  # "participants, judges and police, came from"
+        r"|(?:\s+(?:came|come|were|travell?ed))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
         # "officers from border guard, customs and drug control agencies of"
         r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?",
     ),

@@ -192,6 +192,13 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Leaflets titled 'Ura', the Albanian word for bridge, were handed out to returnees in Kosovo.", ["XK"]),
         # participants who "came from" a list, and single experts or specialists who come to teach
         ("The 25 officials came from Afghanistan, Armenia, Greece and Mongolia; the course ran in Dushanbe.", ["TJ"]),
+        # the same lists with a comma before "from", or an apposition naming who the participants are
+        ("The thirty participants, from Kenya, Uganda and Tanzania, met in Accra to compare asylum rules.", ["GH"]),
+        (
+            "The participants, customs officers, judges and border police, came from Ghana, Togo and Benin; the "
+            "course took place in Dakar.",
+            ["SN"],
+        ),
         ("With a subject-matter expert from Greece, IOM trained border officials in Georgia.", ["GE"]),
         ("Senior forensic specialists from Greece taught the course in Tirana.", ["AL"]),
         # a nationality qualifying an institution at work; the subject's own institutions stay (see below)
@@ -211,6 +218,9 @@ def test_context_countries_are_dropped(clf: Classifier, text: str, expected: lis
     ("text", "expected"),
     [
         # nothing else is left: the context country is all the text has
+        ("The participants, from Chile, Peru and Bolivia, compared their asylum rules.", ["BO", "CL", "PE"]),
+        # one country after the comma is whom the meeting is for, not a list of attendees
+        ("The participants, from Moldova, practised document checks in Chisinau.", ["MD"]),
         ("The Vienna Migration Conference opened today.", ["AT"]),
         ("A high-level delegation from the Republic of Uzbekistan met the Director General.", ["UZ"]),
         ("The study on migration trends was funded by the German government.", ["DE"]),
