@@ -12,6 +12,7 @@ from publisher.config import TaxonomyConfig
 from publisher.countries import country_name
 from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
 from publisher.roles import FALLBACK, Role, collective_size, mention_roles
+from publisher.roles_origins import origin_roles
 from publisher.text import collapse_spaces
 
 __all__ = ["Classification", "Classifier", "Tag", "country_name", "normalize_keyword_text"]
@@ -161,7 +162,7 @@ class Classifier:
         about: set[str] = set()  # regions the text names as its subject, by an alias
         matches = self._gazetteer.find(text)
         subject_region = False
-        for m, role in zip(matches, mention_roles(text, matches), strict=True):
+        for m, role in zip(matches, origin_roles(text, matches, mention_roles(text, matches)), strict=True):
             if m.code is not None:
                 if role is Role.ATTENDEE:
                     attendees[m.code].append((m.weight, f'mentions "{m.text}"'))

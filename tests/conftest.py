@@ -840,3 +840,11 @@ def add_recent_release(sample_dir: Path, days_ago: int = 7) -> dt.date:
             "border guards from Tunisia and Libya.\n"
         )
     return day
+
+
+@pytest.fixture(scope="module")
+def default_classifier() -> Any:
+    """The classifier with the default taxonomy (no config file)."""
+    from publisher.classify import Classifier
+
+    return Classifier(config_from_dict({}, root=Path(".")).taxonomy)

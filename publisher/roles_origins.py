@@ -1,0 +1,89 @@
+"""Find where the people a story counts come from (origin lists): context, when the text acts somewhere else."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from publisher.gazetteer import PlaceMatch
+from publisher.roles import Role
+
+# Statistics about people on the move name their origins in passing ("arrivals rose, many of them from A,
+# B and C"); the story is where they arrive, are counted or are helped. Each cue below ends right where the
+# list starts. Only migrants' origins qualify: "the countries of origin are A and B" in a dialogue of states
+# names its members, so a bare "countries of origin" is no cue; "nationalities" is always about people.
+_SHARE = (
+    r"(?:many|most|some|half|several|the\s+(?:majority|bulk)|a\s+(?:third|quarter|majority|minority)"
+    r"|\d+(?:\s*%|\s+per\s*cent))"
+)
+_FROM = r"(?:from|nationals\s+of|citizens\s+of)"
+_BEFORE = re.compile(
+    r"(?:"
+    # "many of them from", "most of whom were nationals of", "half came from", "the majority of arrivals from"
+    rf"\b{_SHARE}\s+(?:of\s+(?:them|whom|those|these|the\s+[\w-]+)\s+)?"
+    r"(?:(?:were|are|being|had\s+come|came|come|coming|originat(?:ed|ing)|arrived|fled)\s+)?" + _FROM + r"|"
+    # "mostly from", "mainly nationals of"; a bare "mostly" counts only before nationalities
+    r"\b(?:mostly|mainly|largely|predominantly|primarily|chiefly|overwhelmingly)(?:\s+" + _FROM + r"|(?P<bare>))|"
+    # "the main nationalities were", "top countries of origin of those detected were", "nationalities such as"
+    r"\b(?:(?:main|top|leading|principal|largest|biggest|most\s+common|major)\s+(?:countr(?:y|ies)\s+of\s+origin"
+    r"|origin\s+countr(?:y|ies)|source\s+countr(?:y|ies)|groups?)|nationalit(?:y|ies))"
+    r"(?:\s+[\w-]+){0,10}?\s*(?:were|was|are|is|included|include|being|such\s+as|like|:)|"
+    # "arrivals from", "asylum applications lodged by people from"
+    r"\b(?:arrivals|crossings|detections|applications|applicants)(?:\s+[\w-]+){0,4}?\s+(?:from|by)|"
+    # "people fleeing A and B", "those who fled the war in A"
+    r"\b(?:fleeing|fled)(?:\s+(?:the\s+)?(?:war|wars|conflict|conflicts|violence|fighting|persecution|crisis"
+    r"|insecurity)\s+in)?"
+    r")\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# A nationality's share after the list ("Syrians accounted for", "Afghans were the largest group") or a
+# country's rank as an origin ("A was the top country of origin").
+_AFTER = re.compile(
+    r"\s+(?:(?:were|was|are|is|remain(?:s|ed)?|became|ranked)\s+(?:again\s+|still\s+)?(?:the\s+)?"
+    r"(?:top|main|leading|largest|biggest|most\s+common|first|second|third|principal)\s+(?:[\w-]+\s+)?"
+    r"(?:countr(?:y|ies)\s+of\s+origin|origin\s+countr(?:y|ies)|nationalit(?:y|ies)|groups?)"
+    r"|(?P<share>accounted\s+for|account\s+for|made\s+up|make\s+up))\b",
+    re.IGNORECASE,
+)
+# What joins the items of one list: "A, B(,) and C", "A or B".
+_SEP = re.compile(r"\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?|\s+(?:and|or)\s+(?:the\s+)?|\s*&\s*")
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+_WINDOW = 200  # how far back a cue may be (characters), inside the same sentence
+
+
+def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with the subject mentions that only list where counted people come from made BACKGROUND.
+    Nothing else changes: a country named elsewhere as a subject stays a subject, and a text whose only
+    countries are such a list keeps them (background is among the roles kept when nothing else is)."""
+    out = list(roles)
+    i = 0
+    while i < len(matches):
+        j = i  # the list that starts at match i ends at match j
+        while j + 1 < len(matches) and _joined(text, matches[j], matches[j + 1]):
+            j += 1
+        if _is_origin_list(text, matches[i : j + 1]):
+            for k in range(i, j + 1):
+                if out[k] is Role.SUBJECT:
+                    out[k] = Role.BACKGROUND
+        i = j + 1
+    return out
+
+
+def _joined(text: str, a: PlaceMatch, b: PlaceMatch) -> bool:
+    sep = _SEP.match(text, a.end, b.start)
+    return sep is not None and sep.end() == b.start
+
+
+def _is_origin_list(text: str, items: Sequence[PlaceMatch]) -> bool:
+    first, last = items[0], items[-1]
+    head = text[max(0, first.start - _WINDOW) : first.start]
+    ends = list(_SENTENCE_END.finditer(head))
+    if ends:
+        head = head[ends[-1].end() :]
+    nationalities = all(m.kind == "demonym" for m in items)
+    cue = _BEFORE.search(head)
+    if cue is not None and (cue.group("bare") is None or nationalities):
+        return True
+    after = _AFTER.match(text, last.end, last.end + 100)
+    # "Greece accounted for most arrivals" is where they arrive: only nationalities account for a share.
+    return after is not None and (after.group("share") is None or nationalities)
