@@ -47,6 +47,10 @@ _AFTER = re.compile(
 )
 # What joins the items of one list: "A, B(,) and C", "A or B".
 _SEP = re.compile(r"\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?|\s+(?:and|or)\s+(?:the\s+)?|\s*&\s*")
+# Lower-case words after a nationality or before it, "and" and "or" aside (they join the list).
+_NOUNS_AFTER = re.compile(r"(?:\s+(?!(?:and|or)\b)[a-z][\w-]*){0,2}")
+_NOUNS_BEFORE = re.compile(r"(?:(?!(?:and|or)\b)[a-z][\w-]*\s+){0,2}")
+_CLOSE = re.compile(r"\b(?:and|or)\b|&")
 _SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
 _WINDOW = 200  # how far back a cue may be (characters), inside the same sentence
 
@@ -58,9 +62,13 @@ def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
     out = list(roles)
     i = 0
     while i < len(matches):
-        j = i  # the list that starts at match i ends at match j
-        while j + 1 < len(matches) and _joined(text, matches[j], matches[j + 1]):
-            j += 1
+        # The list that starts at match i ends at match j; a run joined by commas alone is no list ("many
+        # of them from Syria, Jordan said"): it ends at the last item after an "and" or "or".
+        j, k = i, i
+        while k + 1 < len(matches) and (sep := _joined(text, matches[k], matches[k + 1])) is not None:
+            k += 1
+            if _CLOSE.search(sep):
+                j = k
         if _is_origin_list(text, matches[i : j + 1]):
             for k in range(i, j + 1):
                 if out[k] is Role.SUBJECT:
@@ -69,9 +77,21 @@ def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
     return out
 
 
-def _joined(text: str, a: PlaceMatch, b: PlaceMatch) -> bool:
-    sep = _SEP.match(text, a.end, b.start)
-    return sep is not None and sep.end() == b.start
+def _joined(text: str, a: PlaceMatch, b: PlaceMatch) -> str | None:
+    """What joins `a` to `b` as items of one list, or None."""
+    # A nationality may carry a word or two of its own: "the Palestinian territories", "the occupied ...".
+    start = _skip(_NOUNS_AFTER, text, a.end, b.start) if a.kind == "demonym" else a.end
+    sep = _SEP.match(text, start, b.start)
+    if sep is None:
+        return None
+    end = _skip(_NOUNS_BEFORE, text, sep.end(), b.start) if b.kind == "demonym" else sep.end()
+    return sep.group() if end == b.start else None
+
+
+def _skip(words: re.Pattern[str], text: str, pos: int, end: int) -> int:
+    """Where `words` (which may match nothing) stop matching from `pos`."""
+    found = words.match(text, pos, end)
+    return found.end() if found else pos
 
 
 def _is_origin_list(text: str, items: Sequence[PlaceMatch]) -> bool:

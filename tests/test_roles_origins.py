@@ -18,6 +18,9 @@ def codes(clf: Classifier, text: str) -> list[str]:
         ("Over 1,200 people drowned off Libya last year, many of them from Sudan, Chad and the Gambia.", ["LY"]),
         ("The shelter in Tunisia took in 300 migrants, most of whom were nationals of Guinea and Mali.", ["TN"]),
         ("Of the 4,000 people who reached Cyprus by boat, half came from Syria and Lebanon.", ["CY"]),
+        # a nationality with a noun of its own is an item of the list too
+        ("Some 900 people died off Greece, many of them from Iraq, the Palestinian territories and Yemen.", ["GR"]),
+        ("Boats reached Greece, most from Egypt, the occupied Palestinian territory, Sudan and Libya.", ["GR"]),
         # mostly / mainly, before a place or before a nationality
         ("Reception centres in Malta are full with arrivals, mostly from Bangladesh and Egypt.", ["MT"]),
         ("A boat carrying 60 mostly Senegalese passengers was rescued off Mauritania.", ["MR"]),
@@ -51,6 +54,8 @@ def test_origin_lists_are_context(default_classifier: Classifier, text: str, exp
         # a dialogue of states that lists its countries of origin names its members, not migrants' origins
         ("The countries of origin are Nepal and Bangladesh; they met in Kuwait.", ["BD", "KW", "NP"]),
         ("Mauritania is a country of origin and of transit; the project works in Senegal.", ["MR", "SN"]),
+        # commas alone make no list: the country after the comma is a subject of its own
+        ("Boats kept arriving, many of them from Syria, Lebanon opened two more shelters.", ["LB"]),
         # a bare 'mostly' before a country is no origin list ("the programme covers, mostly, A and B")
         ("The programme covers the Sahel, mainly Niger and Chad.", ["NE", "TD"]),
         # a country that accounts for a share is where things happen; only nationalities account for origins
