@@ -77,13 +77,13 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?",
     ),
     Role.BACKGROUND: (
-        r"(?:offices?|headquarters|branch(?:es)?)\s+in",
+        r"(?:offices?|headquarters|branch(?:es)?|permanent\s+(?:missions?|representations?))\s+in",
         r"borders?\s+with",  # a neighbour named to say where a place is
         # where returnees come back from: the story is where they return to
         r"(?:returnees|returned|deported|removed|expelled|return(?:s|ing)?|deportations?)\s+from",
         # another event, before or after this one: "ahead of the summit in Vilnius"
-        r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|a\s+|its\s+)?"
-        r"(?:[\w-]+\s+){0,4}?(?:summit|conference|meeting|forum|round|session)\s+(?:held\s+)?in",
+        r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|an?\s+|its\s+)?(?:[\w-]+\s+){0,4}?"
+        r"(?:summit|conference|meeting|forum|round|session|announcement|visit)\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
     ),
     "migrant_background": (
         r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
@@ -120,7 +120,7 @@ _CUE_KEYS = PhraseScan(
         consulate consulates consul consuls envoy envoys delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
-        office offices headquarters branch branches border borders returnees returned deported removed
+        office offices headquarters permanent branch branches border borders returnees returned deported removed
         expelled return returns returning deportation deportations live lives lived living work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way

@@ -208,6 +208,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # a country inside the name of an instrument between two parties, or of a lake or gulf
         ("The plan keeps support to the EU-Turkey Statement and to the asylum service of Greece.", ["GR"]),
         ("Response centres opened in the Lake Chad region and in Niger.", ["NE"]),
+        # where an office is, and where an earlier step was announced, beside the story's own place
+        ("Chile will chair the forum next year, its permanent mission in Geneva said.", ["CL"]),
+        ("The accord was signed in Accra, following an announcement made in March 2022 in Dakar.", ["GH"]),
     ],
 )
 def test_context_countries_are_dropped(clf: Classifier, text: str, expected: list[str]) -> None:
@@ -231,6 +234,11 @@ def test_context_countries_are_dropped(clf: Classifier, text: str, expected: lis
         ("Courses are given in English and Russian.", []),
         # the subject's own institution, named by its nationality alone
         ("The Moldovan Border Police opened a new training centre.", ["MD"]),
+        # an office or an earlier announcement that is all the text has
+        ("The permanent mission in Geneva hosted a reception.", ["CH"]),
+        ("After the announcement in Dakar, the accord still awaits signature.", ["SN"]),
+        # a mission sent to a country is no office: it is where the action happens
+        ("A fact-finding mission in Mali met local officials; Senegal sent two experts.", ["ML", "SN"]),
         # a region named as the subject is something left: the donor stays dropped
         ("With support from the Swiss Agency for Development, a project starts in the Western Balkans.", []),
     ],
@@ -295,7 +303,7 @@ def test_cue_prefilter_finds_every_cue() -> None:
         "as G, support from H, implemented by I, run by J, ambassador of K, embassy of L, delegates from M, "
         "officers and managers of border agencies of N, attended by O, participation of P, brought together "
         "experts from Q, participating states: R, offices in S, they live in T, work in U, migrated to V, routes "
-        "towards W, returnees from V, fled to X, the border with Z, destination countries such as Y, countries "
+        "towards W, returnees from V, fled to X, the border with Z, its permanent mission in Q, destination countries such as Y, countries "
         "of destination Z, travelling to A, heading for B, crossing C towards D, ahead of the summit in E."
     )
     for text in texts:
