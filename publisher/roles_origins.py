@@ -94,16 +94,48 @@ def _skip(words: re.Pattern[str], text: str, pos: int, end: int) -> int:
     return found.end() if found else pos
 
 
+# What the words before a list must look like for _BEFORE to match there: a necessary condition, far cheaper
+# than searching the window with _BEFORE, which most lists ("in Kenya", "of Moldova") could never satisfy.
+_ADVERBS = ("mostly", "mainly", "largely", "predominantly", "primarily", "chiefly", "overwhelmingly")
+_TROUBLES = ("war", "wars", "conflict", "conflicts", "violence", "fighting", "persecution", "crisis", "insecurity")
+_VERBS = ("were", "was", "are", "is", "included", "include", "being", "as", "like", ":")
+_COUNTED = ("arrival", "crossing", "detection", "application", "applicant")
+
+
+def _may_end_with_cue(head: str) -> bool:
+    if not head[-1:].isspace():
+        return False
+    low = head.lower()
+    words = low.split()
+    if words and words[-1] == "the":
+        words.pop()
+    if not words:
+        return False
+    last, prev = words[-1], words[-2] if len(words) > 1 else ""
+    if last.endswith(("from", "fleeing", "fled", *_ADVERBS)):
+        return True
+    if last.endswith("of"):
+        return prev.endswith(("nationals", "citizens"))
+    if last.endswith("in"):
+        return prev.endswith(_TROUBLES)
+    if last.endswith("by"):
+        return any(w in low for w in _COUNTED)
+    if last.endswith(_VERBS):
+        return any(w in low for w in ("nationalit", "origin", "source", "group"))
+    return False
+
+
 def _is_origin_list(text: str, items: Sequence[PlaceMatch]) -> bool:
     first, last = items[0], items[-1]
     head = text[max(0, first.start - _WINDOW) : first.start]
-    ends = list(_SENTENCE_END.finditer(head))
-    if ends:
-        head = head[ends[-1].end() :]
     nationalities = all(m.kind == "demonym" for m in items)
-    cue = _BEFORE.search(head)
-    if cue is not None and (cue.group("bare") is None or nationalities):
-        return True
+    if _may_end_with_cue(head):
+        ends = list(_SENTENCE_END.finditer(head))
+        if ends:
+            head = head[ends[-1].end() :]
+        cue = _BEFORE.search(head)
+        if cue is not None and (cue.group("bare") is None or nationalities):
+            return True
     after = _AFTER.match(text, last.end, last.end + 100)
     # "Greece accounted for most arrivals" is where they arrive: only nationalities account for a share.
     return after is not None and (after.group("share") is None or nationalities)
