@@ -4,9 +4,11 @@ a config bound to temporary folders, and the bundled sample data."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import time
+import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -848,3 +850,38 @@ def default_classifier() -> Any:
     from publisher.classify import Classifier
 
     return Classifier(config_from_dict({}, root=Path(".")).taxonomy)
+
+
+# --- relevance sets (tests/fixtures/devset, holdout*): their files and where their pages may not come from
+
+# The organisation whose releases judge this work, and the dialogue secretariats and facilities it runs: no
+# development or held-out item may be modelled on their pages (the seed files are the only data of theirs we use).
+EXCLUDED_SITES = (
+    "icmpd.org",
+    "budapestprocess.org",
+    "pragueprocess.eu",
+    "rabat-process.org",
+    "khartoumprocess.net",
+    "mieux-initiative.eu",
+    "migrationpartnershipfacility.eu",
+)
+
+
+def on_excluded_site(host: str) -> bool:
+    return any(host == s or host.endswith("." + s) for s in EXCLUDED_SITES)
+
+
+def fixture_jsonl(folder: Path, name: str) -> list[dict[str, Any]]:
+    """The records of a relevance set's JSON-lines file ([] when the set has no such file)."""
+    path = folder / name
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def fixture_projects(folder: Path) -> list[dict[str, Any]]:
+    """The [[projects]] tables of a relevance set's projects.toml ([] when it has none)."""
+    path = folder / "projects.toml"
+    if not path.exists():
+        return []
+    return tomllib.loads(path.read_text(encoding="utf-8"))["projects"]  # type: ignore[no-any-return]

@@ -2,52 +2,27 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
 
 from publisher.config import config_from_dict
 from publisher.pipeline.evaluate import read_records
+from tests.conftest import fixture_jsonl, fixture_projects, on_excluded_site
 
 HOLDOUT3 = Path(__file__).parent / "fixtures" / "holdout3"
 FIXTURES = HOLDOUT3.parent
 # The sets written before this one: its pages and project names must be new to all of them.
 EARLIER = ("devset", "holdout", "holdout2")
-# The organisation whose releases judge this work, and the dialogue secretariats and facilities it runs.
-EXCLUDED_SITES = (
-    "icmpd.org",
-    "budapestprocess.org",
-    "pragueprocess.eu",
-    "rabat-process.org",
-    "khartoumprocess.net",
-    "mieux-initiative.eu",
-    "migrationpartnershipfacility.eu",
-)
 # This set measures; it sets no target, so no test here reads its figures (README.md has them).
 
 
-def _jsonl(folder: Path, name: str) -> list[dict]:  # type: ignore[type-arg]
-    path = folder / name
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _projects(folder: Path) -> list[dict]:  # type: ignore[type-arg]
-    path = folder / "projects.toml"
-    if not path.exists():
-        return []
-    return tomllib.loads(path.read_text(encoding="utf-8"))["projects"]  # type: ignore[no-any-return]
-
-
 def test_size() -> None:
-    assert len(_jsonl(HOLDOUT3, "releases.jsonl")) >= 30
-    assert len(_projects(HOLDOUT3)) >= 10
+    assert len(fixture_jsonl(HOLDOUT3, "releases.jsonl")) >= 30
+    assert len(fixture_projects(HOLDOUT3)) >= 10
 
 
 def test_every_gold_row_has_its_release_and_provenance() -> None:
-    releases, gold = _jsonl(HOLDOUT3, "releases.jsonl"), _jsonl(HOLDOUT3, "gold.jsonl")
+    releases, gold = fixture_jsonl(HOLDOUT3, "releases.jsonl"), fixture_jsonl(HOLDOUT3, "gold.jsonl")
     assert [r["id"] for r in releases] == [g["id"] for g in gold]
     assert len({r["id"] for r in releases}) == len(releases)
     for r, g in zip(releases, gold, strict=True):
@@ -58,20 +33,20 @@ def test_every_gold_row_has_its_release_and_provenance() -> None:
 
 def test_every_project_named_in_gold_is_in_the_projects_file() -> None:
     known = set()
-    for p in _projects(HOLDOUT3):
+    for p in fixture_projects(HOLDOUT3):
         known.add(p.get("acronym") or p["name"])
-    for g in _jsonl(HOLDOUT3, "gold.jsonl"):
+    for g in fixture_jsonl(HOLDOUT3, "gold.jsonl"):
         named = set(g["projects_must"]) | set(g["projects_ok"])
         assert named <= known, (g["id"], named - known)
         assert not set(g["projects_must"]) & set(g["projects_ok"]), g["id"]
 
 
 def _release_urls(folder: Path) -> list[str]:
-    return [r["url"] for r in _jsonl(folder, "releases.jsonl")]
+    return [r["url"] for r in fixture_jsonl(folder, "releases.jsonl")]
 
 
 def _project_urls(folder: Path) -> list[str]:
-    return [p["url"] for p in _projects(folder)]
+    return [p["url"] for p in fixture_projects(folder)]
 
 
 def test_provenance_is_unique_new_and_not_the_excluded_organisations() -> None:
@@ -84,16 +59,16 @@ def test_provenance_is_unique_new_and_not_the_excluded_organisations() -> None:
         parsed = urlparse(url)
         assert parsed.scheme in ("http", "https") and parsed.netloc, url
         host = parsed.netloc.lower()
-        assert not any(host == s or host.endswith("." + s) for s in EXCLUDED_SITES), url
+        assert not on_excluded_site(host), url
         assert url not in earlier, url
 
 
 def test_the_readers_accept_every_record_and_date() -> None:
     cfg = config_from_dict({}, root=FIXTURES)
-    assert len(read_records(cfg, HOLDOUT3 / "projects.toml", None, projects=True)) == len(_projects(HOLDOUT3))
+    assert len(read_records(cfg, HOLDOUT3 / "projects.toml", None, projects=True)) == len(fixture_projects(HOLDOUT3))
     releases = read_records(cfg, HOLDOUT3 / "releases.jsonl", None, projects=False)
     assert {r.external_id: r.published.isoformat() for r in releases} == {
-        g["id"]: g["published"] for g in _jsonl(HOLDOUT3, "gold.jsonl")
+        g["id"]: g["published"] for g in fixture_jsonl(HOLDOUT3, "gold.jsonl")
     }
 
 
