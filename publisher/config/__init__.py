@@ -15,16 +15,14 @@ from publisher.config.schema import (
     FeedsConfig,
     LinkingConfig,
     MailboxConfig,
-    RegionConfig,
     ScheduleConfig,
     SiteConfig,
     SmtpConfig,
     SourceConfig,
     StoreConfig,
-    TaxonomyConfig,
-    TopicConfig,
     WebConfig,
 )
+from publisher.config.taxonomy import GroupConfig, RegionConfig, TaxonomyConfig, TopicConfig
 
 __all__ = [
     "BUNDLED_TEMPLATES",
@@ -36,6 +34,7 @@ __all__ = [
     "DigestConfig",
     "DkimConfig",
     "FeedsConfig",
+    "GroupConfig",
     "LinkingConfig",
     "MailboxConfig",
     "RegionConfig",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import re
 import types
@@ -30,6 +31,8 @@ def describe(tp: Any) -> str:
         return "a string"
     if tp is Path:
         return "a path string"
+    if tp is dt.date:
+        return "a date (YYYY-MM-DD)"
     if origin is tuple:
         return f"a list of {describe(typing.get_args(tp)[0])}s"
     if origin is dict:
@@ -44,6 +47,18 @@ def _no_control(value: str, key: str) -> None:
     if m is not None:
         what = "line breaks" if m.group() in "\r\n" else "control characters"
         raise ConfigError(f"must not contain {what} (found {m.group()!r})", key=key)
+
+
+def _date(value: Any, key: str) -> dt.date:
+    """A TOML date (2025-01-29) or the same written as a string; a date-time is refused (a day is meant)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(f"expected a date (YYYY-MM-DD), got {value!r}", key=key)
 
 
 def _build_value(tp: Any, value: Any, key: str, root: Path) -> Any:
@@ -77,6 +92,8 @@ def _build_value(tp: Any, value: Any, key: str, root: Path) -> Any:
             raise ConfigError(f"expected a string, got {value!r}", key=key)
         _no_control(value, key)
         return value
+    if tp is dt.date:
+        return _date(value, key)
     if tp is Path:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"expected a path string, got {value!r}", key=key)

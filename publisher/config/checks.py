@@ -90,6 +90,24 @@ def check_config(cfg: Config) -> None:
                 raise ConfigError(
                     f"{code!r} is not an ISO 3166-1 alpha-2 code", key=f"taxonomy.regions.{slug}.countries[{j}]"
                 )
+    for slug, group in cfg.taxonomy.groups.items():
+        key = f"taxonomy.groups.{slug}"
+        if not _SLUG.match(slug):
+            raise ConfigError("group slugs are lower-case words joined by '-'", key=key)
+        for j, code in enumerate(group.countries):
+            if not known(code):
+                raise ConfigError(f"{code!r} is not an ISO 3166-1 alpha-2 code", key=f"{key}.countries[{j}]")
+        for j, alias in enumerate(group.aliases):
+            if not alias.strip():
+                raise ConfigError("an alias must not be empty", key=f"{key}.aliases[{j}]")
+        listed = {c.upper() for c in group.countries}
+        for field in ("joined", "left"):
+            for code in getattr(group, field):
+                if code.upper() not in listed:
+                    raise ConfigError(f"{code!r} is not one of this group's countries", key=f"{key}.{field}.{code}")
+        for code, left in group.left.items():
+            if code in group.joined and group.joined[code] >= left:
+                raise ConfigError(f"must be after joined ({group.joined[code]})", key=f"{key}.left.{code}")
     for slug, topic in cfg.taxonomy.topics.items():
         if not _SLUG.match(slug):
             raise ConfigError("topic slugs are lower-case words joined by '-'", key=f"taxonomy.topics.{slug}")

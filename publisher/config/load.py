@@ -28,7 +28,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def default_taxonomy_data() -> dict[str, Any]:
-    """The bundled default taxonomy (regions, topics) as raw TOML data."""
+    """The bundled default taxonomy (regions, groups, topics) as raw TOML data."""
     taxonomy: dict[str, Any] = _read_toml(DEFAULT_TAXONOMY_PATH).get("taxonomy", {})
     return taxonomy
 
@@ -41,7 +41,8 @@ def config_from_dict(data: dict[str, Any], *, root: Path, path: Path | None = No
         raise ConfigError(
             f"unknown section or key (allowed: {', '.join(sorted(TOP_SECTIONS))})", key=unknown[0], path=path
         )
-    # The operator's taxonomy replaces the default per table: giving [taxonomy.regions] replaces all regions.
+    # The operator's taxonomy replaces the default per table: giving [taxonomy.regions] replaces all regions, and
+    # [taxonomy.groups] all groups.
     taxonomy = dict(default_taxonomy_data())
     user_tax = data.get("taxonomy", {})
     if not isinstance(user_tax, dict):

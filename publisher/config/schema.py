@@ -6,49 +6,17 @@ import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from publisher.config.fields import Range, _doc
+from publisher.config.taxonomy import TaxonomyConfig
 from publisher.errors import ConfigError
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "taxonomy_default.toml"
 DATABASE_URL_ENV = "PUBLISHER_DATABASE_URL"
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
-
-
-@dataclass(frozen=True)
-class Range:
-    """The accepted values of a number: lo (inclusive, or exclusive when `above`) to hi inclusive."""
-
-    lo: float
-    hi: float
-    above: bool = False  # lo itself is refused ("must be positive")
-    below: str = ""  # message for a value under the range, when the generic one would mislead
-    outside: str = ""  # message for a value on either side
-
-    def problem(self, value: float) -> str | None:
-        """Why `value` is outside the range, or None."""
-        if self.outside and (value < self.lo or (self.above and value == self.lo) or value > self.hi):
-            return self.outside
-        if value < self.lo or (self.above and value == self.lo):
-            if self.below:
-                return self.below
-            if self.lo == 0:
-                return "must be positive" if self.above else "must not be negative"
-            return f"must be at least {self.lo:g}"
-        if value > self.hi:
-            return f"must be at most {self.hi:g}"
-        return None
-
-    def describe(self) -> str:
-        return f"{'>' if self.above else ''}{self.lo:g}..{self.hi:g}"
-
-
-def _doc(text: str, *, range: Range | None = None, **kw: Any) -> Any:
-    """A dataclass field carrying its operator documentation (shown by check-config and the README) and, for
-    numbers, the range the builder enforces."""
-    return field(metadata={"doc": text, "range": range, **kw.pop("metadata", {})}, **kw)
 
 
 # ---------------------------------------------------------------- sections
@@ -127,35 +95,6 @@ class SourceConfig:
         "Link for releases without one; {slug} and {date} are filled in. An absolute http(s) URL, or a path "
         "joined to site.base_url when feeds are built. Empty: the release's own page.",
         default="",
-    )
-
-
-@dataclass(frozen=True)
-class RegionConfig:
-    name: str = _doc("Display name.")
-    countries: tuple[str, ...] = _doc("ISO 3166-1 alpha-2 codes of member countries.", default=())
-    aliases: tuple[str, ...] = _doc("Phrases that name the region in text.", default=())
-
-
-@dataclass(frozen=True)
-class TopicConfig:
-    name: str = _doc("Display name.")
-    keywords: dict[str, float] = _doc(
-        "Phrase → weight; a topic is assigned when the summed weight of matched phrases reaches the threshold.",
-        default_factory=dict,
-    )
-    threshold: float = _doc(
-        "Minimum summed weight to assign this topic.", default=2.0, range=Range(0, 1000, above=True)
-    )
-
-
-@dataclass(frozen=True)
-class TaxonomyConfig:
-    regions: dict[str, RegionConfig] = _doc("Regions by slug.", default_factory=dict)
-    topics: dict[str, TopicConfig] = _doc("Topics by slug.", default_factory=dict)
-    extra_places: dict[str, str] = _doc(
-        "Extra place names, cities or demonyms → ISO alpha-2 code, added to the built-in gazetteer.",
-        default_factory=dict,
     )
 
 
