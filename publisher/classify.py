@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from publisher.collectives import collective_size, place_aliases, split_slugs
 from publisher.config import TaxonomyConfig
 from publisher.countries import country_name
 from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
-from publisher.roles import FALLBACK, Role, collective_size, mention_roles
+from publisher.roles import FALLBACK, Role, mention_roles
 from publisher.roles_origins import origin_roles
 from publisher.text import collapse_spaces
 
@@ -131,9 +133,7 @@ class Classifier:
 
     def __init__(self, taxonomy: TaxonomyConfig) -> None:
         self.taxonomy = taxonomy
-        self._gazetteer: Gazetteer = gazetteer(
-            taxonomy.extra_places, {slug: r.aliases for slug, r in taxonomy.regions.items()}
-        )
+        self._gazetteer: Gazetteer = gazetteer(taxonomy.extra_places, place_aliases(taxonomy))
         self._regions_of: dict[str, list[str]] = defaultdict(list)
         for slug, region in taxonomy.regions.items():
             for code in region.countries:
@@ -154,7 +154,7 @@ class Classifier:
         """Slugs of the regions that list country `code` as a member."""
         return tuple(self._regions_of.get(code.upper(), ()))
 
-    def _places(self, text: str) -> tuple[tuple[Tag, ...], tuple[Tag, ...]]:
+    def _places(self, text: str, on: dt.date | None) -> tuple[tuple[Tag, ...], tuple[Tag, ...]]:
         country_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
         context_ev: dict[Role, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
         region_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
@@ -170,13 +170,14 @@ class Classifier:
                     country_ev[m.code].append((m.weight, f'mentions "{m.text}"'))
                 elif role is not Role.LANGUAGE:
                     context_ev[role][m.code].append((m.weight * 0.5, f'mentions "{m.text}" ({role.value})'))
-            for slug in m.regions:
+            region_slugs, group_slugs = split_slugs(m.regions)
+            for slug in region_slugs:
                 region_ev[slug].append((1.0, f'mentions "{m.text}"'))
                 subject_region = subject_region or role is Role.SUBJECT
                 if m.code is None and role is Role.SUBJECT:
                     about.add(slug)
             if m.regions and role is not Role.LANGUAGE:
-                members = self._collective_members(text, m)
+                members = self._collective_members(text, m, region_slugs, group_slugs, on)
                 # A whole region attending ("delegates from all six Eastern Partnership countries") is a
                 # meeting of that region: its members are the subject.
                 target = country_ev if role in (Role.SUBJECT, Role.ATTENDEE) else context_ev[role]
@@ -208,12 +209,19 @@ class Classifier:
         wanted = set(codes)
         return any(wanted <= {c.upper() for c in self.taxonomy.regions[slug].countries} for slug in regions)
 
-    def _collective_members(self, text: str, m: PlaceMatch) -> list[str]:
-        """The member countries a collective phrase of a region stands for, or none."""
-        size = collective_size(text, m)
+    def _collective_members(
+        self, text: str, m: PlaceMatch, regions: tuple[str, ...], groups: tuple[str, ...], on: dt.date | None
+    ) -> list[str]:
+        """The member countries a collective phrase of a group or region stands for, or none. A name that is
+        both ("ECOWAS") expands through the group: an organisation's members are not its region's countries.
+        A group's members are those of the text's date `on` (without one, the current list)."""
+        size = collective_size(text, m, group=bool(groups))
         if size is None:
             return []
-        members = sorted({c.upper() for slug in m.regions for c in self.taxonomy.regions[slug].countries})
+        if groups:
+            members = sorted({c for slug in groups for c in self.taxonomy.groups[slug].members(on)})
+        else:
+            members = sorted({c.upper() for slug in regions for c in self.taxonomy.regions[slug].countries})
         # "three Central Asian countries" is some of them, and which ones the text must say.
         return members if size in (0, len(members)) else []
 
@@ -237,8 +245,9 @@ class Classifier:
                 tags.append(Tag(slug, round(score, 4), tuple(r for _, r in ranked[:MAX_REASONS])))
         return tuple(sorted(tags, key=lambda t: t.slug))
 
-    def classify(self, text: str) -> Classification:
-        countries, regions = self._places(text)
+    def classify(self, text: str, on: dt.date | None = None) -> Classification:
+        """Tags of `text`; `on`, the text's date, decides who belonged to an organisation then."""
+        countries, regions = self._places(text, on)
         return Classification(countries=countries, regions=regions, topics=self._topics(text))
 
 

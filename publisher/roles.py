@@ -238,39 +238,6 @@ _LANGUAGE_AFTER = re.compile(
     r"|(?:\s*(?:[,.;:)!?]|$)|\s+(?:and|or|as|to|for|by|at|with|on|in|is|are|was|were|from)\b)",
 )
 
-_NUMBERS = {w: i for i, w in enumerate(_NUMBER_WORDS)}
-_COLLECTIVE_AFTER = re.compile(
-    r"[\s-]+(?P<noun>member\s+states|member\s+countries|partner\s+countries|participating\s+states|countries"
-    r"|states|nations|republics)\b",
-    re.IGNORECASE,
-)
-_COLLECTIVE_BEFORE = re.compile(
-    r"\b(?:(?P<all>all|each\s+of|every\s+one\s+of|both)\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?)?"
-    r"(?:(?P<n>\d+|" + "|".join(_NUMBERS) + r")\s+)?$",
-    re.IGNORECASE,
-)
-# "the Member States and the Commission of ECOWAS"
-_MEMBERS_OF_BEFORE = re.compile(r"\bmember\s+states\s+(?:and\s+(?:the\s+)?\w+\s+)?of\s+(?:the\s+)?$", re.IGNORECASE)
-
-
-def collective_size(text: str, m: PlaceMatch) -> int | None:
-    """For a region name used as a collective phrase ("all five Central Asian states", "the six Eastern
-    Partnership countries", "ECOWAS member states"): the number of members it gives, 0 for "all of them".
-    None when it is no such phrase; the caller checks a number against the region's size, so "three
-    Central Asian countries" (some of them) expands to nobody."""
-    if _MEMBERS_OF_BEFORE.search(text, max(0, m.start - 50), m.start):
-        return 0
-    after = _COLLECTIVE_AFTER.match(text, m.end, m.end + 40)
-    if after is None:
-        return None
-    before = _COLLECTIVE_BEFORE.search(text, max(0, m.start - 40), m.start)
-    if before and before.group("all"):
-        return 0  # "all fifteen ECOWAS member states" means every member, however the region counts them
-    number = before.group("n") if before else None
-    if number:
-        return int(number) if number.isdigit() else _NUMBERS[number.lower()]
-    return 0 if after.group("noun").lower().startswith("member") else None
-
 
 def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
     """The role of each place match in `text` (same order). Looks only at a bounded window around each

@@ -141,11 +141,11 @@ class Tagger:
 
     def profile(self, title: str, body: str, published: dt.date) -> ReleaseProfile:
         """What the linker sees of a release (for `publisher explain`)."""
-        return release_profile(title, body, published, self.classifier.classify(f"{title}\n\n{body}"))
+        return release_profile(title, body, published, self.classifier.classify(f"{title}\n\n{body}", published))
 
     def compute(self, title: str, body: str, published: dt.date) -> TagSet:
         """Tags and links of one release's text."""
-        c = self.classifier.classify(f"{title}\n\n{body}")
+        c = self.classifier.classify(f"{title}\n\n{body}", published)
         profile = release_profile(title, body, published, c)
 
         def tags(items: tuple[Tag_, ...]) -> tuple[Tag, ...]:

@@ -127,7 +127,9 @@ def build_project_profile(key: str, record: ProjectRecord, classifier: Classifie
 
 
 def build_release_profile(title: str, text: str, published: dt.date, classifier: Classifier) -> ReleaseProfile:
-    return release_profile(title, text, published, classifier.classify(f"{title}\n\n{text}" if title else text))
+    return release_profile(
+        title, text, published, classifier.classify(f"{title}\n\n{text}" if title else text, published)
+    )
 
 
 def release_profile(title: str, text: str, published: dt.date, cls: Classification) -> ReleaseProfile:

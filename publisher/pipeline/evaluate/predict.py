@@ -65,7 +65,7 @@ def predict(cfg: Config, releases: Sequence[ReleaseRecord], projects: Sequence[P
     for raw in releases:
         rec = clean_record(raw)
         title = rec.title.strip() or derive_title(rec.body)
-        cls = classifier.classify(f"{title}\n\n{rec.body}")
+        cls = classifier.classify(f"{title}\n\n{rec.body}", rec.published)
         profile = release_profile(title, rec.body, rec.published, cls)
         links = {r.key: Evidence(r.score, (*r.reasons, *map(_evidence, r.evidence))) for r in linker.link(profile)}
         candidates = {c.key: Evidence(c.score, (c.why, *map(_evidence, c.evidence))) for c in linker.explain(profile)}
