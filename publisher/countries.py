@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import unicodedata
@@ -9,6 +10,7 @@ from functools import lru_cache
 
 import pycountry
 
+from publisher.collectives import NUMBER_WORDS
 from publisher.config import TaxonomyConfig
 from publisher.gazetteer import curated_names
 
@@ -16,37 +18,21 @@ from publisher.gazetteer import curated_names
 KOSOVO = "XK"
 _EXTRA_CODES = {KOSOVO: "Kosovo"}
 
+# A project's (start, end): whom a group's name stands for depends on when.
+Period = tuple[dt.date | None, dt.date | None]
+
 # Words that say "no particular country" in a project's country list.
 _GLOBAL = frozenset({"global", "worldwide", "world wide", "world", "all countries", "multi country", "multi-country"})
 
-_NUMBER_WORDS = [
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-]
 # "all five Central Asian states", "the six Eastern Partnership countries", "ECOWAS member states"
 _QUANTIFIER = re.compile(
-    r"^(?:(?:all|each|every|both|of|the|its|their)\s+)*(?:(?:\d+|" + "|".join(_NUMBER_WORDS) + r")\s+)?"
+    r"^(?:(?:all|each|every|both|of|the|its|their)\s+)*(?:(?:\d+|" + "|".join(NUMBER_WORDS) + r")\s+)?"
 )
+# "the Member States of IGAD", "Partner States of the EAC" (after `fold`, which drops a leading "the")
+_MEMBERS_OF = re.compile(r"^(?:all\s+)?(?:the\s+)?(?:member|partner)\s+(?:states|countries|nations)\s+of\s+(?:the\s+)?")
 _COLLECTIVE_NOUN = re.compile(
-    r"\s+(?:member\s+states?|member\s+countries|partner\s+countries|partner\s+states|participating\s+states"
-    r"|countries|country|states|nations|republics|region)$"
+    r"(?:['’]s)?\s+(?:member\s+states?|member\s+countries|member\s+nations|partner\s+countries|partner\s+states"
+    r"|participating\s+states|countries|country|states|nations|republics|region)$"
 )
 
 
@@ -140,23 +126,47 @@ def _region_index(taxonomy: TaxonomyConfig) -> dict[str, frozenset[str]]:
     return index
 
 
-def resolve_region(name: str, taxonomy: TaxonomyConfig) -> frozenset[str] | None:
-    """Member codes of a region named by slug, name, alias or a collective phrase of one ("all five Central
-    Asian states", "the six Eastern Partnership countries", "ECOWAS member states"); None if no region."""
-    index = _region_index(taxonomy)
+def _group_index(taxonomy: TaxonomyConfig, during: Period) -> dict[str, frozenset[str]]:
+    index: dict[str, frozenset[str]] = {}
+    for slug, group in taxonomy.groups.items():
+        members = group.members_during(*during)
+        for label in {fold(x) for x in (slug, group.name, *group.aliases)}:
+            index[label] = index.get(label, frozenset()) | members
+    return index
+
+
+def _lookup(name: str, index: dict[str, frozenset[str]]) -> frozenset[str] | None:
+    """`name` in `index`, as it is or as a collective phrase of an entry ("all IGAD member states")."""
     key = fold(name)
     if key in index:
         return index[key]
-    core = _COLLECTIVE_NOUN.sub("", _QUANTIFIER.sub("", key))
+    core = _COLLECTIVE_NOUN.sub("", _QUANTIFIER.sub("", _MEMBERS_OF.sub("", key)))
     return index.get(core) if core else None
 
 
-def resolve_places(name: str, taxonomy: TaxonomyConfig) -> frozenset[str] | None:
-    """The countries one place name stands for: a country → its code; a region, its alias or a collective
-    phrase of it → its member codes; "Global"/"worldwide" → the empty set; anything else → None."""
+def resolve_region(name: str, taxonomy: TaxonomyConfig) -> frozenset[str] | None:
+    """Member codes of a region named by slug, name, alias or a collective phrase of one ("all five Central
+    Asian states", "the six Eastern Partnership countries"); None if no region."""
+    return _lookup(name, _region_index(taxonomy))
+
+
+def resolve_group(name: str, taxonomy: TaxonomyConfig, during: Period = (None, None)) -> frozenset[str] | None:
+    """Member codes of an organisation group named by slug, name, alias or a collective phrase of one ("IGAD
+    Member States", "the Member States of ECOWAS", "SADC countries"): those who were members at some time
+    `during` (start, end), the current ones without dates; None if no group."""
+    return _lookup(name, _group_index(taxonomy, during))
+
+
+def resolve_places(name: str, taxonomy: TaxonomyConfig, during: Period = (None, None)) -> frozenset[str] | None:
+    """The countries one place name stands for: a country → its code; a group, its alias or a collective phrase
+    of it → its members `during` a project's (start, end), else its current ones (a name that is both a
+    group's and a region's, "ECOWAS", is the group); a
+    region, its alias or a collective phrase of it → its member codes; "Global"/"worldwide" → the empty set;
+    anything else → None."""
     if fold(name) in _GLOBAL:
         return frozenset()
     code = resolve_country(name)
     if code is not None:
         return frozenset({code})
-    return resolve_region(name, taxonomy)
+    found = resolve_group(name, taxonomy, during)
+    return found if found is not None else resolve_region(name, taxonomy)

@@ -208,7 +208,8 @@ class ProjectPagesSource:
             country_names = split_countries(values["countries"])
             for cname in country_names:
                 # Country names first (one resolver everywhere), then the gazetteer's cities and extra places.
-                places = resolve_places(cname, self._taxonomy)  # a country, a region or group, or "Global"
+                # a country, a group (its members during the project), a region, or "Global"
+                places = resolve_places(cname, self._taxonomy, (start, end))
                 code = None if places is not None else self._gazetteer.resolve(cname)
                 if places is not None:
                     for found in sorted(places):

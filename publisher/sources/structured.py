@@ -14,7 +14,7 @@ from typing import Any
 import feedparser
 
 from publisher.config import Config, SourceConfig, TaxonomyConfig
-from publisher.countries import near_countries, resolve_places
+from publisher.countries import Period, near_countries, resolve_places
 from publisher.errors import SourceError
 from publisher.models import DatePrecision
 from publisher.safehtml import html_to_text, sanitise
@@ -117,7 +117,9 @@ class JsonLinesSource:
 # ---------------------------------------------------------------- TOML / JSON project files
 
 
-def _country_codes(names: list[str], where: str, taxonomy: TaxonomyConfig, label: str) -> tuple[str, ...]:
+def _country_codes(
+    names: list[str], where: str, taxonomy: TaxonomyConfig, label: str, during: Period = (None, None)
+) -> tuple[str, ...]:
     """Codes of the countries, regions and groups named ("Western Balkans", "ECOWAS member states"; "Global" adds
     none). An unknown name among known ones is a warning, not a rejected project; a list of nothing but
     unknown names is an error when one of them may be a typo (the project would lose all its geography to
@@ -127,7 +129,7 @@ def _country_codes(names: list[str], where: str, taxonomy: TaxonomyConfig, label
     codes: list[str] = []
     unknown: list[str] = []
     for name in names:
-        places = resolve_places(name, taxonomy)
+        places = resolve_places(name, taxonomy, during)
         if places is None:
             unknown.append(name)
         else:
@@ -236,7 +238,7 @@ class ProjectsFileSource:
             start_precision=start_precision,
             end_precision=end_precision,
             country_names=country_names,
-            countries=_country_codes(list(country_names), f"{where}.countries", self.taxonomy, label),
+            countries=_country_codes(list(country_names), f"{where}.countries", self.taxonomy, label, (start, end)),
             url=source_url(item.get("url", ""), f"{where}.url", label),
         )
 
