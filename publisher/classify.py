@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from publisher.collectives import collective_size, place_aliases, split_slugs
 from publisher.config import TaxonomyConfig
 from publisher.countries import country_name
+from publisher.currencies import drop_currencies
 from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
 from publisher.roles import FALLBACK, Role, mention_roles
 from publisher.roles_origins import origin_roles
@@ -148,7 +149,11 @@ class Classifier:
 
     def countries_in(self, text: str) -> list[str]:
         """ISO alpha-2 codes mentioned in `text`, in order of first mention (for project country fields)."""
-        return self._gazetteer.countries(text)
+        seen: dict[str, None] = {}
+        for m in drop_currencies(text, self._gazetteer.find(text)):
+            if m.code is not None:
+                seen.setdefault(m.code, None)
+        return list(seen)
 
     def regions_of(self, code: str) -> tuple[str, ...]:
         """Slugs of the regions that list country `code` as a member."""
@@ -160,7 +165,7 @@ class Classifier:
         region_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
         attendees: dict[str, list[tuple[float, str]]] = defaultdict(list)
         about: set[str] = set()  # regions the text names as its subject, by an alias
-        matches = self._gazetteer.find(text)
+        matches = drop_currencies(text, self._gazetteer.find(text))
         subject_region = False
         for m, role in zip(matches, origin_roles(text, matches, mention_roles(text, matches)), strict=True):
             if m.code is not None:
