@@ -16,6 +16,7 @@ from publisher.currencies import drop_currencies
 from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
 from publisher.roles import FALLBACK, Role, mention_roles
 from publisher.roles_origins import origin_roles
+from publisher.roles_seats import seat_roles
 from publisher.text import collapse_spaces
 
 __all__ = ["Classification", "Classifier", "Tag", "country_name", "normalize_keyword_text"]
@@ -167,7 +168,8 @@ class Classifier:
         about: set[str] = set()  # regions the text names as its subject, by an alias
         matches = drop_currencies(text, self._gazetteer.find(text))
         subject_region = False
-        for m, role in zip(matches, origin_roles(text, matches, mention_roles(text, matches)), strict=True):
+        roles = seat_roles(text, matches, origin_roles(text, matches, mention_roles(text, matches)))
+        for m, role in zip(matches, roles, strict=True):
             if m.code is not None:
                 if role is Role.ATTENDEE:
                     attendees[m.code].append((m.weight, f'mentions "{m.text}"'))

@@ -1,0 +1,81 @@
+"""Find where the text is written from, not about: datelines and the seat of whoever speaks (context)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from publisher.gazetteer import PlaceMatch
+from publisher.roles import Role
+
+# A dateline opens a paragraph: places in capitals or title case, maybe a country, a date, an agency in
+# brackets, then a dash ("STRASBOURG, 13 September 2012 –", "Damascus/Beirut, 3 May (UNHCR) –", "TUNIS,
+# Tunisia –"). It says where the press office sits; the story says where things happen. Only capitalised
+# words, numbers and a few particles of place names ("Rio de Janeiro", "Dar es Salaam") may stand before the
+# dash, so a sentence that starts with a place and goes on in lower case is never one.
+_DATELINE = re.compile(
+    r"(?:^|\n)[ \t]*(?P<head>(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)"
+    r"(?:(?:[ \t]+|[ \t]*[,/][ \t]*|[ \t]*\(|\)[ \t]*|[ \t]*\)|-)"
+    r"(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)){0,10}\)?)"
+    r"[ \t]*[–—-][ \t]+(?=\S)"
+)
+_DATELINE_MAX = 90  # characters before the dash: a longer run of capitalised words is a title, not a dateline
+# The seat of an organisation right before the place: "headquartered in Vienna", "with its seat in The Hague",
+# "with a mission in Brussels".
+_SEAT_BEFORE = re.compile(
+    r"\b(?:headquartered|seated|its\s+seat|with\s+(?:its\s+)?(?:head\s+office|secretariat)|secretariat"
+    r"|with\s+(?:a|an|its)\s+(?:permanent\s+)?(?:mission|representation|liaison\s+office))"
+    r"\s+(?:in|at)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# A spokesperson or a briefing in a city where international bodies brief the press ("said a spokesman in
+# Geneva", "told journalists in New York"): where the agency speaks from. The same words in a field office
+# ("a spokesman in Peshawar said", of returns from Pakistan) are where the story is, so only these count.
+_BRIEFING_BEFORE = re.compile(
+    r"\b(?:spokes(?:man|woman|person|people|persons)(?:\s+[\w-]+){0,2}?|told\s+(?:reporters|journalists|the\s+press)"
+    r"|(?:press|news|media)\s+(?:briefings?|conferences?)(?:\s+[\w-]+){0,2}?)\s+in\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_BRIEFING_CITIES = frozenset(
+    {"Geneva", "GENEVA", "New York", "NEW YORK", "Vienna", "VIENNA", "Brussels", "BRUSSELS", "Strasbourg",
+     "The Hague", "Rome", "Paris", "Washington, D.C.", "Washington DC", "Washington, DC", "Washington D.C."}
+)  # fmt: skip
+_SEAT_WINDOW = 80
+# "the Geneva-based agency", "a Vienna-based think tank": where an organisation sits, said of the organisation.
+_BASED_AFTER = re.compile(r"[-‐]based\b")
+
+
+def seat_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with the subject mentions in a dateline, or naming the seat of an organisation or its
+    spokesperson briefing from such a seat, made BACKGROUND. A place named elsewhere as a subject stays a subject, and a text with no
+    other place keeps it (background is among the roles kept when nothing else is)."""
+    out = list(roles)
+    if not matches:
+        return out
+    datelines = _dateline_spans(text, matches)
+    for i, m in enumerate(matches):
+        if out[i] is not Role.SUBJECT or m.code is None:
+            continue
+        if any(a <= m.start and m.end <= b for a, b in datelines) or _is_seat(text, m):
+            out[i] = Role.BACKGROUND
+    return out
+
+
+def _is_seat(text: str, m: PlaceMatch) -> bool:
+    before = max(0, m.start - _SEAT_WINDOW)
+    if _BASED_AFTER.match(text, m.end) or _SEAT_BEFORE.search(text, before, m.start):
+        return True
+    return m.text in _BRIEFING_CITIES and _BRIEFING_BEFORE.search(text, before, m.start) is not None
+
+
+def _dateline_spans(text: str, matches: Sequence[PlaceMatch]) -> list[tuple[int, int]]:
+    """Where datelines are: a run of capitalised words before a dash that starts with a city ("Moldova –
+    Ukraine: a new crossing point" is a headline about both, not a dateline)."""
+    starts = {m.start: m for m in matches}
+    spans = []
+    for d in _DATELINE.finditer(text):
+        start, end = d.span("head")
+        first = starts.get(start)
+        if end - start <= _DATELINE_MAX and first is not None and first.kind == "city":
+            spans.append((start, end))
+    return spans
