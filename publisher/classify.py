@@ -15,6 +15,7 @@ from publisher.countries import country_name
 from publisher.currencies import drop_currencies
 from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
 from publisher.roles import FALLBACK, Role, mention_roles
+from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
 from publisher.roles_seats import seat_roles
 from publisher.text import collapse_spaces
@@ -168,7 +169,9 @@ class Classifier:
         about: set[str] = set()  # regions the text names as its subject, by an alias
         matches = drop_currencies(text, self._gazetteer.find(text))
         subject_region = False
-        roles = seat_roles(text, matches, origin_roles(text, matches, mention_roles(text, matches)))
+        roles = mention_roles(text, matches)
+        for post in (origin_roles, seat_roles, guest_roles):  # each turns some subjects into context
+            roles = post(text, matches, roles)
         for m, role in zip(matches, roles, strict=True):
             if m.code is not None:
                 if role is Role.ATTENDEE:

@@ -1,0 +1,94 @@
+"""Find who came to teach and what was only an example: trainers' countries and case studies (context)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from publisher.gazetteer import PlaceMatch
+from publisher.roles import Role
+
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+# People who teach, lead or speak at the event, named after the list of who they are: "with a judge of the
+# Supreme Court of Serbia and a prosecutor from Israel as facilitators". The event is for someone else.
+_AS_GUESTS = re.compile(
+    r"\bas\s+(?:co-?)?(?:facilitators?|trainers?|moderators?|speakers?|resource\s+persons?|lecturers?|instructors?"
+    r"|panell?ists?|keynote\s+speakers?|mentors?|coaches)\b",
+    re.IGNORECASE,
+)
+_WITH = re.compile(r"\bwith\b", re.IGNORECASE)
+_TRAINED = re.compile(r"\btrain(?:s|ed|ing)?\b", re.IGNORECASE)
+_NEAR = 150  # how far "with" and "as facilitators" may stand from the place
+# A nationality of a teaching professional, said of who taught: "joined by an Italian judge and an Italian
+# prosecutor", "a course led by two Dutch experts". A nationality of who was taught ("training for Moldovan
+# judges", "Moldovan judges took part") has no "by" before it.
+_BY_BEFORE = re.compile(
+    r"\b(?:joined|led|delivered|facilitated|given|taught|conducted|moderated|presented|run|trained|coached|mentored)"
+    r"\s+by\s+[^.;!?]{0,60}$",
+    re.IGNORECASE,
+)
+_PROFESSION_AFTER = re.compile(
+    r"\s+(?:judges?|prosecutors?|experts?|trainers?|lecturers?|facilitators?|specialists?|consultants?"
+    r"|instructors?|practitioners?|professors?|researchers?|police\s+officers?|border\s+guards?)\b",
+    re.IGNORECASE,
+)
+# Places given as examples to learn from: "a workshop with case studies from Tajikistan, Kyrgyzstan and Albania".
+_EXAMPLES_BEFORE = re.compile(
+    r"\b(?:case\s+stud(?:y|ies)|examples?|lessons(?:\s+learn[te]d)?|(?:good|best|promising)\s+practices?"
+    r"|experiences?)\s+(?:from|of|in)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_LIST_SEP = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
+_WINDOW = 200
+
+
+def guest_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with the subject mentions that only say where trainers, facilitators or speakers come from made
+    ACTOR (foreigners at work, never the attendees of a regional meeting), and those of places given as examples ("case studies from A and B") made BACKGROUND. A place named
+    elsewhere as a subject stays one, and a text with no other place keeps them (both roles are kept then)."""
+    out = list(roles)
+    example_until = -1  # the end of the current list of examples
+    for i, m in enumerate(matches):
+        if out[i] is not Role.SUBJECT:
+            continue
+        sentence = _sentence_start(text, m.start)
+        head = text[max(sentence, m.start - _WINDOW) : m.start]
+        if _teaches(text, m, sentence, head):
+            out[i] = Role.ACTOR
+        elif m.start <= example_until or _EXAMPLES_BEFORE.search(head):
+            out[i] = Role.BACKGROUND
+            example_until = _list_end(text, matches, i)
+    return out
+
+
+def _sentence_start(text: str, pos: int) -> int:
+    start = 0
+    for end in _SENTENCE_END.finditer(text, max(0, pos - _WINDOW), pos):
+        start = end.end()
+    return start
+
+
+def _teaches(text: str, m: PlaceMatch, sentence: int, head: str) -> bool:
+    """Whether `m` is the nationality of a teaching professional after "by", or stands between "with" and "as
+    facilitators" (or the like) in its sentence."""
+    if m.kind == "demonym" and _PROFESSION_AFTER.match(text, m.end) and _BY_BEFORE.search(head):
+        return True
+    stop = _SENTENCE_END.search(text, m.end)
+    guests = _AS_GUESTS.search(text, m.end, min(stop.start() if stop else len(text), m.end + _NEAR))
+    if guests is None:
+        return False
+    withs = list(_WITH.finditer(text, max(sentence, m.start - _NEAR), m.start))
+    with_ = withs[-1] if withs else None
+    # "trained officers from Moldova as trainers" is a course for Moldova, not one given by it
+    return with_ is not None and not _TRAINED.search(text, with_.end(), guests.start())
+
+
+def _list_end(text: str, matches: Sequence[PlaceMatch], i: int) -> int:
+    """Where the list of places that starts at match `i` ends ("Tajikistan, Kyrgyzstan and Albania")."""
+    j = i
+    while j + 1 < len(matches):
+        sep = _LIST_SEP.match(text, matches[j].end, matches[j + 1].start)
+        if sep is None or sep.end() != matches[j + 1].start:
+            break
+        j += 1
+    return matches[j].start

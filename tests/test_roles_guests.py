@@ -1,0 +1,50 @@
+"""Trainers' and facilitators' countries, and places given only as examples, are context."""
+
+from __future__ import annotations
+
+import pytest
+
+from publisher.classify import Classifier
+
+
+def codes(clf: Classifier, text: str) -> list[str]:
+    return [t.slug for t in clf.classify(text).countries]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the nationality of who taught, after "by"
+        ("At the seminar in Skopje the officials were joined by an Italian judge and an Italian prosecutor.", ["MK"]),
+        ("Border guards of Moldova took a course led by two Dutch experts.", ["MD"]),
+        # a list of who they are, then "as facilitators"
+        (
+            "The course in Tashkent went ahead with a judge from Serbia and a prosecutor from Israel as facilitators.",
+            ["UZ"],
+        ),
+        ("A workshop in Accra, with a judge of the Supreme Court of Kenya as trainer, opened on Monday.", ["GH"]),
+        # places given as examples
+        ("A workshop in Dushanbe used case studies from Kyrgyzstan, Albania and Georgia.", ["TJ"]),
+        ("Lessons learned from Italy and Spain were shared with officials in Rabat.", ["MA"]),
+        # a regional meeting's trainers stay context even when the region is what the text is about
+        ("A course in Skopje for the Western Balkans was given by Italian experts of the police.", ["MK"]),
+    ],
+)
+def test_trainers_and_examples_are_context(default_classifier: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(default_classifier, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # whom a course is for keeps its country
+        ("The training for Moldovan judges and prosecutors took place in Chisinau.", ["MD"]),
+        ("Moldovan judges were trained by Dutch experts in The Hague.", ["MD", "NL"]),
+        # a train-the-trainers course is for the trainers' country
+        ("The course, organised with Ghana's police, trained officers from Ghana as trainers.", ["GH"]),
+        # the only place left is kept
+        ("The seminar heard case studies from Albania.", ["AL"]),
+    ],
+)
+def test_who_is_taught_stays(default_classifier: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(default_classifier, text) == expected
