@@ -19,11 +19,17 @@ NUMBER_WORDS = (
 _NUMBERS = {w: i for i, w in enumerate(NUMBER_WORDS)}
 
 _REGION_NOUNS = r"member\s+states|member\s+countries|partner\s+countries|participating\s+states|countries|states"
-_REGION_NOUNS += r"|nations|republics"
+_REGION_NOUNS += r"|nations|republics|partners|economies"  # "the six Western Balkan partners", "... economies"
 # An organisation's members go by more names ("the EAC Partner States"), and a possessive is still the whole.
 _GROUP_NOUNS = r"member\s+states|member\s+countries|member\s+nations|partner\s+states|countries|states|nations"
 _REGION_AFTER = re.compile(r"[\s-]+(?P<noun>" + _REGION_NOUNS + r")\b", re.IGNORECASE)
 _GROUP_AFTER = re.compile(r"(?:['’]s)?[\s-]+(?P<noun>" + _GROUP_NOUNS + r")\b", re.IGNORECASE)
+# A collective named by its count, capitalised: "the Western Balkan Six", "the Central Asian Five".
+_COUNT_AFTER = re.compile(
+    r"[\s-]+(?P<n>"
+    + "|".join(w.capitalize() for w in NUMBER_WORDS)
+    + r")\b(?!\s+(?:months?|years?|weeks?|days?|hours?)\b)"
+)
 _BEFORE = re.compile(
     r"\b(?:(?P<all>all|each\s+of|every\s+one\s+of|both)\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?)?"
     r"(?:(?P<n>\d+|" + "|".join(_NUMBERS) + r")\s+)?$",
@@ -54,7 +60,8 @@ def collective_size(text: str, m: PlaceMatch, *, group: bool = False) -> int | N
         return 0
     after = (_GROUP_AFTER if group else _REGION_AFTER).match(text, m.end, m.end + 40)
     if after is None:
-        return None
+        count = _COUNT_AFTER.match(text, m.end, m.end + 12)
+        return _NUMBERS[count.group("n").lower()] if count else None
     before = _BEFORE.search(text, max(0, m.start - 40), m.start)
     if before and before.group("all"):
         return 0  # "all fifteen ECOWAS member states" means every member, however the region counts them

@@ -257,6 +257,10 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         ("Border guards of all five Central Asian states met.", CENTRAL_ASIA),
         ("Visa policy in the six Eastern Partnership countries was compared.", EAP),
         ("Each of the Central Asian republics sent a team.", CENTRAL_ASIA),
+        # a region's members by other names, and a collective named by its count
+        ("Officials of the five Central Asian partners met.", CENTRAL_ASIA),
+        ("Ministers of the Central Asian Five agreed on a plan.", CENTRAL_ASIA),
+        ("The Central Asia Five months of talks ended.", []),
         # some, not all: which ones the text must say
         ("Three Central Asian countries joined the pilot.", []),
         ("Central Asia faces new challenges.", []),
