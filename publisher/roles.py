@@ -49,8 +49,9 @@ _MIGRANT_WINDOW = 80
 # only after a word for migrants (see _MIGRANT_WORD).
 _CUES: dict[str, tuple[str, ...]] = {
     Role.DONOR: (
-        r"(?:co-?)?(?:funded|financed|sponsored|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
-        r"(?:funding|financing|grants?|contributions?|donations?)\s+(?:of|from|by|provided\s+by)",
+        r"(?:co-?)?(?:funded|financed|sponsored|commissioned|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
+        r"(?:funding|financing|grants?|contributions?|donations?)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
+        r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?:\s+(?:such\s+as|including|like))?:?",
     ),
     "support": (
@@ -115,7 +116,7 @@ _CUE_RE = re.compile(
 # few places where the full cue pattern is worth trying.
 _CUE_KEYS = PhraseScan(
     _words(
-        """co funded financed sponsored paid funding financing grant grants contribution contributions donation
+        """co funded financed sponsored commissioned paid funding financing grant grants contribution contributions donation
         donations donor donors support supported implemented run managed ambassador ambassadors embassy embassies
         consulate consulates consul consuls envoy envoys delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers

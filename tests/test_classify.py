@@ -135,6 +135,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
     [
         # donors
         ("The training for border guards in Moldova was funded by the German government.", ["MD"]),
+        ("The project, commissioned by the German development ministry, supports returnees in Iraq.", ["IQ"]),
+        ("Thanks to a contribution of EUR 2 million from Austria, the programme expands to Ghana.", ["GH"]),
+        ("A contribution of 500,000 euros from Norway helps shelters in Moldova.", ["MD"]),
         ("With support from the Kingdom of the Netherlands, officers in Tashkent learned document checks.", ["UZ"]),
         ("The Swiss-funded project trained officials in Armenia.", ["AM"]),
         ("Thanks to the generous financial support of Germany and Austria, a centre opened in Erbil.", ["IQ"]),
