@@ -32,30 +32,39 @@ _PROFESSION_AFTER = re.compile(
     r"|instructors?|practitioners?|professors?|researchers?|police\s+officers?|border\s+guards?)\b",
     re.IGNORECASE,
 )
-# Places given as examples to learn from: "a workshop with case studies from Tajikistan, Kyrgyzstan and Albania".
+# Places given as examples to learn from (the cue ends where the first place starts): "a workshop with case studies from Tajikistan, Kyrgyzstan and Albania".
 _EXAMPLES_BEFORE = re.compile(
     r"\b(?:case\s+stud(?:y|ies)|examples?|lessons(?:\s+learn[te]d)?|(?:good|best|promising)\s+practices?"
-    r"|experiences?)\s+(?:from|of|in)\s+(?:the\s+)?$",
+    r"|experiences?)\s+(?:from|of|in)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
+_EXAMPLE_WORDS = ("case stud", "example", "lesson", "practice", "experience")
 _LIST_SEP = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
 _WINDOW = 200
 
 
 def guest_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
     """`roles` with the subject mentions that only say where trainers, facilitators or speakers come from made
-    ACTOR (foreigners at work, never the attendees of a regional meeting), and those of places given as examples ("case studies from A and B") made BACKGROUND. A place named
-    elsewhere as a subject stays one, and a text with no other place keeps them (both roles are kept then)."""
+    ACTOR (foreigners at work, never the attendees of a regional meeting), and those of places given as
+    examples ("case studies from A and B") made BACKGROUND. A place named elsewhere as a subject stays one, and
+    a text with no other place keeps them (both roles are kept then)."""
     out = list(roles)
+    # Substring tests on the whole text first: most texts have none of these words.
+    low = text.lower()
+    by = " by " in low
+    guests = " as " in low and _AS_GUESTS.search(text) is not None
+    examples = any(w in low for w in _EXAMPLE_WORDS)
+    if not (by or guests or examples):
+        return out
+    # Where a cue for examples ends: a mention that starts there opens a list of examples.
+    example_cues = {c.end() for c in _EXAMPLES_BEFORE.finditer(text)} if examples else set()
     example_until = -1  # the end of the current list of examples
     for i, m in enumerate(matches):
         if out[i] is not Role.SUBJECT:
             continue
-        sentence = _sentence_start(text, m.start)
-        head = text[max(sentence, m.start - _WINDOW) : m.start]
-        if _teaches(text, m, sentence, head):
+        if (by and _taught_by(text, m)) or (guests and _facilitates(text, m)):
             out[i] = Role.ACTOR
-        elif m.start <= example_until or _EXAMPLES_BEFORE.search(head):
+        elif m.start <= example_until or m.start in example_cues:
             out[i] = Role.BACKGROUND
             example_until = _list_end(text, matches, i)
     return out
@@ -68,19 +77,22 @@ def _sentence_start(text: str, pos: int) -> int:
     return start
 
 
-def _teaches(text: str, m: PlaceMatch, sentence: int, head: str) -> bool:
-    """Whether `m` is the nationality of a teaching professional after "by", or stands between "with" and "as
-    facilitators" (or the like) in its sentence."""
-    if m.kind == "demonym" and _PROFESSION_AFTER.match(text, m.end) and _BY_BEFORE.search(head):
-        return True
+def _taught_by(text: str, m: PlaceMatch) -> bool:
+    """Whether `m` is the nationality of a teaching professional after "by" ("joined by an Italian judge")."""
+    if m.kind != "demonym" or not _PROFESSION_AFTER.match(text, m.end):
+        return False
+    return _BY_BEFORE.search(text[max(_sentence_start(text, m.start), m.start - _WINDOW) : m.start]) is not None
+
+
+def _facilitates(text: str, m: PlaceMatch) -> bool:
+    """Whether `m` stands between "with" and "as facilitators" (or the like) in its sentence."""
     stop = _SENTENCE_END.search(text, m.end)
     guests = _AS_GUESTS.search(text, m.end, min(stop.start() if stop else len(text), m.end + _NEAR))
     if guests is None:
         return False
-    withs = list(_WITH.finditer(text, max(sentence, m.start - _NEAR), m.start))
-    with_ = withs[-1] if withs else None
+    withs = list(_WITH.finditer(text, max(_sentence_start(text, m.start), m.start - _NEAR), m.start))
     # "trained officers from Moldova as trainers" is a course for Moldova, not one given by it
-    return with_ is not None and not _TRAINED.search(text, with_.end(), guests.start())
+    return bool(withs) and not _TRAINED.search(text, withs[-1].end(), guests.start())
 
 
 def _list_end(text: str, matches: Sequence[PlaceMatch], i: int) -> int:

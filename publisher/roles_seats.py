@@ -14,18 +14,18 @@ from publisher.roles import Role
 # words, numbers and a few particles of place names ("Rio de Janeiro", "Dar es Salaam") may stand before the
 # dash, so a sentence that starts with a place and goes on in lower case is never one.
 _DATELINE = re.compile(
-    r"(?:^|\n)[ \t]*(?P<head>(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)"
+    r"[ \t]*(?P<head>(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)"
     r"(?:(?:[ \t]+|[ \t]*[,/][ \t]*|[ \t]*\(|\)[ \t]*|[ \t]*\)|-)"
     r"(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)){0,10}\)?)"
     r"[ \t]*[–—-][ \t]+(?=\S)"
 )
 _DATELINE_MAX = 90  # characters before the dash: a longer run of capitalised words is a title, not a dateline
-# The seat of an organisation right before the place: "headquartered in Vienna", "with its seat in The Hague",
-# "with a mission in Brussels".
+# The seat of an organisation, ending where the place starts: "headquartered in Vienna", "with its seat in
+# The Hague", "with a mission in Brussels".
 _SEAT_BEFORE = re.compile(
     r"\b(?:headquartered|seated|its\s+seat|with\s+(?:its\s+)?(?:head\s+office|secretariat)|secretariat"
     r"|with\s+(?:a|an|its)\s+(?:permanent\s+)?(?:mission|representation|liaison\s+office))"
-    r"\s+(?:in|at)\s+(?:the\s+)?$",
+    r"\s+(?:in|at)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
 # A spokesperson or a briefing in a city where international bodies brief the press ("said a spokesman in
@@ -33,49 +33,72 @@ _SEAT_BEFORE = re.compile(
 # ("a spokesman in Peshawar said", of returns from Pakistan) are where the story is, so only these count.
 _BRIEFING_BEFORE = re.compile(
     r"\b(?:spokes(?:man|woman|person|people|persons)(?:\s+[\w-]+){0,2}?|told\s+(?:reporters|journalists|the\s+press)"
-    r"|(?:press|news|media)\s+(?:briefings?|conferences?)(?:\s+[\w-]+){0,2}?)\s+in\s+(?:the\s+)?$",
+    r"|(?:press|news|media)\s+(?:briefings?|conferences?)(?:\s+[\w-]+){0,2}?)\s+in\s+(?:the\s+)?",
     re.IGNORECASE,
 )
 _BRIEFING_CITIES = frozenset(
     {"Geneva", "GENEVA", "New York", "NEW YORK", "Vienna", "VIENNA", "Brussels", "BRUSSELS", "Strasbourg",
      "The Hague", "Rome", "Paris", "Washington, D.C.", "Washington DC", "Washington, DC", "Washington D.C."}
 )  # fmt: skip
-_SEAT_WINDOW = 80
+_SEAT_WORDS = (
+    "headquartered",
+    "seated",
+    "seat ",
+    "secretariat",
+    "head office",
+    "mission ",
+    "representation ",
+    "liaison",
+)
+_BRIEFING_WORDS = ("spokes", "told ", "briefing", "conference")
 # "the Geneva-based agency", "a Vienna-based think tank": where an organisation sits, said of the organisation.
 _BASED_AFTER = re.compile(r"[-‐]based\b")
 
 
 def seat_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
-    """`roles` with the subject mentions in a dateline, or naming the seat of an organisation or its
-    spokesperson briefing from such a seat, made BACKGROUND. A place named elsewhere as a subject stays a subject, and a text with no
-    other place keeps it (background is among the roles kept when nothing else is)."""
+    """`roles` with the subject mentions in a dateline, naming the seat of an organisation, or where its
+    spokesperson briefs from such a seat, made BACKGROUND. A place named elsewhere as a subject stays a
+    subject, and a text with no other place keeps it (background is among the roles kept when nothing else is)."""
     out = list(roles)
     if not matches:
         return out
     datelines = _dateline_spans(text, matches)
+    # One scan of the text per kind of cue, not one per mention: a mention has the role when a cue ends where
+    # it starts. Substring tests first: most texts hold none of the cue words, and then need no scan at all.
+    low = text.lower()
+    seats: set[int] = set()
+    if any(w in low for w in _SEAT_WORDS):
+        seats = {c.end() for c in _SEAT_BEFORE.finditer(text)}
+    briefings: set[int] = set()
+    if any(w in low for w in _BRIEFING_WORDS) and any(m.text in _BRIEFING_CITIES for m in matches):
+        briefings = {c.end() for c in _BRIEFING_BEFORE.finditer(text)}
     for i, m in enumerate(matches):
         if out[i] is not Role.SUBJECT or m.code is None:
             continue
-        if any(a <= m.start and m.end <= b for a, b in datelines) or _is_seat(text, m):
+        if (
+            any(a <= m.start and m.end <= b for a, b in datelines)
+            or m.start in seats
+            or (m.start in briefings and m.text in _BRIEFING_CITIES)
+            or _BASED_AFTER.match(text, m.end)
+        ):
             out[i] = Role.BACKGROUND
     return out
 
 
-def _is_seat(text: str, m: PlaceMatch) -> bool:
-    before = max(0, m.start - _SEAT_WINDOW)
-    if _BASED_AFTER.match(text, m.end) or _SEAT_BEFORE.search(text, before, m.start):
-        return True
-    return m.text in _BRIEFING_CITIES and _BRIEFING_BEFORE.search(text, before, m.start) is not None
-
-
 def _dateline_spans(text: str, matches: Sequence[PlaceMatch]) -> list[tuple[int, int]]:
-    """Where datelines are: a run of capitalised words before a dash that starts with a city ("Moldova –
-    Ukraine: a new crossing point" is a headline about both, not a dateline)."""
+    """Where datelines are: at the start of a paragraph, a run of capitalised words before a dash that starts
+    with a city ("Moldova – Ukraine: a new crossing point" is a headline about both, not a dateline)."""
     starts = {m.start: m for m in matches}
     spans = []
-    for d in _DATELINE.finditer(text):
-        start, end = d.span("head")
-        first = starts.get(start)
-        if end - start <= _DATELINE_MAX and first is not None and first.kind == "city":
-            spans.append((start, end))
+    pos = 0
+    while pos >= 0:
+        d = _DATELINE.match(text, pos)
+        if d is not None:
+            start, end = d.span("head")
+            first = starts.get(start)
+            if end - start <= _DATELINE_MAX and first is not None and first.kind == "city":
+                spans.append((start, end))
+        pos = text.find("\n", pos)
+        if pos >= 0:
+            pos += 1
     return spans
