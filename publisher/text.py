@@ -240,6 +240,17 @@ def derive_summary(body: str, title: str | None = None) -> str:
     return _summarise(rest)
 
 
+def tagged_text(title: str, body: str) -> str:
+    """The text that tagging reads: the headline, then the body, unless the headline is the body's own start
+    (derived from it, or a feed that repeats it). A repeated headline would count its places twice, and a
+    headline cut inside a list ("… from Germany, the Netherlands, Romania") would read as another sentence."""
+    head = " ".join(title.removesuffix("…").split())
+    if not head:
+        return body
+    start = " ".join(body[: len(title) * 2 + 200].split())
+    return body if start.startswith(head) else f"{title}\n\n{body}"
+
+
 def _ascii_char(ch: str) -> str:
     """ASCII letters for one character: accents dropped (NFKD), any other script transliterated (Cyrillic
     "М" → "M", an ideograph "北" → " Bei ": one word each)."""

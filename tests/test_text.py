@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -21,6 +22,7 @@ from publisher.text import (
     identity_title,
     slugify,
     tag_uri,
+    tagged_text,
 )
 
 
@@ -230,3 +232,21 @@ def test_transliteration_table_gives_what_per_character_decomposition_gave(text:
     from publisher.text import _ascii
 
     assert _ascii(text) == _old_ascii(text)
+
+
+def test_tagged_text_reads_a_headline_the_body_starts_with_once() -> None:
+    body = "Fifty practitioners from Germany, the Netherlands, Romania, Poland and Bulgaria trained in Bonn."
+    assert tagged_text(derive_title(body), body) == body
+    assert tagged_text("Fifty practitioners from Germany, the Netherlands, Romania…", body) == body
+    # a headline of its own is read before the body
+    assert tagged_text("Anti-trafficking course in Bonn", body) == f"Anti-trafficking course in Bonn\n\n{body}"
+    assert tagged_text("", body) == body
+
+
+def test_a_headline_cut_inside_a_list_adds_no_country(default_classifier: Any) -> None:
+    body = (
+        "Fifty anti-trafficking practitioners from Germany, the Netherlands, Romania, Poland and Bulgaria "
+        "completed a five-day simulation training today in Brühl, Germany."
+    )
+    title = derive_title(body)
+    assert [t.slug for t in default_classifier.classify(tagged_text(title, body)).countries] == ["DE"]

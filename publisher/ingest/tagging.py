@@ -30,6 +30,7 @@ from publisher.models import (
     ReleaseTopic,
 )
 from publisher.sources.base import ProjectRecord
+from publisher.text import tagged_text
 
 TAG_LOADS = (
     selectinload(Release.topics),
@@ -141,11 +142,11 @@ class Tagger:
 
     def profile(self, title: str, body: str, published: dt.date) -> ReleaseProfile:
         """What the linker sees of a release (for `publisher explain`)."""
-        return release_profile(title, body, published, self.classifier.classify(f"{title}\n\n{body}", published))
+        return release_profile(title, body, published, self.classifier.classify(tagged_text(title, body), published))
 
     def compute(self, title: str, body: str, published: dt.date) -> TagSet:
         """Tags and links of one release's text."""
-        c = self.classifier.classify(f"{title}\n\n{body}", published)
+        c = self.classifier.classify(tagged_text(title, body), published)
         profile = release_profile(title, body, published, c)
 
         def tags(items: tuple[Tag_, ...]) -> tuple[Tag, ...]:

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from publisher.classify import Classification, Classifier
 from publisher.sources.base import ProjectRecord
+from publisher.text import tagged_text
 
 # A project topic is "core" when it scores at least this share of the project's strongest topic:
 # long project texts touch many topics in passing, and those must not drive links.
@@ -127,9 +128,7 @@ def build_project_profile(key: str, record: ProjectRecord, classifier: Classifie
 
 
 def build_release_profile(title: str, text: str, published: dt.date, classifier: Classifier) -> ReleaseProfile:
-    return release_profile(
-        title, text, published, classifier.classify(f"{title}\n\n{text}" if title else text, published)
-    )
+    return release_profile(title, text, published, classifier.classify(tagged_text(title, text), published))
 
 
 def release_profile(title: str, text: str, published: dt.date, cls: Classification) -> ReleaseProfile:

@@ -11,7 +11,7 @@ from publisher.ingest import clean_record
 from publisher.link import Evidence as LinkEvidence
 from publisher.link import Linker, build_project_profile, release_profile
 from publisher.sources.base import ProjectRecord, ReleaseRecord
-from publisher.text import derive_title
+from publisher.text import derive_title, tagged_text
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def predict(cfg: Config, releases: Sequence[ReleaseRecord], projects: Sequence[P
     for raw in releases:
         rec = clean_record(raw)
         title = rec.title.strip() or derive_title(rec.body)
-        cls = classifier.classify(f"{title}\n\n{rec.body}", rec.published)
+        cls = classifier.classify(tagged_text(title, rec.body), rec.published)
         profile = release_profile(title, rec.body, rec.published, cls)
         links = {r.key: Evidence(r.score, (*r.reasons, *map(_evidence, r.evidence))) for r in linker.link(profile)}
         candidates = {c.key: Evidence(c.score, (c.why, *map(_evidence, c.evidence))) for c in linker.explain(profile)}
