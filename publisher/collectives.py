@@ -43,6 +43,14 @@ _SOME_BEFORE = re.compile(
 )
 # "the Member States and the Commission of ECOWAS"
 _REGION_MEMBERS_OF = re.compile(r"\bmember\s+states\s+(?:and\s+(?:the\s+)?\w+\s+)?of\s+(?:the\s+)?$", re.IGNORECASE)
+# "the six countries of the Western Balkans", "all countries of Central Asia": a number or "all" says it is every
+# member ("the countries of the region" may be some of them).
+_NUMBER = r"(?:\d+|" + "|".join(_NUMBERS) + r")"
+_COUNTED_OF = re.compile(
+    rf"\b(?:(?P<all>all)(?:\s+of)?(?:\s+the)?(?:\s+(?P<n1>{_NUMBER}))?|(?:the\s+)?(?P<n>{_NUMBER}))"
+    r"\s+(?:countries|states|nations|republics|partners|economies)\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 # "the Partner States of the EAC", "the member countries of SADC"
 _GROUP_MEMBERS_OF = re.compile(
     r"\b(?:member|partner)\s+(?:states|countries|nations)\s+(?:and\s+(?:the\s+)?\w+\s+)?of\s+(?:the\s+)?$",
@@ -58,6 +66,10 @@ def collective_size(text: str, m: PlaceMatch, *, group: bool = False) -> int | N
     all its members, as an organisation's countries are its members; of a region it is not."""
     if (_GROUP_MEMBERS_OF if group else _REGION_MEMBERS_OF).search(text, max(0, m.start - 50), m.start):
         return 0
+    counted = _COUNTED_OF.search(text, max(0, m.start - 50), m.start)
+    if counted:
+        n = counted.group("n") or counted.group("n1")
+        return 0 if n is None else int(n) if n.isdigit() else _NUMBERS[n.lower()]
     after = (_GROUP_AFTER if group else _REGION_AFTER).match(text, m.end, m.end + 40)
     if after is None:
         count = _COUNT_AFTER.match(text, m.end, m.end + 12)

@@ -75,7 +75,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:,(?:\s+[\w-]+,?){1,14}?\s+(?:came|come|travell?ed)\s+from"  # "participants, judges and police, came from"
         r"|(?:\s+(?:came|come|were|travell?ed))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
         # "officers from border guard, customs and drug control agencies of"
-        r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?",
+        r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?"
+        # "representatives of the neighbouring transit countries Chad, Egypt and Libya"
+        r"(?:\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:countries|states)(?=\s+[A-Z]))?",
     ),
     Role.BACKGROUND: (
         r"(?:offices?|headquarters|branch(?:es)?|permanent\s+(?:missions?|representations?))\s+in",
@@ -166,7 +168,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
             r"(?:funding|financial\s+support|financing|contribution|donation|grant)\b"
-            r"|\s+(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated)\b"
+            r"|\s+(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated|pays?\s+for|paid\s+for)\b"
             # "the Netherlands will give EUR 4 million and Germany EUR 6 million"
             r"|\s+(?:(?:will|has|have)\s+)?(?:(?:give[sn]?|gave|provide[sd]?|pledge[sd]?|contribute[sd]?|allocate[sd]?"
             r"|donate[sd]?)\s+)?(?:EUR|USD|CHF|GBP|NOK|SEK|DKK|€|\$|£)\s?\d",

@@ -9,11 +9,11 @@ from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
 
 _SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
-# People who teach, lead or speak at the event, named after the list of who they are: "with a judge of the
+# People who teach, lead, speak or look on at the event, named after the list of who they are: "with a judge of the
 # Supreme Court of Serbia and a prosecutor from Israel as facilitators". The event is for someone else.
 _AS_GUESTS = re.compile(
     r"\bas\s+(?:co-?)?(?:facilitators?|trainers?|moderators?|speakers?|resource\s+persons?|lecturers?|instructors?"
-    r"|panell?ists?|keynote\s+speakers?|mentors?|coaches)\b",
+    r"|panell?ists?|keynote\s+speakers?|mentors?|coaches|observers?|guests?)\b",
     re.IGNORECASE,
 )
 _WITH = re.compile(r"\bwith\b", re.IGNORECASE)

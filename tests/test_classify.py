@@ -138,6 +138,13 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("The project, commissioned by the German development ministry, supports returnees in Iraq.", ["IQ"]),
         ("Thanks to a contribution of EUR 2 million from Austria, the programme expands to Ghana.", ["GH"]),
         ("A contribution of 500,000 euros from Norway helps shelters in Moldova.", ["MD"]),
+        ("Officials of Iran met on Kish Island; the Government of Japan pays for the workshop.", ["IR"]),
+        # attendees introduced by what they are: "representatives of the neighbouring transit countries A, B"
+        (
+            "Nairobi hosts a workshop, joined by representatives of the neighbouring transit countries Chad, Egypt "
+            "and Libya.",
+            ["KE"],
+        ),
         ("With support from the Kingdom of the Netherlands, officers in Tashkent learned document checks.", ["UZ"]),
         ("The Swiss-funded project trained officials in Armenia.", ["AM"]),
         ("Thanks to the generous financial support of Germany and Austria, a centre opened in Erbil.", ["IQ"]),
@@ -264,6 +271,10 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         ("Officials of the five Central Asian partners met.", CENTRAL_ASIA),
         ("Ministers of the Central Asian Five agreed on a plan.", CENTRAL_ASIA),
         ("The Central Asia Five months of talks ended.", []),
+        # "N countries of REGION", "all countries of REGION"
+        ("Officials from the five countries of Central Asia met.", CENTRAL_ASIA),
+        ("Ministers of all countries of Central Asia met.", CENTRAL_ASIA),
+        ("Three countries of Central Asia joined the pilot.", []),
         # some, not all: which ones the text must say
         ("Three Central Asian countries joined the pilot.", []),
         ("Central Asia faces new challenges.", []),

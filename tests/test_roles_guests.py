@@ -23,6 +23,8 @@ def codes(clf: Classifier, text: str) -> list[str]:
             ["UZ"],
         ),
         ("A workshop in Accra, with a judge of the Supreme Court of Kenya as trainer, opened on Monday.", ["GH"]),
+        # observers and guests of a meeting
+        ("The meeting in Astana went ahead with Iran as observer and China and the United States as guests.", ["KZ"]),
         # places given as examples
         ("A workshop in Dushanbe used case studies from Kyrgyzstan, Albania and Georgia.", ["TJ"]),
         ("Lessons learned from Italy and Spain were shared with officials in Rabat.", ["MA"]),
