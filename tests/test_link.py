@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from publisher.config import LinkingConfig
-from publisher.link import EvidenceKind, Linker, LinkResult, ProjectProfile, ReleaseProfile
+from publisher.link import EvidenceKind, Linker, LinkResult, ProjectProfile, ReleaseProfile, wording
 from publisher.link.names import _CAPITALISED, MentionIndex, name_forms
 
 
@@ -174,6 +174,14 @@ def test_place_names_are_not_similar_wording() -> None:
     restart = next(r for r in res if r.key == "restart")
     assert not any(e.kind is EvidenceKind.WORDING and "azerbaijan" in e.detail for e in restart.evidence)
     assert not restart.linked and restart.why == "shares only geography"
+
+
+def test_rare_words_of_region_names_are_not_similar_wording() -> None:
+    # "Balkan", "Sahel": geography too, though no country is named by them; common words of region names stay
+    assert {"balkan", "sahel", "maghreb"}.isdisjoint(
+        wording.terms("The Western Balkans, the Balkan route, the Sahel, the Maghreb")
+    )
+    assert "eastern" in wording.terms("talks with the Eastern Partnership")
 
 
 def test_one_rare_shared_word_and_a_country_do_not_link() -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from wordfreq import zipf_frequency
 
+from publisher.config import default_taxonomy_data
 from publisher.gazetteer import gazetteer
 
 # A word as common as "need" or "role" in general English (Zipf ≥ COMMON_ZIPF, i.e. more than about once in
@@ -228,7 +229,19 @@ _STOP = frozenset(
 
 @functools.cache
 def _place_words() -> frozenset[str]:
-    return gazetteer().place_words()
+    """Country, city and demonym names, and the rare words of the default taxonomy's region and group names
+    ("Balkans", "Sahel", "Maghreb", "ECOWAS"): geography is scored as shared places, and "balkan" in a project
+    and a release about different things is no shared subject. Common words of those names ("Eastern
+    Partnership", "Central Asia") stay terms; their weight is low anyway."""
+    names: list[str] = []
+    for table in ("regions", "groups"):
+        for entry in default_taxonomy_data().get(table, {}).values():
+            names += [entry.get("name", ""), *entry.get("aliases", ())]
+    rare = {w for n in names for w in _WORD.findall(n.lower()) if zipf_frequency(w, "en") < _RARE_PLACE_WORD}
+    return gazetteer().place_words() | rare | {w[:-1] for w in rare if w.endswith("s")}
+
+
+_RARE_PLACE_WORD = 4.0  # Zipf frequency below which a word of a region's name is only a place name
 
 
 def terms(text: str) -> list[str]:
