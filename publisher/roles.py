@@ -62,7 +62,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     # People who come from somewhere to give or to watch: context, alone or in a list.
     Role.ATTENDEE: (
         r"(?:experts?|specialists?|speakers|panell?ists|trainers|observers|guests|colleagues|counterparts|peers)"
-        r"\s+(?:from|of)",
+        r"(?:\s+(?:came|come|coming|travell?ed))?\s+(?:from|of)",  # "experts came from Austria and Slovenia"
         r"attended\s+by",
         r"participation\s+of",
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",

@@ -290,6 +290,7 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         ("A course in Vienna on the Western Balkans was attended by Albania, Serbia and Germany.", ["AT"]),
         # a region named only among the attendees is no regional meeting
         ("Experts from EU member states Germany and Austria trained border guards in Moldova.", ["MD"]),
+        ("Experts came from Austria and Slovenia to train Albanian border police in Tirana.", ["AL"]),
     ],
 )
 def test_collective_phrases_expand_to_members(clf: Classifier, text: str, expected: list[str]) -> None:
