@@ -844,6 +844,11 @@ def add_recent_release(sample_dir: Path, days_ago: int = 7) -> dt.date:
     return day
 
 
+def country_codes(clf: Any, text: str) -> list[str]:
+    """The country codes a classifier tags `text` with, sorted."""
+    return [t.slug for t in clf.classify(text).countries]
+
+
 @pytest.fixture(scope="module")
 def default_classifier() -> Any:
     """The classifier with the default taxonomy (no config file)."""

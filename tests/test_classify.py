@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from publisher.classify import Classifier, normalize_keyword_text
 from publisher.config import RegionConfig, TaxonomyConfig, TopicConfig, config_from_dict
 from publisher.gazetteer import Gazetteer, PhraseScan, trie_pattern
+from tests.conftest import country_codes
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +21,7 @@ def clf() -> Classifier:
     return Classifier(config_from_dict({}, root=Path(".")).taxonomy)
 
 
-def codes(clf: Classifier, text: str) -> list[str]:
-    return [t.slug for t in clf.classify(text).countries]
+codes = country_codes
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from publisher.classify import Classifier
+from tests.conftest import country_codes
 
-
-def codes(clf: Classifier, text: str) -> list[str]:
-    return [t.slug for t in clf.classify(text).countries]
+codes = country_codes
 
 
 @pytest.mark.parametrize(
