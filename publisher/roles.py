@@ -40,7 +40,8 @@ _NUMBER_WORDS = _words(
 )
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 _MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants)|[A-Z][a-z]+(?:ans|ians|is|ese))\b"
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants)|[A-Z][a-z]+(?:ans|ians|is|ese)"
+    r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
 _MIGRANT_WINDOW = 80
 # Cue phrases that put the place names listed right after them into a context role. Each starts with its

@@ -195,6 +195,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Reintegration in Nepal: many Nepali workers go to Qatar for work.", ["NP"]),
         ("About two million Afghans live in neighbouring Iran, says a study in Afghanistan.", ["AF"]),
         ("Most labour migrants from Tajikistan work in Russia.", ["TJ"]),
+        ("At the congress in Chisinau, a Moldovan living in Italy spoke about the diaspora.", ["MD"]),
         ("Support for families in Uzbekistan: Kazakhstan has become a main destination for many.", ["UZ"]),
         # languages
         ("Language courses in English and Russian were offered to returnees in Tajikistan.", ["TJ"]),
