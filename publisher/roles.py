@@ -82,6 +82,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     Role.BACKGROUND: (
         r"(?:offices?|headquarters|branch(?:es)?|permanent\s+(?:missions?|representations?))\s+in",
+        # a person's post there: "IOM's chief of mission in Ethiopia said"
+        r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
         r"borders?\s+with",  # a neighbour named to say where a place is
         # where returnees come back from: the story is where they return to
         r"(?:returnees|returned|deported|removed|expelled|return(?:s|ing)?|deportations?)\s+from",
@@ -121,7 +123,7 @@ _CUE_KEYS = PhraseScan(
     _words(
         """co funded financed sponsored commissioned paid funding financing grant grants contribution contributions donation
         donations donor donors support supported implemented run managed ambassador ambassadors embassy embassies
-        consulate consulates consul consuls envoy envoys delegates delegation delegations participants
+        consulate consulates consul consuls envoy envoys chief chiefs delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
         office offices headquarters permanent branch branches border borders returnees returned deported removed

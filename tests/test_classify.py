@@ -188,6 +188,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("The Norwegian Refugee Council distributes food in Yemen.", ["YE"]),
         ("Staff from the agency's offices in Brussels and Geneva trained judges in Georgia.", ["GE"]),
         ("A camp in Jordan, near the border with Syria, opened a school.", ["JO"]),
+        ("In Djibouti, the chief of mission in Ethiopia and the head of office in Kenya met.", ["DJ"]),
         # destinations and where migrants live or work abroad, named in passing
         ("Migrants travelling to Italy and Spain were informed of risks in Senegal.", ["SN"]),
         ("Prospective migrants in Pakistan learned about safe migration to Italy.", ["PK"]),
