@@ -223,11 +223,12 @@ _PARTY_AFTER = re.compile(r"[-‐–](?:[A-Z]{2,}|[A-Z][a-z]+)\b")
 _WATER_BEFORE = re.compile(r"\b(?:Lake|(?:Gulf|Sea|Bay)\s+of(?:\s+the)?)\s+$")
 # A demonym that names a word of a language: "'Ura', the Albanian word for bridge".
 _WORD_OF_LANGUAGE = re.compile(r"\s+(?:words?|terms?|expressions?|phrases?)\s+(?:for|meaning)\b")
-# A nationality qualifying an institution at work: "the Spanish National Police", "the French agency CIVIPOL".
+# A nationality qualifying an institution at work: "the Spanish National Police", "the French agency CIVIPOL",
+# "the Italian NGO CISP".
 # (The subject's own institutions are named so too, but a text about them names the country elsewhere.)
 _NATIONALITY_AT_WORK = re.compile(
     r"(?:\s+(?:[A-Z][\w-]*|national|federal))*\s+(?i:police|gendarmerie|agency|agencies|side|unit|experts"
-    r"|specialists|cooperation)\b"
+    r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies))\b"
 )
 # An organisation's acronym right before a city names its office there ("DCAF Ljubljana", "IOM Kyiv").
 _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
