@@ -39,6 +39,16 @@ _EXAMPLES_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _EXAMPLE_WORDS = ("case stud", "example", "lesson", "practice", "experience")
+# Where teachers came from, as a list of whatever they belong to: "trainers came from UNODC's maritime crime
+# teams, the US Coast Guard and the New Zealand High Commission", "trainers come from its regional office in
+# Dakar and its centre in Tanzania". Every place up to the end of that clause is theirs, organisations and all
+# (the cue list of `roles` stops at the first word that is no name); an infinitive or a relative clause ends it
+# ("trainers came from Austria to train police in Tirana").
+_TEACHERS_FROM = re.compile(
+    r"\b(?:trainers|instructors|lecturers|facilitators|teachers|mentors|coaches)\s+(?:came|come|travell?ed)\s+from\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.!?;](?=\s)|\n|\s+to\s+[a-z]|,?\s+(?:where|who|which|while|whereas)\b")
 _LIST_SEP = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
 _WINDOW = 200
 
@@ -54,7 +64,8 @@ def guest_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role])
     by = " by " in low
     guests = " as " in low and _AS_GUESTS.search(text) is not None
     examples = any(w in low for w in _EXAMPLE_WORDS)
-    if not (by or guests or examples):
+    teachers = " from" in low and _teachers_from(text)
+    if not (by or guests or examples or teachers):
         return out
     # Where a cue for examples ends: a mention that starts there opens a list of examples.
     example_cues = {c.end() for c in _EXAMPLES_BEFORE.finditer(text)} if examples else set()
@@ -63,6 +74,8 @@ def guest_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role])
         if out[i] is not Role.SUBJECT:
             continue
         if (by and _taught_by(text, m)) or (guests and _facilitates(text, m)):
+            out[i] = Role.ACTOR
+        elif any(a <= m.start < b for a, b in teachers or ()):
             out[i] = Role.ACTOR
         elif m.start <= example_until or m.start in example_cues:
             out[i] = Role.BACKGROUND
@@ -75,6 +88,15 @@ def _sentence_start(text: str, pos: int) -> int:
     for end in _SENTENCE_END.finditer(text, max(0, pos - _WINDOW), pos):
         start = end.end()
     return start
+
+
+def _teachers_from(text: str) -> list[tuple[int, int]]:
+    """The spans of the clauses that say where teachers came from (see _TEACHERS_FROM)."""
+    spans = []
+    for cue in _TEACHERS_FROM.finditer(text):
+        end = _CLAUSE_END.search(text, cue.end())
+        spans.append((cue.end(), end.start() if end else len(text)))
+    return spans
 
 
 def _taught_by(text: str, m: PlaceMatch) -> bool:

@@ -27,6 +27,13 @@ codes = country_codes
         # places given as examples
         ("A workshop in Dushanbe used case studies from Kyrgyzstan, Albania and Georgia.", ["TJ"]),
         ("Lessons learned from Italy and Spain were shared with officials in Rabat.", ["MA"]),
+        # where trainers came from, as a list of organisations, up to the end of the clause
+        (
+            "A course opened in Jakarta; trainers came from UNODC's maritime crime teams, the US Coast Guard and "
+            "the New Zealand High Commission.",
+            ["ID"],
+        ),
+        ("In Dakar, trainers come from IOM's regional office there and its centre in Tanzania.", ["SN"]),
         # a regional meeting's trainers stay context even when the region is what the text is about
         ("A course in Skopje for the Western Balkans was given by Italian experts of the police.", ["MK"]),
     ],
@@ -43,6 +50,8 @@ def test_trainers_and_examples_are_context(default_classifier: Classifier, text:
         ("Moldovan judges were trained by Dutch experts in The Hague.", ["MD", "NL"]),
         # a train-the-trainers course is for the trainers' country
         ("The course, organised with Ghana's police, trained officers from Ghana as trainers.", ["GH"]),
+        # the clause of where trainers came from ends at an infinitive: whom they train stays
+        ("Trainers came from Austria to train border police of Albania in Tirana.", ["AL"]),
         # the only place left is kept
         ("The seminar heard case studies from Albania.", ["AL"]),
     ],
