@@ -19,6 +19,8 @@ _DATELINE = re.compile(
     r"(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)){0,10}\)?)"
     r"[ \t]*[–—-][ \t]+(?=\S)"
 )
+# A city alone, ending in a full stop, as the first words of a paragraph: "Berlin. Many of the refugees ...".
+_CITY_LINE = re.compile(r"[ \t]*(?P<head>[A-ZÀ-Þ][\w’'-]*(?:[ \t]+[A-ZÀ-Þ][\w’'-]*){0,2})\.[ \t]+(?=[A-Z])")
 _DATELINE_MAX = 90  # characters before the dash: a longer run of capitalised words is a title, not a dateline
 # The seat of an organisation, ending where the place starts: "headquartered in Vienna", "with its seat in
 # The Hague", "with a mission in Brussels".
@@ -87,7 +89,7 @@ def seat_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) 
 
 def _dateline_spans(text: str, matches: Sequence[PlaceMatch]) -> list[tuple[int, int]]:
     """Where datelines are: at the start of a paragraph, a run of capitalised words before a dash that starts
-    with a city ("Moldova – Ukraine: a new crossing point" is a headline about both, not a dateline)."""
+    with a city, or a city alone before a full stop ("Moldova – Ukraine: a new crossing point" is a headline about both, not a dateline)."""
     starts = {m.start: m for m in matches}
     spans = []
     pos = 0
@@ -97,6 +99,11 @@ def _dateline_spans(text: str, matches: Sequence[PlaceMatch]) -> list[tuple[int,
             start, end = d.span("head")
             first = starts.get(start)
             if end - start <= _DATELINE_MAX and first is not None and first.kind == "city":
+                spans.append((start, end))
+        elif (c := _CITY_LINE.match(text, pos)) is not None:
+            start, end = c.span("head")
+            first = starts.get(start)
+            if first is not None and first.kind == "city" and first.end == end:  # the city and nothing else
                 spans.append((start, end))
         pos = text.find("\n", pos)
         if pos >= 0:

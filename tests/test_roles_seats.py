@@ -18,6 +18,8 @@ codes = country_codes
         ("TUNIS, Tunisia – The bank approved a loan for jobs for young people in Mauritania.", ["MR"]),
         ("Sarajevo/Geneva – UNHCR welcomed the asylum law adopted by Albania.", ["AL"]),
         ("Damascus/Beirut, 3 May 2019 (UNHCR) – Few refugees returned to Syria this year.", ["SY"]),
+        # a city alone before a full stop
+        ("Berlin. Many of the nurses placed come from Serbia.", ["RS"]),
         # in the body after a title, too
         ("New asylum law\n\nGENEVA (5 March 2019) – The agency praised the law passed in Ecuador.", ["EC"]),
         # the seat of an organisation or of its spokesperson
@@ -45,6 +47,9 @@ def test_datelines_and_seats_are_context(default_classifier: Classifier, text: s
         ("Moldova – Ukraine: a new joint border crossing point was opened.", ["MD", "UA"]),
         # a dash later in a sentence is no dateline, and a venue stays a subject
         ("The conference in Geneva – the first of its kind – gathered officials from Nigeria.", ["CH", "NG"]),
+        # a city alone inside a paragraph is no dateline; at its start, if it is the only place, it is kept
+        ("Officials met in Kyiv. Tunis. The next round goes there.", ["TN", "UA"]),
+        ("Kyiv. The agency delivered equipment to the border guards.", ["UA"]),
         # a city in lower-case prose before a dash is no dateline
         ("Training in Skopje and in the rest of the country – a first – reached 40 officers.", ["MK"]),
     ],
