@@ -54,6 +54,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:funding|financing|grants?|contributions?|donations?)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?:\s+(?:such\s+as|including|like))?:?",
+        r"behalf\s+of",  # who commissions the work: "on behalf of the German Federal Government"
     ),
     "support": (
         r"(?<!in\s)support(?:ed)?\s+(?:of|from|by)",  # "in support of Moldova" is whom it is for
@@ -122,7 +123,7 @@ _CUE_RE = re.compile(
 _CUE_KEYS = PhraseScan(
     _words(
         """co funded financed sponsored commissioned paid funding financing grant grants contribution contributions donation
-        donations donor donors support supported implemented run managed ambassador ambassadors embassy embassies
+        donations donor donors behalf support supported implemented run managed ambassador ambassadors embassy embassies
         consulate consulates consul consuls envoy envoys chief chiefs delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating

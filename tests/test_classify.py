@@ -216,6 +216,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # a nationality qualifying an institution at work; the subject's own institutions stay (see below)
         ("The Spanish National Police trains the security forces of Mauritania.", ["MR"]),
         ("The Italian NGO CISP gave grants to families in Armenia.", ["AM"]),
+        ("On behalf of the German Federal Government, GIZ trains teachers in Serbia.", ["RS"]),
         ("In Senegal the project is led by the French agency CIVIPOL.", ["SN"]),
         ("The Georgian Border Police arrested smugglers near Batumi.", ["GE"]),
         # a country inside the name of an instrument between two parties, or of a lake or gulf
