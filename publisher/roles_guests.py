@@ -73,9 +73,11 @@ def guest_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role])
     for i, m in enumerate(matches):
         if out[i] is not Role.SUBJECT:
             continue
-        if (by and _taught_by(text, m)) or (guests and _facilitates(text, m)):
-            out[i] = Role.ACTOR
-        elif any(a <= m.start < b for a, b in teachers or ()):
+        if (
+            (by and _taught_by(text, m))
+            or (guests and _facilitates(text, m))
+            or any(a <= m.start < b for a, b in teachers or ())
+        ):
             out[i] = Role.ACTOR
         elif m.start <= example_until or m.start in example_cues:
             out[i] = Role.BACKGROUND

@@ -14,9 +14,9 @@ from publisher.config import Config
 from publisher.ingest.bulk import insert_rows
 from publisher.ingest.common import BATCH, batched
 from publisher.link import (
-    Linker,
     ProjectProfile,
     ReleaseProfile,
+    linker_for,
     project_text,
     release_profile,
 )
@@ -132,13 +132,7 @@ class Tagger:
             self.project_ids[p.slug] = p.id
             self.project_slugs[p.id] = p.slug
             profiles.append(project_profile(p))
-        self.linker = Linker(
-            profiles,
-            cfg.linking,
-            topic_names={k: t.name for k, t in cfg.taxonomy.topics.items()},
-            region_names={k: r.name for k, r in cfg.taxonomy.regions.items()},
-            topic_words={k: tuple(t.keywords) for k, t in cfg.taxonomy.topics.items()},
-        )
+        self.linker = linker_for(cfg, profiles)
 
     def profile(self, title: str, body: str, published: dt.date) -> ReleaseProfile:
         """What the linker sees of a release (for `publisher explain`)."""

@@ -15,6 +15,7 @@ from publisher.link.profiles import (
     project_text,
     release_profile,
 )
+from publisher.link.setup import linker_for
 
 __all__ = [
     "Candidate",
@@ -28,6 +29,7 @@ __all__ = [
     "build_project_profile",
     "build_release_profile",
     "core_topics",
+    "linker_for",
     "name_forms",
     "project_text",
     "release_profile",

@@ -9,7 +9,7 @@ from publisher.classify import Classifier, Tag
 from publisher.config import Config
 from publisher.ingest import clean_record
 from publisher.link import Evidence as LinkEvidence
-from publisher.link import Linker, build_project_profile, release_profile
+from publisher.link import build_project_profile, linker_for, release_profile
 from publisher.sources.base import ProjectRecord, ReleaseRecord
 from publisher.text import derive_title, tagged_text
 
@@ -54,13 +54,7 @@ def predict(cfg: Config, releases: Sequence[ReleaseRecord], projects: Sequence[P
     to those steps touch this function and nothing else of the evaluation."""
     classifier = Classifier(cfg.taxonomy)
     profiles = [build_project_profile(project_key(p), clean_record(p), classifier) for p in projects]
-    linker = Linker(
-        profiles,
-        cfg.linking,
-        topic_names={k: t.name for k, t in cfg.taxonomy.topics.items()},
-        region_names={k: r.name for k, r in cfg.taxonomy.regions.items()},
-        topic_words={k: tuple(t.keywords) for k, t in cfg.taxonomy.topics.items()},
-    )
+    linker = linker_for(cfg, profiles)
     out = []
     for raw in releases:
         rec = clean_record(raw)
