@@ -40,7 +40,7 @@ _NUMBER_WORDS = _words(
 )
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 _MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants)|[A-Z][a-z]+(?:ans|ians|is|ese)"
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
     r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
 _MIGRANT_WINDOW = 80
@@ -50,7 +50,7 @@ _MIGRANT_WINDOW = 80
 # only after a word for migrants (see _MIGRANT_WORD).
 _CUES: dict[str, tuple[str, ...]] = {
     Role.DONOR: (
-        r"(?:co-?)?(?:funded|financed|sponsored|commissioned|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
+        r"(?:co-?)?(?:funded|financed|sponsored|commissioned|donated|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
         r"(?:funding|financing|grants?|contributions?|donations?)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?:\s+(?:such\s+as|including|like))?:?",
@@ -69,6 +69,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"participation\s+of",
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
         r"participating\s+(?:countries|states)(?:\s+(?:were|included|such\s+as))?:?",
+        # "partners, including Spain and France", "partners in Rabat such as Spain"
+        r"partners(?:\s+in\s+[A-Z][\w-]*)?,?\s+(?:including|such\s+as|like|among\s+them)",
     ),
     # A delegation from one country is whom the meeting is for; delegations from a list of them attend.
     "attendee_list": (
@@ -87,7 +89,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
         r"borders?\s+with",  # a neighbour named to say where a place is
         # where returnees come back from: the story is where they return to
-        r"(?:returnees|returned|deported|removed|expelled|return(?:s|ing)?|deportations?)\s+from",
+        r"(?:returnees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?)\s+from",
         # another event, before or after this one: "ahead of the summit in Vilnius"
         r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|an?\s+|its\s+)?(?:[\w-]+\s+){0,4}?"
         r"(?:summit|conference|meeting|forum|round|session|announcement|visit)\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
@@ -122,13 +124,13 @@ _CUE_RE = re.compile(
 # few places where the full cue pattern is worth trying.
 _CUE_KEYS = PhraseScan(
     _words(
-        """co funded financed sponsored commissioned paid funding financing grant grants contribution contributions donation
+        """co funded financed sponsored commissioned donated paid funding financing grant grants contribution contributions donation
         donations donor donors behalf support supported implemented run managed ambassador ambassadors embassy embassies
-        consulate consulates consul consuls envoy envoys chief chiefs delegates delegation delegations participants
+        consulate consulates consul consuls envoy envoys chief chiefs partners delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
         office offices headquarters permanent branch branches border borders returnees returned deported removed
-        expelled return returns returning deportation deportations live lives lived living work works worked working reside
+        expelled expulsion expulsions return returns returning deportation deportations live lives lived living work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries went go goes going gone travel\x00 move moves moved moving head heads headed
@@ -172,7 +174,8 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
         re.compile(
             r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
             r"(?:funding|financial\s+support|financing|contribution|donation|grant)\b"
-            r"|\s+(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated|pays?\s+for|paid\s+for)\b"
+            r"|\s+(?:government\s+)?(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated"
+            r"|pays?\s+for|paid\s+for)\b"
             # "the Netherlands will give EUR 4 million and Germany EUR 6 million"
             r"|\s+(?:(?:will|has|have)\s+)?(?:(?:give[sn]?|gave|provide[sd]?|pledge[sd]?|contribute[sd]?|allocate[sd]?"
             r"|donate[sd]?)\s+)?(?:EUR|USD|CHF|GBP|NOK|SEK|DKK|€|\$|£)\s?\d",
@@ -231,6 +234,13 @@ _NATIONALITY_AT_WORK = re.compile(
     r"(?:\s+(?:[A-Z][\w-]*|national|federal))*\s+(?i:police|gendarmerie|agency|agencies|side|unit|experts"
     r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies))\b"
 )
+# A neighbour's border that says where a place is: "near Bihać, close to the Croatian border" (its border
+# police or crossing points are that country at work, and stay).
+_BORDER_AFTER = re.compile(
+    r"\s+borders?\b(?!\s+(?:police|guards?|services?|agency|agencies|management|crossings?|control|officials|officers"
+    r"|authorities|security|forces|posts?|points?|troops))"
+)
+_NEAR_BEFORE = re.compile(r"\b(?:near|close\s+to|towards|along|across|on|at|to|from)\s+the\s+$", re.IGNORECASE)
 # An organisation's acronym right before a city names its office there ("DCAF Ljubljana", "IOM Kyiv").
 _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
 _LANGUAGES = (
@@ -318,6 +328,8 @@ def _role(
         return Role.NAMED  # inside a quoted title: "the “Sweden-Iraq Cooperation on Migration” project"
     if m.kind == "demonym" and _NATIONALITY_AT_WORK.match(text, m.end, m.end + 80):
         return Role.ACTOR
+    if m.kind == "demonym" and _BORDER_AFTER.match(text, m.end) and _NEAR_BEFORE.search(head):
+        return Role.BACKGROUND
     tail = matches[lists[i]].end
     if low is None:
         for role, pattern in _AFTER:

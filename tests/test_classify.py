@@ -189,6 +189,13 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Staff from the agency's offices in Brussels and Geneva trained judges in Georgia.", ["GE"]),
         ("A camp in Jordan, near the border with Syria, opened a school.", ["JO"]),
         ("In Djibouti, the chief of mission in Ethiopia and the head of office in Kenya met.", ["DJ"]),
+        ("The Kyrgyz border service received 12 vehicles donated by Japan at a ceremony in Bishkek.", ["KG"]),
+        ("Lebanon hosts many refugees; the Danish government funds shelters in Beirut.", ["LB"]),
+        ("Morocco presented its strategy to partners in Rabat, including Spain, France and Belgium.", ["MA"]),
+        ("The Tunisian coast guard intercepted boats heading for Lampedusa, Italy.", ["TN"]),
+        ("Bosnia and Herzegovina opened a reception centre near Bihać, close to the Croatian border.", ["BA"]),
+        ("Near Bihać, the Croatian border police patrol the crossing.", ["BA", "HR"]),
+        ("In Agadez, Niger, migrants stranded after expulsions from Algeria were assisted.", ["NE"]),
         # destinations and where migrants live or work abroad, named in passing
         ("Migrants travelling to Italy and Spain were informed of risks in Senegal.", ["SN"]),
         ("Prospective migrants in Pakistan learned about safe migration to Italy.", ["PK"]),
