@@ -40,7 +40,7 @@ _NUMBER_WORDS = _words(
 )
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 _MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|returnees|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
     r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
 _MIGRANT_WINDOW = 80
@@ -55,6 +55,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?:\s+(?:such\s+as|including|like))?:?",
         r"behalf\s+of",  # who commissions the work: "on behalf of the German Federal Government"
+        # what was handed over, and by whom: "received passport scanners from the Government of the UK"
+        r"(?:received|receives|receiving)\s+(?:[\w-]+\s+){1,5}?from",
     ),
     "support": (
         r"(?<!in\s)support(?:ed)?\s+(?:of|from|by)",  # "in support of Moldova" is whom it is for
@@ -64,7 +66,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     # People who come from somewhere to give or to watch: context, alone or in a list.
     Role.ATTENDEE: (
         r"(?:experts?|specialists?|speakers|panell?ists|trainers|observers|guests|colleagues|counterparts|peers)"
-        r"(?:\s+(?:came|come|coming|travell?ed))?\s+(?:from|of)",  # "experts came from Austria and Slovenia"
+        r"(?:\s+(?:came|come|coming|travell?ed|seconded|deployed|sent|drawn))?\s+(?:from|of)",  # "experts came from"
         r"attended\s+by",
         r"participation\s+of",
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
@@ -89,14 +91,15 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
         r"borders?\s+with",  # a neighbour named to say where a place is
         # where returnees come back from: the story is where they return to
-        r"(?:returnees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?)\s+from",
+        r"(?:returnees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?)"
+        r"(?:\s+(?:migrants?|workers|refugees|nationals|citizens|migrant|labour|of|the|[A-Z][a-z]+)){0,3}\s+from",
         # another event, before or after this one: "ahead of the summit in Vilnius"
         r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|an?\s+|its\s+)?(?:[\w-]+\s+){0,4}?"
         r"(?:summit|conference|meeting|forum|round|session|announcement|visit)\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
     ),
     "migrant_background": (
-        r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
-        r"\s+(?:abroad\s+)?in(?:\s+neighbou?ring)?",
+        r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?"
+        r"|spen[dt]\s+(?:\w+\s+)?(?:years|months|time))\s+(?:abroad\s+)?in(?:\s+neighbou?ring)?",
     ),
     # Only the movement of migrants: a delegation that travels somewhere is where the action happens.
     Role.DESTINATION: (
@@ -124,13 +127,13 @@ _CUE_RE = re.compile(
 # few places where the full cue pattern is worth trying.
 _CUE_KEYS = PhraseScan(
     _words(
-        """co funded financed sponsored commissioned donated paid funding financing grant grants contribution contributions donation
+        """co funded financed sponsored commissioned donated paid received receives receiving funding financing grant grants contribution contributions donation
         donations donor donors behalf support supported implemented run managed ambassador ambassadors embassy embassies
         consulate consulates consul consuls envoy envoys chief chiefs partners delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
         office offices headquarters permanent branch branches border borders returnees returned deported removed
-        expelled expulsion expulsions return returns returning deportation deportations live lives lived living work works worked working reside
+        expelled expulsion expulsions return returns returning deportation deportations live lives lived living spend spent work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries went go goes going gone travel\x00 move moves moved moving head heads headed

@@ -196,6 +196,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Bosnia and Herzegovina opened a reception centre near Bihać, close to the Croatian border.", ["BA"]),
         ("Near Bihać, the Croatian border police patrol the crossing.", ["BA", "HR"]),
         ("In Agadez, Niger, migrants stranded after expulsions from Algeria were assisted.", ["NE"]),
+        ("The Nigerian Immigration Service received passport scanners from the Government of Canada.", ["NG"]),
+        ("Ukraine's migration service, with experts seconded from Estonia, digitised its registers.", ["UA"]),
+        ("Malian returnees, many of whom had spent years in Côte d'Ivoire, started businesses in Bamako.", ["ML"]),
+        ("In Colombo, a new desk serves returning migrant workers from Kuwait and Qatar.", ["LK"]),
         # destinations and where migrants live or work abroad, named in passing
         ("Migrants travelling to Italy and Spain were informed of risks in Senegal.", ["SN"]),
         ("Prospective migrants in Pakistan learned about safe migration to Italy.", ["PK"]),
