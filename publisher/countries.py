@@ -71,10 +71,22 @@ def _names() -> dict[str, str]:
     return out
 
 
+# The status note EU and UN texts put after Kosovo's name ("Kosovo*", "Kosovo under UNSCR 1244/99",
+# "Kosovo (UNSC Resolution 1244)"): not part of the name.
+_STATUS_NOTE = re.compile(
+    r"\s*(?:\*+|[(,]?\s*(?:under\s+)?(?:UNSCR|UNSC\s+Resolution|UN\s+Security\s+Council\s+Resolution"
+    r"|Resolution)\s*1244(?:/(?:19)?99)?\s*\)?\*?)$",
+    re.IGNORECASE,
+)
+
+
 def resolve_country(name: str) -> str | None:
     """ISO 3166-1 alpha-2 code of a country name, short or official name, common alias or alpha-2/alpha-3
-    code ("Russia", "Türkiye", "the Netherlands", "Ivory Coast", "DEU"); Kosovo is XK; None if unknown."""
-    return _names().get(fold(name))
+    code ("Russia", "Türkiye", "the Netherlands", "Ivory Coast", "DEU"); Kosovo is XK, with or without its
+    status note ("Kosovo*", "Kosovo under UNSCR 1244"); None if unknown."""
+    names = _names()
+    code = names.get(fold(name))
+    return code if code is not None else names.get(fold(_STATUS_NOTE.sub("", name)))
 
 
 def is_country_code(code: str) -> bool:

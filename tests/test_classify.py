@@ -37,6 +37,8 @@ codes = country_codes
         ("Nigeria, unlike Niger", ["NE", "NG"]),
         ("the Government of the Republic of Moldova", ["MD"]),
         ("UKRAINE AND MOLDOVA", ["MD", "UA"]),
+        ("Trainers met in Moshi; a reintegration facility opened in Hargeisa, Somaliland.", ["SO", "TZ"]),
+        ("Flower growers in Holland hire seasonal workers.", ["NL"]),
     ],
 )
 def test_countries(clf: Classifier, text: str, expected: list[str]) -> None:
@@ -50,6 +52,7 @@ def test_countries(clf: Classifier, text: str, expected: list[str]) -> None:
         "The Rabat Process and the Khartoum Process met; the Dublin Regulation applies.",
         "The EU Emergency Trust Fund for Africa financed it.",
         "Coach Chad Johnson and player Michael Jordan spoke.",
+        "College director Jonathan Holland said five agencies had sent students.",
         "She studied at Georgia State University in Atlanta, Georgia.",
         "Piracy in the Gulf of Guinea and the Indian Ocean.",
         "The report is available in French and in Spanish.",
