@@ -30,9 +30,13 @@ _BEFORE = re.compile(
     r"(?:\s+[\w-]+){0,10}?\s*(?:were|was|are|is|included|include|being|such\s+as|like|:)|"
     # "arrivals from", "asylum applications lodged by people from"
     r"\b(?:arrivals|crossings|detections|applications|applicants)(?:\s+[\w-]+){0,4}?\s+(?:from|by)|"
-    # "people fleeing A and B", "those who fled the war in A"
-    r"\b(?:fleeing|fled)(?:\s+(?:the\s+)?(?:war|wars|conflict|conflicts|violence|fighting|persecution|crisis"
-    r"|insecurity)\s+in)?"
+    # "people fleeing A and B", "those who fled the war in A", "3.7 million people had left A"
+    r"\b(?:fleeing|fled|left|leaving)(?:\s+(?:the\s+)?(?:war|wars|conflict|conflicts|violence|fighting|persecution"
+    r"|crisis|insecurity)\s+in)?|"
+    # "refugees from A", "people displaced from A", "asylum seekers from A"
+    r"\b(?:refugees|asylum[\s-]seekers|displaced(?:\s+(?:people|persons|families|children))?|IDPs)\s+from|"
+    # "since the war in A began", "because of the conflict in A": the cause, told in passing
+    r"\b(?:since|after|because\s+of|due\s+to|following|by)\s+the\s+(?:war|conflict|crisis|fighting)\s+in"
     r")\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -44,6 +48,10 @@ _AFTER = re.compile(
     r"(?:countr(?:y|ies)\s+of\s+origin|origin\s+countr(?:y|ies)|nationalit(?:y|ies)|groups?)"
     r"|(?P<share>accounted\s+for|account\s+for|made\s+up|make\s+up))\b",
     re.IGNORECASE,
+)
+# The people a nationality is said of, when they are refugees or migrants in another country.
+_REFUGEES_AFTER = re.compile(
+    r"\s+(?:(?:young|irregular|undocumented|labour|economic)\s+)?(?:refugees?|asylum[\s-]seekers?|displaced|migrants?)\b"
 )
 # What joins the items of one list: "A, B(,) and C", "A or B".
 _SEP = re.compile(r"\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?|\s+(?:and|or)\s+(?:the\s+)?|\s*&\s*")
@@ -112,12 +120,12 @@ def _may_end_with_cue(head: str) -> bool:
     if not words:
         return False
     last, prev = words[-1], words[-2] if len(words) > 1 else ""
-    if last.endswith(("from", "fleeing", "fled", *_ADVERBS)):
+    if last.endswith(("from", "fleeing", "fled", "left", "leaving", *_ADVERBS)):
         return True
     if last.endswith("of"):
         return prev.endswith(("nationals", "citizens"))
     if last.endswith("in"):
-        return prev.endswith(_TROUBLES)
+        return prev.endswith(_TROUBLES)  # "fled the war in", "since the war in"
     if last.endswith("by"):
         return any(w in low for w in _COUNTED)
     if last.endswith(_VERBS):
@@ -136,6 +144,9 @@ def _is_origin_list(text: str, items: Sequence[PlaceMatch]) -> bool:
         cue = _BEFORE.search(head)
         if cue is not None and (cue.group("bare") is None or nationalities):
             return True
+    # "Syrian refugees in Jordan", "Venezuelan migrants and refugees in Peru": whom the host country helps
+    if nationalities and _REFUGEES_AFTER.match(text, last.end, last.end + 60):
+        return True
     after = _AFTER.match(text, last.end, last.end + 100)
     # "Greece accounted for most arrivals" is where they arrive: only nationalities account for a share.
     return after is not None and (after.group("share") is None or nationalities)

@@ -31,6 +31,13 @@ codes = country_codes
         ("Arrivals from Venezuela, Haiti and Cuba strained shelters in Costa Rica.", ["CR"]),
         ("The camp in Uganda hosts people fleeing South Sudan and the Congo.", ["UG"]),
         ("Schools in Moldova enrolled children who fled the war in Ukraine.", ["MD"]),
+        # refugees from a country, a nationality of refugees or migrants, people who left it, a war in passing
+        ("Equipment helps Moldova respond to the arrival of refugees from Ukraine.", ["MD"]),
+        ("Judges in Chisinau study the rights of people displaced from Ukraine.", ["MD"]),
+        ("An online course guides Syrian refugees in Jordan through labour law.", ["JO"]),
+        ("The ILO helps Venezuelan migrants and refugees in Ecuador and Peru.", ["EC", "PE"]),
+        ("By March some 3.7 million people had left Venezuela; Colombia hosts most of them.", ["CO"]),
+        ("Since the war in Ukraine began, the border police of Moldova got new vehicles.", ["MD"]),
         # after the list: a nationality's share, a country's rank as an origin
         ("Germany registered 90,000 first-time applicants. Syrians, Afghans and Iraqis accounted for half.", ["DE"]),
         ("Spain's Canary Islands saw record landings; Mali was again the top country of origin.", ["ES"]),
@@ -46,6 +53,7 @@ def test_origin_lists_are_context(default_classifier: Classifier, text: str, exp
         # the country the text acts in is named as a subject too: it stays, the others go
         ("In Niger, migrants mostly from Mali and Guinea were helped to return home to Guinea.", ["GN", "NE"]),
         ("Food aid in Syria reached 80,000 people, many of them from Syria and Iraq.", ["SY"]),
+        ("Syrian refugees from Lebanon went home to Syria, where aid reached them in Homs.", ["SY"]),
         # the origin list is all the text has: it is kept (nothing else is left)
         ("Arrivals from Syria, Afghanistan and Iraq rose in the first quarter.", ["AF", "IQ", "SY"]),
         ("Most of them came from Eritrea and Somalia, the survivors said.", ["ER", "SO"]),
