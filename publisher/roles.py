@@ -71,6 +71,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"participation\s+of",
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
         r"participating\s+(?:countries|states)(?:\s+(?:were|included|such\s+as))?:?",
+        # "they represented twelve participating States and Partners for Co-operation: A, B, ..."
+        r"represent(?:ed|ing)\s+(?:[\w-]+\s+){0,10}?(?:countries|states|governments|nations)(?:\s+[\w-]+){0,4}?:",
         # "partners, including Spain and France", "partners in Rabat such as Spain"
         r"partners(?:\s+in\s+[A-Z][\w-]*)?,?\s+(?:including|such\s+as|like|among\s+them)",
     ),
@@ -89,10 +91,13 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:offices?|headquarters|branch(?:es)?|permanent\s+(?:missions?|representations?))\s+in",
         # a person's post there: "IOM's chief of mission in Ethiopia said"
         r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
+        # "GIZ's regional director for Tunisia and Libya", "its country representative in Ghana"
+        r"(?:regional|country|deputy)\s+(?:directors?|representatives?|coordinators?|managers?)\s+(?:for|in)",
         r"borders?\s+with",  # a neighbour named to say where a place is
         # where returnees come back from: the story is where they return to
         r"(?:returnees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?)"
-        r"(?:\s+(?:migrants?|workers|refugees|nationals|citizens|migrant|labour|of|the|[A-Z][a-z]+)){0,3}\s+from",
+        r"(?:\s+(?:migrants?|workers|refugees|nationals|citizens|migrant|labour|of|the|by|air|land|sea|road|home"
+        r"|voluntarily|[A-Z][a-z]+)){0,3}\s+from",
         # another event, before or after this one: "ahead of the summit in Vilnius"
         r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|an?\s+|its\s+)?(?:[\w-]+\s+){0,4}?"
         r"(?:summit|conference|meeting|forum|round|session|announcement|visit)\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
@@ -110,7 +115,9 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "migrant_destination": (
         r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"
-        r"\s+(?:[A-Z]\w+\s+)?(?:abroad\s+)?(?:to|towards|into|for)",
+        # "travelling through Mexico towards the United States": the transit country is inside the cue
+        r"\s+(?:[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
+        r"(?:to|towards|into|for)",
     ),
 }
 _CUE_ROLE = {
@@ -129,7 +136,7 @@ _CUE_KEYS = PhraseScan(
     _words(
         """co funded financed sponsored commissioned donated paid received receives receiving funding financing grant grants contribution contributions donation
         donations donor donors behalf support supported implemented run managed ambassador ambassadors embassy embassies
-        consulate consulates consul consuls envoy envoys chief chiefs partners delegates delegation delegations participants
+        consulate consulates consul consuls envoy envoys chief chiefs regional country deputy partners represented representing delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
         office offices headquarters permanent branch branches border borders returnees returned deported removed
@@ -185,6 +192,14 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    # after an organisation's name that starts with the place: "the US Bureau of ... Affairs paid for it"
+    (
+        Role.DONOR,
+        re.compile(
+            r"\s+[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|and|for|on|the|&))*?\s+(?:(?:has|have)\s+)?"
+            r"(?:paid\s+for|pays\s+for|funds|funded|financed|finances|sponsored|sponsors)\b"
+        ),
+    ),
     (
         Role.ACTOR,
         re.compile(
@@ -234,8 +249,8 @@ _WORD_OF_LANGUAGE = re.compile(r"\s+(?:words?|terms?|expressions?|phrases?)\s+(?
 # "the Italian NGO CISP".
 # (The subject's own institutions are named so too, but a text about them names the country elsewhere.)
 _NATIONALITY_AT_WORK = re.compile(
-    r"(?:\s+(?:[A-Z][\w-]*|national|federal))*\s+(?i:police|gendarmerie|agency|agencies|side|unit|experts"
-    r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies))\b"
+    r"(?:\s+(?:[A-Z][\w-]*|national|federal|partner))*\s+(?i:police|gendarmerie|agency|agencies|side|unit|experts"
+    r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies)|partners?|universit(?:y|ies))\b"
 )
 # A neighbour's border that says where a place is: "near Bihać, close to the Croatian border" (its border
 # police or crossing points are that country at work, and stay).
@@ -343,7 +358,9 @@ def _role(
             if pattern.match(low if folded else text, tail, tail + 80):
                 return role
     sentence = m.start - len(head)
-    if cue is None or cue.lastgroup is None or cue.start() < sentence:
+    # A cue that ends in a colon ("participating states: A, B") introduces the list the colon opens.
+    introduces = cue is not None and cue.end() >= sentence and cue.group().rstrip().endswith(":")
+    if cue is None or cue.lastgroup is None or (cue.start() < sentence and not introduces):
         return Role.SUBJECT  # no cue, or not in this sentence and window
     gap_start = cue.end()
     if not _is_list_gap(text, gap_start, m.start, matches):

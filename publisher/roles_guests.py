@@ -45,7 +45,8 @@ _EXAMPLE_WORDS = ("case stud", "example", "lesson", "practice", "experience")
 # (the cue list of `roles` stops at the first word that is no name); an infinitive or a relative clause ends it
 # ("trainers came from Austria to train police in Tirana").
 _TEACHERS_FROM = re.compile(
-    r"\b(?:trainers|instructors|lecturers|facilitators|teachers|mentors|coaches)\s+(?:came|come|travell?ed)\s+from\b",
+    r"\b(?:trainers|instructors|lecturers|facilitators|teachers|mentors|coaches|experts|specialists|speakers)"
+    r"\s+(?:came|come|travell?ed)\s+from\b",
     re.IGNORECASE,
 )
 _CLAUSE_END = re.compile(r"[.!?;](?=\s)|\n|\s+to\s+[a-z]|,?\s+(?:where|who|which|while|whereas)\b")

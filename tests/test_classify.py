@@ -203,6 +203,25 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Ukraine's migration service, with experts seconded from Estonia, digitised its registers.", ["UA"]),
         ("Malian returnees, many of whom had spent years in Côte d'Ivoire, started businesses in Bamako.", ["ML"]),
         ("In Colombo, a new desk serves returning migrant workers from Kuwait and Qatar.", ["LK"]),
+        # a cue that ends in a colon introduces the list after it
+        ("A course in Dushanbe had donors: Germany and Italy.", ["TJ"]),
+        (
+            "In Dushanbe they represented twelve participating States and Partners: Belarus, Jordan and Mongolia.",
+            ["TJ"],
+        ),
+        ("In Tunis, GIZ's regional director for Tunisia and Libya signed the contract.", ["TN"]),
+        (
+            "The US Bureau of International Narcotics and Law Enforcement Affairs paid for the workshop in Ghana.",
+            ["GH"],
+        ),
+        ("In Kampala, experts came from the Platform on Disaster Displacement, Switzerland and Norway.", ["UG"]),
+        ("Legal clinics in Morocco use course material from Belgian partner universities.", ["MA"]),
+        ("A centre in Guatemala City receives people returned by air from Mexico.", ["GT"]),
+        # the destination is context; the transit country, where they are helped, stays
+        (
+            "Hondurans travelling through Guatemala towards the United States were helped home to Honduras.",
+            ["GT", "HN"],
+        ),
         # destinations and where migrants live or work abroad, named in passing
         ("Migrants travelling to Italy and Spain were informed of risks in Senegal.", ["SN"]),
         ("Prospective migrants in Pakistan learned about safe migration to Italy.", ["PK"]),
