@@ -39,6 +39,8 @@ codes = country_codes
         ("UKRAINE AND MOLDOVA", ["MD", "UA"]),
         ("Trainers met in Moshi; a reintegration facility opened in Hargeisa, Somaliland.", ["SO", "TZ"]),
         ("Flower growers in Holland hire seasonal workers.", ["NL"]),
+        ("A centre for returning Guatemalans; Honduran and Salvadoran families", ["GT", "HN", "SV"]),
+        ("Burmese and Cambodian workers; the Central African states", ["KH", "MM"]),
     ],
 )
 def test_countries(clf: Classifier, text: str, expected: list[str]) -> None:
