@@ -314,6 +314,19 @@ def test_the_running_phase_wins_when_the_release_names_only_the_base() -> None:
     assert res.key == "p10" and res.reasons == ("Names BOMCA 11",)
 
 
+def test_a_phase_named_as_what_another_continues_is_not_linked() -> None:
+    phases = [
+        project("one", "Coastal Skills Partnership", "COSKIP", start=dt.date(2019, 1, 1), end=dt.date(2023, 12, 31)),
+        project("two", "Coastal Skills Partnership II", "COSKIP Plus", start=dt.date(2024, 1, 1)),
+    ]
+    linker = Linker(phases, CFG)
+    text = "COSKIP Plus, the second phase of the Coastal Skills Partnership, starts in Tunisia."
+    assert keys(linker.link(release(text, published=dt.date(2024, 6, 1)))) == ["two"]
+    # named for itself, the earlier phase is linked as before
+    text = "The Coastal Skills Partnership closed; COSKIP Plus follows it."
+    assert keys(linker.link(release(text, published=dt.date(2024, 6, 1)))) == ["one", "two"]
+
+
 def test_a_dialogue_and_its_support_project_are_the_same_subject() -> None:
     projects = [
         project("pp", "Prague Process", "", "A migration dialogue."),

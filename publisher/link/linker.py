@@ -147,35 +147,31 @@ class Linker:
 
     def _named(self, release: ReleaseProfile) -> dict[int, _Scored]:
         """Projects the release names, with phase variants resolved: an exact name beats another project's
-        phase of the same base, and among several phases the one running at publication wins."""
+        phase of the same base, and among several phases the one running at publication wins. A project named
+        only as what another named phase continues ("NORTHAM Plus, the second phase of <NORTHAM's name>") is
+        not named for itself."""
         found: dict[int, _Scored] = {}
+        pointed: dict[int, bool] = {}  # project -> named only as what another phase continues
         for m in self._mentions.scan(f"{release.title}\n\n{release.text}"):
             kind = EvidenceKind.MENTION if m.kind is MentionKind.EXACT else EvidenceKind.PHASE
             weight = W_MENTION if kind is EvidenceKind.MENTION else W_PHASE
+            pointed[m.project] = pointed.get(m.project, True) and m.continued
             have = found.get(m.project)
             if have is None or (have.mention is not None and have.mention.weight < weight):
                 found[m.project] = _Scored(m.project, mention=Evidence(kind, weight, m.text))
+        for i in [i for i in found if pointed[i]]:
+            if any(j != i and not pointed[j] and self._bases[i] & self._bases[j] for j in found):
+                del found[i]
         exact = [i for i, s in found.items() if s.mention is not None and s.mention.kind is EvidenceKind.MENTION]
         phase = [i for i, s in found.items() if s.mention is not None and s.mention.kind is EvidenceKind.PHASE]
         for i in phase:
             rivals = [j for j in phase if self._bases[i] & self._bases[j]]
-            nearest = min(self._distance(self.projects[j], release.published) for j in rivals)
+            nearest = min(self.projects[j].days_from(release.published) for j in rivals)
             if any(self._bases[i] & self._bases[j] for j in exact) or (
-                self._distance(self.projects[i], release.published) > nearest
+                self.projects[i].days_from(release.published) > nearest
             ):
                 del found[i]
         return found
-
-    @staticmethod
-    def _distance(p: ProjectProfile, day: dt.date) -> int:
-        """Days between `day` and the project's run; 0 inside it; undated projects are far from everything."""
-        if p.start_date is None and p.end_date is None:
-            return 10**6
-        if p.start_date is not None and day < p.start_date:
-            return (p.start_date - day).days
-        if p.end_date is not None and day > p.end_date:
-            return (day - p.end_date).days
-        return 0
 
     def _in_dates(self, p: ProjectProfile, day: dt.date) -> bool | None:
         if p.start_date is None and p.end_date is None:

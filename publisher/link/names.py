@@ -176,12 +176,20 @@ def _acronym_ok(toks: list[str]) -> bool:
     return bool(toks) and sum(c.isupper() for c in "".join(toks)) >= 2
 
 
+# Words that name a project as the one another continues: "the second phase of", "a follow-up to the".
+_CONTINUES = re.compile(
+    r"\b(?:phase|follow[- ]up|successor|continuation|extension|sequel)\s+(?:of|to)\s+(?:the\s+|its\s+)?$",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Mention:
     project: int  # index into the projects given to the index
     kind: MentionKind
     text: str  # as written in the release ("BOMCA 10")
     form: str  # the project's form it matched ("BOMCA 9" or its base "BOMCA")
+    continued: bool = False  # named as what another phase continues: "the second phase of <its name>"
 
 
 class MentionIndex:
@@ -290,11 +298,12 @@ class MentionIndex:
             # A phase number after a base form belongs to the mention: "BOMCA 10", "MIEUX Phase IV".
             end = _phase_tail(toks, n)
             written = text[spans[0][1] : spans[end - 1][2]]
+            continued = _CONTINUES.search(text, max(0, start - 60), start) is not None
             done = spans[end - 1][2]
             written_key = stripped[:end]
             for project, kind, form in entries:
                 exact = kind is MentionKind.EXACT and _same_form(written_key, form)
-                yield Mention(project, MentionKind.EXACT if exact else MentionKind.PHASE, written, form)
+                yield Mention(project, MentionKind.EXACT if exact else MentionKind.PHASE, written, form, continued)
 
     def _match(
         self,

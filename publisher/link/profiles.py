@@ -34,6 +34,16 @@ class ProjectProfile:
         """How a reader knows the project: its acronym, else its name."""
         return self.acronym or self.name
 
+    def days_from(self, day: dt.date) -> int:
+        """Days between `day` and the project's run; 0 inside it; undated projects are far from everything."""
+        if self.start_date is None and self.end_date is None:
+            return 10**6
+        if self.start_date is not None and day < self.start_date:
+            return (self.start_date - day).days
+        if self.end_date is not None and day > self.end_date:
+            return (day - self.end_date).days
+        return 0
+
 
 @dataclass(frozen=True)
 class ReleaseProfile:
