@@ -309,6 +309,10 @@ class Gazetteer:
         """Single-word place names (countries, demonyms, cities), case-folded: geography, not subject."""
         return frozenset(name for name in self._by_name if name.isalpha())
 
+    def place_names(self) -> frozenset[str]:
+        """Every place name (countries, demonyms, cities), case-folded, single words and longer ones."""
+        return frozenset(self._by_name)
+
     def find(self, text: str) -> list[PlaceMatch]:
         """Every place phrase in `text`, left to right, longest match first, false friends dropped."""
         out: list[PlaceMatch] = []

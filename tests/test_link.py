@@ -182,6 +182,9 @@ def test_rare_words_of_region_names_are_not_similar_wording() -> None:
         wording.terms("The Western Balkans, the Balkan route, the Sahel, the Maghreb")
     )
     assert "eastern" in wording.terms("talks with the Eastern Partnership")
+    # and so are the rare words of longer country and city names, while their common words stay
+    found = wording.terms("returns to El Salvador, Bosnia and Herzegovina and Sierra Leone from the United States")
+    assert {"salvador", "herzegovina", "leone"}.isdisjoint(found) and "united" in found
 
 
 def test_one_rare_shared_word_and_a_country_do_not_link() -> None:

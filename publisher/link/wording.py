@@ -229,11 +229,12 @@ _STOP = frozenset(
 
 @functools.cache
 def _place_words() -> frozenset[str]:
-    """Country, city and demonym names, and the rare words of the default taxonomy's region and group names
-    ("Balkans", "Sahel", "Maghreb", "ECOWAS"): geography is scored as shared places, and "balkan" in a project
-    and a release about different things is no shared subject. Common words of those names ("Eastern
-    Partnership", "Central Asia") stay terms; their weight is low anyway."""
-    names: list[str] = []
+    """Country, city and demonym names, and the rare words of longer place names ("Salvador", "Herzegovina")
+    and of the default taxonomy's region and group names ("Balkans", "Sahel", "Maghreb", "ECOWAS"): geography
+    is scored as shared places, and "balkan" in a project and a release about different things is no shared
+    subject. Common words of those names ("Eastern Partnership", "Central Asia", "United") stay terms; their
+    weight is low anyway."""
+    names: list[str] = [n for n in gazetteer().place_names() if not n.isalpha()]
     for table in ("regions", "groups"):
         for entry in default_taxonomy_data().get(table, {}).values():
             names += [entry.get("name", ""), *entry.get("aliases", ())]
