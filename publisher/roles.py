@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from publisher.casefold import lower_for_patterns, lowered
 from publisher.gazetteer import PhraseScan, PlaceMatch
+from publisher.roles_lists import is_list_gap, item_start, list_size, lists_of
 
 
 class Role(StrEnum):
@@ -34,10 +35,6 @@ def _words(block: str) -> list[str]:
     return block.split()
 
 
-_NUMBER_WORDS = _words(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty"
-)
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 _MIGRANT_WORD = re.compile(
     r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|returnees|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
@@ -165,15 +162,6 @@ _INSTITUTION = re.compile(
     r"\b(?:Ministry|Ministries|Service|Police|Guard|Border|Interior|Committee|Directorate|Department|Authority"
     r"|Authorities|Agency|Office|Council|Commission|Centre|Center|Institute|University|Municipality)\b"
 )
-# What may stand between a cue and a place name of its list: names, articles, "Government of", commas, "and".
-_LIST_GAP = re.compile(
-    r"(?:\s|,|&|\(|\)|’s|'s|\b(?:and|or|as\s+well\s+as|both|the|of|for|its|their|from|government|governments"
-    r"|federal|kingdom|republic|state|people|also|in\s+particular|notably|namely|such\s+as|including|all|each"
-    r"|\d+|" + "|".join(_NUMBER_WORDS) + r")\b"
-    r"|\b[A-Z][\w.-]*)*",
-)
-_LIST_CLOSE = re.compile(r"\b(?:and|or)\b|&")  # what closes a list: "A, B(,) and C"
-_LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
 _SENTENCE_END = re.compile(r"(?:[.!?;:](?=\s)|\n)")
 _BEFORE = 160  # how far back a cue may be (characters), inside the same sentence
 
@@ -285,7 +273,7 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
     low = lower_for_patterns(text)
     cues = _cues(text, low)
     cue_ends = [c.end() for c in cues]
-    lists = _lists(text, matches)
+    lists = lists_of(text, matches)
     for i in range(len(matches)):
         k = bisect.bisect_right(cue_ends, matches[i].start)
         role = _role(text, low, i, matches, lists, cues[k - 1] if k else None)
@@ -297,26 +285,6 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
 
 # Roles a cue gives to a whole list of places.
 _LISTED = frozenset({Role.ATTENDEE, Role.ACTOR, Role.BACKGROUND, Role.DESTINATION, Role.DONOR})
-
-
-def _lists(text: str, matches: Sequence[PlaceMatch]) -> list[int]:
-    """For each match, the index of the last match of the list it belongs to ("Niger, Mali and Senegal").
-    A run joined by commas alone is no list ("in Yemen, Sweden will give ..."): it takes an "and" or "or"."""
-    last = list(range(len(matches)))
-    i = 0
-    while i < len(matches):
-        j, end = i, i
-        while j + 1 < len(matches):
-            sep = _LIST_TAIL.match(text, matches[j].end, matches[j + 1].start)
-            if sep is None or sep.end() != matches[j + 1].start:
-                break
-            j += 1
-            if _LIST_CLOSE.search(sep.group()):
-                end = j
-        for k in range(i, end + 1):
-            last[k] = end
-        i = end + 1
-    return last
 
 
 def _role(
@@ -363,45 +331,17 @@ def _role(
     if cue is None or cue.lastgroup is None or (cue.start() < sentence and not introduces):
         return Role.SUBJECT  # no cue, or not in this sentence and window
     gap_start = cue.end()
-    if not _is_list_gap(text, gap_start, m.start, matches):
+    if not is_list_gap(text, gap_start, m.start, matches):
         return Role.SUBJECT
     kind = cue.lastgroup
     if kind in ("support", "attendee_list", Role.ATTENDEE) and _INSTITUTION.search(
-        text, _item_start(text, gap_start, m.start), m.start
+        text, item_start(text, gap_start, m.start), m.start
     ):
         return Role.SUBJECT  # "officials from the State Migration Service of Kyrgyzstan" are whom it is for
-    if kind == "attendee_list" and _list_size(i, matches, lists) < 2:
+    if kind == "attendee_list" and list_size(i, matches, lists) < 2:
         return Role.SUBJECT
     if kind.startswith("migrant_") and not _MIGRANT_WORD.search(
         text, max(sentence, cue.start() - _MIGRANT_WINDOW), cue.start()
     ):
         return Role.SUBJECT
     return _CUE_ROLE.get(kind) or Role(kind)
-
-
-def _item_start(text: str, start: int, end: int) -> int:
-    """Where the list item that ends at `end` starts: after the last "," or "and" in text[start:end]."""
-    cut = start
-    for sep in _ITEM_SEP.finditer(text, start, end):
-        cut = sep.end()
-    return cut
-
-
-_ITEM_SEP = re.compile(r",\s|\s(?:and|or|as\s+well\s+as)\s")
-
-
-def _list_size(i: int, matches: Sequence[PlaceMatch], lists: Sequence[int]) -> int:
-    """How many countries the list of match `i` names from `i` on; a region's collective phrase names several."""
-    return sum(1 if m.code else 2 for m in matches[i : lists[i] + 1])
-
-
-def _is_list_gap(text: str, start: int, end: int, matches: Sequence[PlaceMatch]) -> bool:
-    """Whether text[start:end] holds only list material: other place names, names, articles, commas."""
-    pos = start
-    for other in matches:
-        if other.start < start or other.end > end:
-            continue
-        if not _LIST_GAP.fullmatch(text, pos, other.start):
-            return False
-        pos = other.end
-    return _LIST_GAP.fullmatch(text, pos, end) is not None

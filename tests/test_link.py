@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from publisher.config import LinkingConfig
 from publisher.link import EvidenceKind, Linker, LinkResult, ProjectProfile, ReleaseProfile, wording
-from publisher.link.names import _CAPITALISED, MentionIndex, name_forms
+from publisher.link.names import _CAPITALISED, MentionIndex, name_forms, short_names
 
 
 def project(
@@ -328,6 +328,31 @@ def test_a_phase_named_as_what_another_continues_is_not_linked() -> None:
     # named for itself, the earlier phase is linked as before
     text = "The Coastal Skills Partnership closed; COSKIP Plus follows it."
     assert keys(linker.link(release(text, published=dt.date(2024, 6, 1)))) == ["one", "two"]
+
+
+def test_an_ordinal_phase_names_that_phase() -> None:
+    assert name_forms("Safe Work Programme Nepal, third phase")[1][0] == "Safe Work Programme Nepal III"
+    assert short_names(["Safe Work Programme Nepal III", "Safe Work Programme Nepal II"], {"nepal"}) == [
+        "Safe Work Programme III",
+        "Safe Work Programme II",
+    ]
+    phases = [
+        project("two", "Safe Work Programme Nepal, second phase", "SAWOP II", start=dt.date(2013, 7, 1),
+                end=dt.date(2020, 12, 31)),
+        project("three", "Safe Work Programme Nepal, third phase", "SAWOP III", start=dt.date(2018, 7, 1),
+                end=dt.date(2024, 11, 30)),
+    ]  # fmt: skip
+    linker = Linker(phases, CFG)
+    # both phases ran in 2019: the ordinal says which one the release means, with or without the country
+    for text in ("Volunteers work in the third phase of the Safe Work Programme.",
+                 "The 3rd phase of the Safe Work Programme Nepal began."):  # fmt: skip
+        (res,) = linker.link(release(text, published=dt.date(2019, 9, 1)))
+        assert res.key == "three", text
+    # the name alone, while both run: both are its phases
+    assert keys(linker.link(release("The Safe Work Programme met.", published=dt.date(2019, 9, 1)))) == [
+        "three",
+        "two",
+    ]
 
 
 def test_a_dialogue_and_its_support_project_are_the_same_subject() -> None:

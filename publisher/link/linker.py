@@ -88,7 +88,7 @@ class Linker:
         self._topic_terms = {slug: wording.keyword_terms(words) for slug, words in (topic_words or {}).items()}
         self._region_names = dict(region_names or {})
         forms = [name_forms(p.name, p.acronym, p.aliases, p.acronyms) for p in self.projects]
-        shorts = short_names([names[0] for _, names in forms])
+        shorts = short_names([names[0] for _, names in forms], wording.place_words())
         self._mentions = MentionIndex([(a, [*n, s] if s else n) for (a, n), s in zip(forms, shorts, strict=True)])
         # The phase-free base of each form ("bomca" of "BOMCA 9"): projects sharing one are phases of each other.
         self._bases = [{" ".join(phase_base(tokens(f))).lower() for f in (*acr, *names)} for acr, names in forms]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from publisher.link.ordinals import ORDINAL_BEFORE, ROMANS, numbered, ordinal_number
 from publisher.text import SMALL_WORDS
 
 # A token of a name or a release: letters, digits, "&" and "+" ("R&R", "MIEUX+"); everything else separates.
@@ -88,7 +89,7 @@ def name_forms(
     found_names: list[str] = []
     for alias in aliases:
         (found_acr if looks_like_acronym(alias) else found_names).append(alias.strip())
-    name = re.sub(r"\s+", " ", name).strip()
+    name = numbered(re.sub(r"\s+", " ", name).strip())
     end = _END_PAREN.search(name)
     if end and looks_like_acronym(end.group("inner")) and end.start() > 0:
         found_acr.extend(split_acronyms(end.group("inner")))
@@ -122,14 +123,25 @@ def name_forms(
 _WHERE_TAIL = re.compile(r"\s+(?:for|in)\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+(?:and\s+(?:the\s+)?)?[A-Z][\w’'-]*)*\s*$")
 
 
-def short_names(names: Sequence[str]) -> list[str]:
+def short_names(names: Sequence[str], places: Collection[str] = ()) -> list[str]:
     """For each name, the name without where the project works ("Regional Cooperation Support Office" of "...
-    Office for the Asia-Pacific"), or "": only when at least three words are left and no other name of the list
-    shortens to the same (siblings that differ only by their country: the short form names neither)."""
+    Office for the Asia-Pacific", "Safe Employment Programme III" of "Safe Employment Programme Nepal III";
+    `places` are the case-folded one-word place names), or "": only when at least three words are left and no
+    other name of the list shortens to the same (siblings that differ only by their country: the short form
+    names neither). A phase number stays."""
     heads = []
     for name in names:
-        tail = _WHERE_TAIL.search(name)
-        head = name[: tail.start()].strip(" ,-–") if tail else ""
+        toks = tokens(name)
+        _, phase = _phase_split(toks)
+        body = name[: name.rstrip().rfind(phase)].rstrip() if phase else name
+        tail = _WHERE_TAIL.search(body)
+        if tail:
+            head = body[: tail.start()].strip(" ,-–")
+        else:
+            last = body.rsplit(" ", 1)
+            head = last[0].strip(" ,-–") if len(last) == 2 and last[1].lower() in places else ""
+        if head and phase:
+            head = f"{head} {phase}"
         heads.append(head if sum(t.lower() not in SMALL_WORDS for t in tokens(head)) >= 3 else "")
     seen = Counter(h.lower() for h in heads if h)
     return [h if h and seen[h.lower()] == 1 else "" for h in heads]
@@ -301,9 +313,24 @@ class MentionIndex:
             continued = _CONTINUES.search(text, max(0, start - 60), start) is not None
             done = spans[end - 1][2]
             written_key = stripped[:end]
+            ordinal = ORDINAL_BEFORE.search(text, max(0, start - 40), start) if end == n else None
+            if ordinal is not None and (numbered := self._numbered_entries(stripped[:n], ordinal_number(ordinal))):
+                # "the third phase of the <base name>" names the third phase, not what the third continues
+                written_key, entries, continued = numbered
+                written = f"{written} ({ordinal.group().strip()})"
             for project, kind, form in entries:
                 exact = kind is MentionKind.EXACT and _same_form(written_key, form)
                 yield Mention(project, MentionKind.EXACT if exact else MentionKind.PHASE, written, form, continued)
+
+    def _numbered_entries(
+        self, base: list[str], number: int
+    ) -> tuple[list[str], list[tuple[int, MentionKind, str]], bool] | None:
+        """The forms of phase `number` of `base` (written "III" or "3"), as a written key and its entries."""
+        for phase in (ROMANS[number] if number < len(ROMANS) else "", str(number)):
+            key = [*base, phase]
+            if phase and (found := self._acr.get(tuple(key)) or self._names.get(tuple(t.lower() for t in key))):
+                return key, found, False
+        return None
 
     def _match(
         self,

@@ -227,6 +227,11 @@ _STOP = frozenset(
 )
 
 
+def place_words() -> frozenset[str]:
+    """The one-word place names (countries, cities, demonyms), case-folded."""
+    return gazetteer().place_words()
+
+
 @functools.cache
 def _place_words() -> frozenset[str]:
     """Country, city and demonym names, and the rare words of longer place names ("Salvador", "Herzegovina")
