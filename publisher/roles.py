@@ -37,7 +37,7 @@ def _words(block: str) -> list[str]:
 
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 _MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|returnees|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
     r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
 _MIGRANT_WINDOW = 80
@@ -88,6 +88,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:offices?|headquarters|branch(?:es)?|permanent\s+(?:missions?|representations?))\s+in",
         # a person's post there: "IOM's chief of mission in Ethiopia said"
         r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
+        # years spent somewhere before: "returnees, many of whom had spent years in Côte d'Ivoire"
+        r"spen[dt]\s+(?:\w+\s+)?(?:years|months)\s+(?:abroad\s+)?in",
         # "GIZ's regional director for Tunisia and Libya", "its country representative in Ghana"
         r"(?:regional|country|deputy)\s+(?:directors?|representatives?|coordinators?|managers?)\s+(?:for|in)",
         r"borders?\s+with",  # a neighbour named to say where a place is
@@ -100,8 +102,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:summit|conference|meeting|forum|round|session|announcement|visit)\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
     ),
     "migrant_background": (
-        r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?"
-        r"|spen[dt]\s+(?:\w+\s+)?(?:years|months|time))\s+(?:abroad\s+)?in(?:\s+neighbou?ring)?",
+        r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
+        r"\s+(?:abroad\s+)?in(?:\s+neighbou?ring)?",
     ),
     # Only the movement of migrants: a delegation that travels somewhere is where the action happens.
     Role.DESTINATION: (
@@ -109,6 +111,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"|trafficked|way)\s+(?:on\s+)?(?:to|towards|into)",
         r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?:?",
         r"countries\s+of\s+destination(?:\s+(?:such\s+as|including|like))?",
+        r"home\s+or\s+(?:abroad\s+)?in",  # "a better chance of a job, at home or in Germany"
     ),
     "migrant_destination": (
         r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"
@@ -140,7 +143,7 @@ _CUE_KEYS = PhraseScan(
         expelled expulsion expulsions return returns returning deportation deportations live lives lived living spend spent work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
-        destination countries went go goes going gone travel\x00 move moves moved moving head heads headed
+        destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
         heading cross\x00 ahead after since before following next previous upcoming"""
     ),
     open_end="\x00",

@@ -204,6 +204,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("The Nigerian Immigration Service received passport scanners from the Government of Canada.", ["NG"]),
         ("Ukraine's migration service, with experts seconded from Estonia, digitised its registers.", ["UA"]),
         ("Malian returnees, many of whom had spent years in Côte d'Ivoire, started businesses in Bamako.", ["ML"]),
+        ("Language courses in Tunis improve jobseekers' chances of a job at home or in Germany.", ["TN"]),
         ("In Colombo, a new desk serves returning migrant workers from Kuwait and Qatar.", ["LK"]),
         # a cue that ends in a colon introduces the list after it
         ("A course in Dushanbe had donors: Germany and Italy.", ["TJ"]),
@@ -286,6 +287,8 @@ def test_context_countries_are_dropped(clf: Classifier, text: str, expected: lis
         # an office or an earlier announcement that is all the text has
         ("The permanent mission in Geneva hosted a reception.", ["CH"]),
         ("After the announcement in Dakar, the accord still awaits signature.", ["SN"]),
+        # returnees live and work at home: where they work is the story's place
+        ("Officials from Libya met returnees working in Tunisia.", ["LY", "TN"]),
         # a mission sent to a country is no office: it is where the action happens
         ("A fact-finding mission in Mali met local officials; Senegal sent two experts.", ["ML", "SN"]),
         # a region named as the subject is something left: the donor stays dropped
