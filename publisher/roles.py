@@ -178,8 +178,10 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"|\s+(?:government\s+)?(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated"
             r"|pays?\s+for|paid\s+for)\b"
             # "the Netherlands will give EUR 4 million and Germany EUR 6 million"
-            r"|\s+(?:(?:will|has|have)\s+)?(?:(?:give[sn]?|gave|provide[sd]?|pledge[sd]?|contribute[sd]?|allocate[sd]?"
-            r"|donate[sd]?)\s+)?(?:EUR|USD|CHF|GBP|NOK|SEK|DKK|€|\$|£)\s?\d",
+            r"|\s+(?:(?:will|has|have|is|are)\s+)?(?:(?:give[sn]?|gave|giving|provide[sd]?|providing|pledge[sd]?"
+            r"|pledging|contribute[sd]?|contributing|allocate[sd]?|donate[sd]?)\s+)?"
+            r"(?:up\s+to\s+|about\s+|some\s+|over\s+|more\s+than\s+|nearly\s+|almost\s+)?"
+            r"(?:EUR|USD|CHF|GBP|NOK|SEK|DKK|CAD|US|€|\$|£)\s?\$?\s?\d",
             re.IGNORECASE,
         ),
     ),

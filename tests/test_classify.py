@@ -202,6 +202,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Near Bihać, the Croatian border police patrol the crossing.", ["BA", "HR"]),
         ("In Agadez, Niger, migrants stranded after expulsions from Algeria were assisted.", ["NE"]),
         ("The Nigerian Immigration Service received passport scanners from the Government of Canada.", ["NG"]),
+        ("Canada is giving up to $4 million to a project that helps Colombia include migrants.", ["CO"]),
+        ("Japan is providing US$ 2 million for shelters in Peru.", ["PE"]),
         ("Ukraine's migration service, with experts seconded from Estonia, digitised its registers.", ["UA"]),
         ("Malian returnees, many of whom had spent years in Côte d'Ivoire, started businesses in Bamako.", ["ML"]),
         ("Language courses in Tunis improve jobseekers' chances of a job at home or in Germany.", ["TN"]),
