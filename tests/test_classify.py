@@ -38,7 +38,7 @@ codes = country_codes
         ("the Government of the Republic of Moldova", ["MD"]),
         ("UKRAINE AND MOLDOVA", ["MD", "UA"]),
         ("Trainers met in Moshi; a reintegration facility opened in Hargeisa, Somaliland.", ["SO", "TZ"]),
-        ("Flower growers in Holland hire seasonal workers.", ["NL"]),
+        ("Flower growers in Holland and in South Holland hire seasonal workers.", ["NL"]),
         ("A centre for returning Guatemalans; Honduran and Salvadoran families", ["GT", "HN", "SV"]),
         ("Burmese and Cambodian workers; the Central African states", ["KH", "MM"]),
     ],
