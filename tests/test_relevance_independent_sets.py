@@ -1,5 +1,5 @@
-"""The held-out sets written by other hands (holdout3, holdout4, holdout5): well-formed, and their provenance new and not
-the excluded organisation's. They measure; no test here reads their figures (each README has them)."""
+"""The held-out sets written by other hands (holdout3 to holdout6): well-formed, and their provenance new and not the
+excluded organisation's. They measure; no test here reads their figures (each README has them)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,9 @@ SETS = [
     pytest.param("holdout3", ("devset", "holdout", "holdout2"), (30, 10), id="holdout3"),
     pytest.param("holdout4", ("devset", "holdout", "holdout2", "holdout3"), (40, 12), id="holdout4"),
     pytest.param("holdout5", ("devset", "holdout", "holdout2", "holdout3", "holdout4"), (45, 15), id="holdout5"),
+    pytest.param(
+        "holdout6", ("devset", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"), (45, 15), id="holdout6"
+    ),
 ]
 NAMES = [pytest.param(p.values[0], id=p.id) for p in SETS]
 
