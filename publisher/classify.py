@@ -166,7 +166,7 @@ class Classifier:
         context_ev: dict[Role, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
         region_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
         attendees: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        about: dict[str, int] = {}  # regions the text names as its subject, by an alias -> where first
+        about: set[str] = set()  # regions the text names as its subject, by an alias
         matches = drop_currencies(text, self._gazetteer.find(text))
         subject_region = False
         roles = mention_roles(text, matches)
@@ -185,7 +185,7 @@ class Classifier:
                 region_ev[slug].append((1.0, f'mentions "{m.text}"'))
                 subject_region = subject_region or role is Role.SUBJECT
                 if m.code is None and role is Role.SUBJECT:
-                    about.setdefault(slug, m.start)
+                    about.add(slug)
             if m.regions and role is not Role.LANGUAGE:
                 members = self._collective_members(text, m, region_slugs, group_slugs, on)
                 # A whole region attending ("delegates from all six Eastern Partnership countries") is a
@@ -193,10 +193,7 @@ class Classifier:
                 target = country_ev if role in (Role.SUBJECT, Role.ATTENDEE) else context_ev[role]
                 for code in members:
                     target[code].append((0.9, f'mentions "{m.text}"'))
-        # The region must be the story's subject before the list: one named only later ("brought Armenia
-        # closer to European law") does not make the list a regional meeting.
-        first = min((m.start for m, r in zip(matches, roles, strict=True) if r is Role.ATTENDEE), default=0)
-        if attendees and self._within_one([s for s, at in about.items() if at < first], attendees.keys()):
+        if attendees and self._within_one(about, attendees.keys()):
             # Attendees all from one region the text is about ("a conference on the Western Balkans brought
             # together experts from Albania, Montenegro and Serbia") are that regional meeting's subject; a
             # course of officers from many regions keeps them as context, and so does a region named only
