@@ -32,9 +32,10 @@ _BEFORE = re.compile(
     r"\b(?:arrivals|crossings|detections|applications|applicants)(?:\s+[\w-]+){0,4}?\s+(?:from|by)|"
     # "people fleeing A and B", "those who fled the war in A", "3.7 million people had left A"
     r"\b(?:fleeing|fled|left|leaving)(?:\s+(?:the\s+)?(?:war|wars|conflict|conflicts|violence|fighting|persecution"
-    r"|crisis|insecurity)\s+in)?|"
+    r"|crisis|insecurity)\s+in|\s+the\s+(?:invasion|occupation)\s+of)?|"
     # "refugees from A", "people displaced from A", "asylum seekers from A"
-    r"\b(?:refugees|asylum[\s-]seekers|displaced(?:\s+(?:people|persons|families|children))?|IDPs)\s+from|"
+    r"\b(?:refugees(?:\s+and\s+migrants)?|(?:migrants\s+and\s+)?refugees|asylum[\s-]seekers"
+    r"|displaced(?:\s+(?:people|persons|families|children))?|IDPs)\s+from|"
     # "since the war in A began", "because of the conflict in A": the cause, told in passing
     r"\b(?:since|after|because\s+of|due\s+to|following|by)\s+the\s+(?:war|conflict|crisis|fighting)\s+in"
     r")\s+(?:the\s+)?$",
@@ -77,12 +78,36 @@ def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
             k += 1
             if _CLOSE.search(sep):
                 j = k
-        if _is_origin_list(text, matches[i : j + 1]):
+        if _is_origin_list(text, matches[i : j + 1]) or _nationals_abroad(text, matches, i, j):
             for k in range(i, j + 1):
                 if out[k] is Role.SUBJECT:
                     out[k] = Role.BACKGROUND
         i = j + 1
     return out
+
+
+# People of a nationality counted where they are: "500 Syrians in Irbid", "508,935 Venezuelans in Ecuador".
+_IN_PLACE = re.compile(r"\s+(?:who\s+(?:live|are|remain|stay)\s+)?in\s+(?:the\s+)?")
+# ... or in the host country the text is about: "Venezuelans who remain on its territory", "Ukrainians enter the
+# country".
+_IN_HOST = re.compile(
+    r"\s+(?:who\s+(?:live|are|remain|stay|have\s+stayed)\s+(?:on|in)|(?:have\s+)?(?:enter(?:ed|ing)?|arrived\s+in))"
+    r"\s+(?:its\s+territory|the\s+country|its\s+soil)\b"
+)
+
+
+def _nationals_abroad(text: str, matches: Sequence[PlaceMatch], i: int, j: int) -> bool:
+    """Whether matches i..j are nationalities in the plural ("Syrians") followed by "in" and a place of another
+    country: those people's origin, said of where they are."""
+    if not all(m.kind == "demonym" and m.text.endswith("s") for m in matches[i : j + 1]):
+        return False
+    if _IN_HOST.match(text, matches[j].end):
+        return True
+    if j + 1 >= len(matches):
+        return False
+    place = matches[j + 1]
+    gap = _IN_PLACE.match(text, matches[j].end, place.start)
+    return gap is not None and gap.end() == place.start and place.code not in {m.code for m in matches[i : j + 1]}
 
 
 def _joined(text: str, a: PlaceMatch, b: PlaceMatch) -> str | None:
@@ -123,7 +148,7 @@ def _may_end_with_cue(head: str) -> bool:
     if last.endswith(("from", "fleeing", "fled", "left", "leaving", *_ADVERBS)):
         return True
     if last.endswith("of"):
-        return prev.endswith(("nationals", "citizens"))
+        return prev.endswith(("nationals", "citizens", "invasion", "occupation"))  # "fled the invasion of"
     if last.endswith("in"):
         return prev.endswith(_TROUBLES)  # "fled the war in", "since the war in"
     if last.endswith("by"):

@@ -38,6 +38,12 @@ codes = country_codes
         ("The ILO helps Venezuelan migrants and refugees in Ecuador and Peru.", ["EC", "PE"]),
         ("By March some 3.7 million people had left Venezuela; Colombia hosts most of them.", ["CO"]),
         ("Since the war in Ukraine began, the border police of Moldova got new vehicles.", ["MD"]),
+        ("Schools in Poland enrolled children who fled the invasion of Ukraine.", ["PL"]),
+        ("The platform for refugees and migrants from Venezuela presented its plan in Quito.", ["EC"]),
+        # nationals counted where they are, in another country or in the host the text is about
+        ("The platform counts 508,935 Venezuelans in Ecuador.", ["EC"]),
+        ("Ecuador gave the Venezuelans who remain on its territory access to schools.", ["EC"]),
+        ("The agency deploys to Bulgaria as over 530,000 Ukrainians enter the country.", ["BG"]),
         # after the list: a nationality's share, a country's rank as an origin
         ("Germany registered 90,000 first-time applicants. Syrians, Afghans and Iraqis accounted for half.", ["DE"]),
         ("Spain's Canary Islands saw record landings; Mali was again the top country of origin.", ["ES"]),
@@ -54,6 +60,9 @@ def test_origin_lists_are_context(default_classifier: Classifier, text: str, exp
         ("In Niger, migrants mostly from Mali and Guinea were helped to return home to Guinea.", ["GN", "NE"]),
         ("Food aid in Syria reached 80,000 people, many of them from Syria and Iraq.", ["SY"]),
         ("Syrian refugees from Lebanon went home to Syria, where aid reached them in Homs.", ["SY"]),
+        # nationals who come home, or go abroad, are whom the text is for
+        ("More than 3,300 Gambians have returned from Libya since 2017.", ["GM"]),
+        ("In the first quarter, 3,522 Uzbeks found jobs abroad through organised channels.", ["UZ"]),
         # the origin list is all the text has: it is kept (nothing else is left)
         ("Arrivals from Syria, Afghanistan and Iraq rose in the first quarter.", ["AF", "IQ", "SY"]),
         ("Most of them came from Eritrea and Somalia, the survivors said.", ["ER", "SO"]),
