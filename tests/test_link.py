@@ -251,6 +251,18 @@ def test_without_a_name_at_most_one_link_and_only_a_clear_winner() -> None:
     assert res[0].reasons == ("Both about border management in Moldova",)
 
 
+def test_without_a_name_a_regional_release_is_not_linked_to_a_one_country_project() -> None:
+    text = "Border guards completed training on biometric passports and forgery detection."
+    linker = Linker(SIBLINGS[:1], CFG)
+    # six countries trained together: a Moldova project shares one of them, not the subject
+    r = release(text, countries="MD UA RO GE AM AZ", topics="border-management")
+    assert linker.link(r) == []
+    (c,) = linker.explain(r)
+    assert c.why == "the release is about more countries than the project works in"
+    # two countries, one of them the project's: half the release is the project's, as before
+    assert keys(linker.link(release(text, countries="MD UA", topics="border-management"))) == ["alpha"]
+
+
 def test_without_a_name_the_release_must_fall_inside_the_project_dates() -> None:
     p = project(
         "alpha",

@@ -34,6 +34,7 @@ GRACE_AFTER = dt.timedelta(days=365)
 # Without a name, a link must beat the runner-up by this much: siblings sharing country and topic tie.
 MARGIN = 0.12
 # An undated project cannot be placed in time: without a name it needs more of everything else.
+FOCUS = 0.5  # without a mention, at least this share of the release's countries must be the project's
 UNDATED_FACTOR = 0.85
 # An unnamed project next to a named one stays only with evidence this strong.
 STRONG = 0.8
@@ -50,6 +51,7 @@ class _Scored:
     in_dates: bool | None = None  # None: the project has no dates
     subject: bool = False  # shares a topic and distinctive wording
     topic: bool = False
+    focus: float = 1.0  # the share of the release's countries that are the project's
 
     @property
     def score(self) -> float:
@@ -198,6 +200,7 @@ class Linker:
         shared = sorted(r.countries & p.countries)
         if shared:
             cover = len(shared) / len(r.countries | p.countries)
+            s.focus = len(shared) / len(r.countries)
             names = [_country(c) for c in shared]
             s.evidence.append(
                 Evidence(EvidenceKind.COUNTRY, round(W_COUNTRY + W_COUNTRY_FOCUS * cover, 4), _join(names))
@@ -313,6 +316,8 @@ class Linker:
             elif not s.subject:
                 why = "shares a topic but not its distinctive words" if s.topic else "shares only geography"
                 out.append((s, False, why))
+            elif s.focus < FOCUS:
+                out.append((s, False, "the release is about more countries than the project works in"))
             else:
                 eligible.append(s)
 
