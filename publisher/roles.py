@@ -88,13 +88,15 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:offices?|headquarters|branch(?:es)?|permanent\s+(?:missions?|representations?))\s+in",
         # a person's post there: "IOM's chief of mission in Ethiopia said"
         r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
+        r"diaspora\s+(?:communities\s+)?in",  # "members of the Moldovan diaspora in the United States"
         # years spent somewhere before: "returnees, many of whom had spent years in Côte d'Ivoire"
         r"spen[dt]\s+(?:\w+\s+)?(?:years|months)\s+(?:abroad\s+)?in",
         # "GIZ's regional director for Tunisia and Libya", "its country representative in Ghana"
         r"(?:regional|country|deputy)\s+(?:directors?|representatives?|coordinators?|managers?)\s+(?:for|in)",
         r"borders?\s+with",  # a neighbour named to say where a place is
         # where returnees come back from: the story is where they return to
-        r"(?:returnees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?)"
+        r"(?:returnees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?"
+        r"|(?:came|come|coming|sent|brought)\s+back)"
         r"(?:\s+(?:migrants?|workers|refugees|nationals|citizens|migrant|labour|of|the|by|air|land|sea|road|home"
         r"|voluntarily|[A-Z][a-z]+)){0,3}\s+from",
         # another event, before or after this one: "ahead of the summit in Vilnius"
@@ -109,7 +111,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     Role.DESTINATION: (
         r"(?:migrat(?:e|ed|es|ing|ion)|emigrat(?:e|ed|es|ing|ion)|journeys?|routes?|fl(?:ee|ed|eeing)|smuggled"
         r"|trafficked|way)\s+(?:on\s+)?(?:to|towards|into)",
-        r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?:?",
+        r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?(?:\s*[:–—])?",
         r"countries\s+of\s+destination(?:\s+(?:such\s+as|including|like))?",
         r"home\s+or\s+(?:abroad\s+)?in",  # "a better chance of a job, at home or in Germany"
     ),
@@ -139,8 +141,8 @@ _CUE_KEYS = PhraseScan(
         consulate consulates consul consuls envoy envoys chief chiefs regional country deputy partners represented representing delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
-        office offices headquarters permanent branch branches border borders returnees returned deported removed
-        expelled expulsion expulsions return returns returning deportation deportations live lives lived living spend spent work works worked working reside
+        office offices headquarters permanent branch branches border borders returnees returned came come coming sent brought deported removed
+        expelled expulsion expulsions return returns returning deportation deportations live lives lived living spend spent diaspora work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
@@ -189,7 +191,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.DONOR,
         re.compile(
-            r"\s+[A-Z][\w’'-]*(?:\s+(?:[A-Z][\w’'-]*|of|and|for|on|the|&))*?\s+(?:(?:has|have)\s+)?"
+            r"\s+[A-Z][\w’'-]*(?:,?\s+(?:[A-Z][\w’'-]*|of|and|for|on|the|&))*?\s+(?:(?:has|have)\s+)?"
             r"(?:paid\s+for|pays\s+for|funds|funded|financed|finances|sponsored|sponsors)\b"
         ),
     ),

@@ -15,7 +15,7 @@ from publisher.roles import Role
 # dash, so a sentence that starts with a place and goes on in lower case is never one.
 _DATELINE = re.compile(
     r"[ \t]*(?P<head>(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)"
-    r"(?:(?:[ \t]+|[ \t]*[,/][ \t]*|[ \t]*\(|\)[ \t]*|[ \t]*\)|-)"
+    r"(?:(?:[ \t]+|[ \t]*[,/][ \t]*|[ \t]*\(|\)[ \t]*,?[ \t]*|[ \t]*\)|-)"
     r"(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)){0,10}\)?)"
     r"[ \t]*[–—-][ \t]+(?=\S)"
 )

@@ -207,6 +207,15 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Ukraine's migration service, with experts seconded from Estonia, digitised its registers.", ["UA"]),
         ("Malian returnees, many of whom had spent years in Côte d'Ivoire, started businesses in Bamako.", ["ML"]),
         ("Language courses in Tunis improve jobseekers' chances of a job at home or in Germany.", ["TN"]),
+        ("In Dushanbe, young men who came back from Russia found jobs.", ["TJ"]),
+        ("In Honduras, 18,000 children have been sent back from the United States and Mexico.", ["HN"]),
+        ("Officials in Chisinau met members of the Moldovan diaspora in Canada.", ["MD"]),
+        ("A forum in Accra links Ghana with its diaspora in five destination countries – Italy and Germany.", ["GH"]),
+        (
+            "Bikes for Sierra Leone's patrols, which the United States Bureau of Population, Refugees and Migration funds.",
+            ["SL"],
+        ),
+        ("The campaign in Tunis was presented by IOM's Shiraz Jerbi.", ["TN"]),
         ("In Colombo, a new desk serves returning migrant workers from Kuwait and Qatar.", ["LK"]),
         # a cue that ends in a colon introduces the list after it
         ("A course in Dushanbe had donors: Germany and Italy.", ["TJ"]),

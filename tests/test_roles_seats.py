@@ -17,6 +17,7 @@ codes = country_codes
         ("STRASBOURG, 13 September 2012 – The experts met officials in Chisinau on trafficking.", ["MD"]),
         ("TUNIS, Tunisia – The bank approved a loan for jobs for young people in Mauritania.", ["MR"]),
         ("Sarajevo/Geneva – UNHCR welcomed the asylum law adopted by Albania.", ["AL"]),
+        ("Nairobi (Kenya), 7 September 2020 – UNODC signed an agreement with Ethiopia.", ["ET"]),
         ("Damascus/Beirut, 3 May 2019 (UNHCR) – Few refugees returned to Syria this year.", ["SY"]),
         # a city alone before a full stop
         ("Berlin. Many of the nurses placed come from Serbia.", ["RS"]),
