@@ -247,6 +247,13 @@ _NATIONALITY_AT_WORK = re.compile(
     r"(?:\s+(?:[A-Z][\w-]*|national|federal|partner))*\s+(?i:police|gendarmerie|agency|agencies|side|unit|experts"
     r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies)|partners?|universit(?:y|ies))\b"
 )
+# A country's short form used as an adjective for its state at work: "US diplomats", "the UK Home Office", "the
+# US Government Accountability Office" (its own people and places are named otherwise: "Americans", "Texas").
+_ABBREVIATION = re.compile(r"[A-Z](?:\.?[A-Z]){1,3}\.?")
+_STATE_AT_WORK = re.compile(
+    r"(?:\s+[A-Z][\w-]*)*\s+(?i:diplomats?|senators?|congress\w*|officials|government|administration|bureau"
+    r"|department|embassy|ambassador|envoy|agency|office|ministry)\b"
+)
 # A neighbour's border that says where a place is: "near Bihać, close to the Croatian border" (its border
 # police or crossing points are that country at work, and stay).
 _BORDER_AFTER = re.compile(
@@ -320,6 +327,8 @@ def _role(
     if opened and (closed := _QUOTE_CLOSE.match(after)) and _is_title(opened.group() + closed.group()):
         return Role.NAMED  # inside a quoted title: "the “Sweden-Iraq Cooperation on Migration” project"
     if m.kind == "demonym" and _NATIONALITY_AT_WORK.match(text, m.end, m.end + 80):
+        return Role.ACTOR
+    if _ABBREVIATION.fullmatch(m.text) and _STATE_AT_WORK.match(text, m.end, m.end + 80):
         return Role.ACTOR
     if m.kind == "demonym" and _BORDER_AFTER.match(text, m.end) and _NEAR_BEFORE.search(head):
         return Role.BACKGROUND

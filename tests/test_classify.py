@@ -216,6 +216,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             ["SL"],
         ),
         ("The campaign in Tunis was presented by IOM's Shiraz Jerbi.", ["TN"]),
+        ("In Honduras, IOM staff met US diplomats and US Senators.", ["HN"]),
+        ("The US Government Accountability Office reviewed help to returnees in Guatemala.", ["GT"]),
         ("In Colombo, a new desk serves returning migrant workers from Kuwait and Qatar.", ["LK"]),
         # a cue that ends in a colon introduces the list after it
         ("A course in Dushanbe had donors: Germany and Italy.", ["TJ"]),
