@@ -17,6 +17,7 @@ from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
 from publisher.roles import FALLBACK, Role, mention_roles
 from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
+from publisher.roles_past import past_roles
 from publisher.roles_seats import seat_roles
 from publisher.text import collapse_spaces
 
@@ -172,6 +173,7 @@ class Classifier:
         roles = mention_roles(text, matches)
         for post in (origin_roles, seat_roles, guest_roles):  # each turns some subjects into context
             roles = post(text, matches, roles)
+        roles = past_roles(text, matches, roles, on)
         for m, role in zip(matches, roles, strict=True):
             if m.code is not None:
                 if role is Role.ATTENDEE:

@@ -1,0 +1,48 @@
+"""The venues of earlier events, dated to a year before the text's own, are background."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from publisher.classify import Classifier
+
+ON = dt.date(2018, 3, 1)
+
+
+def codes(clf: Classifier, text: str, on: dt.date | None = ON) -> list[str]:
+    return [t.slug for t in clf.classify(text, on).countries]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nepal, which took over the chair in Geneva in March 2017, hosts the meeting in Kathmandu.", ["NP"]),
+        ("The dialogue first met in Brussels in April 2008; this year's round is in Colombo.", ["LK"]),
+        (
+            "Since the founding consultation in Manila in 2003, ministers have met every two years; Dhaka hosts now.",
+            ["BD"],
+        ),
+    ],
+)
+def test_earlier_venues_are_background(default_classifier: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(default_classifier, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "on"),
+    [
+        # this year's date, or a month without a year, may be this story's own event
+        ("The meeting in Geneva in March 2018 agreed on a plan; Nepal chairs.", ["CH", "NP"], ON),
+        ("The meeting in Geneva in March agreed on a plan; Nepal chairs.", ["CH", "NP"], ON),
+        # without the text's date nothing is earlier
+        ("Nepal took over the chair in Geneva in March 2017.", ["CH", "NP"], None),
+        # the only place left is kept
+        ("The consultation met in Manila in 2003.", ["PH"], ON),
+    ],
+)
+def test_what_is_not_an_earlier_venue_stays(
+    default_classifier: Classifier, text: str, expected: list[str], on: dt.date | None
+) -> None:
+    assert codes(default_classifier, text, on) == expected
