@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|holdout3|holdout4|holdout5|holdout6]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|holdout3|holdout4|holdout5|holdout6|holdout7]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -53,6 +53,11 @@ SETS = {
         FIXTURES / "holdout6" / "releases.jsonl",
         FIXTURES / "holdout6" / "projects.toml",
         FIXTURES / "holdout6" / "gold.jsonl",
+    ),
+    "holdout7": (
+        FIXTURES / "holdout7" / "releases.jsonl",
+        FIXTURES / "holdout7" / "projects.toml",
+        FIXTURES / "holdout7" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)

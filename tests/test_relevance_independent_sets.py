@@ -1,4 +1,4 @@
-"""The held-out sets written by other hands (holdout3 to holdout6): well-formed, and their provenance new and not the
+"""The held-out sets written by other hands (holdout3 to holdout7): well-formed, and their provenance new and not the
 excluded organisation's. They measure; no test here reads their figures (each README has them)."""
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ SETS = [
     pytest.param("holdout5", ("devset", "holdout", "holdout2", "holdout3", "holdout4"), (45, 15), id="holdout5"),
     pytest.param(
         "holdout6", ("devset", "holdout", "holdout2", "holdout3", "holdout4", "holdout5"), (45, 15), id="holdout6"
+    ),
+    pytest.param(
+        "holdout7",
+        ("devset", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6"),
+        (45, 15),
+        id="holdout7",
     ),
 ]
 NAMES = [pytest.param(p.values[0], id=p.id) for p in SETS]
