@@ -59,7 +59,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?<!in\s)support(?:ed)?\s+(?:of|from|by)",  # "in support of Moldova" is whom it is for
         r"(?:implemented|run|managed)\s+by",
     ),
-    Role.ACTOR: (r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",),
+    Role.ACTOR: (
+        r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",
+        r"speaking\s+(?:for|on\s+behalf\s+of)",  # "Speaking for the Netherlands, the deputy ambassador ..."
+    ),
     # People who come from somewhere to give or to watch: context, alone or in a list.
     Role.ATTENDEE: (
         r"(?:experts?|specialists?|speakers|panell?ists|trainers|observers|guests|colleagues|counterparts|peers)"
@@ -102,6 +105,13 @@ _CUES: dict[str, tuple[str, ...]] = {
         # another event, before or after this one: "ahead of the summit in Vilnius"
         r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|an?\s+|its\s+)?(?:[\w-]+\s+){0,4}?"
         r"(?:summit|conference|meeting|forum|round|session|announcement|visit)\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
+        # "Earlier editions met in Accra, Lusaka and Kampala"
+        r"(?:earlier|previous|past|former)\s+(?:editions?|meetings?|rounds?|sessions?|conferences?|forums?)"
+        r"(?:\s+(?:were\s+held|took\s+place|met|have\s+met|had\s+met))?\s+in",
+        # where someone lived before coming back: "returnees who had lived in Sudan for years"
+        r"had\s+(?:lived|worked|stayed|resided)\s+in",
+        # where someone works from: "he will be based in Pretoria"
+        r"based\s+in",
     ),
     "migrant_background": (
         r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
@@ -138,10 +148,10 @@ _CUE_KEYS = PhraseScan(
     _words(
         """co funded financed sponsored commissioned donated paid received receives receiving funding financing grant grants contribution contributions donation
         donations donor donors behalf support supported implemented run managed ambassador ambassadors embassy embassies
-        consulate consulates consul consuls envoy envoys chief chiefs regional country deputy partners represented representing delegates delegation delegations participants
+        consulate consulates consul consuls envoy envoys speaking chief chiefs regional country deputy partners represented representing delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
-        office offices headquarters permanent branch branches border borders returnees returned came come coming sent brought deported removed
+        office offices headquarters permanent earlier previous past former had based branch branches border borders returnees returned came come coming sent brought deported removed
         expelled expulsion expulsions return returns returning deportation deportations live lives lived living spend spent diaspora work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
@@ -160,7 +170,9 @@ def _cues(text: str, low: str | None) -> list[re.Match[str]]:
     if low is None:  # a few characters change length or fold oddly in lower case: then scan the slow way
         return list(_CUE_RE.finditer(text))
     found = (_CUE_LOW.match(low, start) for start, _ in _CUE_KEYS.spans(low))
-    return sorted((c for c in found if c is not None), key=lambda c: c.end())
+    # Of cues ending at one place, the longest comes last, and so is the one a mention after them takes ("had
+    # lived in" over "lived in").
+    return sorted((c for c in found if c is not None), key=lambda c: (c.end(), -c.start()))
 
 
 _INSTITUTION = re.compile(
@@ -202,7 +214,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"|minist\w+\s+(?:of|for)\s+foreign\s+affairs|(?:federal\s+)?foreign\s+office|embass(?:y|ies)"
             r"|ambassadors?|consulates?|development\s+agency|agency\s+for\s+(?:international\s+)?development"
             r"|development\s+cooperation|cooperation\s+agency|red\s+cross|red\s+crescent|refugee\s+council"
-            r"|council\s+for\s+refugees|special\s+initiative|aid\s+agency)\b",
+            r"|council\s+for\s+refugees|special\s+initiative|aid\s+agency|(?:federal\s+)?office\s+for\s+\w+)\b",
             re.IGNORECASE,
         ),
     ),
@@ -245,7 +257,8 @@ _WORD_OF_LANGUAGE = re.compile(r"\s+(?:words?|terms?|expressions?|phrases?)\s+(?
 # (The subject's own institutions are named so too, but a text about them names the country elsewhere.)
 _NATIONALITY_AT_WORK = re.compile(
     r"(?:\s+(?:[A-Z][\w-]*|national|federal|partner))*\s+(?i:police|gendarmerie|agency|agencies|side|unit|experts"
-    r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies)|partners?|universit(?:y|ies))\b"
+    r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies)|partners?|universit(?:y|ies)|foundations?"
+    r"|professionals|bodies|institutions|counterparts|presidency|invasion|aggression|occupation)\b"
 )
 # A country's short form used as an adjective for its state at work: "US diplomats", "the UK Home Office", "the
 # US Government Accountability Office" (its own people and places are named otherwise: "Americans", "Texas").
@@ -263,6 +276,12 @@ _BORDER_AFTER = re.compile(
 _NEAR_BEFORE = re.compile(r"\b(?:near|close\s+to|towards|along|across|on|at|to|from)\s+the\s+$", re.IGNORECASE)
 # An organisation's acronym right before a city names its office there ("DCAF Ljubljana", "IOM Kyiv").
 _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
+# An institution named after its city: "the Peace Research Institute Oslo", "the University of Nairobi".
+_INSTITUTION_BEFORE = re.compile(r"\b(?:Institute|University|College|School|Academy|Foundation)(?:\s+of)?\s+$")
+_A_NATIONAL = re.compile(r"\b(?:an?|one)\s+$", re.IGNORECASE)
+_NATIONAL_AFTER = re.compile(r"\s+(?:national|citizen)\b")
+_OFFICE_AFTER = re.compile(r"\s+(?:country\s+|field\s+|sub-?)?office\b")
+_OWNER_BEFORE = re.compile(r"(?:’s|'s|\bthe)\s+$")
 _LANGUAGES = (
     r"English|Arabic|Dari|Pashto|Farsi|Persian|Urdu|Hindi|Bengali|Tigrinya|Amharic|Swahili|Hausa|Somali|Kurdish"
     r"|Sorani|Kurmanji|Wolof|Fula|Berber|Tamazight|Creole|Chinese|Mandarin"
@@ -316,8 +335,14 @@ def _role(
         (_LANGUAGE_BEFORE.search(head) and _LANGUAGE_AFTER.match(after)) or _WORD_OF_LANGUAGE.match(after)
     ):
         return Role.LANGUAGE
-    if m.kind == "city" and (_EVENT_AFTER.match(after) or _ACRONYM_BEFORE.search(head)):
+    if m.kind == "city" and (
+        _EVENT_AFTER.match(after) or _ACRONYM_BEFORE.search(head) or _INSTITUTION_BEFORE.search(head)
+    ):
         return Role.NAMED
+    if m.kind == "demonym" and _A_NATIONAL.search(head) and _NATIONAL_AFTER.match(after):
+        return Role.BACKGROUND  # a person's nationality: "Mr Kwenin, a Ghanaian national who succeeds ..."
+    if m.kind == "name" and _OFFICE_AFTER.match(after) and _OWNER_BEFORE.search(head):
+        return Role.BACKGROUND  # an office named by its country: "head of IOM's Mauritius office"
     if _WATER_BEFORE.search(head):
         return Role.NAMED
     party = _PARTY_AFTER.match(after)
@@ -328,6 +353,9 @@ def _role(
         return Role.NAMED  # inside a quoted title: "the “Sweden-Iraq Cooperation on Migration” project"
     if m.kind == "demonym" and _NATIONALITY_AT_WORK.match(text, m.end, m.end + 80):
         return Role.ACTOR
+    last = matches[lists[i]]
+    if m.kind == "demonym" == last.kind and last is not m and _NATIONALITY_AT_WORK.match(text, last.end, last.end + 80):
+        return Role.ACTOR  # "Dutch and Bosnian professionals": the list's noun is said of every nationality in it
     if _ABBREVIATION.fullmatch(m.text) and _STATE_AT_WORK.match(text, m.end, m.end + 80):
         return Role.ACTOR
     if m.kind == "demonym" and _BORDER_AFTER.match(text, m.end) and _NEAR_BEFORE.search(head):

@@ -36,8 +36,9 @@ _BEFORE = re.compile(
     # "refugees from A", "people displaced from A", "asylum seekers from A"
     r"\b(?:refugees(?:\s+and\s+migrants)?|(?:migrants\s+and\s+)?refugees|asylum[\s-]seekers"
     r"|displaced(?:\s+(?:people|persons|families|children))?|IDPs)\s+from|"
-    # "since the war in A began", "because of the conflict in A": the cause, told in passing
-    r"\b(?:since|after|because\s+of|due\s+to|following|by)\s+the\s+(?:war|conflict|crisis|fighting)\s+in"
+    # "since the war in A began", "because of the conflict in A", "since armed conflict broke out in A": the cause
+    r"\b(?:since|after|because\s+of|due\s+to|following|by)\s+the\s+(?:war|conflict|crisis|fighting)\s+in|"
+    r"\b(?:war|conflict|fighting|violence)\s+(?:broke\s+out|erupted|began|started)\s+in"
     r")\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -150,7 +151,8 @@ def _may_end_with_cue(head: str) -> bool:
     if last.endswith("of"):
         return prev.endswith(("nationals", "citizens", "invasion", "occupation"))  # "fled the invasion of"
     if last.endswith("in"):
-        return prev.endswith(_TROUBLES)  # "fled the war in", "since the war in"
+        # "fled the war in", "since the war in", "since conflict broke out in"
+        return prev.endswith(_TROUBLES) or prev in ("out", "erupted", "began", "started")
     if last.endswith("by"):
         return any(w in low for w in _COUNTED)
     if last.endswith(_VERBS):
