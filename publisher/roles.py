@@ -112,6 +112,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"had\s+(?:lived|worked|stayed|resided)\s+in",
         # where someone works from: "he will be based in Pretoria"
         r"based\s+in",
+        # a later event's venue: "to prepare the conference to be held in Rome in November"
+        r"(?:to|will|would|shall)\s+be\s+(?:held|hosted|convened)\s+in",
     ),
     "migrant_background": (
         r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
@@ -156,7 +158,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 ahead after since before following next previous upcoming"""
+        heading cross\x00 ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",
 )

@@ -219,6 +219,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("In Honduras, IOM staff met US diplomats and US Senators.", ["HN"]),
         ("Earlier editions met in Accra, Lusaka and Kampala; this year's forum is in Cairo.", ["EG"]),
         ("In Chad, returnees who had lived in Sudan for years were registered.", ["TD"]),
+        ("Experts met in Dakar to prepare the summit to be held in Madrid next spring.", ["SN"]),
+        ("In Amman, officials agreed that the next round will be held in Cairo.", ["JO"]),
         ("The new director, a Ghanaian national, will be based in Pretoria and visited Seychelles.", ["SC"]),
         ("Officials of Uganda met staff of IOM's Ethiopia office.", ["UG"]),
         ("The study is led from the Peace Research Institute Oslo and works in Ghana.", ["GH"]),
