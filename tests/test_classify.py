@@ -84,6 +84,25 @@ def test_regions_from_members_and_aliases(clf: Classifier) -> None:
     assert clf.classify("an EU-funded project of the European Union").regions == ()
 
 
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("Caravans crossing Central America reached the border; Guatemala opened shelters.", "latin-america"),
+        ("Venezuelans across Latin America and the Caribbean need documents.", "latin-america"),
+        ("Recruitment agencies in Southeast Asia signed a code of conduct.", "asia-pacific"),
+        ("Seasonal workers from Vanuatu and Samoa pick fruit in New Zealand.", "asia-pacific"),
+    ],
+)
+def test_the_default_regions_cover_the_americas_and_asia_pacific(clf: Classifier, text: str, region: str) -> None:
+    assert region in {t.slug for t in clf.classify(text).regions}
+
+
+def test_a_region_named_as_the_subject_keeps_a_dateline_out(clf: Classifier) -> None:
+    # Without a subject country the fallback would keep the dateline's; a named region is a subject.
+    text = "PANAMA CITY, 3 May – Migration across Central America rose again, a regional survey found."
+    assert codes(clf, text) == []
+
+
 def test_topics(clf: Classifier) -> None:
     topics = {
         t.slug: t

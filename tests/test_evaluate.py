@@ -100,6 +100,18 @@ def test_regions_and_topics_are_scored_and_listed() -> None:
     assert "missed topic b" in text and "africa" not in text
 
 
+def test_regions_of_gold_countries_are_expected_and_those_of_optional_ones_optional() -> None:
+    gold = [GoldRow(countries=frozenset({"UZ"}), countries_optional=frozenset({"RU", "DE"}), release_id="r")]
+    members = {"central-asia": {"UZ", "KZ"}, "europe": {"DE"}, "africa": {"NG"}}
+    found = {"europe": Evidence(0.9), "africa": Evidence(0.5)}
+    report = score_predictions(gold, [pred(regions=found)], REFS, region_members=members)
+    assert report.regions == Score(tp=0, fp=1, fn=1)  # central-asia missed, africa extra, europe optional
+    assert {(m.kind, m.item) for m in report.mistakes if m.kind.value.startswith("region")} == {
+        (MistakeKind.REGION_MISSING, "central-asia"),
+        (MistakeKind.REGION_EXTRA, "africa"),
+    }
+
+
 def test_unknown_project_in_gold_is_an_error() -> None:
     gold = [GoldRow(countries=frozenset(), projects_ok=frozenset({"NOPE"}), release_id="r9")]
     with pytest.raises(SourceError, match="r9.*'NOPE'"):

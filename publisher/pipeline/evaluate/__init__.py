@@ -55,7 +55,8 @@ def evaluate(
     refs = project_refs(projects)
     indexes = match_gold(gold, releases)
     predictions = predictor(cfg, [releases[i] for i in indexes], projects)
-    return score_predictions(gold, predictions, refs, projects=len(projects))
+    members = {slug: {c.upper() for c in region.countries} for slug, region in cfg.taxonomy.regions.items()}
+    return score_predictions(gold, predictions, refs, projects=len(projects), region_members=members)
 
 
 _RELEASE_KINDS = {".jsonl": "jsonl", ".txt": "release-text", ".xml": "feed", ".rss": "feed", ".atom": "feed"}

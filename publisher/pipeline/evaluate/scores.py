@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -137,15 +137,23 @@ def score_predictions(
     project_refs: Mapping[str, str],
     *,
     projects: int = 0,
+    region_members: Mapping[str, Collection[str]] | None = None,
 ) -> Report:
-    """Compare predictions with gold rows (same order). Pure: counts and mistakes only."""
+    """Compare predictions with gold rows (same order). Pure: counts and mistakes only.
+
+    `region_members` (region slug → member codes, from the taxonomy in use) adds to a row's regions those of
+    its required countries, and makes those of its optional countries optional: a gold row labelled under an
+    older taxonomy then still says which regions its countries are in."""
     counts = {k: [0, 0, 0] for k in ("countries", "regions", "topics")}
     produced = acceptable = must_total = must_found = 0
     mistakes: list[Mistake] = []
+    members = region_members or {}
     for row, pred in zip(gold, predictions, strict=True):
+        want_regions = row.regions | {slug for slug, codes in members.items() if row.countries & set(codes)}
+        maybe_regions = {slug for slug, codes in members.items() if row.countries_optional & set(codes)}
         parts = [
             ("countries", pred.countries, row.countries, row.countries_optional, MistakeKind.COUNTRY_MISSING),
-            ("regions", pred.regions, row.regions, frozenset(), MistakeKind.REGION_MISSING),
+            ("regions", pred.regions, want_regions, frozenset(maybe_regions), MistakeKind.REGION_MISSING),
             ("topics", pred.topics, row.topics, frozenset(), MistakeKind.TOPIC_MISSING),
         ]
         for name, found, want, optional, missing in parts:
