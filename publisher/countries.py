@@ -6,6 +6,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 import pycountry
@@ -34,6 +35,10 @@ _COLLECTIVE_NOUN = re.compile(
     r"(?:['’]s)?\s+(?:member\s+states?|member\s+countries|member\s+nations|partner\s+countries|partner\s+states"
     r"|participating\s+states|countries|country|states|nations|republics|region)$"
 )
+
+
+# "West and Central Africa", "South & South-East Asia": one "and" (or "&"), some words either side.
+_COORDINATED = re.compile(r"(?:the\s+)?([\w'’.-]+(?:\s+[\w'’.-]+){0,2})\s+(?:and|&)\s+([\w'’.-]+(?:\s+[\w'’.-]+){0,3})")
 
 
 def fold(name: str) -> str:
@@ -85,8 +90,30 @@ def resolve_country(name: str) -> str | None:
     code ("Russia", "Türkiye", "the Netherlands", "Ivory Coast", "DEU"); Kosovo is XK, with or without its
     status note ("Kosovo*", "Kosovo under UNSCR 1244"); None if unknown."""
     names = _names()
-    code = names.get(fold(name))
-    return code if code is not None else names.get(fold(_STATUS_NOTE.sub("", name)))
+    for form in _written_forms(name):
+        code = names.get(fold(form))
+        if code is not None:
+            return code
+    return None
+
+
+def _written_forms(name: str) -> Iterator[str]:
+    """The name, then the other ways lists write it: without Kosovo's status note, in UN order ("Iran (Islamic
+    Republic of)" → "Islamic Republic of Iran", then "Iran"), ISO's inverted order turned round ("Congo,
+    Democratic Republic of the" → "Democratic Republic of the Congo")."""
+    yield name
+    yield _STATUS_NOTE.sub("", name)
+    note = _TRAILING_NOTE.fullmatch(name.strip())
+    if note is not None:
+        yield f"{note.group(2)} {note.group(1)}"
+        yield note.group(1)
+    head, comma, tail = name.partition(",")
+    if comma and tail.strip():
+        yield f"{tail.strip()} {head.strip()}"
+
+
+# "Iran (Islamic Republic of)", "Bolivia (Plurinational State of)": a name with a note in brackets
+_TRAILING_NOTE = re.compile(r"(.+?)\s*\(([^()]+)\)")
 
 
 def is_country_code(code: str) -> bool:
@@ -177,8 +204,36 @@ def resolve_places(name: str, taxonomy: TaxonomyConfig, during: Period = (None, 
     anything else → None."""
     if fold(name) in _GLOBAL:
         return frozenset()
+    found = _resolve_one(name, taxonomy, during)
+    if found is None:
+        found = _resolve_coordinated(name, taxonomy, during)
+    note = _TRAILING_NOTE.fullmatch(name.strip())
+    if found is None and note is not None:  # "Latin America and the Caribbean (17 countries)"
+        return resolve_places(note.group(1), taxonomy, during)
+    return found
+
+
+def _resolve_one(name: str, taxonomy: TaxonomyConfig, during: Period) -> frozenset[str] | None:
     code = resolve_country(name)
     if code is not None:
         return frozenset({code})
     found = resolve_group(name, taxonomy, during)
     return found if found is not None else resolve_region(name, taxonomy)
+
+
+def _resolve_coordinated(name: str, taxonomy: TaxonomyConfig, during: Period) -> frozenset[str] | None:
+    """Two places joined by "and" or "&", the first one's noun left out as pages write them: "West and Central
+    Africa" (West Africa + Central Africa), "East and Horn of Africa", "Iraq and Jordan". Both must be known,
+    else None (a name like "Trinidad and Tobago" is a country and never gets here)."""
+    parts = _COORDINATED.fullmatch(name.strip())
+    if parts is None:
+        return None
+    first, second = parts.group(1), parts.group(2)
+    right = _resolve_one(second, taxonomy, during)
+    if right is None:
+        return None
+    left = _resolve_one(first, taxonomy, during)
+    if left is None:
+        noun = second.split()[-1]
+        left = _resolve_one(f"{first} {noun}", taxonomy, during)
+    return None if left is None else left | right

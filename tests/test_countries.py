@@ -46,6 +46,14 @@ def taxonomy() -> TaxonomyConfig:
         # older and self-declared names, as project pages write them
         ("the former Yugoslav Republic of Macedonia", "MK"),
         ("Somaliland", "SO"),
+        # as UN and ISO lists write them
+        ("Iran (Islamic Republic of)", "IR"),
+        ("Bolivia (Plurinational State of)", "BO"),
+        ("Micronesia (Federated States of)", "FM"),
+        ("Congo, Democratic Republic of the", "CD"),
+        ("Lao PDR", "LA"),
+        ("Timor Leste", "TL"),
+        ("DPRK", "KP"),
     ],
 )
 def test_resolve_country(name: str, code: str) -> None:
@@ -82,6 +90,32 @@ def test_resolve_places(taxonomy: TaxonomyConfig) -> None:
     assert resolve_places("worldwide", taxonomy) == frozenset()
     assert resolve_places("Narnia", taxonomy) is None
     assert resolve_places("member states", taxonomy) is None
+
+
+def test_resolve_places_coordinated(taxonomy: TaxonomyConfig) -> None:
+    """Two places under one "and", the first one's noun left out, stand for both."""
+    regions = taxonomy.regions
+    west, africa = frozenset(regions["west-africa"].countries), frozenset(regions["africa"].countries)
+    assert resolve_places("West and Central Africa", taxonomy) == west | africa
+    assert resolve_places("East and Horn of Africa", taxonomy) == africa
+    assert resolve_places("Iraq and Jordan", taxonomy) == {"IQ", "JO"}
+    assert resolve_places("Western Balkans & Turkey", taxonomy) == frozenset(regions["western-balkans"].countries) | {
+        "TR"
+    }
+    assert resolve_places("South and Central Asia", taxonomy) == frozenset(
+        regions["south-asia"].countries + regions["central-asia"].countries
+    )
+    # a country whose name holds "and" stays one country
+    assert resolve_places("Trinidad and Tobago", taxonomy) == {"TT"}
+    assert resolve_places("Bosnia and Herzegovina", taxonomy) == {"BA"}
+    # a note in brackets is no part of the name
+    assert resolve_places("Latin America and the Caribbean (17 countries)", taxonomy) == frozenset(
+        regions["latin-america"].countries
+    )
+    assert resolve_places("Bangladesh (under discussion)", taxonomy) == {"BD"}
+    # either side unknown: nothing
+    assert resolve_places("Narnia and Central Africa", taxonomy) is None
+    assert resolve_places("West and Narnia", taxonomy) is None
 
 
 def test_cli_country_filter_takes_names(config_file: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:

@@ -122,6 +122,14 @@ def test_the_phrases_role_decides(clf: Classifier) -> None:
     ]
 
 
+def test_the_northern_triangle(clf: Classifier, taxonomy: TaxonomyConfig) -> None:
+    members = ["GT", "HN", "SV"]
+    assert codes(clf, "Returnees to the Northern Triangle countries receive cash grants.") == members
+    assert codes(clf, "Most arrivals came from the Northern Triangle.") == []
+    assert regions(clf, "Most arrivals came from the Northern Triangle.") == ["latin-america"]
+    assert resolve_places("Northern Triangle of Central America", taxonomy) == set(members)
+
+
 def test_eu_member_states_stay_a_region_alias(clf: Classifier) -> None:
     assert "eu" not in clf.taxonomy.groups
     assert codes(clf, "The EU Member States agreed.") == []
@@ -224,7 +232,17 @@ def test_group_slugs_are_checked() -> None:
 
 def test_default_groups_are_organisations_not_the_eu(taxonomy: TaxonomyConfig) -> None:
     sizes = {slug: len(g.members(BEFORE)) for slug, g in taxonomy.groups.items()}
-    assert sizes == {"ecowas": 15, "igad": 8, "eac": 6, "sadc": 16, "gcc": 6, "asean": 10, "amu": 5, "sica": 8}
+    assert sizes == {
+        "ecowas": 15,
+        "igad": 8,
+        "eac": 6,
+        "sadc": 16,
+        "gcc": 6,
+        "asean": 10,
+        "amu": 5,
+        "sica": 8,
+        "northern-triangle": 3,
+    }
     assert "MR" not in taxonomy.groups["ecowas"].countries
 
 
