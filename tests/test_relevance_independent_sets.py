@@ -1,4 +1,4 @@
-"""The held-out sets written by other hands (holdout3 to holdout7): well-formed, and their provenance new and not the
+"""The held-out sets written by other hands (holdout3 to holdout7, holdout9): well-formed, and their provenance new and not the
 excluded organisation's. They measure; no test here reads their figures (each README has them)."""
 
 from __future__ import annotations
@@ -26,6 +26,12 @@ SETS = [
         ("devset", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6"),
         (45, 15),
         id="holdout7",
+    ),
+    pytest.param(
+        "holdout9",
+        ("devset", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7"),
+        (45, 15),
+        id="holdout9",
     ),
 ]
 NAMES = [pytest.param(p.values[0], id=p.id) for p in SETS]
