@@ -27,6 +27,12 @@ SETS = [
         (45, 15),
         id="holdout7",
     ),
+    pytest.param(
+        "holdout8",
+        ("devset", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7"),
+        (45, 15),
+        id="holdout8",
+    ),
 ]
 NAMES = [pytest.param(p.values[0], id=p.id) for p in SETS]
 
