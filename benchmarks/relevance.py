@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|holdout3|holdout4|holdout5|holdout6|holdout7|holdout9]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|holdout3|holdout4|holdout5|holdout6|holdout7|holdout8|holdout9]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -58,6 +58,11 @@ SETS = {
         FIXTURES / "holdout7" / "releases.jsonl",
         FIXTURES / "holdout7" / "projects.toml",
         FIXTURES / "holdout7" / "gold.jsonl",
+    ),
+    "holdout8": (
+        FIXTURES / "holdout8" / "releases.jsonl",
+        FIXTURES / "holdout8" / "projects.toml",
+        FIXTURES / "holdout8" / "gold.jsonl",
     ),
     "holdout9": (
         FIXTURES / "holdout9" / "releases.jsonl",

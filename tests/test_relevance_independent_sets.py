@@ -28,8 +28,14 @@ SETS = [
         id="holdout7",
     ),
     pytest.param(
-        "holdout9",
+        "holdout8",
         ("devset", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7"),
+        (45, 15),
+        id="holdout8",
+    ),
+    pytest.param(
+        "holdout9",
+        ("devset", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8"),
         (45, 15),
         id="holdout9",
     ),
