@@ -196,6 +196,7 @@ def test_one_rare_shared_word_and_a_country_do_not_link() -> None:
             "A dialogue launched with Russia and partners on visas and readmission.",
             "RU",
             "migration-dialogues",
+            start=dt.date(2010, 1, 1),
         )
     ]
     lone = release(
@@ -286,16 +287,19 @@ def test_without_a_name_the_release_must_fall_inside_the_project_dates() -> None
     assert keys(linker.link(release("ALPHA news", published=dt.date(2021, 5, 1)))) == ["alpha"]
 
 
-def test_an_undated_project_counts_less_than_a_dated_one() -> None:
-    # Same evidence, but one project cannot be placed in time: the dated one wins (without the discount they
-    # would tie, and a tie links nothing).
+def test_an_unnamed_undated_project_is_never_linked() -> None:
+    # Same evidence, but one project cannot be placed in time: the dated one wins (were both eligible they would
+    # tie, and a tie links nothing); alone, the undated one links only when named.
     dated = project("alpha", "Border Action", "ALPHA", BORDER, "MD", "border-management", start=dt.date(2020, 1, 1))
     undated = project("beta", "Border Work", "BETA", BORDER, "MD", "border-management")
     text = "Moldova: a border management meeting on biometric passports and forgery detection."
     r = release(text, countries="MD", topics="border-management")
     assert keys(Linker([dated, undated], CFG).link(r)) == ["alpha"]
     why = {c.key: c.why for c in Linker([dated, undated], CFG).explain(r)}
-    assert why["beta"].startswith("ALPHA fits better")
+    assert why["beta"] == "not named, and the project has no dates to place the release in"
+    assert keys(Linker([undated], CFG).link(r)) == []
+    named = release(f"BETA: {text}", countries="MD", topics="border-management")
+    assert keys(Linker([undated], CFG).link(named)) == ["beta"]
 
 
 def test_generic_words_are_not_wording_evidence() -> None:

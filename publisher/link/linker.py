@@ -33,9 +33,7 @@ GRACE_BEFORE = dt.timedelta(days=120)
 GRACE_AFTER = dt.timedelta(days=365)
 # Without a name, a link must beat the runner-up by this much: siblings sharing country and topic tie.
 MARGIN = 0.12
-# An undated project cannot be placed in time: without a name it needs more of everything else.
 FOCUS = 0.5  # without a mention, at least this share of the release's countries must be the project's
-UNDATED_FACTOR = 0.85
 # An unnamed project next to a named one stays only with evidence this strong.
 STRONG = 0.8
 MAX_COUNTRIES_SHOWN = 3
@@ -318,22 +316,22 @@ class Linker:
                 out.append((s, False, why))
             elif s.focus < FOCUS:
                 out.append((s, False, "the release is about more countries than the project works in"))
+            elif s.in_dates is None:
+                # Country, topic and wording are what siblings share; only the dates can tell a release about
+                # this project from one about its neighbour, so an unnamed undated project is never linked.
+                out.append((s, False, "not named, and the project has no dates to place the release in"))
             else:
                 eligible.append(s)
 
-        def effective(s: _Scored) -> float:
-            return s.score * (UNDATED_FACTOR if s.in_dates is None else 1.0)
-
-        eligible.sort(key=lambda s: (-effective(s), self.projects[s.index].key))
+        eligible.sort(key=lambda s: (-s.score, self.projects[s.index].key))
         for n, s in enumerate(eligible):
             if n == 0:
-                runner = effective(eligible[1]) if len(eligible) > 1 else 0.0
-                if effective(s) < threshold:
-                    note = " (undated project)" if s.in_dates is None else ""
-                    out.append((s, False, f"score {effective(s):.2f} below the threshold {threshold:.2f}{note}"))
-                elif effective(s) - runner < MARGIN:
+                runner = eligible[1].score if len(eligible) > 1 else 0.0
+                if s.score < threshold:
+                    out.append((s, False, f"score {s.score:.2f} below the threshold {threshold:.2f}"))
+                elif s.score - runner < MARGIN:
                     rival = self.projects[eligible[1].index].display
-                    out.append((s, False, f"does not clearly beat {rival} ({effective(s):.2f} vs {runner:.2f})"))
+                    out.append((s, False, f"does not clearly beat {rival} ({s.score:.2f} vs {runner:.2f})"))
                 else:
                     out.append((s, True, ""))
             else:
