@@ -18,6 +18,7 @@ from publisher.roles import FALLBACK, Role, mention_roles
 from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
 from publisher.roles_past import past_roles
+from publisher.roles_people import people_roles
 from publisher.roles_seats import seat_roles
 from publisher.text import collapse_spaces
 
@@ -171,7 +172,7 @@ class Classifier:
         matches = drop_currencies(text, self._gazetteer.find(text))
         subject_region = False
         roles = mention_roles(text, matches)
-        for post in (origin_roles, seat_roles, guest_roles):  # each turns some subjects into context
+        for post in (origin_roles, seat_roles, guest_roles, people_roles):  # each turns some subjects into context
             roles = post(text, matches, roles)
         roles = past_roles(text, matches, roles, on)
         for m, role in zip(matches, roles, strict=True):

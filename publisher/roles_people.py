@@ -1,0 +1,116 @@
+"""Find nationalities said of people helped or counted elsewhere, and wars fled: context, not where the story is."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from publisher.gazetteer import PlaceMatch
+from publisher.roles import Role
+from publisher.roles_lists import lists_of
+
+# A nationality said of the people a story helps or counts ("Syrian refugees", "Venezuelan families", "Syrian
+# Armenians") names where they come from; the story is where they are now. Officials, police and institutions
+# are not in this list ("Nigerian border officers" are whom a training is for, in their own country), nor are
+# workers: "Filipino workers" in a labour agreement are one end of the corridor, a subject.
+_PEOPLE_AFTER = re.compile(
+    r"\s+(?:(?:young|irregular|undocumented|vulnerable|displaced|urban|registered|stranded)\s+)?"
+    r"(?:refugees?|migrants?|asylum[\s-]seekers?|people|persons|nationals|families|children|women|men|youth"
+    r"|communit(?:y|ies)|arrivals|students|victims|population|households|newcomers)\b"
+)
+# A nationality in the plural is such people only where the text says they were displaced, hosted or have left:
+# "hosts some 1.7 million Venezuelans", "displaced Afghans", "Afghans fleeing", "Syrians living in towns". A
+# count alone ("3,522 Uzbeks found jobs abroad") is the story of that country's emigrants.
+_PLURAL_BEFORE = re.compile(
+    r"\b(?:displaced|stranded|registered|undocumented|register|registering|hosts?|hosting|hosted|sheltering)"
+    r"(?:\s+(?:some|about|around|over|nearly|almost|more\s+than))?(?:\s+[\d.,]+(?:\s+(?:million|thousand))?)?\s+$",
+    re.IGNORECASE,
+)
+_PLURAL_AFTER = re.compile(
+    r"\s+(?:fleeing|living|staying|sheltering|stranded|in\s+the\s+country|on\s+its\s+territory"
+    r"|(?:who|that)\s+(?:have\s+|had\s+)?(?:fled|left|live|lived|are\s+living|stay)|(?:have|had)\s+(?:fled|left))\b"
+)
+# ... in the predicate: "many undocumented workers are Moldovan, Ukrainian, Romanian or Georgian".
+_PEOPLE_BEFORE = re.compile(
+    r"\b(?:refugees|migrants|asylum[\s-]seekers|workers|arrivals|newcomers|victims|applicants)"
+    r"\s+(?:are|were)\s+(?:(?:mostly|mainly|largely|often|either)\s+)?$"
+)
+# A story about going home, anywhere in the text: the nationality is where they return to, the story's subject.
+_RETURN = re.compile(
+    r"\b(?:returnees?|returning|return(?:s|ed)?\s+(?:of|home|from|to(?!\s+(?:school|work|normal|class|education)))"
+    r"|(?:voluntary|humanitarian|assisted|forced)\s+(?:humanitarian\s+)?returns?|repatriat\w*"
+    r"|deport\w*|(?:went|go|going|fly|flew|flown|sent|brought)\s+home|(?:going|coming|came|come|went|sent)\s+back)\b",
+    re.IGNORECASE,
+)
+# The war people fled, named by the country it is in: "the Syrian conflict", "the Sudanese crisis", "the war in
+# neighbouring Sudan". (Since/after/fleeing the war in are origins: see roles_origins.)
+_TROUBLE_AFTER = re.compile(r"\s+(?:civil\s+)?(?:war|conflict|crisis|crises|refugee\s+crisis)\b")
+_TROUBLE_BEFORE = re.compile(
+    r"\b(?:war|wars|conflict|conflicts|crisis|fighting)\s+in\s+(?:the\s+)?(?:neighbou?ring\s+)?$", re.IGNORECASE
+)
+# A state that leads a military campaign: "the Saudi-led air campaign", "a US-led coalition".
+_LED_AFTER = re.compile(r"[-‐]led\b")
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+_WINDOW = 200
+
+
+def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with subject mentions that only name the nationality of people who are elsewhere, or a war they
+    fled, made BACKGROUND, and a state leading a campaign made ACTOR. A mention changes only while the text
+    has a subject in another country (a story about Syrian refugees alone is still about Syria), and a story of
+    people going home keeps their nationality (where they return to)."""
+    out = list(roles)
+    lists = lists_of(text, matches)
+    starts: dict[int, int] = {}
+    for i, last in enumerate(lists):
+        starts.setdefault(last, i)
+    changed: dict[int, Role] = {}
+    for i, m in enumerate(matches):
+        if out[i] is not Role.SUBJECT or m.code is None:
+            continue
+        if _LED_AFTER.match(text, m.end):
+            changed[i] = Role.ACTOR
+            continue
+        head, _ = _sentence_head(text, m.start)
+        trouble = _TROUBLE_BEFORE.search(head) or (m.kind == "demonym" and _TROUBLE_AFTER.match(text, m.end))
+        if trouble or (m.kind == "demonym" and _said_of_people(text, matches, lists, starts, i)):
+            changed[i] = Role.BACKGROUND
+    if not changed:
+        return out
+    elsewhere = {m.code for i, m in enumerate(matches) if out[i] is Role.SUBJECT and i not in changed}
+    home = _RETURN.search(text) is not None
+    for i, role in changed.items():
+        people = (
+            matches[i].kind == "demonym" and role is Role.BACKGROUND and not _TROUBLE_AFTER.match(text, matches[i].end)
+        )
+        if elsewhere - {matches[i].code} and not (people and home):
+            out[i] = role
+    return out
+
+
+def _sentence_head(text: str, start: int) -> tuple[str, int]:
+    """The text of the sentence before `start`, and where that sentence starts."""
+    begin = max(0, start - _WINDOW)
+    head = text[begin:start]
+    ends = list(_SENTENCE_END.finditer(head))
+    if ends:
+        return head[ends[-1].end() :], begin + ends[-1].end()
+    return head, begin
+
+
+def _said_of_people(
+    text: str, matches: Sequence[PlaceMatch], lists: Sequence[int], starts: dict[int, int], i: int
+) -> bool:
+    m = matches[i]
+    if m.text.endswith("s") and not m.text.endswith("ss"):  # "Venezuelans", "Afghans"; not "Swiss"
+        head, _ = _sentence_head(text, m.start)
+        return _PLURAL_BEFORE.search(head) is not None or _PLURAL_AFTER.match(text, m.end) is not None
+    last = matches[lists[i]]
+    nxt = matches[i + 1] if i + 1 < len(matches) else None
+    if nxt is not None and nxt.kind == "demonym" and nxt.text.endswith("s") and text[m.end : nxt.start] == " ":
+        return True  # "Syrian Armenians"
+    if last.kind == "demonym" and _PEOPLE_AFTER.match(text, last.end):
+        return True
+    first = matches[starts[lists[i]]]
+    head, _ = _sentence_head(text, first.start)
+    return _PEOPLE_BEFORE.search(head) is not None

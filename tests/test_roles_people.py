@@ -1,0 +1,62 @@
+"""Nationalities of people who are elsewhere, wars they fled and states leading campaigns: context, not subjects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publisher.classify import Classifier
+from publisher.config import config_from_dict
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return Classifier(config_from_dict({}, root=Path(".")).taxonomy)
+
+
+def codes(clf: Classifier, text: str) -> list[str]:
+    return [t.slug for t in clf.classify(text).countries]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # plural nationalities where the text says they were hosted, displaced or have left
+        ("Colombia hosts some 1.7 million Venezuelans and gives them a ten-year status.", ["CO"]),
+        ("The course in Almaty looked at the needs of displaced Afghans.", ["KZ"]),
+        ("Officials in Dushanbe spoke of Afghans fleeing across the border.", ["TJ"]),
+        ("Turkey began to register Syrians living in towns and cities.", ["TR"]),
+        ("Peru and Ecuador host many of the 7.1 million Venezuelans who have left.", ["EC", "PE"]),
+        # a nationality said of people: the people noun, another nationality, the predicate
+        ("The centre in Lima serves Venezuelan families and their hosts.", ["PE"]),
+        ("The EU programme helps Syrian Armenians settle in Armenia.", ["AM"]),
+        ("In Turkey many undocumented arrivals are Moldovan, Ukrainian or Georgian.", ["TR"]),
+        # the war people fled, and a state leading a campaign
+        ("Chad opened a site for families who escaped the war in neighbouring Sudan.", ["TD"]),
+        ("Provinces of Chad affected by the Sudanese crisis receive help.", ["TD"]),
+        ("Jordan's offices deal with the consequences of the Syrian conflict.", ["JO"]),
+        ("Since the Saudi-led air campaign began, boats have reached Djibouti.", ["DJ"]),
+    ],
+)
+def test_people_elsewhere_are_context(clf: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(clf, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # going home: the nationality is where they return to
+        ("IOM flew 120 stranded Ethiopian families home from Yemen on a voluntary return flight.", ["ET", "YE"]),
+        # a count of emigrants is their country's story
+        ("In 2022, 3,522 Uzbeks found jobs in Russia through the agency.", ["RU", "UZ"]),
+        # workers in a labour agreement are one end of the corridor
+        ("Saudi Arabia and the Philippines agreed that Filipino workers may again be sent.", ["PH", "SA"]),
+        # nothing else is the subject: the nationality stays
+        ("Registered Syrian refugees told their stories to the press.", ["SY"]),
+        # officials are whom a training is for
+        ("Kenya hosted a course for Somali border officials.", ["KE", "SO"]),
+    ],
+)
+def test_people_who_are_the_story_stay(clf: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(clf, text) == expected
