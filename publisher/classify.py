@@ -15,6 +15,7 @@ from publisher.countries import country_name
 from publisher.currencies import drop_currencies
 from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
 from publisher.roles import FALLBACK, Role, mention_roles
+from publisher.roles_donors import donor_roles
 from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
 from publisher.roles_past import past_roles
@@ -172,7 +173,13 @@ class Classifier:
         matches = drop_currencies(text, self._gazetteer.find(text))
         subject_region = False
         roles = mention_roles(text, matches)
-        for post in (origin_roles, seat_roles, guest_roles, people_roles):  # each turns some subjects into context
+        for post in (
+            origin_roles,
+            seat_roles,
+            guest_roles,
+            people_roles,
+            donor_roles,
+        ):  # each turns some subjects into context
             roles = post(text, matches, roles)
         roles = past_roles(text, matches, roles, on)
         for m, role in zip(matches, roles, strict=True):

@@ -50,7 +50,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:co-?)?(?:funded|financed|sponsored|commissioned|donated|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
         r"(?:funding|financing|grants?|contributions?|donations?)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
-        r"donors?(?:\s+(?:such\s+as|including|like))?:?",
+        r"donors?(?!\s+(?:and|or)\s)(?:\s+(?:such\s+as|including|like))?:?",  # "the donor and the X" is no list
         r"behalf\s+of",  # who commissions the work: "on behalf of the German Federal Government"
         # what was handed over, and by whom: "received passport scanners from the Government of the UK"
         r"(?:received|receives|receiving)\s+(?:[\w-]+\s+){1,5}?from",
@@ -190,7 +190,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
         Role.DONOR,
         re.compile(
             r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
-            r"(?:funding|financial\s+support|financing|contribution|donation|grant)\b"
+            r"(?:funding|financial\s+support|financing|contribution|donation|grant|donors?)\b"
             r"|\s+(?:government\s+)?(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated"
             r"|pays?\s+for|paid\s+for)\b"
             # "the Netherlands will give EUR 4 million and Germany EUR 6 million"

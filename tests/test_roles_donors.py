@@ -1,0 +1,42 @@
+"""A donor stays a donor: once a text says a country pays, its other mentions are context while another is the subject."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publisher.classify import Classifier
+from publisher.config import config_from_dict
+
+
+@pytest.fixture(scope="module")
+def clf() -> Classifier:
+    return Classifier(config_from_dict({}, root=Path(".")).taxonomy)
+
+
+def codes(clf: Classifier, text: str) -> list[str]:
+    return [t.slug for t in clf.classify(text).countries]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Paid for by the Government of Japan, the new immigration building in Mogadishu opened on Sunday. "
+            "'Japan has worked with IOM for five years,' the ambassador said.",
+            ["SO"],
+        ),
+        ("Norway gives NOK 4 million to a return programme in Morocco. Norway's delegation attended.", ["MA"]),
+        # "the Dutch donor" is a donor; "the donor and the Tanzanian government" is no list of donors
+        (
+            "Liberian officers began a course in Moshi. The chief of mission thanked the Dutch donor and the "
+            "Tanzanian government for hosting the centre.",
+            ["LR", "TZ"],
+        ),
+        # a country that pays for work at home is still the subject
+        ("The project in Moldova is co-funded by the Government of Moldova.", ["MD"]),
+    ],
+)
+def test_a_donor_is_a_donor_throughout(clf: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(clf, text) == expected
