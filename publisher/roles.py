@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from publisher.casefold import lower_for_patterns, lowered
-from publisher.gazetteer import PhraseScan, PlaceMatch
+from publisher.gazetteer import PlaceMatch
+from publisher.roles_cues import CUE_ROLE, MIGRANT_WINDOW, MIGRANT_WORD, find_cues
 from publisher.roles_lists import is_list_gap, item_start, list_size, lists_of
 
 
@@ -33,148 +34,6 @@ FALLBACK = (Role.NAMED, Role.ATTENDEE, Role.ACTOR, Role.BACKGROUND, Role.DESTINA
 def _words(block: str) -> list[str]:
     """The words of a block of text: long word lists read better written as prose."""
     return block.split()
-
-
-# Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
-_MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
-    r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
-)
-_MIGRANT_WINDOW = 80
-# Cue phrases that put the place names listed right after them into a context role. Each starts with its
-# key word, so that scanning a text for them stays cheap. "support" and "implemented" are checked more
-# strictly (see _INSTITUTION): partner institutions support and implement too; the migrant_* cues count
-# only after a word for migrants (see _MIGRANT_WORD).
-_CUES: dict[str, tuple[str, ...]] = {
-    Role.DONOR: (
-        r"(?:co-?)?(?:funded|financed|sponsored|commissioned|donated|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
-        r"(?:funding|financing|grants?|contributions?|donations?)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
-        r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
-        r"donors?(?!\s+(?:and|or)\s)(?:\s+(?:such\s+as|including|like))?:?",  # "the donor and the X" is no list
-        r"behalf\s+of",  # who commissions the work: "on behalf of the German Federal Government"
-        # what was handed over, and by whom: "received passport scanners from the Government of the UK"
-        r"(?:received|receives|receiving)\s+(?:[\w-]+\s+){1,5}?from",
-    ),
-    "support": (
-        r"(?<!in\s)support(?:ed)?\s+(?:of|from|by)",  # "in support of Moldova" is whom it is for
-        r"(?:implemented|run|managed)\s+by",
-    ),
-    Role.ACTOR: (
-        r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",
-        r"speaking\s+(?:for|on\s+behalf\s+of)",  # "Speaking for the Netherlands, the deputy ambassador ..."
-    ),
-    # People who come from somewhere to give or to watch: context, alone or in a list.
-    Role.ATTENDEE: (
-        r"(?:experts?|specialists?|speakers|panell?ists|trainers|observers|guests|colleagues|counterparts|peers)"
-        r"(?:\s+(?:came|come|coming|travell?ed|seconded|deployed|sent|drawn))?\s+(?:from|of)",  # "experts came from"
-        r"attended\s+by",
-        r"participation\s+of",
-        r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
-        r"participating\s+(?:countries|states)(?:\s+(?:were|included|such\s+as))?:?",
-        # "they represented twelve participating States and Partners for Co-operation: A, B, ..."
-        r"represent(?:ed|ing)\s+(?:[\w-]+\s+){0,10}?(?:countries|states|governments|nations)(?:\s+[\w-]+){0,4}?:",
-        # "partners, including Spain and France", "partners in Rabat such as Spain"
-        r"partners(?:\s+in\s+[A-Z][\w-]*)?,?\s+(?:including|such\s+as|like|among\s+them)",
-    ),
-    # A delegation from one country is whom the meeting is for; delegations from a list of them attend.
-    "attendee_list": (
-        r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
-        r"|attendees|members|managers|trainees|staff)(?:\s+and\s+\w+)?"
-        r"(?:,(?:\s+[\w-]+,?){1,14}?\s+(?:came|come|travell?ed)\s+from"  # "participants, judges and police, came from"
-        r"|(?:\s+(?:came|come|were|travell?ed))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
-        # "officers from border guard, customs and drug control agencies of"
-        r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?"
-        # "representatives of the neighbouring transit countries Chad, Egypt and Libya"
-        r"(?:\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:countries|states)(?=\s+[A-Z]))?",
-    ),
-    Role.BACKGROUND: (
-        r"(?:offices?|headquarters|branch(?:es)?|permanent\s+(?:missions?|representations?))\s+in",
-        # a person's post there: "IOM's chief of mission in Ethiopia said"
-        r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
-        r"diaspora\s+(?:communities\s+)?in",  # "members of the Moldovan diaspora in the United States"
-        # years spent somewhere before: "returnees, many of whom had spent years in Côte d'Ivoire"
-        r"spen[dt]\s+(?:\w+\s+)?(?:years|months)\s+(?:abroad\s+)?in",
-        # "GIZ's regional director for Tunisia and Libya", "its country representative in Ghana"
-        r"(?:regional|country|deputy)\s+(?:directors?|representatives?|coordinators?|managers?)\s+(?:for|in)",
-        r"borders?\s+with",  # a neighbour named to say where a place is
-        # where returnees come back from: the story is where they return to
-        r"(?:returnees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?"
-        r"|(?:came|come|coming|sent|brought)\s+back)"
-        r"(?:\s+(?:migrants?|workers|refugees|nationals|citizens|migrant|labour|of|the|by|air|land|sea|road|home"
-        r"|voluntarily|[A-Z][a-z]+)){0,3}\s+from",
-        # another event, before or after this one: "ahead of the summit in Vilnius"
-        r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|an?\s+|its\s+)?(?:[\w-]+\s+){0,4}?"
-        r"(?:summit|conference|meeting|forum|round|session|announcement|visit)\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
-        # "Earlier editions met in Accra, Lusaka and Kampala"
-        r"(?:earlier|previous|past|former)\s+(?:editions?|meetings?|rounds?|sessions?|conferences?|forums?)"
-        r"(?:\s+(?:were\s+held|took\s+place|met|have\s+met|had\s+met))?\s+in",
-        # where someone lived before coming back: "returnees who had lived in Sudan for years"
-        r"had\s+(?:lived|worked|stayed|resided)\s+in",
-        # where someone works from: "he will be based in Pretoria"
-        r"based\s+in",
-        # a later event's venue: "to prepare the conference to be held in Rome in November"
-        r"(?:to|will|would|shall)\s+be\s+(?:held|hosted|convened)\s+in",
-    ),
-    "migrant_background": (
-        r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
-        r"\s+(?:abroad\s+)?in(?:\s+neighbou?ring)?",
-    ),
-    # Only the movement of migrants: a delegation that travels somewhere is where the action happens.
-    Role.DESTINATION: (
-        r"(?:migrat(?:e|ed|es|ing|ion)|emigrat(?:e|ed|es|ing|ion)|journeys?|routes?|fl(?:ee|ed|eeing)|smuggled"
-        r"|trafficked|way)\s+(?:on\s+)?(?:to|towards|into)",
-        r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?(?:\s*[:–—])?",
-        r"countries\s+of\s+destination(?:\s+(?:such\s+as|including|like))?",
-        r"home\s+or\s+(?:abroad\s+)?in",  # "a better chance of a job, at home or in Germany"
-    ),
-    "migrant_destination": (
-        r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"
-        # "travelling through Mexico towards the United States": the transit country is inside the cue
-        r"\s+(?:[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
-        r"(?:to|towards|into|for)",
-    ),
-}
-_CUE_ROLE = {
-    "support": Role.DONOR,
-    "attendee_list": Role.ATTENDEE,
-    "migrant_background": Role.BACKGROUND,
-    "migrant_destination": Role.DESTINATION,
-}
-_CUE_RE = re.compile(
-    r"\b(?:" + "|".join(f"(?P<{role!s}>{'|'.join(c)})" for role, c in _CUES.items()) + r")\s+",
-    re.IGNORECASE,
-)
-# The first word of every cue above (lower case; "\x00" ends a stem): a cheap scan for these finds the
-# few places where the full cue pattern is worth trying.
-_CUE_KEYS = PhraseScan(
-    _words(
-        """co funded financed sponsored commissioned donated paid received receives receiving funding financing grant grants contribution contributions donation
-        donations donor donors behalf support supported implemented run managed ambassador ambassadors embassy embassies
-        consulate consulates consul consuls envoy envoys speaking chief chiefs regional country deputy partners represented representing delegates delegation delegations participants
-        representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
-        attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
-        office offices headquarters permanent earlier previous past former had based branch branches border borders returnees returned came come coming sent brought deported removed
-        expelled expulsion expulsions return returns returning deportation deportations live lives lived living spend spent diaspora work works worked working reside
-        resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
-        emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
-        destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 ahead after since before following next previous upcoming to will would shall"""
-    ),
-    open_end="\x00",
-)
-
-
-_CUE_LOW = lowered(_CUE_RE)
-
-
-def _cues(text: str, low: str | None) -> list[re.Match[str]]:
-    """Every cue phrase in `text`, ordered by where it ends; `low` as from lower_for_patterns(text)."""
-    if low is None:  # a few characters change length or fold oddly in lower case: then scan the slow way
-        return list(_CUE_RE.finditer(text))
-    found = (_CUE_LOW.match(low, start) for start, _ in _CUE_KEYS.spans(low))
-    # Of cues ending at one place, the longest comes last, and so is the one a mention after them takes ("had
-    # lived in" over "lived in").
-    return sorted((c for c in found if c is not None), key=lambda c: (c.end(), -c.start()))
 
 
 _INSTITUTION = re.compile(
@@ -306,7 +165,7 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
         return roles
     # One pass over the text for every cue, instead of one per mention over its window.
     low = lower_for_patterns(text)
-    cues = _cues(text, low)
+    cues = find_cues(text, low)
     cue_ends = [c.end() for c in cues]
     lists = lists_of(text, matches)
     for i in range(len(matches)):
@@ -386,8 +245,8 @@ def _role(
         return Role.SUBJECT  # "officials from the State Migration Service of Kyrgyzstan" are whom it is for
     if kind == "attendee_list" and list_size(i, matches, lists) < 2:
         return Role.SUBJECT
-    if kind.startswith("migrant_") and not _MIGRANT_WORD.search(
-        text, max(sentence, cue.start() - _MIGRANT_WINDOW), cue.start()
+    if kind.startswith("migrant_") and not MIGRANT_WORD.search(
+        text, max(sentence, cue.start() - MIGRANT_WINDOW), cue.start()
     ):
         return Role.SUBJECT
-    return _CUE_ROLE.get(kind) or Role(kind)
+    return Role(CUE_ROLE.get(kind, kind))

@@ -398,7 +398,7 @@ def test_role_costs_do_not_grow_with_the_gazetteer(clf: Classifier) -> None:
 def test_cue_prefilter_finds_every_cue() -> None:
     """Cues are looked for only where one of their first words occurs; no cue may be missed that way."""
     from publisher.casefold import lower_for_patterns
-    from publisher.roles import _CUE_RE, _cues
+    from publisher.roles_cues import _CUE_RE, find_cues
 
     texts = [p for p in (Path(__file__).parent / "fixtures" / "releases.txt").read_text().split("\n\n") if p]
     texts.append(
@@ -411,8 +411,8 @@ def test_cue_prefilter_finds_every_cue() -> None:
     )
     for text in texts:
         full = {(c.start(), c.end()) for c in _CUE_RE.finditer(text)}
-        assert full <= {(c.start(), c.end()) for c in _cues(text, lower_for_patterns(text))}, text[:80]
-    assert len({c.lastgroup for c in _cues(texts[-1], lower_for_patterns(texts[-1]))}) == 9  # every kind of cue
+        assert full <= {(c.start(), c.end()) for c in find_cues(text, lower_for_patterns(text))}, text[:80]
+    assert len({c.lastgroup for c in find_cues(texts[-1], lower_for_patterns(texts[-1]))}) == 9  # every kind of cue
     assert lower_for_patterns("Dıyarbakır") is None and lower_for_patterns("İzmir") is None
 
 
@@ -440,14 +440,14 @@ def test_lower_case_text_matches_as_case_insensitive_patterns_do() -> None:
 def test_cues_and_roles_in_lower_case_are_those_found_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lowered patterns match the text in lower case where, as far and as which kind of cue the originals
     matched it, at every position; and the roles come out the same either way."""
-    from publisher import roles
+    from publisher import roles, roles_cues
     from publisher.casefold import lower_for_patterns
 
     fixtures = Path(__file__).parent / "fixtures"
     texts = [p for p in (fixtures / "releases.txt").read_text().split("\n\n") if p]
     with (fixtures / "devset" / "releases.jsonl").open(encoding="utf-8") as fh:
         texts += [json.loads(line)["body"] for line in fh]
-    pairs = [(roles._CUE_RE, roles._CUE_LOW)] + [
+    pairs = [(roles_cues._CUE_RE, roles_cues._CUE_LOW)] + [
         (p, q) for (_, p), (_, q, folded) in zip(roles._AFTER, roles._AFTER_LOW, strict=True) if folded
     ]
     assert len(pairs) == 3
@@ -463,7 +463,7 @@ def test_cues_and_roles_in_lower_case_are_those_found_case_insensitively(monkeyp
     assert found > 100
     clf = Classifier(config_from_dict({}, root=fixtures).taxonomy)
     folded = [roles.mention_roles(t, clf._gazetteer.find(t)) for t in texts]
-    monkeypatch.setattr(roles, "lower_for_patterns", lambda text: None)
+    monkeypatch.setattr(roles, "lower_for_patterns", lambda text: None)  # then find_cues scans the slow way too
     assert [roles.mention_roles(t, clf._gazetteer.find(t)) for t in texts] == folded
     assert sum(r is not roles.Role.SUBJECT for rs in folded for r in rs) > 50
 
