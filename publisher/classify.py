@@ -194,7 +194,7 @@ class Classifier:
             for slug in region_slugs:
                 region_ev[slug].append((1.0, f'mentions "{m.text}"'))
                 subject_region = subject_region or role is Role.SUBJECT
-                if m.code is None and role is Role.SUBJECT:
+                if m.code is None and role is Role.SUBJECT and not _NAME_AFTER_ADJECTIVE.match(text, m.end):
                     about.add(slug)
             if m.regions and role is not Role.LANGUAGE:
                 members = self._collective_members(text, m, region_slugs, group_slugs, on)
@@ -269,6 +269,11 @@ class Classifier:
         """Tags of `text`; `on`, the text's date, decides who belonged to an organisation then."""
         countries, regions = self._places(text, on)
         return Classification(countries=countries, regions=regions, topics=self._topics(text))
+
+
+# A region's adjective that starts an organisation's name ("the European Border and Coast Guard", "the West
+# African Police Chiefs Committee") says who acts, not what the text is about.
+_NAME_AFTER_ADJECTIVE = re.compile(r"(?<=an|rn)\s+[A-Z][a-z]")
 
 
 def _unique(reasons: Iterable[str]) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ MIGRANT_WINDOW = 80
 _CUES: dict[str, tuple[str, ...]] = {
     "donor": (
         r"(?:co-?)?(?:funded|financed|sponsored|commissioned|donated|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
-        r"(?:funding|financing|grants?|contributions?|donations?)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
+        r"(?:funding|financing|grants?|contributions?|donations?|money)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?!\s+(?:and|or)\s)(?:\s+(?:such\s+as|including|like))?:?",  # "the donor and the X" is no list
         r"behalf\s+of",  # who commissions the work: "on behalf of the German Federal Government"
@@ -38,7 +38,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "actor": (
         r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",
-        r"speaking\s+(?:for|on\s+behalf\s+of)",  # "Speaking for the Netherlands, the deputy ambassador ..."
+        r"(?:speaking|signed|signing)\s+(?:for|on\s+behalf\s+of)",  # "Mr X signed for Switzerland"  # "Speaking for the Netherlands, the deputy ambassador ..."
     ),
     # People who come from somewhere to give or to watch: context, alone or in a list.
     "attendee": (
@@ -56,7 +56,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     # A delegation from one country is whom the meeting is for; delegations from a list of them attend.
     "attendee_list": (
         r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
-        r"|attendees|members|managers|trainees|staff)(?:\s+and\s+\w+)?"
+        r"|attendees|members|managers|trainees|staff|guards|institutions)(?:\s+and\s+\w+)?"
         r"(?:,(?:\s+[\w-]+,?){1,14}?\s+(?:came|come|travell?ed)\s+from"  # "participants, judges and police, came from"
         r"|(?:\s+(?:came|come|were|travell?ed))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
         # "officers from border guard, customs and drug control agencies of"
@@ -75,7 +75,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:regional|country|deputy)\s+(?:directors?|representatives?|coordinators?|managers?)\s+(?:for|in)",
         r"borders?\s+with",  # a neighbour named to say where a place is
         # where returnees come back from: the story is where they return to
-        r"(?:returnees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?"
+        r"(?:returnees|deportees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?"
         r"|(?:came|come|coming|sent|brought)\s+back)"
         r"(?:\s+(?:migrants?|workers|refugees|nationals|citizens|migrant|labour|of|the|by|air|land|sea|road|home"
         r"|voluntarily|[A-Z][a-z]+)){0,3}\s+from",
@@ -87,8 +87,12 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:\s+(?:were\s+held|took\s+place|met|have\s+met|had\s+met))?\s+in",
         # where someone lived before coming back: "returnees who had lived in Sudan for years"
         r"had\s+(?:lived|worked|stayed|resided)\s+in",
-        # where someone works from: "he will be based in Pretoria"
+        # where someone works from: "he will be based in Pretoria", "from her residence in Accra"
         r"based\s+in",
+        r"residence\s+in",
+        # a career: "she served in Senegal, Niger and Norway", "formerly head of IOM in Guinea"
+        r"(?:served|posted|stationed)(?:\s+as\s+(?:[\w'’-]+\s+){1,6}?)?\s*in",
+        r"formerly\s+(?:[\w'’-]+\s+){1,6}?in",
         # a later event's venue: "to prepare the conference to be held in Rome in November"
         r"(?:to|will|would|shall)\s+be\s+(?:held|hosted|convened)\s+in",
     ),
@@ -103,6 +107,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?(?:\s*[:–—])?",
         r"countries\s+of\s+destination(?:\s+(?:such\s+as|including|like))?",
         r"home\s+or\s+(?:abroad\s+)?in",  # "a better chance of a job, at home or in Germany"
+        # where people on the move wanted to go: "most had hoped to reach Saudi Arabia"
+        r"(?:hop(?:e|es|ed|ing)|tr(?:y|ies|ied|ying)|attempt(?:s|ed|ing)?)\s+to\s+reach",
     ),
     "migrant_destination": (
         r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"
@@ -136,7 +142,8 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 ahead after since before following next previous upcoming to will would shall"""
+        heading cross\x00 money signed signing guards institutions deportees residence served posted stationed formerly
+        hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",
 )
