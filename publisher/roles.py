@@ -173,8 +173,19 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
         role = _role(text, low, i, matches, lists, cues[k - 1] if k else None)
         if role is Role.SUBJECT and i and roles[-1] in _LISTED and lists[i] == lists[i - 1]:
             role = roles[-1]  # a long list outruns the cue window: "delegates from A, B, ... and N"
+        elif role is Role.SUBJECT and i and _city_and_its_country(text, matches[i - 1], matches[i]):
+            role = roles[-1]  # "based in Nairobi, Kenya": the country says where the city is, in the city's role
         roles.append(role)
     return roles
+
+
+def _city_and_its_country(text: str, city: PlaceMatch, country: PlaceMatch) -> bool:
+    return (
+        city.kind == "city"
+        and country.kind == "name"
+        and city.code == country.code
+        and text[city.end : country.start] in (", ", " (")
+    )
 
 
 # Roles a cue gives to a whole list of places.

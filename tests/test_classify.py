@@ -236,6 +236,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ),
         ("The campaign in Tunis was presented by IOM's Shiraz Jerbi.", ["TN"]),
         ("In Santo Domingo, President Danilo Medina opened the centre.", ["DO"]),
+        ("The ambassador, who is based in Nairobi, Kenya, opened the building in Mogadishu.", ["SO"]),
         ("In Ecuador the programme works in Guayas and Santo Domingo de los Tsáchilas.", ["EC"]),
         ("Expertise France runs the counter-trafficking project in Ghana.", ["GH"]),
         ("In Honduras, IOM staff met US diplomats and US Senators.", ["HN"]),
