@@ -113,7 +113,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     "migrant_destination": (
         r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"
         # "travelling through Mexico towards the United States": the transit country is inside the cue
-        r"\s+(?:[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
+        r"\s+(?:(?!back\b|home\b)[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
         r"(?:to|towards|into|for)",
     ),
 }

@@ -32,6 +32,9 @@ def codes(clf: Classifier, text: str) -> list[str]:
             ["BJ"],
         ),
         ("Many migrants stranded in Yemen had hoped to reach Saudi Arabia.", ["YE"]),
+        # going back is a return, whose destination is a subject; going on is a destination
+        ("In Pakistan, IOM counted undocumented migrants going back to Afghanistan.", ["AF", "PK"]),
+        ("In Pakistan, IOM counted undocumented migrants going on to Iran.", ["PK"]),
         # a region's adjective inside an agency's name does not make the text about that region, so guards
         # from its countries stay contributors
         (
