@@ -419,6 +419,12 @@ def test_acronyms_in_parentheses_inside_names() -> None:
 def test_names_must_be_written_as_names() -> None:
     linker = Linker([project("pp", "Prague Process", "")], CFG)
     assert linker.link(release("a prague process of sorts")) == []
+    # a word the project's own name writes in lower case may be written so
+    reform = Linker([project("tbir", "Tajik Border Inspection Reform programme", "TBIR")], CFG)
+    assert keys(reform.link(release("IOM opened a centre under its Tajik Border Inspection Reform programme."))) == [
+        "tbir"
+    ]
+    assert reform.link(release("IOM opened a centre under its Tajik border inspection reform programme.")) == []
 
 
 def test_phases_are_not_a_family() -> None:

@@ -345,7 +345,7 @@ class MentionIndex:
             entries = table.get(tuple(keys[i : i + n]))
             if entries is None:
                 continue
-            if original is not None and not _written_as_name(original[i : i + n]):
+            if original is not None and not _written_as_name(original[i : i + n], entries):
                 continue
             return n, entries
         if case:
@@ -355,10 +355,12 @@ class MentionIndex:
         return None
 
 
-def _written_as_name(words: list[str]) -> bool:
+def _written_as_name(words: list[str], entries: Sequence[tuple[int, MentionKind, str]]) -> bool:
     """ "Prague Process" but not "prague process" or "the migration dialogue": every word that is not a small
-    word starts with a capital (or a digit)."""
-    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in SMALL_WORDS for w in words)
+    word starts with a capital (or a digit), unless the project's own name writes it in lower case too ("the
+    Tajik Border Inspection Reform programme")."""
+    lower = {t for _, _, form in entries for t in tokens(form) if t[:1].islower()}
+    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in SMALL_WORDS or w in lower for w in words)
 
 
 def _phase_tail(toks: list[str], end: int) -> int:
