@@ -51,9 +51,11 @@ _COUNTED_OF = re.compile(
     r"\s+(?:countries|states|nations|republics|partners|economies)\s+of\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
-# "the Partner States of the EAC", "the member countries of SADC"
+# "the Partner States of the EAC", "the member countries of SADC", "the countries of the G5 Sahel" (an
+# organisation's countries are its members; "some countries of" is no such phrase)
 _GROUP_MEMBERS_OF = re.compile(
-    r"\b(?:member|partner)\s+(?:states|countries|nations)\s+(?:and\s+(?:the\s+)?\w+\s+)?of\s+(?:the\s+)?$",
+    r"\b(?:(?:member|partner)\s+(?:states|countries|nations)|(?<!\w)the\s+(?:countries|states|nations))"
+    r"\s+(?:and\s+(?:the\s+)?\w+\s+)?of\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 

@@ -122,6 +122,13 @@ def test_the_phrases_role_decides(clf: Classifier) -> None:
     ]
 
 
+def test_the_g5_sahel(clf: Classifier) -> None:
+    members = ["BF", "ML", "MR", "NE", "TD"]
+    assert codes(clf, "The countries of the Sahel G5 agreed to work together.", dt.date(2015, 5, 15)) == members
+    assert codes(clf, "All G5 Sahel member states signed.", dt.date(2023, 1, 10)) == ["BF", "MR", "NE", "TD"]
+    assert codes(clf, "Some countries of the G5 Sahel signed.", dt.date(2015, 5, 15)) == []
+
+
 def test_the_northern_triangle(clf: Classifier, taxonomy: TaxonomyConfig) -> None:
     members = ["GT", "HN", "SV"]
     assert codes(clf, "Returnees to the Northern Triangle countries receive cash grants.") == members
@@ -241,6 +248,7 @@ def test_default_groups_are_organisations_not_the_eu(taxonomy: TaxonomyConfig) -
         "asean": 10,
         "amu": 5,
         "sica": 8,
+        "g5-sahel": 5,
         "northern-triangle": 3,
     }
     assert "MR" not in taxonomy.groups["ecowas"].countries
