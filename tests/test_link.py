@@ -280,9 +280,19 @@ def test_without_a_name_the_release_must_fall_inside_the_project_dates() -> None
     assert linker.link(release(text, countries="MD", topics="border-management", published=dt.date(2021, 5, 1))) == []
     (c,) = linker.explain(release(text, countries="MD", topics="border-management", published=dt.date(2021, 5, 1)))
     assert "outside the project's dates (2024–2026)" in c.why
-    # A launch announced a few weeks early, and a report some months after the end, still count.
-    for day in (dt.date(2023, 11, 15), dt.date(2027, 6, 1)):
+    # A start date rounded to the month, and a report some months after the end, still count.
+    for day in (dt.date(2023, 12, 10), dt.date(2027, 6, 1)):
         assert keys(linker.link(release(text, countries="MD", topics="border-management", published=day))) == ["alpha"]
+    # Weeks before the start, a release that does not name the project is not about its work ...
+    early = release(text, countries="MD", topics="border-management", published=dt.date(2023, 11, 15))
+    assert linker.link(early) == []
+    (c,) = linker.explain(early)
+    assert "outside the project's dates (2024–2026)" in c.why
+    # ... while one that names it may announce it: the dates still count as evidence.
+    (named,) = linker.link(
+        release(f"ALPHA: {text}", countries="MD", topics="border-management", published=dt.date(2023, 11, 15))
+    )
+    assert EvidenceKind.DATES in [e.kind for e in named.evidence]
     # A name is stronger than dates: a release naming the project links whenever it was published.
     assert keys(linker.link(release("ALPHA news", published=dt.date(2021, 5, 1)))) == ["alpha"]
 

@@ -31,6 +31,9 @@ W_DATE = 0.05  # published while the project ran
 # A release may announce a project shortly before it starts, and report on it for a while after it ends.
 GRACE_BEFORE = dt.timedelta(days=120)
 GRACE_AFTER = dt.timedelta(days=365)
+# A release that does not name a project and comes out before it starts is not about its work (a launch names
+# what it launches); the month allows for start dates rounded to the month.
+GRACE_BEFORE_UNNAMED = dt.timedelta(days=30)
 # Without a name, a link must beat the runner-up by this much: siblings sharing country and topic tie.
 MARGIN = 0.12
 FOCUS = 0.5  # without a mention, at least this share of the release's countries must be the project's
@@ -118,7 +121,7 @@ class Linker:
 
     @staticmethod
     def _day_window(p: ProjectProfile) -> tuple[int, int]:
-        lo = (p.start_date - GRACE_BEFORE).toordinal() if p.start_date else 0
+        lo = (p.start_date - GRACE_BEFORE_UNNAMED).toordinal() if p.start_date else 0
         hi = (p.end_date + GRACE_AFTER).toordinal() if p.end_date else 10**9
         return lo, hi
 
@@ -173,10 +176,10 @@ class Linker:
                 del found[i]
         return found
 
-    def _in_dates(self, p: ProjectProfile, day: dt.date) -> bool | None:
+    def _in_dates(self, p: ProjectProfile, day: dt.date, *, named: bool) -> bool | None:
         if p.start_date is None and p.end_date is None:
             return None
-        if p.start_date is not None and day < p.start_date - GRACE_BEFORE:
+        if p.start_date is not None and day < p.start_date - (GRACE_BEFORE if named else GRACE_BEFORE_UNNAMED):
             return False
         return not (p.end_date is not None and day > p.end_date + GRACE_AFTER)
 
@@ -230,7 +233,7 @@ class Linker:
                 words = wording.without_keywords(words, self._topic_terms.get(t))
             s.subject = bool(topics) and len(words) >= MIN_SHARED_TERMS
         s.topic = bool(topics)
-        s.in_dates = self._in_dates(p, r.published)
+        s.in_dates = self._in_dates(p, r.published, named=s.mention is not None)
         if s.in_dates:
             s.evidence.append(Evidence(EvidenceKind.DATES, W_DATE, self._years(p)))
         return s
