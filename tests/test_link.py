@@ -580,3 +580,27 @@ def test_a_name_is_also_written_without_where_the_project_works() -> None:
     # two words are too few to be a project's name on their own
     small = project("bmx", "Border Management in Central Asia", "BMX")
     assert keys(Linker([small], CFG).link(release("Border Management is hard work."))) == []
+
+
+def test_next_to_a_named_project_an_unnamed_one_needs_dates_and_must_not_be_its_other_phase() -> None:
+    named = project("alpha", "Border Action for Moldova", "ALPHA", BORDER, "MD", "border-management")
+    text = "ALPHA: border guards of Moldova trained on biometric passport checks and forgery detection."
+    r = release(text, countries="MD", topics="border-management")
+    dated = project("delta", "Frontier Support", "DELTA", BORDER, "MD", "border-management", start=dt.date(2024, 1, 1))
+    assert keys(Linker([named, dated], CFG).link(r)) == ["alpha", "delta"]  # the same subject, clearly
+    undated = project("delta", "Frontier Support", "DELTA", BORDER, "MD", "border-management")
+    assert keys(Linker([named, undated], CFG).link(r)) == ["alpha"]
+    # the first phase of a named second phase is its predecessor, however much they share
+    second = project("alpha-2", "Border Action for Moldova II", "ALPHA II", BORDER, "MD", "border-management")
+    first = project("alpha-1", "Border Action for Moldova", "ALPHA", BORDER, "MD", "border-management",
+                    start=dt.date(2024, 1, 1))  # fmt: skip
+    both = Linker([first, second], CFG)
+    assert keys(both.link(release(f"ALPHA II: {text[7:]}", countries="MD", topics="border-management"))) == ["alpha-2"]
+
+
+def test_a_short_form_that_is_another_projects_whole_name_names_only_that_one() -> None:
+    base = project("mob", "Mobility Partnership Development Support", "MOBS")
+    region = project("mob-2", "Mobility Partnership Development Support for the Northern Region", "MOBS II")
+    linker = Linker([base, region], CFG)
+    assert keys(linker.link(release("IOM launched the Mobility Partnership Development Support project."))) == ["mob"]
+    assert keys(Linker([region], CFG).link(release("The Mobility Partnership Development Support met."))) == ["mob-2"]

@@ -176,6 +176,10 @@ class Linker:
                 del found[i]
         return found
 
+    def _phase_of(self, s: _Scored, named: list[_Scored]) -> bool:
+        """Whether `s` is another phase of one of the `named` projects (they share a base name)."""
+        return any(self._bases[s.index] & self._bases[n.index] for n in named)
+
     def _in_dates(self, p: ProjectProfile, day: dt.date, *, named: bool) -> bool | None:
         if p.start_date is None and p.end_date is None:
             return None
@@ -300,7 +304,9 @@ class Linker:
                             "" if ok else f"same {s.mention.detail}, but score {s.score:.2f} is below the threshold",
                         )
                     )
-                elif s.score >= STRONG and s.anchored and s.subject and s.in_dates is not False:
+                elif s.score >= STRONG and s.anchored and s.subject and s.in_dates and not self._phase_of(s, named):
+                    # Only dates tell an unnamed project from a sibling, and another phase of a named project
+                    # is that project's predecessor or successor, not the same subject.
                     out.append((s, True, ""))
                 else:
                     out.append((s, False, f"the release names {names}, not this project"))

@@ -128,7 +128,7 @@ def short_names(names: Sequence[str], places: Collection[str] = ()) -> list[str]
     Office for the Asia-Pacific", "Safe Employment Programme III" of "Safe Employment Programme Nepal III";
     `places` are the case-folded one-word place names), or "": only when at least three words are left and no
     other name of the list shortens to the same (siblings that differ only by their country: the short form
-    names neither). A phase number stays."""
+    names neither) and it is no other project's whole name (then it names that one). A phase number stays."""
     heads = []
     for name in names:
         toks = tokens(name)
@@ -144,7 +144,8 @@ def short_names(names: Sequence[str], places: Collection[str] = ()) -> list[str]
             head = f"{head} {phase}"
         heads.append(head if sum(t.lower() not in SMALL_WORDS for t in tokens(head)) >= 3 else "")
     seen = Counter(h.lower() for h in heads if h)
-    return [h if h and seen[h.lower()] == 1 else "" for h in heads]
+    whole = {n.lower() for n in names}
+    return [h if h and seen[h.lower()] == 1 and h.lower() not in whole else "" for h in heads]
 
 
 def _strip_phase_words(words: list[str]) -> list[str]:
