@@ -103,6 +103,8 @@ def _written_forms(name: str) -> Iterator[str]:
     Democratic Republic of the" → "Democratic Republic of the Congo")."""
     yield name
     yield _STATUS_NOTE.sub("", name)
+    name = _WHICH_PART.sub("", name)  # "Republic of Moldova, including the Transnistria Region"
+    yield name
     note = _TRAILING_NOTE.fullmatch(name.strip())
     if note is not None:
         yield f"{note.group(2)} {note.group(1)}"
@@ -112,6 +114,12 @@ def _written_forms(name: str) -> Iterator[str]:
         yield f"{tail.strip()} {head.strip()}"
 
 
+# Which part of the country a list means, after its name: "..., including the Transnistria Region", "... (excluding
+# Crimea)", "..., notably the north".
+_WHICH_PART = re.compile(
+    r"\s*(?:,\s*|\(\s*|\s-\s)(?:including|excluding|except|incl\.|notably|especially|in\s+particular|mainly)\b.*$",
+    re.IGNORECASE | re.DOTALL,
+)
 # "Iran (Islamic Republic of)", "Bolivia (Plurinational State of)": a name with a note in brackets
 _TRAILING_NOTE = re.compile(r"(.+?)\s*\(([^()]+)\)")
 

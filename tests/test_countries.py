@@ -45,6 +45,11 @@ def taxonomy() -> TaxonomyConfig:
         ("Kosovo (UNSCR 1244/99)", "XK"),
         # older and self-declared names, as project pages write them
         ("the former Yugoslav Republic of Macedonia", "MK"),
+        ("Republic of Macedonia", "MK"),
+        # which part of it a list means is no part of the name
+        ("Republic of Moldova, including the Transnistria Region", "MD"),
+        ("Ukraine (excluding Crimea)", "UA"),
+        ("Mali, notably the north", "ML"),
         ("Somaliland", "SO"),
         # as UN and ISO lists write them
         ("Iran (Islamic Republic of)", "IR"),
