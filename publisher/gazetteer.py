@@ -83,10 +83,22 @@ _PLACE_PRECEDERS = {
     "On",
     "At",
     "EU",
+    "Northern",
+    "Southern",
+    "Eastern",
+    "Western",
+    "Central",
+    "Rural",
+    "Neighbouring",
 }
 _WORD_BEFORE = re.compile(r"([A-Z][\w’'-]*)\s+$")
 _WORD_AFTER = re.compile(r"^\s+([A-Z][a-z][\w’'-]*+)(?!\s+[A-Z])")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"“(]\s*)$")
+# A person's post in apposition: "Steven Monaco, officer in charge", "..., head of the Centre".
+_POST_AFTER = re.compile(
+    r",\s+(?:the\s+|a\s+|an\s+)?(?:officer|head|director|chief|deputy|acting|representative|coordinator|manager"
+    r"|minister|ambassador|adviser|advisor|expert|spokes\w+|president|chair\w*|secretary|commissioner)\b"
+)
 
 
 class PlaceMatch(NamedTuple):
@@ -342,8 +354,9 @@ class Gazetteer:
         before = _WORD_BEFORE.search(head)
         if before and before.group(1) not in _PLACE_PRECEDERS:
             prefix = head[: before.start()]
-            # A capitalised word at the start of a sentence says nothing; one mid-sentence is a given name.
-            if not _SENTENCE_START.search(prefix):
+            # A capitalised word at the start of a sentence says nothing, unless a post follows ("Steven Monaco,
+            # officer in charge of ..."); one mid-sentence is a given name.
+            if not _SENTENCE_START.search(prefix) or _POST_AFTER.match(text, end):
                 return True
         return False
 

@@ -61,11 +61,16 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
         ),
     ),
     # after an organisation's name that starts with the place: "the US Bureau of ... Affairs paid for it"
+    # ... or after its possessive, an acronym in brackets: "which Switzerland's State Secretariat for Migration
+    # (SEM) funds"; or after an apposition: "Japan, an OSCE Partner for Co-operation, paid for the project"
     (
         Role.DONOR,
         re.compile(
-            r"\s+[A-Z][\w’'-]*(?:,?\s+(?:[A-Z][\w’'-]*|of|and|for|on|the|&))*?\s+(?:(?:has|have)\s+)?"
+            r"(?:(?:’s|'s)?\s+[A-Z][\w’'-]*(?:,?\s+(?:[A-Z][\w’'-]*|of|and|for|on|the|&))*?(?:\s+\([A-Z]{2,}\))?"
+            r"|,\s+(?:an?|the|its|one)\s+[^,.;:()]{1,45},)\s+(?:(?:has|have)\s+)?"
+            # "the programme, paid for with Swiss money" is what is paid for, not who pays
             r"(?:paid\s+for|pays\s+for|funds|funded|financed|finances|sponsored|sponsors)\b"
+            r"(?!\s+(?:with|by|through|from|out\s+of|under)\b)"
         ),
     ),
     (

@@ -58,7 +58,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
         r"|attendees|members|managers|trainees|staff|guards|institutions)(?:\s+and\s+\w+)?"
         r"(?:,(?:\s+[\w-]+,?){1,14}?\s+(?:came|come|travell?ed)\s+from"  # "participants, judges and police, came from"
-        r"|(?:\s+(?:came|come|were|travell?ed))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
+        r"|(?:\s+(?:came|come|were|travell?ed|deployed|seconded|sent))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
         # "officers from border guard, customs and drug control agencies of"
         r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?"
         # "representatives of the neighbouring transit countries Chad, Egypt and Libya"
@@ -74,6 +74,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         # "GIZ's regional director for Tunisia and Libya", "its country representative in Ghana"
         r"(?:regional|country|deputy)\s+(?:directors?|representatives?|coordinators?|managers?)\s+(?:for|in)",
         r"borders?\s+with",  # a neighbour named to say where a place is
+        r"(?:(?<=which\s)|(?<=that\s))borders",  # "Nakhchivan, which borders Turkey"
         # where returnees come back from: the story is where they return to
         r"(?:returnees|deportees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?"
         r"|(?:came|come|coming|sent|brought)\s+back)"

@@ -14,7 +14,8 @@ from publisher.roles import Role
 # names its members, so a bare "countries of origin" is no cue; "nationalities" is always about people.
 _SHARE = (
     r"(?:many|most|some|half|several|the\s+(?:majority|bulk)|a\s+(?:third|quarter|majority|minority)"
-    r"|\d+(?:\s*%|\s+per\s*cent))"
+    r"|(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few)(?:\s*%|\s+per\s*cent))"
+    r"(?:\s+each)?"  # "about three per cent each from A, B and C"
 )
 _FROM = r"(?:from|nationals\s+of|citizens\s+of)"
 _BEFORE = re.compile(
@@ -25,17 +26,21 @@ _BEFORE = re.compile(
     # "mostly from", "mainly nationals of"; a bare "mostly" counts only before nationalities
     r"\b(?:mostly|mainly|largely|predominantly|primarily|chiefly|overwhelmingly)(?:\s+" + _FROM + r"|(?P<bare>))|"
     # "the main nationalities were", "top countries of origin of those detected were", "nationalities such as"
-    r"\b(?:(?:main|top|leading|principal|largest|biggest|most\s+common|major)\s+(?:countr(?:y|ies)\s+of\s+origin"
-    r"|origin\s+countr(?:y|ies)|source\s+countr(?:y|ies)|groups?)|nationalit(?:y|ies))"
+    r"\b(?:(?:main|top|leading|principal|largest|biggest|most\s+(?:common|frequent(?:ly\s+[\w-]+)?)|major)"
+    r"\s+(?:countr(?:y|ies)\s+of\s+origin|origin\s+countr(?:y|ies)|source\s+countr(?:y|ies)|groups?|origins)"
+    r"|nationalit(?:y|ies))"
     r"(?:\s+[\w-]+){0,10}?\s*(?:were|was|are|is|included|include|being|such\s+as|like|:)|"
     # "arrivals from", "asylum applications lodged by people from"
     r"\b(?:arrivals|crossings|detections|applications|applicants)(?:\s+[\w-]+){0,4}?\s+(?:from|by)|"
     # "people fleeing A and B", "those who fled the war in A", "3.7 million people had left A"
     r"\b(?:fleeing|fled|left|leaving)(?:\s+(?:the\s+)?(?:war|wars|conflict|conflicts|violence|fighting|persecution"
     r"|crisis|insecurity)\s+in|\s+the\s+(?:invasion|occupation)\s+of)?|"
-    # "refugees from A", "people displaced from A", "asylum seekers from A"
+    # "refugees from A", "people displaced from A", "asylum seekers from A", "the refugees come from A"
     r"\b(?:refugees(?:\s+and\s+migrants)?|(?:migrants\s+and\s+)?refugees|asylum[\s-]seekers"
-    r"|displaced(?:\s+(?:people|persons|families|children))?|IDPs)\s+from|"
+    r"|displaced(?:\s+(?:people|persons|families|children))?|IDPs)"
+    r"(?:\s+(?:mostly\s+|mainly\s+|largely\s+)?(?:come|came|originate|originated))?\s+from|"
+    # a ranking goes on: "more than half of them from A, followed by students from B and C"
+    r"\bfollowed\s+by(?:\s+[\w-]+){0,2}?\s+from|"
     # "since the war in A began", "because of the conflict in A", "since armed conflict broke out in A": the cause
     r"\b(?:since|after|because\s+of|due\s+to|following|by)\s+the\s+(?:war|conflict|crisis|fighting)\s+in|"
     r"\b(?:war|conflict|fighting|violence)\s+(?:broke\s+out|erupted|began|started)\s+in"
