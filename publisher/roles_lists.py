@@ -12,13 +12,16 @@ _NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", 
                  "twenty"]  # fmt: skip
 # What may stand between a cue and a place name of its list: names, articles, "Government of", commas, "and".
 _LIST_GAP = re.compile(
-    r"(?:\s|,|&|\(|\)|’s|'s|\b(?:and|or|as\s+well\s+as|both|the|of|for|its|their|from|government|governments"
+    r"(?:\s|,|&|\(|\)|[-–—]|’s|'s|\b(?:and|or|as\s+well\s+as|both|the|of|for|its|their|from|government|governments"
     r"|federal|kingdom|republic|state|people|also|in\s+particular|notably|namely|such\s+as|including|all|each"
     r"|\d+|" + "|".join(_NUMBER_WORDS) + r")\b"
     r"|\b[A-Z][\w.-]*)*",
 )
 _LIST_CLOSE = re.compile(r"\b(?:and|or)\b|&")  # what closes a list: "A, B(,) and C"
 _LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
+# A collective phrase whose members are listed after it: "seven EU countries - Austria, Croatia and Slovakia",
+# "the Central Asian states: Kazakhstan, ... and Uzbekistan", "EU member states (Germany and Austria)".
+_ENUMERATES = re.compile(r"\s*(?:[-–—:]|\()\s*(?:the\s+|namely\s+)?")
 
 
 def lists_of(text: str, matches: Sequence[PlaceMatch]) -> list[int]:
@@ -30,6 +33,8 @@ def lists_of(text: str, matches: Sequence[PlaceMatch]) -> list[int]:
         j, end = i, i
         while j + 1 < len(matches):
             sep = _LIST_TAIL.match(text, matches[j].end, matches[j + 1].start)
+            if (sep is None or sep.end() != matches[j + 1].start) and matches[j].code is None and j == i:
+                sep = _ENUMERATES.match(text, matches[j].end, matches[j + 1].start)
             if sep is None or sep.end() != matches[j + 1].start:
                 break
             j += 1

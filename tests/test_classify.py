@@ -256,6 +256,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("A course for North Macedonia, which Switzerland's State Secretariat for Migration (SEM) funds.", ["MK"]),
         ("The survey left out Nakhchivan in Azerbaijan, which borders Turkey.", ["AZ"]),
         ("In Gevgelija, police officers deployed from Austria and Croatia patrol the border.", ["MK"]),
+        ("In Gevgelija, officers deployed from seven EU countries - Austria, Croatia and Slovakia - patrol.", ["MK"]),
         ("The ambassador, who is based in Nairobi, Kenya, opened the building in Mogadishu.", ["SO"]),
         ("In Ecuador the programme works in Guayas and Santo Domingo de los Tsáchilas.", ["EC"]),
         ("Expertise France runs the counter-trafficking project in Ghana.", ["GH"]),
