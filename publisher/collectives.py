@@ -41,6 +41,17 @@ _SOME_BEFORE = re.compile(
     r"|\bnon[-‐]\s*)$",
     re.IGNORECASE,
 )
+_OF_THE_BEFORE = re.compile(
+    r"(?<!\bone\s)(?<!\bsome\s)(?<!\bmany\s)(?<!\bmost\s)(?<!\bfew\s)(?<!\bnone\s)(?<!\bany\s)(?<!\beach\s)"
+    r"(?<!\btwo\s)(?<!\bthree\s)(?<!\bfour\s)(?<!\bfive\s)(?<!\bseveral\s)"
+    r"\b(?:of|among|amongst|for|between|with|and)\s+the\s+$",
+    re.IGNORECASE,
+)
+_SOME_AFTER = re.compile(
+    r"\s+(?:that|which|who|whose|where|participating|concerned|involved|affected|represented|present|attending"
+    r"|taking|covered|selected|of\b|in\s+(?:the\s+)?(?:project|programme|initiative))",
+    re.IGNORECASE,
+)
 # "the Member States and the Commission of ECOWAS"
 _REGION_MEMBERS_OF = re.compile(r"\bmember\s+states\s+(?:and\s+(?:the\s+)?\w+\s+)?of\s+(?:the\s+)?$", re.IGNORECASE)
 # "the six countries of the Western Balkans", "all countries of Central Asia": a number or "all" says it is every
@@ -84,7 +95,15 @@ def collective_size(text: str, m: PlaceMatch, *, group: bool = False) -> int | N
         return int(number) if number.isdigit() else _NUMBERS[number.lower()]
     if group:
         return None if _SOME_BEFORE.search(text, max(0, m.start - 30), m.start) else 0
-    return 0 if after.group("noun").lower().startswith("member") else None
+    if after.group("noun").lower().startswith("member"):
+        return 0
+    # "the ministers of the Central Asian countries", "for the benefit of the Western Balkan states": the
+    # definite plural after a preposition is all of them, unless a word before picks one or some ("one of the
+    # Eastern Partnership countries") or a clause after does ("the Central Asian states that signed"). Where
+    # people go ("asylum in the Schengen states") is no such phrase.
+    if _OF_THE_BEFORE.search(text, max(0, m.start - 40), m.start) and not _SOME_AFTER.match(text, after.end()):
+        return 0
+    return None
 
 
 def place_aliases(taxonomy: TaxonomyConfig) -> dict[str, tuple[str, ...]]:

@@ -390,6 +390,12 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         # some, not all: which ones the text must say
         ("Three Central Asian countries joined the pilot.", []),
         ("Central Asia faces new challenges.", []),
+        # the definite plural after a preposition is all of them, unless something picks some
+        ("The foreign ministers of the Central Asian countries met in Almaty.", CENTRAL_ASIA),
+        ("The grant is to the benefit of the Central Asian states.", CENTRAL_ASIA),
+        ("Moldova is one of the Eastern Partnership countries.", ["MD"]),
+        ("Talks with the Central Asian states that signed went on.", []),
+        ("Asylum in the Schengen states is no option for them.", []),
         # attendees who are a whole region, or all from one region the text names, make a meeting of that
         # region: they are its subject (a course of many regions' officers stays context, see above)
         ("In Kyiv, delegates from all six Eastern Partnership countries met.", EAP),
