@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|holdout3|holdout4|holdout5|holdout6|holdout7|holdout8|holdout9|holdout10]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout11]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -73,6 +73,11 @@ SETS = {
         FIXTURES / "holdout10" / "releases.jsonl",
         FIXTURES / "holdout10" / "projects.toml",
         FIXTURES / "holdout10" / "gold.jsonl",
+    ),
+    "holdout11": (
+        FIXTURES / "holdout11" / "releases.jsonl",
+        FIXTURES / "holdout11" / "projects.toml",
+        FIXTURES / "holdout11" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
