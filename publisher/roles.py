@@ -60,6 +60,20 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             re.IGNORECASE,
         ),
     ),
+    # who gives money to whom: "Japan is giving Mauritania three million US dollars", "the German government
+    # grants UNDP just over six million euros"; "Germany's support to ..." is its aid
+    (
+        Role.DONOR,
+        re.compile(
+            r"(?:\s+government)?\s+(?:(?:will|has|have|is|are|was)\s+)?(?:give[sn]?|gave|giving|grants?|granted"
+            r"|granting|provide[sd]?|providing|pledge[sd]?|pledging|donate[sd]?|donating|allocate[sd]?|allocating)"
+            r"\s+(?:(?:[A-Z][\w-]*|the|its|their|a\s+further|another)\s+){0,4}?"
+            r"(?:(?:just\s+)?(?:over|about|some|nearly|almost|more\s+than|up\s+to)\s+)?"
+            r"(?:(?:EUR|USD|CHF|GBP|US|€|\$|£)\s?\$?\s?\d|(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten"
+            r"|twelve|fifteen|twenty|fifty|a|half\s+a)\s+(?:million|billion|thousand)\b)"
+            r"|(?:’s|'s)\s+(?:continued\s+|generous\s+|financial\s+and\s+technical\s+)?support\s+(?:to|for)\b"
+        ),
+    ),
     # after an organisation's name that starts with the place: "the US Bureau of ... Affairs paid for it"
     # ... or after its possessive, an acronym in brackets: "which Switzerland's State Secretariat for Migration
     # (SEM) funds"; or after an apposition: "Japan, an OSCE Partner for Co-operation, paid for the project"

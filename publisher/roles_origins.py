@@ -53,7 +53,8 @@ _AFTER = re.compile(
     r"\s+(?:(?:were|was|are|is|remain(?:s|ed)?|became|ranked)\s+(?:again\s+|still\s+)?(?:the\s+)?"
     r"(?:top|main|leading|largest|biggest|most\s+common|first|second|third|principal)\s+(?:[\w-]+\s+)?"
     r"(?:countr(?:y|ies)\s+of\s+origin|origin\s+countr(?:y|ies)|nationalit(?:y|ies)|groups?)"
-    r"|(?P<share>accounted\s+for|account\s+for|made\s+up|make\s+up))\b",
+    r"|(?P<share>accounted\s+for|account\s+for|made\s+up|make\s+up)"
+    r"|as\s+(?:the(?:ir)?\s+|its\s+|his\s+|her\s+)?countr(?:y|ies)\s+of\s+origin)\b",  # "record Myanmar as country of origin"
     re.IGNORECASE,
 )
 # The people a nationality is said of, when they are refugees or migrants in another country.
@@ -93,7 +94,7 @@ def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
 
 
 # People of a nationality counted where they are: "500 Syrians in Irbid", "508,935 Venezuelans in Ecuador".
-_IN_PLACE = re.compile(r"\s+(?:who\s+(?:live|are|remain|stay)\s+)?in\s+(?:the\s+)?")
+_IN_PLACE = re.compile(r"\s+(?:(?:who\s+)?(?:live|are|remain|stay)\s+)?in\s+(?:the\s+)?")
 # ... or in the host country the text is about: "Venezuelans who remain on its territory", "Ukrainians enter the
 # country".
 _IN_HOST = re.compile(

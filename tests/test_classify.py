@@ -237,6 +237,12 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("The campaign in Tunis was presented by IOM's Shiraz Jerbi.", ["TN"]),
         ("In Santo Domingo, President Danilo Medina opened the centre.", ["DO"]),
         ("In Bishkek, UNODC's Steven Monaco opened the border liaison office.", ["KG"]),
+        ("Japan is giving Mauritania three million US dollars for its borders.", ["MR"]),
+        ("In Chad and Niger, the German government grants UNDP just over six million euros.", ["NE", "TD"]),
+        ("The centre in Egypt is part of Germany's support to employment in the region.", ["EG"]),
+        ("In Colombo, the new chief has led its missions in Yemen and Nepal and was its envoy to Bhutan.", ["LK"]),
+        ("In Cox's Bazar, the cards record Myanmar as country of origin.", ["BD"]),
+        ("Perhaps 100,000 Syrians are in Libya, UNHCR said.", ["LY"]),
         ("In Bishkek a project began. Steven Monaco, officer in charge of UNODC, opened it.", ["KG"]),
         (
             "IOM works in Armenia and Georgia, the South Caucasus Programme, paid for with one million Swiss francs.",
