@@ -38,6 +38,11 @@ def read(kind: str, path: Path) -> list:  # type: ignore[type-arg]
         ("February 23, 2018", (dt.date(2018, 2, 23), DAY)),
         ("Monday, 3 March 2025", (dt.date(2025, 3, 3), DAY)),
         ("2025-03-07T10:00:00Z", (dt.date(2025, 3, 7), DAY)),
+        # as some sites write them
+        ("2013.03.19", (dt.date(2013, 3, 19), DAY)),
+        ("09-Nov-2023", (dt.date(2023, 11, 9), DAY)),
+        ("24Feb2020", (dt.date(2020, 2, 24), DAY)),
+        ("Nov-2023", (dt.date(2023, 11, 1), MONTH)),
     ],
 )
 def test_date_shapes(text: str, want: tuple[dt.date, DatePrecision]) -> None:
@@ -47,7 +52,13 @@ def test_date_shapes(text: str, want: tuple[dt.date, DatePrecision]) -> None:
 def test_partial_end_dates_mean_the_whole_period() -> None:
     assert parse_date("2025-09", end=True) == (dt.date(2025, 9, 30), MONTH)
     assert parse_date("2025", end=True) == (dt.date(2025, 12, 31), YEAR)
-    for bad, why in (("30 February 2024", "impossible date"), ("2019-13", "impossible date"), ("soon", "unreadable")):
+    for bad, why in (
+        ("30 February 2024", "impossible date"),
+        ("2019-13", "impossible date"),
+        ("soon", "unreadable"),
+        ("2013.03/19", "unreadable"),  # one separator, not two
+        ("Octobre 4", "unreadable"),  # no year
+    ):
         with pytest.raises(ValueError, match=why):
             parse_date(bad)
 

@@ -1,4 +1,4 @@
-"""Read the dates sources write ("2019-03", "March 2019", "03.07.2025", "February 23, 2018"), keeping precision."""
+"""Read the dates sources write ("2019-03", "March 2019", "03.07.2025", "09-Nov-2023"), keeping precision."""
 
 from __future__ import annotations
 
@@ -25,13 +25,17 @@ _SHAPES: list[tuple[re.Pattern[str], DatePrecision]] = [
         re.compile(r"^" + _YEAR + r"-(?P<m>\d{1,2})-(?P<day>\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$"),
         DatePrecision.DAY,
     ),
-    (re.compile(r"^" + _YEAR + r"/(?P<m>\d{1,2})/(?P<day>\d{1,2})$"), DatePrecision.DAY),
+    (re.compile(r"^" + _YEAR + r"(?P<sep>[/.])(?P<m>\d{1,2})(?P=sep)(?P<day>\d{1,2})$"), DatePrecision.DAY),
     (re.compile(r"^(?P<day>\d{1,2})[./-](?P<m>\d{1,2})[./-]" + _YEAR + r"$"), DatePrecision.DAY),
-    (re.compile(r"^" + _DAY + r"\s+" + _MONTH + r",?\s+" + _YEAR + r"$", re.IGNORECASE), DatePrecision.DAY),
+    # "14 Feb 2020", and as some sites glue or hyphenate it: "09-Nov-2023", "24Feb2020"
+    (
+        re.compile(r"^" + _DAY + r"(?:\s+|-)?" + _MONTH + r"(?:,?\s+|-)?" + _YEAR + r"$", re.IGNORECASE),
+        DatePrecision.DAY,
+    ),
     (re.compile(r"^" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + r"$", re.IGNORECASE), DatePrecision.DAY),
     (re.compile(r"^" + _YEAR + r"-(?P<m>\d{1,2})$"), DatePrecision.MONTH),
     (re.compile(r"^(?P<m>\d{1,2})[./]" + _YEAR + r"$"), DatePrecision.MONTH),
-    (re.compile(r"^" + _MONTH + r",?\s+" + _YEAR + r"$", re.IGNORECASE), DatePrecision.MONTH),
+    (re.compile(r"^" + _MONTH + r"(?:,?\s+|-)" + _YEAR + r"$", re.IGNORECASE), DatePrecision.MONTH),
     (re.compile(r"^" + _YEAR + r"$"), DatePrecision.YEAR),
 ]
 
