@@ -176,6 +176,11 @@ def test_place_names_are_not_similar_wording() -> None:
     assert not restart.linked and restart.why == "shares only geography"
 
 
+def test_words_of_country_names_are_not_similar_wording() -> None:
+    # "Sri" is no rarer than many English words, yet it only ever says Sri Lanka
+    assert wording.terms("Sri Lanka: returnees from Kuwait") == ["returnee"]
+
+
 def test_rare_words_of_region_names_are_not_similar_wording() -> None:
     # "Balkan", "Sahel": geography too, though no country is named by them; common words of region names stay
     assert {"balkan", "sahel", "maghreb"}.isdisjoint(
@@ -565,6 +570,21 @@ def test_without_a_name_a_shared_topics_own_keywords_are_not_distinctive_wording
     words = {"trafficking-smuggling": ("traffick*", "smuggl*", "exploitation")}
     (c,) = Linker([p], CFG, topic_words=words).explain(r)
     assert not c.linked and c.why == "shares a topic but not its distinctive words"
+    # ... and so is any other topic's: the taxonomy's keywords are the field's common vocabulary ("migrant" of
+    # "migrant worker" in a return project)
+    other = {"trafficking-smuggling": ("exploitation",), "labour-migration": ("traffick*", "smuggl*")}
+    (c,) = Linker([p], CFG, topic_words=other).explain(r)
+    assert not c.linked and c.why == "shares a topic but not its distinctive words"
+
+
+def test_a_name_in_lower_case_is_a_name_before_project() -> None:
+    p = project("wesal", "West Sahel Land Border Control", "WESAL", "Patrols.", "ML")
+    linker = Linker([p], CFG)
+    assert keys(linker.link(release("The EU launched the West Sahel land border control project."))) == ["wesal"]
+    assert keys(linker.link(release("The West Sahel land border control improved."))) == []
+    # two words are too few to pass for a name that way
+    short = project("lbc", "Land Control", "LBC", "Patrols.", "ML")
+    assert keys(Linker([short], CFG).link(release("The Land control project ended."))) == []
 
 
 def test_a_name_is_also_written_without_where_the_project_works() -> None:

@@ -233,8 +233,8 @@ class Linker:
             # Without a name, "clearly the same subject" takes a shared topic and at least two shared distinctive
             # words beyond that topic's own keywords: a topic alone is every sibling project's topic, its
             # keywords ("trafficking, smuggling") are what every project of it says, one rare word is chance.
-            for t in topics:
-                words = wording.without_keywords(words, self._topic_terms.get(t))
+            for terms in self._topic_terms.values():
+                words = wording.without_keywords(words, terms)
             s.subject = bool(topics) and len(words) >= MIN_SHARED_TERMS
         s.topic = bool(topics)
         s.in_dates = self._in_dates(p, r.published, named=s.mention is not None)

@@ -346,7 +346,9 @@ class MentionIndex:
             entries = table.get(tuple(keys[i : i + n]))
             if entries is None:
                 continue
-            if original is not None and not _written_as_name(original[i : i + n], entries):
+            if original is not None and not (
+                _written_as_name(original[i : i + n], entries) or _named_by_its_noun(original, i, n)
+            ):
                 continue
             return n, entries
         if case:
@@ -362,6 +364,19 @@ def _written_as_name(words: list[str], entries: Sequence[tuple[int, MentionKind,
     Tajik Border Inspection Reform programme")."""
     lower = {t for _, _, form in entries for t in tokens(form) if t[:1].islower()}
     return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in SMALL_WORDS or w in lower for w in words)
+
+
+_HEAD_NOUNS = frozenset({"project", "programme", "program", "initiative", "facility"})
+
+
+def _named_by_its_noun(words: list[str], i: int, n: int) -> bool:
+    """ "the West Sahel land border control project": a name of at least three words, its first capitalised and
+    the rest in lower case, is still a name when "project" or "programme" follows it."""
+    return (
+        i + n < len(words)
+        and words[i + n].lower() in _HEAD_NOUNS
+        and sum(w.lower() not in SMALL_WORDS for w in words[i : i + n]) >= 3
+    )
 
 
 def _phase_tail(toks: list[str], end: int) -> int:

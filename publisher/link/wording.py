@@ -239,15 +239,19 @@ def _place_words() -> frozenset[str]:
     is scored as shared places, and "balkan" in a project and a release about different things is no shared
     subject. Common words of those names ("Eastern Partnership", "Central Asia", "United") stay terms; their
     weight is low anyway."""
-    names: list[str] = [n for n in gazetteer().place_names() if not n.isalpha()]
+    places = [n for n in gazetteer().place_names() if not n.isalpha()]
+    regions: list[str] = []
     for table in ("regions", "groups"):
         for entry in default_taxonomy_data().get(table, {}).values():
-            names += [entry.get("name", ""), *entry.get("aliases", ())]
-    rare = {w for n in names for w in _WORD.findall(n.lower()) if zipf_frequency(w, "en") < _RARE_PLACE_WORD}
+            regions += [entry.get("name", ""), *entry.get("aliases", ())]
+    rare = {w for n in places for w in _WORD.findall(n.lower()) if zipf_frequency(w, "en") < _RARE_COUNTRY_WORD}
+    rare |= {w for n in regions for w in _WORD.findall(n.lower()) if zipf_frequency(w, "en") < _RARE_PLACE_WORD}
     return gazetteer().place_words() | rare | {w[:-1] for w in rare if w.endswith("s")}
 
 
 _RARE_PLACE_WORD = 4.0  # Zipf frequency below which a word of a region's name is only a place name
+# ... and of a country's or city's name: "Sri" (4.1) says Sri Lanka, while "United" or "Coast" are words too
+_RARE_COUNTRY_WORD = 4.5
 
 
 def terms(text: str) -> list[str]:
