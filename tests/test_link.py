@@ -346,6 +346,12 @@ def test_the_running_phase_wins_when_the_release_names_only_the_base() -> None:
     # A phase the list lacks still names the programme: the nearest phase in time takes it.
     (res,) = linker.link(release("BOMCA 11 has started.", published=dt.date(2025, 3, 1)))
     assert res.key == "p10" and res.reasons == ("Names BOMCA 11",)
+    # A look back over every phase names each of them; a phase named exactly still stands alone.
+    back = release("The BOMCA programme ran through three consecutive phases.", published=dt.date(2024, 3, 1))
+    assert sorted(keys(linker.link(back))) == ["p10", "p9"]
+    assert keys(linker.link(release("BOMCA 10 built on all phases before it.", published=dt.date(2020, 3, 1)))) == [
+        "p10"
+    ]
 
 
 def test_a_phase_named_as_what_another_continues_is_not_linked() -> None:

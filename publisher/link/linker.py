@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,9 @@ class _Scored:
 
 
 _country = functools.cache(country_name)
+_PHASES = re.compile(
+    r"\b(?:all|both|each\s+of|(?:\w+\s+)?(?:consecutive|successive|its|their))\s+phases\b", re.IGNORECASE
+)
 
 
 def _sentence_case(name: str) -> str:
@@ -167,11 +171,13 @@ class Linker:
                 del found[i]
         exact = [i for i, s in found.items() if s.mention is not None and s.mention.kind is EvidenceKind.MENTION]
         phase = [i for i, s in found.items() if s.mention is not None and s.mention.kind is EvidenceKind.PHASE]
+        # "the programme ... through four consecutive phases": a text about every phase names each of them
+        every_phase = _PHASES.search(release.text) is not None
         for i in phase:
             rivals = [j for j in phase if self._bases[i] & self._bases[j]]
             nearest = min(self.projects[j].days_from(release.published) for j in rivals)
             if any(self._bases[i] & self._bases[j] for j in exact) or (
-                self.projects[i].days_from(release.published) > nearest
+                not every_phase and self.projects[i].days_from(release.published) > nearest
             ):
                 del found[i]
         return found
