@@ -97,6 +97,14 @@ _CUES: dict[str, tuple[str, ...]] = {
         # "he has led its missions in Yemen and Nepal and was its special envoy to India"
         r"(?:has\s+|had\s+)?led\s+(?:its\s+|the\s+|IOM['’]s\s+|UNHCR['’]s\s+)?(?:missions?|offices?|operations?|teams?)\s+in",
         r"(?:was|had\s+been|former|formerly)\s+(?:[\w'’-]+\s+){0,3}?envoy\s+(?:to|for)",
+        # other instances of the same thing: "similar agreements have been initialled with A and B", "after similar
+        # trainings in A", "the first such agreement was concluded with A", "it already works under agreements in A"
+        r"similar\s+(?:[\w-]+\s+){0,3}?(?:(?:have|has|had|were|was)\s+)?(?:(?:already\s+)?been\s+)?(?:held|organi[sz]ed"
+        r"|conducted|signed|initial(?:l)?ed|concluded|launched|opened|set\s+up|established|carried\s+out|implemented|run"
+        r"|taken\s+place|took\s+place|piloted|tested)\s+(?:with|in)",
+        r"similar\s+(?:[\w-]+\s+){1,3}?in",
+        r"such\s+[\w-]+\s+(?:was|were|had\s+been|has\s+been|have\s+been)\s+(?:\w+\s+)?\w+ed\s+(?:with|in)",
+        r"already\s+(?:works?|operates?|runs?|ran|worked|operated)\s+(?:under\s+(?:[\w-]+\s+){0,3}?)?in",
         # a later event's venue: "to prepare the conference to be held in Rome in November"
         r"(?:to|will|would|shall)\s+be\s+(?:held|hosted|convened)\s+in",
     ),
@@ -146,7 +154,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money led was former signed signing guards institutions deportees residence served posted stationed formerly
+        heading cross\x00 money led was former similar such already signed signing guards institutions deportees residence served posted stationed formerly
         hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",

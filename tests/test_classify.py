@@ -238,6 +238,13 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("In Santo Domingo, President Danilo Medina opened the centre.", ["DO"]),
         ("In Bishkek, UNODC's Steven Monaco opened the border liaison office.", ["KG"]),
         ("Japan is giving Mauritania three million US dollars for its borders.", ["MR"]),
+        (
+            "Serbia's agreement enters into force; similar agreements have been initialled with Albania and Montenegro.",
+            ["RS"],
+        ),
+        ("After similar trainings in Armenia and Georgia, officers met in Baku.", ["AZ"]),
+        ("Montenegro signed; the first such agreement was concluded with Albania.", ["ME"]),
+        ("Frontex starts in Serbia and already works under agreements in Albania and Montenegro.", ["RS"]),
         ("In Chad and Niger, the German government grants UNDP just over six million euros.", ["NE", "TD"]),
         ("The centre in Egypt is part of Germany's support to employment in the region.", ["EG"]),
         ("In Colombo, the new chief has led its missions in Yemen and Nepal and was its envoy to Bhutan.", ["LK"]),
