@@ -24,6 +24,9 @@ def codes(clf: Classifier, text: str, on: dt.date | None = ON) -> list[str]:
             "Since the founding consultation in Manila in 2003, ministers have met every two years; Dhaka hosts now.",
             ["BD"],
         ),
+        # a country, as where something took place, set against another of the same sentence
+        ("IOM first used the campaign in Ukraine in 2014 before bringing it to Georgia.", ["GE"]),
+        ("Frontex now works in Montenegro, and its first operation began in Albania last year.", ["ME"]),
     ],
 )
 def test_earlier_venues_are_background(default_classifier: Classifier, text: str, expected: list[str]) -> None:
@@ -40,6 +43,9 @@ def test_earlier_venues_are_background(default_classifier: Classifier, text: str
         ("Nepal took over the chair in Geneva in March 2017.", ["CH", "NP"], None),
         # the only place left is kept
         ("The consultation met in Manila in 2003.", ["PH"], ON),
+        # alone in its sentence, a dated country is the history of the story's own country
+        ("Germany runs the points. The first point opened in Kosovo in April 2015.", ["DE", "XK"], ON),
+        ("Kosovo in 2015 had no such point; Albania now has one.", ["AL", "XK"], ON),
     ],
 )
 def test_what_is_not_an_earlier_venue_stays(
