@@ -40,3 +40,13 @@ def codes(clf: Classifier, text: str) -> list[str]:
 )
 def test_a_donor_is_a_donor_throughout(clf: Classifier, text: str, expected: list[str]) -> None:
     assert codes(clf, text) == expected
+
+
+def test_a_donor_named_far_more_often_than_any_other_country_is_the_subject(clf: Classifier) -> None:
+    text = (
+        "A survey on migration in Armenia, made in Yerevan with Armenia's statistics office, was funded by "
+        "Armenia's science committee; a chapter compares Georgia."
+    )
+    assert codes(clf, text) == ["AM", "GE"]
+    # named as often as the other country, it is the donor
+    assert codes(clf, "Funded by Japan, a centre in Somalia opened; Japan's ambassador spoke.") == ["SO"]
