@@ -76,7 +76,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"borders?\s+with",  # a neighbour named to say where a place is
         r"(?:(?<=which\s)|(?<=that\s))borders",  # "Nakhchivan, which borders Turkey"
         # where returnees come back from: the story is where they return to
-        r"(?:returnees|deportees|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?"
+        r"(?:returnees?|deportees?|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?"
         r"|(?:came|come|coming|sent|brought)\s+back)"
         r"(?:\s+(?:migrants?|workers|refugees|nationals|citizens|migrant|labour|of|the|by|air|land|sea|road|home"
         r"|voluntarily|[A-Z][a-z]+)){0,3}\s+from",
@@ -149,7 +149,7 @@ _CUE_KEYS = PhraseScan(
         consulate consulates consul consuls envoy envoys speaking chief chiefs regional country deputy partners represented representing delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
-        office offices headquarters permanent earlier previous past former had based branch branches border borders returnees returned came come coming sent brought deported removed
+        office offices headquarters permanent earlier previous past former had based branch branches border borders returnee returnees deportee returned came come coming sent brought deported removed
         expelled expulsion expulsions return returns returning deportation deportations live lives lived living spend spent diaspora work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way

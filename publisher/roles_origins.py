@@ -34,7 +34,7 @@ _BEFORE = re.compile(
     r"\b(?:arrivals|crossings|detections|applications|applicants)(?:\s+[\w-]+){0,4}?\s+(?:from|by)|"
     # "people fleeing A and B", "those who fled the war in A", "3.7 million people had left A"
     r"\b(?:fleeing|fled|left|leaving)(?:\s+(?:the\s+)?(?:war|wars|conflict|conflicts|violence|fighting|persecution"
-    r"|crisis|insecurity)\s+in|\s+the\s+(?:invasion|occupation)\s+of)?|"
+    r"|crisis|insecurity|clashes)\s+(?:in|around|near)|\s+the\s+(?:invasion|occupation)\s+of)?|"
     # "refugees from A", "people displaced from A", "asylum seekers from A", "the refugees come from A"
     r"\b(?:refugees(?:\s+and\s+migrants)?|(?:migrants\s+and\s+)?refugees|asylum[\s-]seekers"
     r"|displaced(?:\s+(?:people|persons|families|children))?|IDPs)"
@@ -42,7 +42,8 @@ _BEFORE = re.compile(
     # a ranking goes on: "more than half of them from A, followed by students from B and C"
     r"\bfollowed\s+by(?:\s+[\w-]+){0,2}?\s+from|"
     # "since the war in A began", "because of the conflict in A", "since armed conflict broke out in A": the cause
-    r"\b(?:since|after|because\s+of|due\s+to|following|by)\s+the\s+(?:war|conflict|crisis|fighting)\s+in|"
+    r"\b(?:since|after|because\s+of|due\s+to|following|by)\s+the\s+(?:war|conflict|crisis|fighting|violence)"
+    r"(?:\s+of\s+\d{1,2}\s+[A-Z][a-z]+)?\s+in|"  # "since the violence of 25 August in Rakhine State"
     r"\b(?:war|conflict|fighting|violence)\s+(?:broke\s+out|erupted|began|started)\s+in"
     r")\s+(?:the\s+)?$",
     re.IGNORECASE,
@@ -137,7 +138,8 @@ def _skip(words: re.Pattern[str], text: str, pos: int, end: int) -> int:
 # What the words before a list must look like for _BEFORE to match there: a necessary condition, far cheaper
 # than searching the window with _BEFORE, which most lists ("in Kenya", "of Moldova") could never satisfy.
 _ADVERBS = ("mostly", "mainly", "largely", "predominantly", "primarily", "chiefly", "overwhelmingly")
-_TROUBLES = ("war", "wars", "conflict", "conflicts", "violence", "fighting", "persecution", "crisis", "insecurity")
+_TROUBLES = ("war", "wars", "conflict", "conflicts", "violence", "fighting", "persecution", "crisis", "insecurity",
+             "clashes")  # fmt: skip
 _VERBS = ("were", "was", "are", "is", "included", "include", "being", "as", "like", ":")
 _COUNTED = ("arrival", "crossing", "detection", "application", "applicant")
 
@@ -156,9 +158,11 @@ def _may_end_with_cue(head: str) -> bool:
         return True
     if last.endswith("of"):
         return prev.endswith(("nationals", "citizens", "invasion", "occupation"))  # "fled the invasion of"
-    if last.endswith("in"):
-        # "fled the war in", "since the war in", "since conflict broke out in"
-        return prev.endswith(_TROUBLES) or prev in ("out", "erupted", "began", "started")
+    if last.endswith(("in", "around", "near")):
+        # "fled the war in", "since the war in", "since conflict broke out in", "fleeing fighting around",
+        # "since the violence of 25 August in"
+        dated = len(words) > 4 and words[-4] == "of" and words[-5].endswith(_TROUBLES)
+        return prev.endswith(_TROUBLES) or prev in ("out", "erupted", "began", "started") or dated
     if last.endswith("by"):
         return any(w in low for w in _COUNTED)
     if last.endswith(_VERBS):

@@ -238,6 +238,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("In Santo Domingo, President Danilo Medina opened the centre.", ["DO"]),
         ("In Bishkek, UNODC's Steven Monaco opened the border liaison office.", ["KG"]),
         ("Japan is giving Mauritania three million US dollars for its borders.", ["MR"]),
+        ("In Dakar, a concert by a returnee from Libya closed the campaign.", ["SN"]),
+        ("Syrian families fleeing fighting around Aleppo have entered Iraq.", ["IQ"]),
+        ("436,000 Rohingya have taken shelter in Bangladesh since the violence of 25 August in Rakhine State.", ["BD"]),
+        ("Researchers of the Danish Institute for International Studies interviewed migrants in Guinea.", ["GN"]),
         (
             "Serbia's agreement enters into force; similar agreements have been initialled with Albania and Montenegro.",
             ["RS"],
