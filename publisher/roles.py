@@ -93,7 +93,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"(?:’s|'s)?\s+(?:(?:federal|national)\s+)?(?:development\s+minist\w+|foreign\s+minist\w+"
             r"|minist\w+\s+(?:of|for)\s+foreign\s+affairs|(?:federal\s+)?foreign\s+office|embass(?:y|ies)"
             r"|ambassadors?|consulates?|development\s+agency|agency\s+for\s+(?:international\s+)?development"
-            r"|development\s+cooperation|cooperation\s+agency|red\s+cross|red\s+crescent|refugee\s+council"
+            r"|development\s+cooperation|cooperation\s+(?:agency|office)|red\s+cross|red\s+crescent|refugee\s+council"
             r"|council\s+for\s+refugees|special\s+initiative|aid\s+agency|(?:federal\s+)?office\s+for\s+\w+"
             r"|institute\s+(?:for|of)\s+\w+|foundation)\b",
             re.IGNORECASE,

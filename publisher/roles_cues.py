@@ -119,6 +119,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?(?:\s*[:–—])?",
         r"countries\s+of\s+destination(?:\s+(?:such\s+as|including|like))?",
         r"home\s+or\s+(?:abroad\s+)?in",  # "a better chance of a job, at home or in Germany"
+        # where refugees are resettled: "helped 100,000 refugees leave Lebanon for a new life in Canada"
+        r"new\s+li(?:fe|ves)\s+in",
+        r"resettle(?:d|ment)\s+(?:to|in)",
         # where people on the move wanted to go: "most had hoped to reach Saudi Arabia"
         r"(?:hop(?:e|es|ed|ing)|tr(?:y|ies|ied|ying)|attempt(?:s|ed|ing)?)\s+to\s+reach",
     ),
@@ -149,7 +152,7 @@ _CUE_KEYS = PhraseScan(
         consulate consulates consul consuls envoy envoys speaking chief chiefs regional country deputy partners represented representing delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
-        office offices headquarters permanent earlier previous past former had based branch branches border borders returnee returnees deportee returned came come coming sent brought deported removed
+        office offices headquarters permanent earlier previous past former had based branch branches border borders returnee returnees deportee new resettled resettlement returned came come coming sent brought deported removed
         expelled expulsion expulsions return returns returning deportation deportations live lives lived living spend spent diaspora work works worked working reside
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way

@@ -23,6 +23,8 @@ _BEFORE = re.compile(
     # "many of them from", "most of whom were nationals of", "half came from", "the majority of arrivals from"
     rf"\b{_SHARE}\s+(?:of\s+(?:them|whom|those|these|the\s+[\w-]+)\s+)?"
     r"(?:(?:were|are|being|had\s+come|came|come|coming|originat(?:ed|ing)|arrived|fled)\s+)?" + _FROM + r"|"
+    # "applicants from 116 countries, most of them Senegalese, Syrians and Nigerians": only before nationalities
+    rf"\b{_SHARE}\s+of\s+(?:them|whom|those)(?:\s+(?:were|are|being))?(?P<them>)|"
     # "mostly from", "mainly nationals of"; a bare "mostly" counts only before nationalities
     r"\b(?:mostly|mainly|largely|predominantly|primarily|chiefly|overwhelmingly)(?:\s+" + _FROM + r"|(?P<bare>))|"
     # "the main nationalities were", "top countries of origin of those detected were", "nationalities such as"
@@ -165,6 +167,8 @@ def _may_end_with_cue(head: str) -> bool:
         return prev.endswith(_TROUBLES) or prev in ("out", "erupted", "began", "started") or dated
     if last.endswith("by"):
         return any(w in low for w in _COUNTED)
+    if last in ("them", "whom", "those"):  # "most of them", before nationalities
+        return prev == "of"
     if last.endswith(_VERBS):
         return any(w in low for w in ("nationalit", "origin", "source", "group"))
     return False
@@ -179,7 +183,7 @@ def _is_origin_list(text: str, items: Sequence[PlaceMatch]) -> bool:
         if ends:
             head = head[ends[-1].end() :]
         cue = _BEFORE.search(head)
-        if cue is not None and (cue.group("bare") is None or nationalities):
+        if cue is not None and ((cue.group("bare") is None and cue.group("them") is None) or nationalities):
             return True
     # "Syrian refugees in Jordan", "Venezuelan migrants and refugees in Peru": whom the host country helps
     if nationalities and _REFUGEES_AFTER.match(text, last.end, last.end + 60):
