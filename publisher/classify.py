@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from publisher.collectives import collective_size, place_aliases, split_slugs
+from publisher.collectives import NUMBER_WORDS, collective_size, place_aliases, split_slugs
 from publisher.config import TaxonomyConfig
 from publisher.countries import country_name
 from publisher.currencies import drop_currencies
@@ -203,6 +203,8 @@ class Classifier:
                 target = country_ev if role in (Role.SUBJECT, Role.ATTENDEE) else context_ev[role]
                 for code in members:
                     target[code].append((0.9, f'mentions "{m.text}"'))
+        for code, reason in self._of_the_region(text, about):
+            country_ev[code].append((0.9, reason))
         if attendees and self._within_one(about, attendees.keys()):
             # Attendees all from one region the text is about ("a conference on the Western Balkans brought
             # together experts from Albania, Montenegro and Serbia") are that regional meeting's subject; a
@@ -223,6 +225,20 @@ class Classifier:
                 region_ev[slug].append((score * 0.9, f"country {_country_name(code)}"))
         regions = [Tag(slug, _noisy_or(w for w, _ in ev), _unique(r for _, r in ev)) for slug, ev in region_ev.items()]
         return tuple(sorted(countries, key=lambda t: t.slug)), tuple(sorted(regions, key=lambda t: t.slug))
+
+    def _of_the_region(self, text: str, about: set[str]) -> list[tuple[str, str]]:
+        """ "all five countries of the region": every member of the one region the text names as its subject
+        that has that many members (none if no region, or more than one, fits)."""
+        found = _OF_THE_REGION.search(text) if about else None
+        if found is None:
+            return []
+        n = found.group("n").lower()
+        size = int(n) if n.isdigit() else NUMBER_WORDS.index(n)
+        fits = [s for s in about if len(self.taxonomy.regions[s].countries) == size]
+        if len(fits) != 1:
+            return []
+        reason = f'mentions "{found.group().strip()}"'
+        return [(c.upper(), reason) for c in sorted(self.taxonomy.regions[fits[0]].countries)]
 
     def _within_one(self, regions: Iterable[str], codes: Iterable[str]) -> bool:
         """Whether every country of `codes` belongs to one of `regions`."""
@@ -271,6 +287,12 @@ class Classifier:
         return Classification(countries=countries, regions=regions, topics=self._topics(text))
 
 
+# A collective phrase that names its region only elsewhere in the text: "among all five countries of the region".
+_OF_THE_REGION = re.compile(
+    r"\b(?:all\s+(?:the\s+)?|the\s+)(?P<n>\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\s+(?:countries|states|nations"
+    r"|republics)\s+(?:of|in)\s+(?:the|this|our)\s+region\b",
+    re.IGNORECASE,
+)
 # A region's adjective that starts an organisation's name ("the European Border and Coast Guard", "the West
 # African Police Chiefs Committee") says who acts, not what the text is about.
 _NAME_AFTER_ADJECTIVE = re.compile(r"(?<=an|rn)\s+[A-Z][a-z]")

@@ -414,6 +414,9 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         ("The foreign ministers of the Central Asian countries met in Almaty.", CENTRAL_ASIA),
         ("The grant is to the benefit of the Central Asian states.", CENTRAL_ASIA),
         ("Moldova is one of the Eastern Partnership countries.", ["MD"]),
+        # a collective phrase that names its region elsewhere in the text
+        ("A border plan for Central Asia: coordination among all five countries of the region.", CENTRAL_ASIA),
+        ("A border plan for Central Asia: coordination among three countries of the region.", []),
         ("Talks with the Central Asian states that signed went on.", []),
         ("Asylum in the Schengen states is no option for them.", []),
         # attendees who are a whole region, or all from one region the text names, make a meeting of that
