@@ -18,7 +18,7 @@ from publisher.roles import FALLBACK, Role, mention_roles
 from publisher.roles_donors import donor_roles
 from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
-from publisher.roles_past import past_roles
+from publisher.roles_past import instance_roles, past_roles
 from publisher.roles_people import people_roles
 from publisher.roles_seats import seat_roles
 from publisher.text import collapse_spaces
@@ -182,6 +182,7 @@ class Classifier:
         ):  # each turns some subjects into context
             roles = post(text, matches, roles)
         roles = past_roles(text, matches, roles, on)
+        roles = instance_roles(text, matches, roles)
         for m, role in zip(matches, roles, strict=True):
             if m.code is not None:
                 if role is Role.ATTENDEE:

@@ -1,4 +1,4 @@
-"""Find the venues of earlier events, dated in the text before its own year: background, not the story."""
+"""Find the venues of earlier events and other instances of the story's own: background, not the story."""
 
 from __future__ import annotations
 
@@ -40,6 +40,50 @@ def past_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role], 
             continue
         if m.kind == "city" or _another_country_in_sentence(text, matches, i):
             out[i] = Role.BACKGROUND
+    return out
+
+
+# Other instances, set against the story's own: "the third such agreement, after Albania in February and the former
+# Yugoslav Republic of Macedonia in July", "talks with Montenegro and Bosnia and Herzegovina continue".
+_AFTER_BEFORE = re.compile(r"\b(?:after|following)\s+(?:the\s+)?$", re.IGNORECASE)
+_AND_BEFORE = re.compile(r"\s+and\s+(?:the\s+)?$")
+_WHEN_AFTER = re.compile(r"\s+in\s+(?:(?:" + _MONTHS + r")(?:\s+(?:19|20)\d{2})?|(?:19|20)\d{2})\b")
+_TALKS_BEFORE = re.compile(r"\b(?:talks|negotiations|discussions)\s+with\s+(?:the\s+)?$", re.IGNORECASE)
+_GO_ON_AFTER = re.compile(
+    r"\s+(?:continue|go\s+on|are\s+(?:still\s+)?(?:under\s*way|ongoing|continuing|in\s+progress))\b"
+)
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?")
+
+
+def instance_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with subject mentions of other instances made BACKGROUND, while another country of the sentence
+    stays a subject: "after A in February and B in July", "talks with A and B continue"."""
+    out = list(roles)
+    after_run = False  # inside "after A in February and B in July"
+    for i, m in enumerate(matches):
+        if out[i] is not Role.SUBJECT or m.code is None:
+            after_run = False
+            continue
+        head = text[max(0, m.start - 30) : m.start]
+        dated = _WHEN_AFTER.match(text, m.end, m.end + 40) is not None
+        if dated and (_AFTER_BEFORE.search(head) or (after_run and _AND_BEFORE.search(head))):
+            after_run = True
+            if _another_country_in_sentence(text, matches, i):
+                out[i] = Role.BACKGROUND
+            continue
+        after_run = False
+        if _TALKS_BEFORE.search(head):
+            j = i  # the list that starts here
+            while (
+                j + 1 < len(matches)
+                and (sep := _LIST_SEP.match(text, matches[j].end))
+                and sep.end() == matches[j + 1].start
+            ):
+                j += 1
+            if _GO_ON_AFTER.match(text, matches[j].end) and _another_country_in_sentence(text, matches, i):
+                for k in range(i, j + 1):
+                    if out[k] is Role.SUBJECT:
+                        out[k] = Role.BACKGROUND
     return out
 
 

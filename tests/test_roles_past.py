@@ -52,3 +52,21 @@ def test_what_is_not_an_earlier_venue_stays(
     default_classifier: Classifier, text: str, expected: list[str], on: dt.date | None
 ) -> None:
     assert codes(default_classifier, text, on) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Serbia initialled the agreement, the third after Albania in February and the former Yugoslav Republic of "
+            "Macedonia in July.",
+            ["RS"],
+        ),
+        ("Serbia signed today, while talks with Montenegro and Bosnia and Herzegovina continue.", ["RS"]),
+        # alone, or talks that are the story, stay
+        ("Talks with Montenegro continue.", ["ME"]),
+        ("Serbia held talks with Montenegro on border crossings.", ["ME", "RS"]),
+    ],
+)
+def test_other_instances_are_background(default_classifier: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(default_classifier, text) == expected
