@@ -17,6 +17,11 @@ _LIST_GAP = re.compile(
     r"|\d+|" + "|".join(_NUMBER_WORDS) + r")\b"
     r"|\b[A-Z][\w.-]*)*",
 )
+# A list that ends in others rather than a last name: "Syria, Iraq, Yemen and other countries", "..., etc."
+OPEN_END = re.compile(
+    r"\s*,?\s*(?:(?:and|or)\s+(?:many\s+|several\s+|a\s+few\s+)?(?:other|more)\s+(?:countries|states|nations"
+    r"|nationalities|places)|(?:and\s+)?others|etc\b)"
+)
 _LIST_CLOSE = re.compile(r"\b(?:and|or)\b|&")  # what closes a list: "A, B(,) and C"
 _LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
 # A collective phrase whose members are listed after it: "seven EU countries - Austria, Croatia and Slovakia",
@@ -40,6 +45,8 @@ def lists_of(text: str, matches: Sequence[PlaceMatch]) -> list[int]:
             j += 1
             if _LIST_CLOSE.search(sep.group()):
                 end = j
+        if end < j and OPEN_END.match(text, matches[j].end):
+            end = j  # "A, B, C and other countries"
         for k in range(i, end + 1):
             last[k] = end
         i = end + 1

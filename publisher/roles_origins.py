@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
+from publisher.roles_lists import OPEN_END
 
 # Statistics about people on the move name their origins in passing ("arrivals rose, many of them from A,
 # B and C"); the story is where they arrive, are counted or are helped. Each cue below ends right where the
@@ -88,6 +89,8 @@ def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
             k += 1
             if _CLOSE.search(sep):
                 j = k
+        if j < k and OPEN_END.match(text, matches[k].end):
+            j = k  # "Syria, Iraq, Yemen and other countries"
         if _is_origin_list(text, matches[i : j + 1]) or _nationals_abroad(text, matches, i, j):
             for k in range(i, j + 1):
                 if out[k] is Role.SUBJECT:

@@ -272,6 +272,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             ["KG"],
         ),
         ("Georgia recognised 1,400 refugees; the refugees come from Syria, Iraq and Yemen.", ["GE"]),
+        ("Georgia recognised 1,400 refugees; the refugees come from Syria, Iraq, Yemen and other countries.", ["GE"]),
+        ("In Chisinau, officials from Romania, Poland and others met.", ["MD"]),
         ("Border guards of Turkmenistan were trained. Japan, an OSCE Partner for Co-operation, paid for it.", ["TM"]),
         ("A course for North Macedonia, which Switzerland's State Secretariat for Migration (SEM) funds.", ["MK"]),
         ("The survey left out Nakhchivan in Azerbaijan, which borders Turkey.", ["AZ"]),
