@@ -105,6 +105,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"similar\s+(?:[\w-]+\s+){1,3}?in",
         r"such\s+[\w-]+\s+(?:was|were|had\s+been|has\s+been|have\s+been)\s+(?:\w+\s+)?\w+ed\s+(?:with|in)",
         r"already\s+(?:works?|operates?|runs?|ran|worked|operated)\s+(?:under\s+(?:[\w-]+\s+){0,3}?)?in",
+        # "Kenya also has bilateral labour agreements with Australia, Poland and Oman"
+        r"also\s+(?:has|have|had|signed|holds|concluded)\s+(?:[\w-]+\s+){0,3}?(?:agreements|arrangements|deals"
+        r"|partnerships)\s+with",
         # a later event's venue: "to prepare the conference to be held in Rome in November"
         r"(?:to|will|would|shall)\s+be\s+(?:held|hosted|convened)\s+in",
     ),
@@ -157,7 +160,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money led was former similar such already signed signing guards institutions deportees residence served posted stationed formerly
+        heading cross\x00 money led was former similar such already also signed signing guards institutions deportees residence served posted stationed formerly
         hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",

@@ -251,6 +251,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ),
         ("After similar trainings in Armenia and Georgia, officers met in Baku.", ["AZ"]),
         ("Montenegro signed; the first such agreement was concluded with Albania.", ["ME"]),
+        (
+            "Kenya reviews its deal with Qatar; it also has labour agreements with Poland, Oman and Jordan.",
+            ["KE", "QA"],
+        ),
         ("Frontex starts in Serbia and already works under agreements in Albania and Montenegro.", ["RS"]),
         ("In Chad and Niger, the German government grants UNDP just over six million euros.", ["NE", "TD"]),
         ("The centre in Egypt is part of Germany's support to employment in the region.", ["EG"]),
