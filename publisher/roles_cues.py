@@ -126,7 +126,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"new\s+li(?:fe|ves)\s+in",
         r"resettle(?:d|ment)\s+(?:to|in)",
         # where people on the move wanted to go: "most had hoped to reach Saudi Arabia"
-        r"(?:hop(?:e|es|ed|ing)|tr(?:y|ies|ied|ying)|attempt(?:s|ed|ing)?)\s+to\s+reach",
+        r"(?:hop(?:e|es|ed|ing)|tr(?:y|ies|ied|ying)|attempt(?:s|ed|ing)?)\s+to\s+reach"
+        r"(?:\s+(?:the\s+)?(?:richer|wealthier|safer|other|more\s+prosperous))?",  # "hoping to reach richer EU countries"
     ),
     "migrant_destination": (
         r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"

@@ -252,6 +252,11 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("After similar trainings in Armenia and Georgia, officers met in Baku.", ["AZ"]),
         ("Montenegro signed; the first such agreement was concluded with Albania.", ["ME"]),
         (
+            "In Kosovo a campaign began; institutions from Austria and Sweden run it. Many left hoping to reach "
+            "richer EU countries.",
+            ["XK"],
+        ),
+        (
             "Kenya reviews its deal with Qatar; it also has labour agreements with Poland, Oman and Jordan.",
             ["KE", "QA"],
         ),
