@@ -14,6 +14,7 @@ from publisher.config import LinkingConfig
 from publisher.link import wording
 from publisher.link.names import MentionIndex, MentionKind, name_forms, phase_base, short_names, tokens
 from publisher.link.profiles import Candidate, Evidence, EvidenceKind, LinkResult, ProjectProfile, ReleaseProfile
+from publisher.link.reasons import join, reader_reasons, sentence_case, years
 
 # Evidence weights; a score is their sum, capped at 1. With the default threshold 0.5 a name alone links,
 # geography alone never does, and geography plus subject links only when it clearly beats the runner-up.
@@ -40,7 +41,6 @@ MARGIN = 0.12
 FOCUS = 0.5  # without a mention, at least this share of the release's countries must be the project's
 # An unnamed project next to a named one stays only with evidence this strong.
 STRONG = 0.8
-MAX_COUNTRIES_SHOWN = 3
 
 
 @dataclass
@@ -64,14 +64,6 @@ _country = functools.cache(country_name)
 _PHASES = re.compile(
     r"\b(?:all|both|each\s+of|(?:\w+\s+)?(?:consecutive|successive|its|their))\s+phases\b", re.IGNORECASE
 )
-
-
-def _sentence_case(name: str) -> str:
-    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
-
-
-def _join(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class Linker:
@@ -214,7 +206,7 @@ class Linker:
             s.focus = len(shared) / len(r.countries)
             names = [_country(c) for c in shared]
             s.evidence.append(
-                Evidence(EvidenceKind.COUNTRY, round(W_COUNTRY + W_COUNTRY_FOCUS * cover, 4), _join(names))
+                Evidence(EvidenceKind.COUNTRY, round(W_COUNTRY + W_COUNTRY_FOCUS * cover, 4), join(names))
             )
             s.anchored = True
         else:
@@ -226,8 +218,8 @@ class Linker:
                 s.anchored = not p.countries
         topics = sorted(r.topics & p.topics)
         if topics:
-            names = [_sentence_case(self._topic_names.get(t, t.replace("-", " "))) for t in topics]
-            s.evidence.append(Evidence(EvidenceKind.TOPIC, min(W_TOPIC_MAX, W_TOPIC * len(topics)), _join(names)))
+            names = [sentence_case(self._topic_names.get(t, t.replace("-", " "))) for t in topics]
+            s.evidence.append(Evidence(EvidenceKind.TOPIC, min(W_TOPIC_MAX, W_TOPIC * len(topics)), join(names)))
         pvec = self._vectors[s.index]
         products = wording.shared(rvec, pvec)
         if products and rnorm and self._norms[s.index]:
@@ -245,16 +237,8 @@ class Linker:
         s.topic = bool(topics)
         s.in_dates = self._in_dates(p, r.published, named=s.mention is not None)
         if s.in_dates:
-            s.evidence.append(Evidence(EvidenceKind.DATES, W_DATE, self._years(p)))
+            s.evidence.append(Evidence(EvidenceKind.DATES, W_DATE, years(p)))
         return s
-
-    @staticmethod
-    def _years(p: ProjectProfile) -> str:
-        start = p.start_date.year if p.start_date else None
-        end = p.end_date.year if p.end_date else None
-        if start and end:
-            return str(start) if start == end else f"{start}–{end}"
-        return f"since {start}" if start else f"until {end}"
 
     def _candidates(self, r: ReleaseProfile, *, full: bool) -> list[_Scored]:
         text = f"{r.title}\n\n{r.text}"
@@ -296,7 +280,7 @@ class Linker:
         threshold = self.config.threshold
         out: list[tuple[_Scored, bool, str]] = []
         if named:
-            names = _join([self.projects[s.index].display for s in named][:3])
+            names = join([self.projects[s.index].display for s in named][:3])
             for s in scored:
                 if s.mention is not None and s.mention.kind is not EvidenceKind.FAMILY:
                     ok = s.score >= threshold
@@ -323,9 +307,7 @@ class Linker:
                 out.append((s, False, "no shared country and not named"))
             elif s.in_dates is False:
                 p = self.projects[s.index]
-                out.append(
-                    (s, False, f"published {r.published.isoformat()}, outside the project's dates ({self._years(p)})")
-                )
+                out.append((s, False, f"published {r.published.isoformat()}, outside the project's dates ({years(p)})"))
             elif not s.subject:
                 why = "shares a topic but not its distinctive words" if s.topic else "shares only geography"
                 out.append((s, False, why))
@@ -359,32 +341,10 @@ class Linker:
                 )
         return out
 
-    def _reasons(self, s: _Scored) -> tuple[str, ...]:
-        """What a reader is told: "Names BOMCA 10", "Same dialogue: Prague Process", "Both about border
-        management in Uzbekistan"."""
-        if s.mention is not None:
-            if s.mention.kind is EvidenceKind.FAMILY:
-                return (f"Same {s.mention.detail}",)
-            return (f"Names {s.mention.detail}",)
-        by_kind = {e.kind: e for e in s.evidence}
-        place = by_kind.get(EvidenceKind.COUNTRY) or by_kind.get(EvidenceKind.REGION)
-        where = ""
-        if place is not None:
-            countries = place.detail.split(", ")
-            where = (
-                f" in {place.detail}"
-                if len(countries) <= MAX_COUNTRIES_SHOWN
-                else f" in {len(countries) + 1} shared countries"
-            )
-        topic = by_kind.get(EvidenceKind.TOPIC)
-        if topic is not None:
-            return (f"Both about {topic.detail}{where}",)
-        return (f"Similar subject{where}",)
-
     def link(self, release: ReleaseProfile) -> list[LinkResult]:
         """Projects related to `release`, best first, ties by key, at most max_links."""
         results = [
-            LinkResult(self.projects[s.index].key, s.score, self._reasons(s), tuple(s.evidence))
+            LinkResult(self.projects[s.index].key, s.score, reader_reasons(s.mention, s.evidence), tuple(s.evidence))
             for s, ok, _ in self._decide(release)
             if ok
         ]
@@ -406,7 +366,7 @@ class Linker:
                     s.score,
                     tuple(s.evidence),
                     p.key in linked,
-                    "; ".join(self._reasons(s)) if p.key in linked else why,
+                    "; ".join(reader_reasons(s.mention, s.evidence)) if p.key in linked else why,
                 )
             )
         return out
