@@ -181,6 +181,11 @@ def test_words_of_country_names_are_not_similar_wording() -> None:
     assert wording.terms("Sri Lanka: returnees from Kuwait") == ["returnee"]
 
 
+def test_words_are_read_in_any_script() -> None:
+    # "Adaševci" is one word, not "ada" and "evci" (which two unrelated texts might share)
+    assert wording.terms("the Adaševci shelter, Şid's camp, Kraków") == ["adaševci", "shelter", "şid", "camp"]
+
+
 def test_rare_words_of_region_names_are_not_similar_wording() -> None:
     # "Balkan", "Sahel": geography too, though no country is named by them; common words of region names stay
     assert {"balkan", "sahel", "maghreb"}.isdisjoint(

@@ -21,7 +21,8 @@ RARE_ZIPF = 3.0
 # "readmission" are; "aimed", "institution", "role", "need" (and "border", which the topics cover) are not.
 MIN_TERM_WEIGHT = 0.5
 
-_WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ'’-]+[a-zà-ÿ]")
+# Letters of any script ("şanlıurfa", "adaševci" are one word each, not "anl" and "urfa"); no digits or "_".
+_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*")
 # Function words plus words every text in this domain uses; they say nothing about which project.
 _STOP = frozenset(
     [
