@@ -44,7 +44,7 @@ _SOME_BEFORE = re.compile(
 _OF_THE_BEFORE = re.compile(
     r"(?<!\bone\s)(?<!\bsome\s)(?<!\bmany\s)(?<!\bmost\s)(?<!\bfew\s)(?<!\bnone\s)(?<!\bany\s)(?<!\beach\s)"
     r"(?<!\btwo\s)(?<!\bthree\s)(?<!\bfour\s)(?<!\bfive\s)(?<!\bseveral\s)"
-    r"\b(?:of|among|amongst|for|between|with|and)\s+the\s+$",
+    r"\b(?:(?:of|among|amongst|for|between)|of\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,3}?\s+and)\s+the\s+$",
     re.IGNORECASE,
 )
 _SOME_AFTER = re.compile(

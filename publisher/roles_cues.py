@@ -56,7 +56,8 @@ _CUES: dict[str, tuple[str, ...]] = {
     # A delegation from one country is whom the meeting is for; delegations from a list of them attend.
     "attendee_list": (
         r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
-        r"|attendees|members|managers|trainees|staff|guards|institutions)(?:\s+and\s+\w+)?"
+        r"|attendees|members|managers|trainees|staff|guards|institutions|teachers|students|judges|prosecutors"
+        r"|journalists|researchers)(?:\s+and\s+\w+)?"
         r"(?:,(?:\s+[\w-]+,?){1,14}?\s+(?:came|come|travell?ed)\s+from"  # "participants, judges and police, came from"
         r"|(?:\s+(?:came|come|were|travell?ed|deployed|seconded|sent))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
         # "officers from border guard, customs and drug control agencies of"
@@ -74,6 +75,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         # "GIZ's regional director for Tunisia and Libya", "its country representative in Ghana"
         r"(?:regional|country|deputy)\s+(?:directors?|representatives?|coordinators?|managers?)\s+(?:for|in)",
         r"borders?\s+with",  # a neighbour named to say where a place is
+        # a trafficking route and its source: "heroin smuggled out of Afghanistan travels this route through A, B"
+        r"routes?\s+through",
+        r"smuggled\s+out\s+of",
         r"(?:(?<=which\s)|(?<=that\s))borders",  # "Nakhchivan, which borders Turkey"
         # where returnees come back from: the story is where they return to
         r"(?:returnees?|deportees?|returned|deported|removed|expelled|expulsions?|return(?:s|ing)?|deportations?"
@@ -124,6 +128,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"home\s+or\s+(?:abroad\s+)?in",  # "a better chance of a job, at home or in Germany"
         # where refugees are resettled: "helped 100,000 refugees leave Lebanon for a new life in Canada"
         r"new\s+li(?:fe|ves)\s+in",
+        # what migrants are prepared for: "orientation modules adapted for work in the United Kingdom and Turkey"
+        r"(?:adapted|tailored|prepared)\s+for\s+(?:work|jobs|employment|life)\s+in",
         r"resettle(?:d|ment)\s+(?:to|in)",
         # where people on the move wanted to go: "most had hoped to reach Saudi Arabia"
         r"(?:hop(?:e|es|ed|ing)|tr(?:y|ies|ied|ying)|attempt(?:s|ed|ing)?)\s+to\s+reach"
@@ -161,7 +167,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money led was former similar such already also signed signing guards institutions deportees residence served posted stationed formerly
+        heading cross\x00 money led was former similar such already also adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
         hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",

@@ -22,7 +22,7 @@ _FROM = r"(?:from|nationals\s+of|citizens\s+of)"
 _BEFORE = re.compile(
     r"(?:"
     # "many of them from", "most of whom were nationals of", "half came from", "the majority of arrivals from"
-    rf"\b{_SHARE}\s+(?:of\s+(?:them|whom|those|these|the\s+[\w-]+)\s+)?"
+    rf"\b{_SHARE}\s+(?:of\s+(?:them|whom|those|these|the\s+[\w-]+)\s+|[a-z]+s\s+)?"  # "most respondents came from"
     r"(?:(?:were|are|being|had\s+come|came|come|coming|originat(?:ed|ing)|arrived|fled)\s+)?" + _FROM + r"|"
     # "applicants from 116 countries, most of them Senegalese, Syrians and Nigerians": only before nationalities
     rf"\b{_SHARE}\s+of\s+(?:them|whom|those)(?:\s+(?:were|are|being))?(?P<them>)|"
@@ -39,7 +39,7 @@ _BEFORE = re.compile(
     r"\b(?:fleeing|fled|left|leaving)(?:\s+(?:the\s+)?(?:war|wars|conflict|conflicts|violence|fighting|persecution"
     r"|crisis|insecurity|clashes)\s+(?:in|around|near)|\s+the\s+(?:invasion|occupation)\s+of)?|"
     # "refugees from A", "people displaced from A", "asylum seekers from A", "the refugees come from A"
-    r"\b(?:refugees(?:\s+and\s+migrants)?|(?:migrants\s+and\s+)?refugees|asylum[\s-]seekers"
+    r"\b(?:originally|refugees(?:\s+and\s+migrants)?|(?:migrants\s+and\s+)?refugees|asylum[\s-]seekers"
     r"|displaced(?:\s+(?:people|persons|families|children))?|IDPs)"
     r"(?:\s+(?:mostly\s+|mainly\s+|largely\s+)?(?:come|came|originate|originated))?\s+from|"
     # a ranking goes on: "more than half of them from A, followed by students from B and C"

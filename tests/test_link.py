@@ -181,6 +181,12 @@ def test_words_of_country_names_are_not_similar_wording() -> None:
     assert wording.terms("Sri Lanka: returnees from Kuwait") == ["returnee"]
 
 
+def test_acronyms_in_capitals_are_not_wording() -> None:
+    # who runs the work ("IOM", "UNODC") is no evidence of what it is about; a headline's capitals are words
+    assert wording.terms("IOM and UNODC staff trained officers") == ["staff", "trained", "officer"]
+    assert wording.terms("BORDER TRAINING in Osh") == ["border", "training"]
+
+
 def test_words_are_read_in_any_script() -> None:
     # "Adaševci" is one word, not "ada" and "evci" (which two unrelated texts might share)
     assert wording.terms("the Adaševci shelter, Şid's camp, Kraków") == ["adaševci", "shelter", "şid", "camp"]

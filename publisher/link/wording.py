@@ -257,10 +257,21 @@ _RARE_COUNTRY_WORD = 4.5
 
 def terms(text: str) -> list[str]:
     """Content words for similarity. Place names are left out: geography is scored once, as shared countries,
-    and "Azerbaijan" in both texts says nothing more about whether they share a subject."""
+    and "Azerbaijan" in both texts says nothing more about whether they share a subject. So are acronyms in
+    capitals ("IOM", "UNODC"): who runs or pays for the work, not what it is about (a project's own acronym
+    is a mention, scored as one)."""
     if len(_TERMS) > _TERMS_MAX:
         _TERMS.clear()
-    return list(filter(None, map(_TERMS.__getitem__, _WORD.findall(text.lower()))))
+    found = _WORD.findall(text.lower())
+    if _ACRONYM.search(text):
+        # a word in a headline or dateline in capitals ("BORDER", "DAKAR") is a word, not an acronym
+        acronyms = {low for a in _ACRONYM.findall(text) if zipf_frequency(low := a.lower(), "en") < _ACRONYM_ZIPF}
+        found = [w for w in found if w not in acronyms]
+    return list(filter(None, map(_TERMS.__getitem__, found)))
+
+
+_ACRONYM = re.compile(r"\b[A-Z]{2,}(?:[-'’][A-Z]+)?s?\b")
+_ACRONYM_ZIPF = 4.0
 
 
 class _TermCache(dict[str, str]):
