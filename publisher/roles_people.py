@@ -29,7 +29,9 @@ _PLURAL_BEFORE = re.compile(
 )
 _PLURAL_AFTER = re.compile(
     r"\s+(?:fleeing|living|staying|sheltering|stranded|in\s+the\s+country|on\s+its\s+territory"
-    r"|(?:who|that)\s+(?:have\s+|had\s+)?(?:fled|left|live|lived|are\s+living|stay)|(?:have|had)\s+(?:fled|left))\b"
+    r"|under\s+(?:temporary|international|subsidiary)\s+protection|seeking\s+(?:refuge|asylum|protection)"
+    r"|(?:who|that)\s+(?:have\s+|had\s+)?(?:fled|left|live|lived|are\s+living|stay|sought)"
+    r"|(?:have|had)\s+(?:fled|left|sought))\b"
 )
 # ... in the predicate: "many undocumented workers are Moldovan, Ukrainian, Romanian or Georgian".
 _PEOPLE_BEFORE = re.compile(
