@@ -80,6 +80,12 @@ def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
             changed[i] = Role.BACKGROUND
     if not changed:
         return out
+    # Once the text says who these people are ("Syrians under temporary protection"), its other plurals of that
+    # nationality are the same people ("300 Syrians start small businesses").
+    hosted = {matches[i].code for i, r in changed.items() if r is Role.BACKGROUND and matches[i].kind == "demonym"}
+    for i, m in enumerate(matches):
+        if i not in changed and out[i] is Role.SUBJECT and m.code in hosted and _is_plural_demonym(m):
+            changed[i] = Role.BACKGROUND
     elsewhere = {m.code for i, m in enumerate(matches) if out[i] is Role.SUBJECT and i not in changed}
     home = _RETURN.search(text) is not None
     for i, role in changed.items():
@@ -101,11 +107,15 @@ def _sentence_head(text: str, start: int) -> tuple[str, int]:
     return head, begin
 
 
+def _is_plural_demonym(m: PlaceMatch) -> bool:
+    return m.kind == "demonym" and m.text.endswith("s") and not m.text.endswith("ss")
+
+
 def _said_of_people(
     text: str, matches: Sequence[PlaceMatch], lists: Sequence[int], starts: dict[int, int], i: int
 ) -> bool:
     m = matches[i]
-    if m.text.endswith("s") and not m.text.endswith("ss"):  # "Venezuelans", "Afghans"; not "Swiss"
+    if _is_plural_demonym(m):  # "Venezuelans", "Afghans"; not "Swiss"
         head, _ = _sentence_head(text, m.start)
         return _PLURAL_BEFORE.search(head) is not None or _PLURAL_AFTER.match(text, m.end) is not None
     last = matches[lists[i]]
