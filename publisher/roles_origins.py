@@ -66,7 +66,14 @@ _REFUGEES_AFTER = re.compile(
     r"\s+(?:(?:young|irregular|undocumented|labour|economic)\s+)?(?:refugees?|asylum[\s-]seekers?|displaced|migrants?)\b"
 )
 # What joins the items of one list: "A, B(,) and C", "A or B".
-_SEP = re.compile(r"\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?|\s+(?:and|or)\s+(?:the\s+)?|\s*&\s*")
+_SEP = re.compile(
+    # a ranking with its examples: "South-East Asia, mainly India, followed by the Middle East (mainly Jordan and
+    # Egypt), Eastern Europe (mainly Ukraine) and Africa (mainly Nigeria)"
+    r"\s*[,(]\s*(?:mainly|mostly|notably|especially|chiefly|in\s+particular)\s+"
+    r"|\)?\s*,?\s*followed\s+by\s+(?:the\s+)?"
+    r"|\)\s*,?\s*(?:(?:and|or)\s+)?(?:the\s+)?(?:(?:Eastern|Western|Northern|Southern|Central)\s+)?"
+    r"|\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?|\s+(?:and|or)\s+(?:the\s+)?|\s*&\s*"
+)
 # Lower-case words after a nationality or before it, "and" and "or" aside (they join the list).
 _NOUNS_AFTER = re.compile(r"(?:\s+(?!(?:and|or)\b)[a-z][\w-]*){0,2}")
 _NOUNS_BEFORE = re.compile(r"(?:(?!(?:and|or)\b)[a-z][\w-]*\s+){0,2}")
@@ -87,7 +94,7 @@ def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
         j, k = i, i
         while k + 1 < len(matches) and (sep := _joined(text, matches[k], matches[k + 1])) is not None:
             k += 1
-            if _CLOSE.search(sep):
+            if _CLOSE.search(sep) or sep.lstrip().startswith("("):  # "(mainly A)" belongs to the item before
                 j = k
         if j < k and OPEN_END.match(text, matches[k].end):
             j = k  # "Syria, Iraq, Yemen and other countries"

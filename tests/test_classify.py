@@ -241,6 +241,11 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("In Dakar, a concert by a returnee from Libya closed the campaign.", ["SN"]),
         ("3,000 stateless people in Turkmenistan came originally from Armenia and Moldova.", ["TM"]),
         ("Migrants in Georgia were surveyed. Most respondents came from India and Egypt.", ["GE"]),
+        (
+            "Migrants in Georgia were surveyed. Most came from South-East Asia, mainly India, followed by the Middle "
+            "East (mainly Jordan and Egypt), Eastern Europe (mainly Ukraine) and Africa (mainly Nigeria).",
+            ["GE"],
+        ),
         ("In Kumanovo, teachers and students from Italy, Slovenia and Serbia took part.", ["MK"]),
         ("Courses in Uzbekistan have modules adapted for work in the United Kingdom and Turkey.", ["UZ"]),
         ("Offices open in Tajikistan; heroin smuggled out of Afghanistan takes routes through Uzbekistan.", ["TJ"]),
