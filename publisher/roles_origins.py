@@ -41,7 +41,7 @@ _BEFORE = re.compile(
     # "refugees from A", "people displaced from A", "asylum seekers from A", "the refugees come from A"
     r"\b(?:originally|refugees(?:\s+and\s+migrants)?|(?:migrants\s+and\s+)?refugees|asylum[\s-]seekers"
     r"|displaced(?:\s+(?:people|persons|families|children))?|IDPs)"
-    r"(?:\s+(?:mostly\s+|mainly\s+|largely\s+)?(?:come|came|originate|originated))?\s+from|"
+    r"(?:\s+(?:mostly\s+|mainly\s+|largely\s+)?(?:come|came|coming|arriving|arrived|originate|originated))?\s+from|"
     # a ranking goes on: "more than half of them from A, followed by students from B and C"
     r"\bfollowed\s+by(?:\s+[\w-]+){0,2}?\s+from|"
     # "since the war in A began", "because of the conflict in A", "since armed conflict broke out in A": the cause

@@ -51,6 +51,10 @@ _TROUBLE_AFTER = re.compile(r"\s+(?:civil\s+)?(?:war|conflict|crisis|crises|refu
 _TROUBLE_BEFORE = re.compile(
     r"\b(?:war|wars|conflict|conflicts|crisis|fighting)\s+in\s+(?:the\s+)?(?:neighbou?ring\s+)?$", re.IGNORECASE
 )
+# ... or by the state that started it: "because of Russia's full-scale invasion".
+_INVADER_AFTER = re.compile(
+    r"(?:’s|'s)\s+(?:full[-\s]scale\s+|military\s+)?(?:invasion|aggression|war\s+(?:on|against))\b"
+)
 # A state that leads a military campaign: "the Saudi-led air campaign", "a US-led coalition".
 _LED_AFTER = re.compile(r"[-‐]led\b")
 _SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
@@ -75,7 +79,11 @@ def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
             changed[i] = Role.ACTOR
             continue
         head, _ = _sentence_head(text, m.start)
-        trouble = _TROUBLE_BEFORE.search(head) or (m.kind == "demonym" and _TROUBLE_AFTER.match(text, m.end))
+        trouble = (
+            _TROUBLE_BEFORE.search(head)
+            or (m.kind == "demonym" and _TROUBLE_AFTER.match(text, m.end))
+            or (m.kind == "name" and _INVADER_AFTER.match(text, m.end))
+        )
         if trouble or (m.kind == "demonym" and _said_of_people(text, matches, lists, starts, i)):
             changed[i] = Role.BACKGROUND
     if not changed:

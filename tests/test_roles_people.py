@@ -26,6 +26,8 @@ def codes(clf: Classifier, text: str) -> list[str]:
         ("Colombia hosts some 1.7 million Venezuelans and gives them a ten-year status.", ["CO"]),
         ("In Islamabad, the Chief Commissioner for Afghan Refugees spoke.", ["PK"]),
         ("In Istanbul, a project for Syrians under temporary protection was launched.", ["TR"]),
+        ("GRETA visited Moldova; the visit was postponed because of Russia's full-scale invasion.", ["MD"]),
+        ("Cyprus asked for help with the refugees arriving from Ukraine.", ["CY"]),
         ("In Turkey, jobs for Syrians under temporary protection: 300 Syrians start businesses.", ["TR"]),
         ("Gaziantep in Turkey is home to many of the 3.4 million Syrians who sought refuge.", ["TR"]),
         ("The course in Almaty looked at the needs of displaced Afghans.", ["KZ"]),
