@@ -74,6 +74,25 @@ SETS = [
         (45, 15),
         id="holdout11",
     ),
+    pytest.param(
+        "holdout13",
+        (
+            "devset",
+            "holdout",
+            "holdout2",
+            "holdout3",
+            "holdout4",
+            "holdout5",
+            "holdout6",
+            "holdout7",
+            "holdout8",
+            "holdout9",
+            "holdout10",
+            "holdout11",
+        ),
+        (45, 15),
+        id="holdout13",
+    ),
 ]
 NAMES = [pytest.param(p.values[0], id=p.id) for p in SETS]
 
