@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout11|holdout12]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout13]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -83,6 +83,11 @@ SETS = {
         FIXTURES / "holdout12" / "releases.jsonl",
         FIXTURES / "holdout12" / "projects.toml",
         FIXTURES / "holdout12" / "gold.jsonl",
+    ),
+    "holdout13": (
+        FIXTURES / "holdout13" / "releases.jsonl",
+        FIXTURES / "holdout13" / "projects.toml",
+        FIXTURES / "holdout13" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
