@@ -641,3 +641,39 @@ def test_a_short_form_that_is_another_projects_whole_name_names_only_that_one() 
     linker = Linker([base, region], CFG)
     assert keys(linker.link(release("IOM launched the Mobility Partnership Development Support project."))) == ["mob"]
     assert keys(Linker([region], CFG).link(release("The Mobility Partnership Development Support met."))) == ["mob-2"]
+
+
+def test_regional_variants_of_a_programme_are_not_its_family() -> None:
+    """ "GLOJAT-BD" and "GLOJAT-AME" vary "GLOJAT" by region: naming one names neither of the others."""
+    base = "Global Joint Action against Trafficking"
+    projects = [
+        project(
+            "g", base, "GLOJAT", BORDER, "PK", "border-management", start=dt.date(2015, 1, 1), end=dt.date(2019, 12, 31)
+        ),
+        project(
+            "g-bd", f"{base} - Bangladesh", "GLOJAT-BD", BORDER, "BD", "border-management", start=dt.date(2019, 1, 1)
+        ),
+        project(
+            "g-ame",
+            f"{base} - Asia and the Middle East",
+            "GLOJAT-AME",
+            BORDER,
+            "PK",
+            "border-management",
+            aliases=("GLOJAT Asia and the Middle East",),
+            start=dt.date(2018, 1, 1),
+        ),
+    ]
+    linker = Linker(projects, CFG)
+    text = "GLOJAT trained border guards of Pakistan on biometric passport checks and forgery detection."
+    assert keys(linker.link(release(text, "PK", "border-management", published=dt.date(2017, 5, 1)))) == ["g"]
+    # an alias that starts with the base's acronym names the variant, not the base
+    alias = "GLOJAT Asia and the Middle East trained border guards of Pakistan."
+    assert keys(linker.link(release(alias, "PK", "border-management", published=dt.date(2021, 5, 1)))) == ["g-ame"]
+
+
+def test_a_compound_of_a_topic_keyword_is_that_keyword() -> None:
+    words = {"trafficking-smuggling": ("traffick*",)}
+    assert wording.without_keywords(
+        ["counter-trafficking", "prosecution"], wording.keyword_terms(words["trafficking-smuggling"])
+    ) == ["prosecution"]

@@ -91,6 +91,13 @@ class Linker:
         self._mentions = MentionIndex([(a, [*n, s] if s else n) for (a, n), s in zip(forms, shorts, strict=True)])
         # The phase-free base of each form ("bomca" of "BOMCA 9"): projects sharing one are phases of each other.
         self._bases = [{" ".join(phase_base(tokens(f))).lower() for f in (*acr, *names)} for acr, names in forms]
+        # Variants by region or country of one programme ("GLOJAT-BD", "GLOJAT-AME" of "GLOJAT") compete like
+        # phases: naming one does not name the others, and the others are not its family.
+        acronyms = {a.lower() for acr, _ in forms for a in acr}
+        for bases, (acr, _) in zip(self._bases, forms, strict=True):
+            bases.update(
+                head for a in acr if (head := re.split(r"[-‐–\s]", a.lower())[0]) != a.lower() and head in acronyms
+            )
         self._name_tokens = [[tuple(t.lower() for t in tokens(n)) for n in names] for _, names in forms]
         docs = [Counter(wording.terms(f"{p.name} {p.text}")) for p in self.projects]
         self._space = wording.TermSpace(docs)

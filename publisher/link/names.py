@@ -303,8 +303,11 @@ class MentionIndex:
             hit = None
             if stripped[0] in self._first_acr or _GLUED_PHASE.match(stripped[0]):
                 hit = self._match(self._acr, stripped, 0, case=True)
-            if hit is None and toks[0][:1].isupper():
-                hit = self._match(self._names, [t.lower() for t in toks], 0, case=False, original=toks)
+            if toks[0][:1].isupper():
+                # an alias may start with an acronym ("GLOJAT Asia and the Middle East"): the longer form wins
+                name_hit = self._match(self._names, [t.lower() for t in toks], 0, case=False, original=toks)
+                if name_hit is not None and (hit is None or name_hit[0] > hit[0]):
+                    hit = name_hit
             if hit is None:
                 continue
             n, entries = hit

@@ -375,4 +375,5 @@ def without_keywords(words: list[str], keywords: tuple[frozenset[str], tuple[str
     if not keywords:
         return words
     exact, stems = keywords
-    return [w for w in words if w not in exact and not w.startswith(stems)]
+    # a compound is the keyword's too: "counter-trafficking" of "traffick*"
+    return [w for w in words if not any(p in exact or p.startswith(stems) for p in (w, *w.split("-")))]
