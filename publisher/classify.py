@@ -170,6 +170,7 @@ class Classifier:
         region_ev: dict[str, list[tuple[float, str]]] = defaultdict(list)
         attendees: dict[str, list[tuple[float, str]]] = defaultdict(list)
         about: set[str] = set()  # regions the text names as its subject, by an alias
+        about_groups: list[frozenset[str]] = []  # ... and the members of groups it so names
         matches = drop_currencies(text, self._gazetteer.find(text))
         subject_region = False
         roles = mention_roles(text, matches)
@@ -197,6 +198,9 @@ class Classifier:
                 subject_region = subject_region or role is Role.SUBJECT
                 if m.code is None and role is Role.SUBJECT and not _NAME_AFTER_ADJECTIVE.match(text, m.end):
                     about.add(slug)
+            if m.code is None and role is Role.SUBJECT:
+                # "the security situation in the G5 Sahel region": an organisation's members are what it is about
+                about_groups.extend(frozenset(self.taxonomy.groups[g].members(on)) for g in group_slugs)
             if m.regions and role is not Role.LANGUAGE:
                 members = self._collective_members(text, m, region_slugs, group_slugs, on)
                 # A whole region attending ("delegates from all six Eastern Partnership countries") is a
@@ -206,7 +210,9 @@ class Classifier:
                     target[code].append((0.9, f'mentions "{m.text}"'))
         for code, reason in self._of_the_region(text, about):
             country_ev[code].append((0.9, reason))
-        if attendees and self._within_one(about, attendees.keys()):
+        if attendees and (
+            self._within_one(about, attendees.keys()) or any(attendees.keys() <= g for g in about_groups)
+        ):
             # Attendees all from one region the text is about ("a conference on the Western Balkans brought
             # together experts from Albania, Montenegro and Serbia") are that regional meeting's subject; a
             # course of officers from many regions keeps them as context, and so does a region named only
@@ -259,7 +265,10 @@ class Classifier:
             members = sorted({c for slug in groups for c in self.taxonomy.groups[slug].members(on)})
         else:
             members = sorted({c.upper() for slug in regions for c in self.taxonomy.regions[slug].countries})
-        # "three Central Asian countries" is some of them, and which ones the text must say.
+        # "three Central Asian countries" is some of them, and which ones the text must say; and no story is about
+        # every member of a continent's union ("with the help of African Union member states"): its region stays.
+        if len(members) > MAX_COLLECTIVE:
+            return []
         return members if size in (0, len(members)) else []
 
     # -- topics
@@ -288,6 +297,7 @@ class Classifier:
         return Classification(countries=countries, regions=regions, topics=self._topics(text))
 
 
+MAX_COLLECTIVE = 16  # the members a collective phrase may stand for (SADC's sixteen; not the EU's or AU's)
 # A collective phrase that names its region only elsewhere in the text: "among all five countries of the region".
 _OF_THE_REGION = re.compile(
     r"\b(?:all\s+(?:the\s+)?|the\s+)(?P<n>\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\s+(?:countries|states|nations"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -438,6 +439,8 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         # a collective phrase that names its region elsewhere in the text
         ("A border plan for Central Asia: coordination among all five countries of the region.", CENTRAL_ASIA),
         ("A border plan for Central Asia: coordination among three countries of the region.", []),
+        # no story is about every member of a continent's union
+        ("In Tripoli, returns went on with the help of African Union member states.", ["LY"]),
         ("Talks with the Central Asian states that signed went on.", []),
         ("In Sarajevo, the EU and the Western Balkan partners signed a plan.", ["BA"]),
         ("Asylum in the Schengen states is no option for them.", []),
@@ -578,3 +581,12 @@ def test_keyword_text_normalises_as_before(text: str) -> None:
     lowered = text.lower().replace("’", "'")
     plain = re.sub(r"\s+", " ", re.sub(r"(?<=\w)[-‐‑](?=\w)", " ", lowered))
     assert normalize_keyword_text(text) == plain
+
+
+def test_attendees_who_are_the_members_of_a_group_the_text_is_about_are_its_subject(clf: Classifier) -> None:
+    text = (
+        "A meeting between the EU and the foreign ministers of the G5 Sahel (Burkina Faso, Mali, Mauritania, "
+        "Niger and Chad) took place in Ouagadougou. Both sides spoke of the situation in the G5 Sahel region."
+    )
+    in_2019 = [t.slug for t in clf.classify(text, dt.date(2019, 7, 10)).countries]
+    assert in_2019 == ["BF", "ML", "MR", "NE", "TD"]
