@@ -22,6 +22,7 @@ _REGION_NOUNS = r"member\s+states|member\s+countries|partner\s+countries|partici
 _REGION_NOUNS += r"|nations|republics|partners|economies"  # "the six Western Balkan partners", "... economies"
 # An organisation's members go by more names ("the EAC Partner States"), and a possessive is still the whole.
 _GROUP_NOUNS = r"member\s+states|member\s+countries|member\s+nations|partner\s+states|countries|states|nations"
+_GROUP_NOUNS += r"|heads\s+of\s+state|presidents|leaders"  # "the G5 Sahel heads of state met"
 _REGION_AFTER = re.compile(r"[\s-]+(?P<noun>" + _REGION_NOUNS + r")\b", re.IGNORECASE)
 _GROUP_AFTER = re.compile(r"(?:['’]s)?[\s-]+(?P<noun>" + _GROUP_NOUNS + r")\b", re.IGNORECASE)
 # A collective named by its count, capitalised: "the Western Balkan Six", "the Central Asian Five".
@@ -65,7 +66,9 @@ _COUNTED_OF = re.compile(
 # "the Partner States of the EAC", "the member countries of SADC", "the countries of the G5 Sahel" (an
 # organisation's countries are its members; "some countries of" is no such phrase)
 _GROUP_MEMBERS_OF = re.compile(
-    r"\b(?:(?:member|partner)\s+(?:states|countries|nations)|(?<!\w)the\s+(?:countries|states|nations))"
+    r"\b(?:(?:member|partner)\s+(?:states|countries|nations)|(?<!\w)the\s+(?:countries|states|nations)"
+    # "the five presidents of the G5 Sahel", "the heads of state of ECOWAS": the leaders of all its members
+    r"|(?<!\w)the\s+(?:\w+\s+)?(?:presidents|heads\s+of\s+state(?:\s+and\s+government)?|leaders))"
     r"\s+(?:and\s+(?:the\s+)?\w+\s+)?of\s+(?:the\s+)?$",
     re.IGNORECASE,
 )

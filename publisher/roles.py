@@ -72,6 +72,10 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"(?:(?:EUR|USD|CHF|GBP|US|€|\$|£)\s?\$?\s?\d|(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten"
             r"|twelve|fifteen|twenty|fifty|a|half\s+a)\s+(?:million|billion|thousand)\b)"
             r"|(?:’s|'s)\s+(?:continued\s+|generous\s+|financial\s+and\s+technical\s+)?support\s+(?:to|for)\b"
+            # a pledge list without its verb: "the EU 50 million euros, France 8 million euros and ..." (the next
+            # item must follow: "has given Morocco 32.3 million euros to ..." names the recipient)
+            r"|\s+\d[\d.,]*\s+(?:million|billion)\s+(?:euros|dollars|francs|pounds|yen)"
+            r"(?=\s*(?:,|and)\s+(?:the\s+)?[A-Z])"
         ),
     ),
     # after an organisation's name that starts with the place: "the US Bureau of ... Affairs paid for it"

@@ -47,6 +47,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"attended\s+by",
         r"participation\s+of",
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
+        r"brought\s+together(?=\s+(?:the\s+)?[A-Z])",  # "... which brought together Germany, the EU, Japan and China"
         r"participating\s+(?:countries|states)(?:\s+(?:were|included|such\s+as))?:?",
         # "they represented twelve participating States and Partners for Co-operation: A, B, ..."
         r"represent(?:ed|ing)\s+(?:[\w-]+\s+){0,10}?(?:countries|states|governments|nations)(?:\s+[\w-]+){0,4}?:",

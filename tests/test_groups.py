@@ -271,3 +271,9 @@ def test_ingest_and_evaluation_tag_by_the_releases_date(cfg: Config, store: Stor
     assert [t[0] for t in late.countries] == ECOWAS_NOW
     records = [ReleaseRecord(title="Free movement", body=body, published=dt.date(2014, 4, 30), line=1)]
     assert sorted(predict(cfg, records, [])[0].countries) == ECOWAS
+
+
+def test_the_leaders_of_a_group_are_all_its_members(clf: Classifier) -> None:
+    on = dt.date(2019, 2, 6)
+    for text in ("The five presidents of the G5 Sahel met in Niamey.", "The G5 Sahel heads of state met in Niamey."):
+        assert [t.slug for t in clf.classify(text, on).countries] == ["BF", "ML", "MR", "NE", "TD"], text
