@@ -49,7 +49,7 @@ _RETURN = re.compile(
 # neighbouring Sudan". (Since/after/fleeing the war in are origins: see roles_origins.)
 _TROUBLE_AFTER = re.compile(r"\s+(?:civil\s+)?(?:war|conflict|crisis|crises|refugee\s+crisis)\b")
 _TROUBLE_BEFORE = re.compile(
-    r"\b(?:war|wars|conflict|conflicts|crisis|fighting)\s+in\s+(?:the\s+)?(?:neighbou?ring\s+)?$", re.IGNORECASE
+    r"\b(?:war|wars|conflict|conflicts|crisis|crises|fighting)\s+in\s+(?:the\s+)?(?:neighbou?ring\s+)?$", re.IGNORECASE
 )
 # ... or by the state that started it: "because of Russia's full-scale invasion".
 _INVADER_AFTER = re.compile(
@@ -78,7 +78,8 @@ def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
         if _LED_AFTER.match(text, m.end):
             changed[i] = Role.ACTOR
             continue
-        head, _ = _sentence_head(text, m.start)
+        # the words before the list it is in: "the conflicts in Iraq and Syria"
+        head, _ = _sentence_head(text, matches[starts.get(lists[i], i)].start)
         trouble = (
             _TROUBLE_BEFORE.search(head)
             or (m.kind == "demonym" and _TROUBLE_AFTER.match(text, m.end))

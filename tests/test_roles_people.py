@@ -28,6 +28,8 @@ def codes(clf: Classifier, text: str) -> list[str]:
         ("In Istanbul, a project for Syrians under temporary protection was launched.", ["TR"]),
         ("GRETA visited Moldova; the visit was postponed because of Russia's full-scale invasion.", ["MD"]),
         ("Cyprus asked for help with the refugees arriving from Ukraine.", ["CY"]),
+        ("Jordan's economy has suffered from the conflicts in Iraq and Syria.", ["JO"]),
+        ("The crises in Syria and Iraq had closed Jordan's land borders.", ["JO"]),
         ("In Turkey, jobs for Syrians under temporary protection: 300 Syrians start businesses.", ["TR"]),
         ("Gaziantep in Turkey is home to many of the 3.4 million Syrians who sought refuge.", ["TR"]),
         ("The course in Almaty looked at the needs of displaced Afghans.", ["KZ"]),
