@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from publisher.config import LinkingConfig
 from publisher.link import EvidenceKind, Linker, LinkResult, ProjectProfile, ReleaseProfile, wording
-from publisher.link.names import _CAPITALISED, MentionIndex, name_forms, short_names
+from publisher.link.forms import name_forms, short_names
+from publisher.link.names import _CAPITALISED, MentionIndex
 
 
 def project(
@@ -677,3 +678,16 @@ def test_a_compound_of_a_topic_keyword_is_that_keyword() -> None:
     assert wording.without_keywords(
         ["counter-trafficking", "prosecution"], wording.keyword_terms(words["trafficking-smuggling"])
     ) == ["prosecution"]
+
+
+def test_an_alias_in_lower_case_is_found_as_written() -> None:
+    p = project(
+        "arsmic",
+        "Armenian Migration Service Twinning",
+        "ARSMIC",
+        aliases=("twinning project for Armenia's State Migration Service",),
+    )
+    linker = Linker([p], CFG)
+    text = "The steering committee of the EU-funded twinning project for Armenia's State Migration Service met."
+    assert keys(linker.link(release(text))) == ["arsmic"]
+    assert keys(linker.link(release("A twinning project for a ministry met."))) == []

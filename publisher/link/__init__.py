@@ -1,7 +1,8 @@
 """Link releases to the projects they are about, with evidence for machines and reasons for readers."""
 
+from publisher.link.forms import name_forms
 from publisher.link.linker import Linker
-from publisher.link.names import MentionIndex, name_forms
+from publisher.link.names import MentionIndex
 from publisher.link.profiles import (
     Candidate,
     Evidence,

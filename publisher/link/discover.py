@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from publisher.link.names import MentionIndex, looks_like_acronym
+from publisher.link.forms import looks_like_acronym
+from publisher.link.names import MentionIndex
 
 _KIND = r"(?:[Pp]roject|[Pp]rogramme|[Pp]rogram|[Ii]nitiative|[Ff]acility)"
 # A capitalised phrase (or an acronym in parentheses) right before "project": "the HEROES project",

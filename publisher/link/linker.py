@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from publisher.classify import country_name
 from publisher.config import LinkingConfig
 from publisher.link import wording
-from publisher.link.names import MentionIndex, MentionKind, name_forms, phase_base, short_names, tokens
+from publisher.link.forms import name_forms, short_names
+from publisher.link.names import MentionIndex, MentionKind, phase_base, tokens
 from publisher.link.profiles import Candidate, Evidence, EvidenceKind, LinkResult, ProjectProfile, ReleaseProfile
 from publisher.link.reasons import join, reader_reasons, sentence_case, years
 
