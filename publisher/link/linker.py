@@ -172,7 +172,7 @@ class Linker:
         exact = [i for i, s in found.items() if s.mention is not None and s.mention.kind is EvidenceKind.MENTION]
         phase = [i for i, s in found.items() if s.mention is not None and s.mention.kind is EvidenceKind.PHASE]
         # "the programme ... through four consecutive phases": a text about every phase names each of them
-        every_phase = _PHASES.search(release.text) is not None
+        every_phase = bool(phase) and "phases" in release.text and _PHASES.search(release.text) is not None
         for i in phase:
             rivals = [j for j in phase if self._bases[i] & self._bases[j]]
             nearest = min(self.projects[j].days_from(release.published) for j in rivals)

@@ -21,8 +21,9 @@ RARE_ZIPF = 3.0
 # "readmission" are; "aimed", "institution", "role", "need" (and "border", which the topics cover) are not.
 MIN_TERM_WEIGHT = 0.5
 
-# Letters of any script ("şanlıurfa", "adaševci" are one word each, not "anl" and "urfa"); no digits or "_".
-_WORD = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*")
+# Latin letters with their accents and the Latin Extended blocks ("şanlıurfa", "adaševci" are one word each, not
+# "anl" and "urfa"); a character class, which re matches far faster than \w's Unicode categories.
+_WORD = re.compile(r"[a-zß-öø-ÿĀ-ɏ][a-zß-öø-ÿĀ-ɏ'’-]+[a-zß-öø-ÿĀ-ɏ]")
 # Function words plus words every text in this domain uses; they say nothing about which project.
 _STOP = frozenset(
     [
@@ -263,15 +264,20 @@ def terms(text: str) -> list[str]:
     if len(_TERMS) > _TERMS_MAX:
         _TERMS.clear()
     found = _WORD.findall(text.lower())
-    if _ACRONYM.search(text):
-        # a word in a headline or dateline in capitals ("BORDER", "DAKAR") is a word, not an acronym
-        acronyms = {low for a in _ACRONYM.findall(text) if zipf_frequency(low := a.lower(), "en") < _ACRONYM_ZIPF}
+    # a word in a headline or dateline in capitals ("BORDER", "DAKAR") is a word, not an acronym
+    acronyms = {low for a in _ACRONYM.findall(text) if _rare(low := a.lower())}
+    if acronyms:
         found = [w for w in found if w not in acronyms]
     return list(filter(None, map(_TERMS.__getitem__, found)))
 
 
 _ACRONYM = re.compile(r"\b[A-Z]{2,}(?:[-'’][A-Z]+)?s?\b")
 _ACRONYM_ZIPF = 4.0
+
+
+@functools.cache
+def _rare(word: str) -> bool:
+    return zipf_frequency(word, "en") < _ACRONYM_ZIPF
 
 
 class _TermCache(dict[str, str]):
