@@ -691,3 +691,29 @@ def test_an_alias_in_lower_case_is_found_as_written() -> None:
     text = "The steering committee of the EU-funded twinning project for Armenia's State Migration Service met."
     assert keys(linker.link(release(text))) == ["arsmic"]
     assert keys(linker.link(release("A twinning project for a ministry met."))) == []
+
+
+def test_a_release_announcing_a_new_project_is_not_about_one_that_started_years_ago() -> None:
+    old = project(
+        "alpha",
+        "Border Action",
+        "ALPHA",
+        BORDER,
+        "MD",
+        "border-management",
+        start=dt.date(2020, 1, 1),
+        end=dt.date(2022, 12, 31),
+    )
+    text = "A grant was signed for a new border project on biometric passport checks and forgery detection in Moldova."
+    r = release(text, countries="MD", topics="border-management", published=dt.date(2023, 2, 1))
+    assert Linker([old], CFG).link(r) == []
+    (c,) = Linker([old], CFG).explain(r)
+    assert c.why == "the release announces a new project; this one ran 2020–2022"
+    # the same text about the project's own work, without "a new project", links
+    same = release(
+        text.replace("a new border project", "border work"),
+        countries="MD",
+        topics="border-management",
+        published=dt.date(2023, 2, 1),
+    )
+    assert keys(Linker([old], CFG).link(same)) == ["alpha"]

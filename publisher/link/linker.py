@@ -62,6 +62,9 @@ class _Scored:
 
 
 _country = functools.cache(country_name)
+# A release announcing a project of its own, new: "signed a grant agreement for a new UNODC project".
+_NEW_PROJECT = re.compile(r"\ba\s+new\s+(?:[\w-]+\s+){0,3}?(?:project|programme|program|initiative)\b", re.IGNORECASE)
+NEW_AFTER_DAYS = 365  # a project that started this long before a release announcing "a new project" is not it
 _PHASES = re.compile(
     r"\b(?:all|both|each\s+of|(?:\w+\s+)?(?:consecutive|successive|its|their))\s+phases\b", re.IGNORECASE
 )
@@ -181,6 +184,10 @@ class Linker:
             ):
                 del found[i]
         return found
+
+    def _started_long_before(self, s: _Scored, r: ReleaseProfile) -> bool:
+        start = self.projects[s.index].start_date
+        return start is not None and (r.published - start).days > NEW_AFTER_DAYS
 
     def _phase_of(self, s: _Scored, named: list[_Scored]) -> bool:
         """Whether `s` is another phase of one of the `named` projects (they share a base name)."""
@@ -325,6 +332,11 @@ class Linker:
                 # Country, topic and wording are what siblings share; only the dates can tell a release about
                 # this project from one about its neighbour, so an unnamed undated project is never linked.
                 out.append((s, False, "not named, and the project has no dates to place the release in"))
+            elif self._started_long_before(s, r) and _NEW_PROJECT.search(r.text):
+                # "a grant agreement for a new project that will ...": not the one that started years ago
+                out.append(
+                    (s, False, f"the release announces a new project; this one ran {years(self.projects[s.index])}")
+                )
             else:
                 eligible.append(s)
 
