@@ -127,6 +127,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"destination(?:\s+countries|\s+country)?(?:\s+(?:such\s+as|including|like|of))?(?:\s*[:–—])?",
         r"countries\s+of\s+destination(?:\s+(?:such\s+as|including|like))?",
         r"home\s+or\s+(?:abroad\s+)?in",  # "a better chance of a job, at home or in Germany"
+        # "27,000 citizens went to work abroad through the agency in the first nine months, to Russia, Korea, ..."
+        r"abroad(?:\s+[\w-]+){0,14}?,\s+(?:mainly\s+|mostly\s+|above\s+all\s+)?to",
+        # "jobs in construction and services are now on offer in Germany and Poland"
+        r"(?<=on\s)offer\s+in",
         # where refugees are resettled: "helped 100,000 refugees leave Lebanon for a new life in Canada"
         r"new\s+li(?:fe|ves)\s+in",
         # what migrants are prepared for: "orientation modules adapted for work in the United Kingdom and Turkey"
@@ -168,7 +172,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money led was former similar such already also adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
+        heading cross\x00 money led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
         hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",

@@ -252,6 +252,11 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ),
         ("In Kumanovo, teachers and students from Italy, Slovenia and Serbia took part.", ["MK"]),
         ("Courses in Uzbekistan have modules adapted for work in the United Kingdom and Turkey.", ["UZ"]),
+        (
+            "27,000 citizens of Uzbekistan went abroad through the agency this year, to Russia, Japan and Serbia.",
+            ["UZ"],
+        ),
+        ("Uzbekistan's agency says jobs in construction are now on offer in Germany and Poland.", ["UZ"]),
         ("Offices open in Tajikistan; heroin smuggled out of Afghanistan takes routes through Uzbekistan.", ["TJ"]),
         ("In Beirut, IOM helped refugees leave Lebanon for a new life in Canada and Australia.", ["LB"]),
         ("Morocco drew 27,332 applicants, most of them Senegalese, Nigerians and Ivorians.", ["MA"]),
