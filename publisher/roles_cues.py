@@ -25,6 +25,8 @@ MIGRANT_WINDOW = 80
 _CUES: dict[str, tuple[str, ...]] = {
     "donor": (
         r"(?:co-?)?(?:funded|financed|sponsored|commissioned|donated|paid\s+for)\s+(?:\d+\s+per\s*cent\s+)?by",
+        # "12 million euros, 10 million of its own and 2 million from Germany"
+        r"(?<=\d\s)(?:million|billion)\s+(?:euros?\s+|dollars\s+|francs\s+)?from",
         r"(?:funding|financing|grants?|contributions?|donations?|money)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?!\s+(?:and|or)\s)(?:\s+(?:such\s+as|including|like))?:?",  # "the donor and the X" is no list
@@ -172,7 +174,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
+        heading cross\x00 money million billion led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
         hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",

@@ -55,6 +55,9 @@ _SEAT_WORDS = (
 _BRIEFING_WORDS = ("spokes", "told ", "briefing", "conference")
 # "the Geneva-based agency", "a Vienna-based think tank": where an organisation sits, said of the organisation.
 _BASED_AFTER = re.compile(r"[-‐]based\b")
+# "experts flew in from the Warsaw headquarters": the seat people come from.
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:the|its|their|[A-Z][\w-]*['’]s)\s+$")
+_SEAT_AFTER = re.compile(r"\s+(?:headquarters|head\s+office|secretariat)\b")
 
 
 def seat_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
@@ -82,6 +85,7 @@ def seat_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) 
             or m.start in seats
             or (m.start in briefings and m.text in _BRIEFING_CITIES)
             or _BASED_AFTER.match(text, m.end)
+            or (_SEAT_AFTER.match(text, m.end) and _FROM_BEFORE.search(text, max(0, m.start - 30), m.start))
         ):
             out[i] = Role.BACKGROUND
     return out
