@@ -133,6 +133,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"abroad(?:\s+[\w-]+){0,14}?,\s+(?:mainly\s+|mostly\s+|above\s+all\s+)?to",
         # "jobs in construction and services are now on offer in Germany and Poland"
         r"(?<=on\s)offer\s+in",
+        # where people ask for protection: "thousands wait for a chance to ask for asylum in the United States"
+        r"(?:ask|asks|asked|asking|apply|applies|applied|applying|seek|seeks|sought|seeking|claim|claimed|claiming)"
+        r"\s+(?:for\s+)?asylum\s+in",
         # where refugees are resettled: "helped 100,000 refugees leave Lebanon for a new life in Canada"
         r"new\s+li(?:fe|ves)\s+in",
         # what migrants are prepared for: "orientation modules adapted for work in the United Kingdom and Turkey"
@@ -174,7 +177,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money million billion led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
+        heading cross\x00 money million billion ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
         hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",

@@ -259,6 +259,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Uzbekistan's agency says jobs in construction are now on offer in Germany and Poland.", ["UZ"]),
         ("The EU approved 12 million euros for Colombia, 10 million of its own and 2 million from Germany.", ["CO"]),
         ("Frontex teams went to Greece; experts flew in from the Warsaw headquarters.", ["GR"]),
+        ("A new office opens in Tijuana, where thousands wait to ask for asylum in the United States.", ["MX"]),
         ("Offices open in Tajikistan; heroin smuggled out of Afghanistan takes routes through Uzbekistan.", ["TJ"]),
         ("In Beirut, IOM helped refugees leave Lebanon for a new life in Canada and Australia.", ["LB"]),
         ("Morocco drew 27,332 applicants, most of them Senegalese, Nigerians and Ivorians.", ["MA"]),
