@@ -19,7 +19,9 @@ NUMBER_WORDS = (
 _NUMBERS = {w: i for i, w in enumerate(NUMBER_WORDS)}
 
 _REGION_NOUNS = r"member\s+states|member\s+countries|partner\s+countries|participating\s+states|countries|states"
-_REGION_NOUNS += r"|nations|republics|partners|economies"  # "the six Western Balkan partners", "... economies"
+_REGION_NOUNS += (
+    r"|nations|republics|partners|economies|jurisdictions"  # "the six Western Balkan partners", "... economies"
+)
 # An organisation's members go by more names ("the EAC Partner States"), and a possessive is still the whole.
 _GROUP_NOUNS = r"member\s+states|member\s+countries|member\s+nations|partner\s+states|countries|states|nations"
 _GROUP_NOUNS += r"|heads\s+of\s+state|presidents|leaders"  # "the G5 Sahel heads of state met"

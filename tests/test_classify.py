@@ -447,6 +447,11 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         ("The foreign ministers of the Central Asian countries met in Almaty.", CENTRAL_ASIA),
         ("The grant is to the benefit of the Central Asian states.", CENTRAL_ASIA),
         ("Moldova is one of the Eastern Partnership countries.", ["MD"]),
+        ("In Budva, coordinators of all six Western Balkan jurisdictions met.", ["AL", "BA", "ME", "MK", "RS", "XK"]),
+        (
+            "A study covers Kyrgyzstan and Tajikistan as countries of origin and Kazakhstan as destination.",
+            ["KG", "KZ", "TJ"],
+        ),
         # a collective phrase that names its region elsewhere in the text
         ("A border plan for Central Asia: coordination among all five countries of the region.", CENTRAL_ASIA),
         ("A border plan for Central Asia: coordination among three countries of the region.", []),
