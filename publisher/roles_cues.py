@@ -69,7 +69,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:countries|states)(?=\s+[A-Z]))?",
     ),
     "background": (
-        r"(?:offices?|headquarters|branch(?:es)?|permanent\s+(?:missions?|representations?))\s+in",
+        # (a programme's "country offices in A, B and C", its "field offices in", are where it works)
+        r"(?<!country\s)(?<!field\s)(?<!project\s)(?<!local\s)(?:offices?|headquarters|branch(?:es)?"
+        r"|permanent\s+(?:missions?|representations?))\s+in",
         # a person's post there: "IOM's chief of mission in Ethiopia said"
         r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
         r"diaspora\s+(?:communities\s+)?in",  # "members of the Moldovan diaspora in the United States"

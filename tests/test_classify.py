@@ -294,6 +294,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             ["AM", "GE"],
         ),
         ("Migrants in Bosnia and Herzegovina: the most frequently declared origins are Pakistan and Iraq.", ["BA"]),
+        ("IOM's offices in Geneva and Vienna support a project in Chad.", ["TD"]),
         (
             "Of Kyrgyzstan's students, half are from Uzbekistan, about three per cent each from India and Russia.",
             ["KG"],
@@ -597,6 +598,16 @@ def test_keyword_text_normalises_as_before(text: str) -> None:
     lowered = text.lower().replace("’", "'")
     plain = re.sub(r"\s+", " ", re.sub(r"(?<=\w)[-‐‑](?=\w)", " ", lowered))
     assert normalize_keyword_text(text) == plain
+
+
+def test_a_programmes_country_offices_are_where_it_works(clf: Classifier) -> None:
+    text = "Advisers met in Tbilisi to hear the programme's three country offices in Armenia, Azerbaijan and Georgia."
+    assert codes(clf, text) == ["AM", "AZ", "GE"]
+
+
+def test_korea_alone_is_the_republic_of_korea(clf: Classifier) -> None:
+    assert codes(clf, "Uzbekistan will send skilled workers to Korea, where Korean firms lack staff.") == ["KR", "UZ"]
+    assert codes(clf, "North Korea closed its border.") == ["KP"]
 
 
 def test_attendees_who_are_the_members_of_a_group_the_text_is_about_are_its_subject(clf: Classifier) -> None:
