@@ -1,4 +1,4 @@
-"""The held-out sets written by other hands (holdout3 to holdout14): well-formed, and their provenance new and not the
+"""The held-out sets written by other hands (holdout3 to holdout15): well-formed, and their provenance new and not the
 excluded organisation's. They measure; no test here reads their figures (each README has them)."""
 
 from __future__ import annotations
@@ -133,6 +133,28 @@ SETS = [
         ),
         (45, 15),
         id="holdout14",
+    ),
+    pytest.param(
+        "holdout15",
+        (
+            "devset",
+            "holdout",
+            "holdout2",
+            "holdout3",
+            "holdout4",
+            "holdout5",
+            "holdout6",
+            "holdout7",
+            "holdout8",
+            "holdout9",
+            "holdout10",
+            "holdout11",
+            "holdout12",
+            "holdout13",
+            "holdout14",
+        ),
+        (45, 15),
+        id="holdout15",
     ),
 ]
 NAMES = [pytest.param(p.values[0], id=p.id) for p in SETS]
