@@ -17,7 +17,7 @@ MIGRANT_WORD = re.compile(
     r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
     r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
-MIGRANT_WINDOW = 80
+MIGRANT_WINDOW = 40  # the people the verb is said of stand close before it ("workers ... now works in" is a programme)
 # Cue phrases that put the place names listed right after them into a context role. Each starts with its
 # key word, so that scanning a text for them stays cheap. "support" and "implemented" are checked more
 # strictly (see _INSTITUTION): partner institutions support and implement too; the migrant_* cues count
