@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
+from publisher.roles_lists import SENTENCE_END
 
-_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
 # People who teach, lead, speak or look on at the event, named after the list of who they are: "with a judge of the
 # Supreme Court of Serbia and a prosecutor from Israel as facilitators". The event is for someone else.
 _AS_GUESTS = re.compile(
@@ -88,7 +88,7 @@ def guest_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role])
 
 def _sentence_start(text: str, pos: int) -> int:
     start = 0
-    for end in _SENTENCE_END.finditer(text, max(0, pos - _WINDOW), pos):
+    for end in SENTENCE_END.finditer(text, max(0, pos - _WINDOW), pos):
         start = end.end()
     return start
 
@@ -111,7 +111,7 @@ def _taught_by(text: str, m: PlaceMatch) -> bool:
 
 def _facilitates(text: str, m: PlaceMatch) -> bool:
     """Whether `m` stands between "with" and "as facilitators" (or the like) in its sentence."""
-    stop = _SENTENCE_END.search(text, m.end)
+    stop = SENTENCE_END.search(text, m.end)
     guests = _AS_GUESTS.search(text, m.end, min(stop.start() if stop else len(text), m.end + _NEAR))
     if guests is None:
         return False

@@ -22,6 +22,8 @@ OPEN_END = re.compile(
     r"\s*,?\s*(?:(?:and|or)\s+(?:many\s+|several\s+|a\s+few\s+)?(?:other|more)\s+(?:countries|states|nations"
     r"|nationalities|places)|(?:and\s+)?others|etc\b)"
 )
+# Where a sentence ends, for the passes that look only inside one (a colon does not end it here).
+SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
 _LIST_CLOSE = re.compile(r"\b(?:and|or)\b|&")  # what closes a list: "A, B(,) and C"
 _LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
 # A collective phrase whose members are listed after it: "seven EU countries - Austria, Croatia and Slovakia",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
-from publisher.roles_lists import OPEN_END
+from publisher.roles_lists import OPEN_END, SENTENCE_END
 
 # Statistics about people on the move name their origins in passing ("arrivals rose, many of them from A,
 # B and C"); the story is where they arrive, are counted or are helped. Each cue below ends right where the
@@ -80,7 +80,6 @@ _SEP = re.compile(
 _NOUNS_AFTER = re.compile(r"(?:\s+(?!(?:and|or)\b)[a-z][\w-]*){0,2}")
 _NOUNS_BEFORE = re.compile(r"(?:(?!(?:and|or)\b)[a-z][\w-]*\s+){0,2}")
 _CLOSE = re.compile(r"\b(?:and|or)\b|&")
-_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
 _WINDOW = 200  # how far back a cue may be (characters), inside the same sentence
 
 
@@ -191,7 +190,7 @@ def _is_origin_list(text: str, items: Sequence[PlaceMatch]) -> bool:
     head = text[max(0, first.start - _WINDOW) : first.start]
     nationalities = all(m.kind == "demonym" for m in items)
     if _may_end_with_cue(head):
-        ends = list(_SENTENCE_END.finditer(head))
+        ends = list(SENTENCE_END.finditer(head))
         if ends:
             head = head[ends[-1].end() :]
         cue = _BEFORE.search(head)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
+from publisher.roles_lists import SENTENCE_END
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # A city, then when something happened there: "in Geneva in March 2017", "met in Brussels in April 2008", "the
@@ -21,7 +22,6 @@ _DATED_AFTER = re.compile(
 # the same sentence: "used the campaign in Ukraine in 2014 ... before bringing it to Georgia". Alone, "the first
 # point opened in Kosovo in April 2015" is the history of the story's own country.
 _IN_BEFORE = re.compile(r"\bin\s+(?:the\s+)?$")
-_SENTENCE = re.compile(r"[.!?;](?=\s)|\n")
 
 
 def past_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role], on: dt.date | None) -> list[Role]:
@@ -89,8 +89,8 @@ def instance_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Rol
 
 def _another_country_in_sentence(text: str, matches: Sequence[PlaceMatch], i: int) -> bool:
     m = matches[i]
-    starts = [e.end() for e in _SENTENCE.finditer(text, 0, m.start)]
+    starts = [e.end() for e in SENTENCE_END.finditer(text, 0, m.start)]
     start = starts[-1] if starts else 0
-    end_match = _SENTENCE.search(text, m.end)
+    end_match = SENTENCE_END.search(text, m.end)
     end = end_match.start() if end_match else len(text)
     return any(o.code not in (None, m.code) and start <= o.start and o.end <= end for o in matches)

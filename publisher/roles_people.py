@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
-from publisher.roles_lists import lists_of
+from publisher.roles_lists import SENTENCE_END, lists_of
 
 # A nationality said of the people a story helps or counts ("Syrian refugees", "Venezuelan families", "Syrian
 # Armenians") names where they come from; the story is where they are now. Officials, police and institutions
@@ -57,7 +57,6 @@ _INVADER_AFTER = re.compile(
 )
 # A state that leads a military campaign: "the Saudi-led air campaign", "a US-led coalition".
 _LED_AFTER = re.compile(r"[-‐]led\b")
-_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
 _WINDOW = 200
 
 
@@ -110,7 +109,7 @@ def _sentence_head(text: str, start: int) -> tuple[str, int]:
     """The text of the sentence before `start`, and where that sentence starts."""
     begin = max(0, start - _WINDOW)
     head = text[begin:start]
-    ends = list(_SENTENCE_END.finditer(head))
+    ends = list(SENTENCE_END.finditer(head))
     if ends:
         return head[ends[-1].end() :], begin + ends[-1].end()
     return head, begin
