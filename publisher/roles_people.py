@@ -86,14 +86,22 @@ def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
         )
         if trouble or (m.kind == "demonym" and _said_of_people(text, matches, lists, starts, i)):
             changed[i] = Role.BACKGROUND
+    # Once the text says who these people are ("Syrians under temporary protection", "the Syrian refugee crisis",
+    # here or in an earlier pass), its other nationality words of them are the same people ("300 Syrians start
+    # small businesses", "met Syrian and Jordanian workers").
+    hosted = {matches[i].code for i, r in changed.items() if r is Role.BACKGROUND and matches[i].kind == "demonym"}
+    hosted |= {
+        m.code
+        for i, m in enumerate(matches)
+        if out[i] is Role.BACKGROUND
+        and m.kind == "demonym"
+        and (_TROUBLE_AFTER.match(text, m.end) or _said_of_people(text, matches, lists, starts, i))
+    }
+    for i, m in enumerate(matches):
+        if i not in changed and out[i] is Role.SUBJECT and m.code in hosted and m.kind == "demonym":
+            changed[i] = Role.BACKGROUND
     if not changed:
         return out
-    # Once the text says who these people are ("Syrians under temporary protection"), its other plurals of that
-    # nationality are the same people ("300 Syrians start small businesses").
-    hosted = {matches[i].code for i, r in changed.items() if r is Role.BACKGROUND and matches[i].kind == "demonym"}
-    for i, m in enumerate(matches):
-        if i not in changed and out[i] is Role.SUBJECT and m.code in hosted and _is_plural_demonym(m):
-            changed[i] = Role.BACKGROUND
     elsewhere = {m.code for i, m in enumerate(matches) if out[i] is Role.SUBJECT and i not in changed}
     home = _RETURN.search(text) is not None
     for i, role in changed.items():

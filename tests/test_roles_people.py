@@ -45,6 +45,11 @@ def codes(clf: Classifier, text: str) -> list[str]:
         ("Provinces of Chad affected by the Sudanese crisis receive help.", ["TD"]),
         ("Jordan's offices deal with the consequences of the Syrian conflict.", ["JO"]),
         ("Since the Saudi-led air campaign began, boats have reached Djibouti.", ["DJ"]),
+        # once the text says who these people are, its other mentions of that nationality are the same people,
+        # adjectives included: "Syrian workers", "work permits for Syrians"
+        ("Jordan feels the Syrian refugee crisis. Donors met Syrian and Jordanian workers in Mafraq.", ["JO"]),
+        ("Lebanon hosts displaced Syrians. Syrian and Lebanese workers met in Beirut.", ["LB"]),
+        ("Turkey registered Syrian refugees in Hatay. Work permits for Syrians followed.", ["TR"]),
     ],
 )
 def test_people_elsewhere_are_context(clf: Classifier, text: str, expected: list[str]) -> None:
