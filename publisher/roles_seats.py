@@ -9,15 +9,15 @@ from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
 
 # A dateline opens a paragraph: places in capitals or title case, maybe a country, a date, an agency in
-# brackets, then a dash ("STRASBOURG, 13 September 2012 –", "Damascus/Beirut, 3 May (UNHCR) –", "TUNIS,
-# Tunisia –"). It says where the press office sits; the story says where things happen. Only capitalised
+# brackets, then a dash or a colon ("STRASBOURG, 13 September 2012 –", "Damascus/Beirut, 3 May (UNHCR) –",
+# "TUNIS, Tunisia –", "GENEVA: IOM warns"). It says where the press office sits; the story says where things happen. Only capitalised
 # words, numbers and a few particles of place names ("Rio de Janeiro", "Dar es Salaam") may stand before the
 # dash, so a sentence that starts with a place and goes on in lower case is never one.
 _DATELINE = re.compile(
     r"[ \t]*(?P<head>(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)"
     r"(?:(?:[ \t]+|[ \t]*[,/][ \t]*|[ \t]*\(|\)[ \t]*,?[ \t]*|[ \t]*\)|-)"
     r"(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)){0,10}\)?)"
-    r"[ \t]*[–—-][ \t]+(?=\S)"
+    r"[ \t]*(?:[–—-]|:(?=[ \t]+[A-Z0-9]))[ \t]+(?=\S)"
 )
 # A city alone, ending in a full stop, as the first words of a paragraph: "Berlin. Many of the refugees ...".
 _CITY_LINE = re.compile(r"[ \t]*(?P<head>[A-ZÀ-Þ][\w’'-]*(?:[ \t]+[A-ZÀ-Þ][\w’'-]*){0,2})\.[ \t]+(?=[A-Z])")

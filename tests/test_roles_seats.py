@@ -19,6 +19,9 @@ codes = country_codes
         ("Sarajevo/Geneva – UNHCR welcomed the asylum law adopted by Albania.", ["AL"]),
         ("Nairobi (Kenya), 7 September 2020 – UNODC signed an agreement with Ethiopia.", ["ET"]),
         ("Damascus/Beirut, 3 May 2019 (UNHCR) – Few refugees returned to Syria this year.", ["SY"]),
+        # ... or a colon: "GENEVA: IOM warns", "Geneva/N'Djamena: Up to 20,000 people"
+        ("GENEVA: IOM warns that a crisis is unfolding in Yemen and Djibouti.", ["DJ", "YE"]),
+        ("London: IOM said it helped 167 stranded migrants home from Libya.", ["LY"]),
         # a city alone before a full stop
         ("Berlin. Many of the nurses placed come from Serbia.", ["RS"]),
         # in the body after a title, too
@@ -51,6 +54,9 @@ def test_datelines_and_seats_are_context(default_classifier: Classifier, text: s
         # a city alone inside a paragraph is no dateline; at its start, if it is the only place, it is kept
         ("Officials met in Kyiv. Tunis. The next round goes there.", ["TN", "UA"]),
         ("Kyiv. The agency delivered equipment to the border guards.", ["UA"]),
+        ("Kyiv: the agency delivered equipment to the border guards.", ["UA"]),
+        # a colon inside a sentence after a city is no dateline
+        ("Officials met in Chisinau and Odesa: Two crossings reopened.", ["MD", "UA"]),
         # a city in lower-case prose before a dash is no dateline
         ("Training in Skopje and in the rest of the country – a first – reached 40 officers.", ["MK"]),
     ],
