@@ -14,7 +14,7 @@ def _words(block: str) -> list[str]:
 
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats)|[A-Z][a-z]+(?:ans|ians|is|ese)"
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats|refugees|arrivals|asylum[\s-]seekers)|[A-Z][a-z]+(?:ans|ians|is|ese)"
     r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
 MIGRANT_WINDOW = 40  # the people the verb is said of stand close before it ("workers ... now works in" is a programme)
@@ -149,8 +149,9 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "migrant_destination": (
         r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"
-        # "travelling through Mexico towards the United States": the transit country is inside the cue
-        r"\s+(?:(?!back\b|home\b)[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
+        # "travelling through Mexico towards the United States": the transit country is inside the cue; "heading on
+        # to Austria", "go on through Yemen towards Saudi Arabia": further on
+        r"(?:\s+on)?\s+(?:(?!back\b|home\b)[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
         r"(?:to|towards|into|for)",
     ),
 }

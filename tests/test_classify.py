@@ -295,6 +295,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ),
         ("Migrants in Bosnia and Herzegovina: the most frequently declared origins are Pakistan and Iraq.", ["BA"]),
         ("IOM's offices in Geneva and Vienna support a project in Chad.", ["TD"]),
+        ("Refugees stayed in Preševo before heading on to Austria and Germany.", ["RS"]),
         # a programme that works in a list of countries works there, though migrant workers are named just before
         (
             "It supported governments, employers and workers in Lebanon and Jordan, and the programme now also "
