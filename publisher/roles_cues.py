@@ -138,8 +138,12 @@ _CUES: dict[str, tuple[str, ...]] = {
         # where people ask for protection: "thousands wait for a chance to ask for asylum in the United States"
         r"(?:ask|asks|asked|asking|apply|applies|applied|applying|seek|seeks|sought|seeking|claim|claimed|claiming)"
         r"\s+(?:for\s+)?asylum\s+in",
+        r"granted\s+(?:asylum|refugee\s+status|protection)\s+in",
         # where refugees are resettled: "helped 100,000 refugees leave Lebanon for a new life in Canada"
         r"new\s+li(?:fe|ves)\s+in",
+        # "the region with the most irregular departures for Italy", "gave up on reaching Germany"
+        r"departures\s+(?:for|to|towards)",
+        r"(?<=on\s|of\s)reaching",
         # what migrants are prepared for: "orientation modules adapted for work in the United Kingdom and Turkey"
         r"(?:adapted|tailored|prepared)\s+for\s+(?:work|jobs|employment|life)\s+in",
         r"resettle(?:d|ment)\s+(?:to|in)",
@@ -181,7 +185,7 @@ _CUE_KEYS = PhraseScan(
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
         heading cross\x00 money million billion ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
-        hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
+        departures reaching granted hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",
 )

@@ -296,6 +296,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Migrants in Bosnia and Herzegovina: the most frequently declared origins are Pakistan and Iraq.", ["BA"]),
         ("IOM's offices in Geneva and Vienna support a project in Chad.", ["TD"]),
         ("Refugees stayed in Preševo before heading on to Austria and Germany.", ["RS"]),
+        ("Jobs are created in Sfax, the region of Tunisia with the most departures for Italy.", ["TN"]),
+        ("Fatima came back to Kassala after giving up on reaching Germany.", ["SD"]),
+        ("Centres in Niger will identify refugees who could be granted asylum in France.", ["NE"]),
         # a programme that works in a list of countries works there, though migrant workers are named just before
         (
             "It supported governments, employers and workers in Lebanon and Jordan, and the programme now also "
