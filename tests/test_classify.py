@@ -299,6 +299,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Jobs are created in Sfax, the region of Tunisia with the most departures for Italy.", ["TN"]),
         ("Fatima came back to Kassala after giving up on reaching Germany.", ["SD"]),
         ("Centres in Niger will identify refugees who could be granted asylum in France.", ["NE"]),
+        (
+            "In Lomé, the new chief of mission for Togo: she has worked for IOM for twenty years, in Niger and Norway.",
+            ["TG"],
+        ),
         # a programme that works in a list of countries works there, though migrant workers are named just before
         (
             "It supported governments, employers and workers in Lebanon and Jordan, and the programme now also "
