@@ -58,6 +58,11 @@ _BASED_AFTER = re.compile(r"[-‐]based\b")
 # "experts flew in from the Warsaw headquarters": the seat people come from.
 _FROM_BEFORE = re.compile(r"\bfrom\s+(?:the|its|their|[A-Z][\w-]*['’]s)\s+$")
 _SEAT_AFTER = re.compile(r"\s+(?:headquarters|head\s+office|secretariat)\b")
+# "the Director of IOM's Vienna regional office visited Bishkek": a city that names an office serving a region is
+# where that office sits, not where the story is.
+_REGIONAL_OFFICE_AFTER = re.compile(
+    r"\s+(?:sub-?)?regional\s+(?:office|bureau|hub|centre|center|headquarters)\b", re.IGNORECASE
+)
 
 
 def seat_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
@@ -85,6 +90,7 @@ def seat_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) 
             or m.start in seats
             or (m.start in briefings and m.text in _BRIEFING_CITIES)
             or _BASED_AFTER.match(text, m.end)
+            or (m.kind == "city" and _REGIONAL_OFFICE_AFTER.match(text, m.end))
             or (_SEAT_AFTER.match(text, m.end) and _FROM_BEFORE.search(text, max(0, m.start - 30), m.start))
         ):
             out[i] = Role.BACKGROUND

@@ -22,6 +22,8 @@ codes = country_codes
         # ... or a colon: "GENEVA: IOM warns", "Geneva/N'Djamena: Up to 20,000 people"
         ("GENEVA: IOM warns that a crisis is unfolding in Yemen and Djibouti.", ["DJ", "YE"]),
         ("London: IOM said it helped 167 stranded migrants home from Libya.", ["LY"]),
+        # a city naming a regional office
+        ("The Director of IOM's Vienna regional office visited Bishkek and Osh.", ["KG"]),
         # a city alone before a full stop
         ("Berlin. Many of the nurses placed come from Serbia.", ["RS"]),
         # in the body after a title, too
