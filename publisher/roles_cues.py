@@ -14,7 +14,7 @@ def _words(block: str) -> list[str]:
 
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats|refugees|arrivals|asylum[\s-]seekers)|[A-Z][a-z]+(?:ans|ians|is|ese)"
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats|refugees|arrivals|asylum[\s-]seekers)|[A-Z][a-z]+(?:ans|ians|is|ese|ks|hs|nos)"
     r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
 MIGRANT_WINDOW = 40  # the people the verb is said of stand close before it ("workers ... now works in" is a programme)
@@ -125,7 +125,9 @@ _CUES: dict[str, tuple[str, ...]] = {
     ),
     "migrant_background": (
         r"(?:live[sd]?|living|work(?:s|ed|ing)?|resid(?:e|es|ed|ing)|settled|employed|face[sd]?)"
-        r"\s+(?:abroad\s+)?in(?:\s+neighbou?ring)?",
+        # "live abroad, most of them in Russia", "work abroad, mainly in Malaysia"
+        r"\s+(?:abroad,?\s+(?:(?:most|many|mainly|mostly|largely|above\s+all)\s+(?:of\s+them\s+)?)?)?in"
+        r"(?:\s+neighbou?ring)?",
     ),
     # Only the movement of migrants: a delegation that travels somewhere is where the action happens.
     "destination": (

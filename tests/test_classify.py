@@ -299,6 +299,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Jobs are created in Sfax, the region of Tunisia with the most departures for Italy.", ["TN"]),
         ("Fatima came back to Kassala after giving up on reaching Germany.", ["SD"]),
         ("Centres in Niger will identify refugees who could be granted asylum in France.", ["NE"]),
+        ("Bishkek opened a centre: 700,000 Kyrgyz nationals work abroad, most of them in Russia.", ["KG"]),
+        ("Nepal's new rules: many Nepalese work abroad, mainly in Malaysia.", ["NP"]),
+        ("Uzbekistan's reforms came as poverty pushed Uzbeks to work in Turkey and Korea.", ["UZ"]),
         (
             "In Lomé, the new chief of mission for Togo: she has worked for IOM for twenty years, in Niger and Norway.",
             ["TG"],
