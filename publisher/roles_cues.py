@@ -14,7 +14,7 @@ def _words(block: str) -> list[str]:
 
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats|refugees|arrivals|asylum[\s-]seekers)|[A-Z][a-z]+(?:ans|ians|is|ese|ks|hs|nos)"
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats|refugees|arrivals|asylum[\s-]seekers|children|minors|families)|[A-Z][a-z]+(?:ans|ians|is|ese|ks|hs|nos|ars)"
     r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
 MIGRANT_WINDOW = 40  # the people the verb is said of stand close before it ("workers ... now works in" is a programme)
@@ -157,7 +157,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:\s+(?:the\s+)?(?:richer|wealthier|safer|other|more\s+prosperous))?",  # "hoping to reach richer EU countries"
     ),
     "migrant_destination": (
-        r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?)"
+        r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?"
+        r"|set(?:s|ting)?\s+(?:off|out)|depart(?:s|ed|ing)?)"
         # "travelling through Mexico towards the United States": the transit country is inside the cue; "heading on
         # to Austria", "go on through Yemen towards Saudi Arabia": further on
         r"(?:\s+on)?\s+(?:(?!back\b|home\b)[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
@@ -190,7 +191,7 @@ _CUE_KEYS = PhraseScan(
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
         heading cross\x00 money million billion ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly has
-        departures reaching granted hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
+        departures reaching granted set sets setting depart departs departed departing hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",
 )

@@ -302,6 +302,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Bishkek opened a centre: 700,000 Kyrgyz nationals work abroad, most of them in Russia.", ["KG"]),
         ("Nepal's new rules: many Nepalese work abroad, mainly in Malaysia.", ["NP"]),
         ("Uzbekistan's reforms came as poverty pushed Uzbeks to work in Turkey and Korea.", ["UZ"]),
+        ("Back in Ethiopia, returnees told how Ethiopians had set out for Yemen.", ["ET"]),
+        ("In Honduras, a shelter helps children setting off for the United States.", ["HN"]),
         (
             "In Lomé, the new chief of mission for Togo: she has worked for IOM for twenty years, in Niger and Norway.",
             ["TG"],
