@@ -91,7 +91,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"|voluntarily|[A-Z][a-z]+)){0,3}\s+from",
         # another event, before or after this one: "ahead of the summit in Vilnius"
         r"(?:ahead\s+of|after|since|before|following|next|previous|upcoming)\s+(?:the\s+|an?\s+|its\s+)?(?:[\w-]+\s+){0,4}?"
-        r"(?:summit|conference|meeting|forum|round|session|announcement|visit)\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
+        # "a few weeks after the joint meeting of EU and G5 Sahel ministers in Brussels", "after the attacks in Paris"
+        r"(?:summit|conference|meeting|forum|round|session|announcement|visit|attacks?)"
+        r"(?:\s+of(?:\s+[\w-]+){1,8}?)?\s+(?:(?:held|made)\s+)?(?:in\s+\w+\s+\d{4}\s+)?in",
         # "Earlier editions met in Accra, Lusaka and Kampala"
         r"(?:earlier|previous|past|former)\s+(?:editions?|meetings?|rounds?|sessions?|conferences?|forums?)"
         r"(?:\s+(?:were\s+held|took\s+place|met|have\s+met|had\s+met))?\s+in",

@@ -337,6 +337,11 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Earlier editions met in Accra, Lusaka and Kampala; this year's forum is in Cairo.", ["EG"]),
         ("In Chad, returnees who had lived in Sudan for years were registered.", ["TD"]),
         ("Experts met in Dakar to prepare the summit to be held in Madrid next spring.", ["SN"]),
+        (
+            "Leaders met in Nouakchott weeks after the joint meeting of EU and African ministers in Brussels.",
+            ["MR"],
+        ),
+        ("Ministers met in Luxembourg weeks after the terrorist attacks in Paris.", ["LU"]),
         ("In Amman, officials agreed that the next round will be held in Cairo.", ["JO"]),
         ("The new director, a Ghanaian national, will be based in Pretoria and visited Seychelles.", ["SC"]),
         ("Officials of Uganda met staff of IOM's Ethiopia office.", ["UG"]),
