@@ -80,6 +80,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         # "GIZ's regional director for Tunisia and Libya", "its country representative in Ghana"
         r"(?:regional|country|deputy)\s+(?:directors?|representatives?|coordinators?|managers?)\s+(?:for|in)",
         r"borders?\s+with",  # a neighbour named to say where a place is
+        r"(?<!between\s)partnerships?\s+with",  # "welcomed Qatar's partnerships with the United States and Switzerland"
         # a trafficking route and its source: "heroin smuggled out of Afghanistan travels this route through A, B"
         r"routes?\s+through",
         r"smuggled\s+out\s+of",
@@ -184,7 +185,7 @@ _CUE_KEYS = PhraseScan(
     _words(
         """co funded financed sponsored commissioned donated paid received receives receiving funding financing grant grants contribution contributions donation
         donations donor donors behalf support supported implemented run managed ambassador ambassadors embassy embassies
-        consulate consulates consul consuls envoy envoys speaking chief chiefs regional country deputy partners represented representing delegates delegation delegations participants
+        consulate consulates consul consuls envoy envoys speaking chief chiefs regional country deputy partners partnership partnerships represented representing delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
         office offices headquarters permanent earlier previous past former had based branch branches border borders returnee returnees deportee new resettled resettlement returned came come coming sent brought deported removed

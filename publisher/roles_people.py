@@ -17,6 +17,7 @@ _PEOPLE_AFTER = re.compile(
     r"\s+(?:(?:young|irregular|undocumented|vulnerable|displaced|urban|registered|stranded)\s+)?"
     r"(?:refugees?|migrants?|asylum[\s-]seekers?|people|persons|nationals|families|children|women|men|youth"
     r"|communit(?:y|ies)|arrivals|students|victims|population|households|newcomers"
+    r"|passports?(?!\s+holders)"  # documents: "25 forged Bangladeshi passports were found"
     r"|Refugees|Migrants)\b"  # in an office's name: "the Chief Commissioner for Afghan Refugees"
 )
 # A nationality in the plural is such people only where the text says they were displaced, hosted or have left:

@@ -342,6 +342,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             ["MR"],
         ),
         ("Ministers met in Luxembourg weeks after the terrorist attacks in Paris.", ["LU"]),
+        ("Egypt trained 40 officers; the Kingdom of the Netherlands supported the trainings.", ["EG"]),
+        ("In Doha, the ILO welcomed Qatar's partnerships with the United Kingdom and Switzerland.", ["QA"]),
         ("In Amman, officials agreed that the next round will be held in Cairo.", ["JO"]),
         ("The new director, a Ghanaian national, will be based in Pretoria and visited Seychelles.", ["SC"]),
         ("Officials of Uganda met staff of IOM's Ethiopia office.", ["UG"]),

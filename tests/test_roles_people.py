@@ -40,6 +40,7 @@ def codes(clf: Classifier, text: str) -> list[str]:
         ("The centre in Lima serves Venezuelan families and their hosts.", ["PE"]),
         ("The EU programme helps Syrian Armenians settle in Armenia.", ["AM"]),
         ("In Turkey many undocumented arrivals are Moldovan, Ukrainian or Georgian.", ["TR"]),
+        ("At the airport in Kathmandu, 25 forged Bangladeshi passports were found on one flight.", ["NP"]),
         # the war people fled, and a state leading a campaign
         ("Chad opened a site for families who escaped the war in neighbouring Sudan.", ["TD"]),
         ("Provinces of Chad affected by the Sudanese crisis receive help.", ["TD"]),
