@@ -215,6 +215,8 @@ def _city_and_its_country(text: str, city: PlaceMatch, country: PlaceMatch) -> b
     )
 
 
+# Before the people of an attendee list: the event is for them ("a course ... for diplomats, judges and officers from").
+_FOR_PEOPLE = re.compile(r"\bfor\s+(?:\d[\d,]*\s+)?(?:[\w-]+,?\s+){0,6}$")
 # Roles a cue gives to a whole list of places.
 _LISTED = frozenset({Role.ATTENDEE, Role.ACTOR, Role.BACKGROUND, Role.DESTINATION, Role.DONOR})
 
@@ -283,6 +285,8 @@ def _role(
         return Role.SUBJECT  # "officials from the State Migration Service of Kyrgyzstan" are whom it is for
     if kind == "attendee_list" and list_size(i, matches, lists) < 2:
         return Role.SUBJECT
+    if kind == "attendee_list" and _FOR_PEOPLE.search(text, max(sentence, cue.start() - 60), cue.start()):
+        return Role.SUBJECT  # "a course for judges and police officers from A, B and C" is whom it is for
     if kind.startswith("migrant_") and not MIGRANT_WORD.search(
         text, max(sentence, cue.start() - MIGRANT_WINDOW), cue.start()
     ):

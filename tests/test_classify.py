@@ -643,3 +643,13 @@ def test_attendees_who_are_the_members_of_a_group_the_text_is_about_are_its_subj
     )
     in_2019 = [t.slug for t in clf.classify(text, dt.date(2019, 7, 10)).countries]
     assert in_2019 == ["BF", "ML", "MR", "NE", "TD"]
+
+
+def test_an_event_for_the_people_of_a_list_is_for_those_countries(clf: Classifier) -> None:
+    """Attendees come to a meeting; a course for officers from a list of countries is for those countries."""
+    course = "A course in Cairo for diplomats, judges and police officers from Mauritania, Mali and Chad began."
+    assert codes(clf, course) == ["EG", "ML", "MR", "TD"]
+    visit = "IOM organised a field visit to Ukraine for delegations of Albania, Croatia and Serbia."
+    assert codes(clf, visit) == ["AL", "HR", "RS", "UA"]
+    meeting = "A conference in Cairo heard delegates from Mauritania, Mali and Chad."
+    assert codes(clf, meeting) == ["EG"]
