@@ -279,7 +279,7 @@ def _role(
     if not is_list_gap(text, gap_start, m.start, matches):
         return Role.SUBJECT
     kind = cue.lastgroup
-    if kind in ("support", "attendee_list", Role.ATTENDEE) and _INSTITUTION.search(
+    if kind in ("support", "implementer", "attendee_list", Role.ATTENDEE) and _INSTITUTION.search(
         text, item_start(text, gap_start, m.start), m.start
     ):
         return Role.SUBJECT  # "officials from the State Migration Service of Kyrgyzstan" are whom it is for

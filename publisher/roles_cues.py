@@ -34,10 +34,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         # what was handed over, and by whom: "received passport scanners from the Government of the UK"
         r"(?:received|receives|receiving)\s+(?:[\w-]+\s+){1,5}?from",
     ),
-    "support": (
-        r"(?<!in\s)support(?:ed)?\s+(?:of|from|by)",  # "in support of Moldova" is whom it is for
-        r"(?:implemented|run|managed)\s+by",
-    ),
+    "support": (r"(?<!in\s)support(?:ed)?\s+(?:of|from|by)",),  # "in support of Moldova" is whom it is for
+    # Who carries the work out acts in it; unlike a donor, its country's other mentions stay what they are ("run
+    # by Tunisia's national employment agency" in a story about Tunisian engineers).
+    "implementer": (r"(?:implemented|run|managed)\s+by",),
     "actor": (
         r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",
         r"(?:speaking|signed|signing)\s+(?:for|on\s+behalf\s+of)",  # "Mr X signed for Switzerland"  # "Speaking for the Netherlands, the deputy ambassador ..."
@@ -171,6 +171,7 @@ _CUES: dict[str, tuple[str, ...]] = {
 # The role each kind of cue gives; the others are named after their role.
 CUE_ROLE = {
     "support": "donor",
+    "implementer": "actor",
     "attendee_list": "attendee",
     "migrant_background": "background",
     "migrant_destination": "destination",

@@ -534,7 +534,7 @@ def test_cue_prefilter_finds_every_cue() -> None:
     for text in texts:
         full = {(c.start(), c.end()) for c in _CUE_RE.finditer(text)}
         assert full <= {(c.start(), c.end()) for c in find_cues(text, lower_for_patterns(text))}, text[:80]
-    assert len({c.lastgroup for c in find_cues(texts[-1], lower_for_patterns(texts[-1]))}) == 9  # every kind of cue
+    assert len({c.lastgroup for c in find_cues(texts[-1], lower_for_patterns(texts[-1]))}) == 10  # every kind of cue
     assert lower_for_patterns("Dıyarbakır") is None and lower_for_patterns("İzmir") is None
 
 
@@ -653,3 +653,12 @@ def test_an_event_for_the_people_of_a_list_is_for_those_countries(clf: Classifie
     assert codes(clf, visit) == ["AL", "HR", "RS", "UA"]
     meeting = "A conference in Cairo heard delegates from Mauritania, Mali and Chad."
     assert codes(clf, meeting) == ["EG"]
+
+
+def test_an_implementer_is_no_donor(clf: Classifier) -> None:
+    """Who runs the work acts in it: its country's other mentions stay subjects, unlike a donor's."""
+    text = (
+        "Young Tunisian engineers began German lessons; a module in Germany follows. The scheme is run by "
+        "Tunisia's employment agency."
+    )
+    assert codes(clf, text) == ["DE", "TN"]
