@@ -52,6 +52,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"(?:funding|financial\s+support|financing|contribution|donation|grant|donors?)\b"
             r"|\s+(?:government\s+)?(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated"
             r"|pays?\s+for|paid\s+for)\b"
+            r"|\s+backs\b"  # "Switzerland backs safer labour migration towards Kazakhstan"
             # "The Kingdom of the Netherlands supported the trainings"
             r"|\s+(?:has\s+|have\s+)?supported\s+(?:the|this|these|its|their)\s+(?:[\w-]+\s+){0,2}?(?:trainings?"
             r"|courses?|projects?|programmes?|workshops?|activities|initiative|events?|seminars?)\b"
@@ -146,7 +147,7 @@ _WORD_OF_LANGUAGE = re.compile(r"\s+(?:words?|terms?|expressions?|phrases?)\s+(?
 _NATIONALITY_AT_WORK = re.compile(
     r"(?:\s+(?:[A-Z][\w-]*|national|federal|partner))*\s+(?i:police|gendarmerie|agency|agencies|side|unit|experts"
     r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies)|partners?|universit(?:y|ies)|foundations?"
-    r"|professionals|bodies|institutions|counterparts|presidency|invasion|aggression|occupation)\b"
+    r"|professionals|bodies|institutions|counterparts|presidency|invasion|aggression|occupation|mission)\b"
 )
 # A country's short form used as an adjective for its state at work: "US diplomats", "the UK Home Office", "the
 # US Government Accountability Office" (its own people and places are named otherwise: "Americans", "Texas").

@@ -30,7 +30,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:funding|financing|grants?|contributions?|donations?|money)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?!\s+(?:and|or)\s)(?:\s+(?:such\s+as|including|like))?:?",  # "the donor and the X" is no list
-        r"behalf\s+of",  # who commissions the work: "on behalf of the German Federal Government"
+        r"behalf\s+of",
+        r"backed\s+by",  # "a project ..., backed by the United States and Germany"  # who commissions the work: "on behalf of the German Federal Government"
         # what was handed over, and by whom: "received passport scanners from the Government of the UK"
         r"(?:received|receives|receiving)\s+(?:[\w-]+\s+){1,5}?from",
     ),
@@ -45,7 +46,10 @@ _CUES: dict[str, tuple[str, ...]] = {
     # People who come from somewhere to give or to watch: context, alone or in a list.
     "attendee": (
         r"(?:experts?|specialists?|speakers|panell?ists|trainers|observers|guests|colleagues|counterparts|peers)"
+        r"(?:\s+and\s+\w+)?"  # "experts and organisations from Belgium"
         r"(?:\s+(?:came|come|coming|travell?ed|seconded|deployed|sent|drawn))?\s+(?:from|of)",  # "experts came from"
+        # a guest's journey: "IOM's chief of staff, who travels from Geneva"
+        r"(?<=who\s)(?:travels|travell?ed|flew|flies|came|comes)\s+(?:in\s+)?from",
         r"attended\s+by",
         r"participation\s+of",
         r"brought\s+together(?:\s+\w+){0,3}\s+(?:from|of)",
@@ -185,7 +189,7 @@ _CUE_RE = re.compile(
 _CUE_KEYS = PhraseScan(
     _words(
         """co funded financed sponsored commissioned donated paid received receives receiving funding financing grant grants contribution contributions donation
-        donations donor donors behalf support supported implemented run managed ambassador ambassadors embassy embassies
+        donations donor donors behalf backed support supported implemented run managed ambassador ambassadors embassy embassies
         consulate consulates consul consuls envoy envoys speaking chief chiefs regional country deputy partners partnership partnerships represented representing delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
@@ -194,7 +198,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money million billion ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly has
+        heading cross\x00 money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly has
         departures reaching granted set sets setting depart departs departed departing hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",
