@@ -304,6 +304,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Uzbekistan's reforms came as poverty pushed Uzbeks to work in Turkey and Korea.", ["UZ"]),
         ("Back in Ethiopia, returnees told how Ethiopians had set out for Yemen.", ["ET"]),
         ("In Honduras, a shelter helps children setting off for the United States.", ["HN"]),
+        ("Libya's coast guard said 19,567 migrants have reached Italy by sea this year.", ["LY"]),
         (
             "In Lomé, the new chief of mission for Togo: she has worked for IOM for twenty years, in Niger and Norway.",
             ["TG"],
