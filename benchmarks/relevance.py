@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout16]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout18]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -103,6 +103,11 @@ SETS = {
         FIXTURES / "holdout16" / "releases.jsonl",
         FIXTURES / "holdout16" / "projects.toml",
         FIXTURES / "holdout16" / "gold.jsonl",
+    ),
+    "holdout17": (
+        FIXTURES / "holdout17" / "releases.jsonl",
+        FIXTURES / "holdout17" / "projects.toml",
+        FIXTURES / "holdout17" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
