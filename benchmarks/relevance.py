@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout15]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout15|holdout18]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -98,6 +98,11 @@ SETS = {
         FIXTURES / "holdout15" / "releases.jsonl",
         FIXTURES / "holdout15" / "projects.toml",
         FIXTURES / "holdout15" / "gold.jsonl",
+    ),
+    "holdout18": (
+        FIXTURES / "holdout18" / "releases.jsonl",
+        FIXTURES / "holdout18" / "projects.toml",
+        FIXTURES / "holdout18" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
