@@ -109,6 +109,11 @@ SETS = {
         FIXTURES / "holdout17" / "projects.toml",
         FIXTURES / "holdout17" / "gold.jsonl",
     ),
+    "holdout18": (
+        FIXTURES / "holdout18" / "releases.jsonl",
+        FIXTURES / "holdout18" / "projects.toml",
+        FIXTURES / "holdout18" / "gold.jsonl",
+    ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
 
