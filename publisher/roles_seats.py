@@ -39,7 +39,8 @@ _BRIEFING_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _BRIEFING_CITIES = frozenset(
-    {"Geneva", "GENEVA", "New York", "NEW YORK", "Vienna", "VIENNA", "Brussels", "BRUSSELS", "Strasbourg",
+    {"Geneva", "GENEVA", "New York", "NEW YORK", "Vienna", "VIENNA", "Brussels", "BRUSSELS", "Strasbourg", "London",
+     "LONDON",
      "The Hague", "Rome", "Paris", "Washington, D.C.", "Washington DC", "Washington, DC", "Washington D.C."}
 )  # fmt: skip
 _SEAT_WORDS = (
@@ -108,7 +109,10 @@ def _dateline_spans(text: str, matches: Sequence[PlaceMatch]) -> list[tuple[int,
         if d is not None:
             start, end = d.span("head")
             first = starts.get(start)
-            if end - start <= _DATELINE_MAX and first is not None and first.kind == "city":
+            # A colon dateline ("GENEVA: IOM warns") counts only at a seat that briefs the press: in a field
+            # office ("Athens: close to 8,000 migrants have returned") it is where the story is.
+            seat = text[d.end("head") : d.end()].strip() != ":" or first is None or first.text in _BRIEFING_CITIES
+            if end - start <= _DATELINE_MAX and first is not None and first.kind == "city" and seat:
                 spans.append((start, end))
         elif (c := _CITY_LINE.match(text, pos)) is not None:
             start, end = c.span("head")

@@ -57,6 +57,8 @@ def test_datelines_and_seats_are_context(default_classifier: Classifier, text: s
         ("Officials met in Kyiv. Tunis. The next round goes there.", ["TN", "UA"]),
         ("Kyiv. The agency delivered equipment to the border guards.", ["UA"]),
         ("Kyiv: the agency delivered equipment to the border guards.", ["UA"]),
+        # a colon dateline of a field office is where the story is
+        ("Athens: Close to 8,000 migrants have returned home to Pakistan and Iraq.", ["GR", "IQ", "PK"]),
         # a colon inside a sentence after a city is no dateline
         ("Officials met in Chisinau and Odesa: Two crossings reopened.", ["MD", "UA"]),
         # a city in lower-case prose before a dash is no dateline
