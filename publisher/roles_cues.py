@@ -30,6 +30,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:funding|financing|grants?|contributions?|donations?|money)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?!\s+(?:and|or)\s)(?:\s+(?:such\s+as|including|like))?:?",  # "the donor and the X" is no list
+        r"(?:funding|financing|financial)\s+partners?(?:\s+(?:such\s+as|including|like))?:?",  # "the funding partners Germany"
         r"behalf\s+of",
         r"backed\s+by",  # "a project ..., backed by the United States and Germany"  # who commissions the work: "on behalf of the German Federal Government"
         # what was handed over, and by whom: "received passport scanners from the Government of the UK"
@@ -77,7 +78,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?<!country\s)(?<!field\s)(?<!project\s)(?<!local\s)(?:offices?|headquarters|branch(?:es)?"
         r"|permanent\s+(?:missions?|representations?))\s+in",
         # a person's post there: "IOM's chief of mission in Ethiopia said"
-        r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
+        r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+(?:in|for)",  # "chief of mission for Ghana, Togo"
+        # a diplomat's post: "Sri Lanka's Permanent Representative to the UN in Geneva"
+        r"permanent\s+representatives?\s+(?:to\s+the\s+(?:UN|United\s+Nations)\s+)?in",
+        r"routes?\s+between",  # "monitors trafficking routes between Nigeria, Italy and Sweden"
         r"diaspora\s+(?:communities\s+)?in",  # "members of the Moldovan diaspora in the United States"
         # years spent somewhere before: "returnees, many of whom had spent years in Côte d'Ivoire"
         r"spen[dt]\s+(?:\w+\s+)?(?:years|months)\s+(?:abroad\s+)?in",
