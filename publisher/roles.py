@@ -49,7 +49,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
         Role.DONOR,
         re.compile(
             r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
-            r"(?:funding|financial\s+support|financing|contribution|donation|grant|donors?)\b"
+            r"(?:funding|financial\s+support|financing|contribution|donation|grants?|donors?|money)\b"
             r"|\s+(?:government\s+)?(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated"
             r"|pays?\s+for|paid\s+for)\b"
             r"|\s+backs\b"  # "Switzerland backs safer labour migration towards Kazakhstan"
@@ -102,7 +102,8 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"|minist\w+\s+(?:of|for)\s+foreign\s+affairs|(?:federal\s+)?foreign\s+office|embass(?:y|ies)"
             r"|ambassadors?|consulates?|development\s+agency|agency\s+for\s+(?:international\s+)?development"
             r"|development\s+cooperation|cooperation\s+(?:agency|office)|red\s+cross|red\s+crescent|refugee\s+council"
-            r"|council\s+for\s+refugees|special\s+initiative|aid\s+agency|(?:federal\s+)?office\s+for\s+\w+"
+            r"|council\s+for\s+refugees|special\s+initiative|aid\s+(?:agency|programme|program)|development\s+bank"
+            r"|high\s+commission(?:er)?|(?:federal\s+)?office\s+for\s+\w+"
             r"|institute\s+(?:for|of)\s+\w+|foundation)\b",
             re.IGNORECASE,
         ),

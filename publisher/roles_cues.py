@@ -78,10 +78,11 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?<!country\s)(?<!field\s)(?<!project\s)(?<!local\s)(?:offices?|headquarters|branch(?:es)?"
         r"|permanent\s+(?:missions?|representations?))\s+in",
         # a person's post there: "IOM's chief of mission in Ethiopia said"
-        r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+(?:in|for)",  # "chief of mission for Ghana, Togo"
+        r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
         # a diplomat's post: "Sri Lanka's Permanent Representative to the UN in Geneva"
         r"permanent\s+representatives?\s+(?:to\s+the\s+(?:UN|United\s+Nations)\s+)?in",
-        r"routes?\s+between",  # "monitors trafficking routes between Nigeria, Italy and Sweden"
+        r"routes?\s+between",
+        r"(?<=as\s)far\s+(?:away\s+)?as",  # where people came from: "many from as far as India, Nepal and Cameroon"  # "monitors trafficking routes between Nigeria, Italy and Sweden"
         r"diaspora\s+(?:communities\s+)?in",  # "members of the Moldovan diaspora in the United States"
         # years spent somewhere before: "returnees, many of whom had spent years in Côte d'Ivoire"
         r"spen[dt]\s+(?:\w+\s+)?(?:years|months)\s+(?:abroad\s+)?in",
@@ -174,7 +175,6 @@ _CUES: dict[str, tuple[str, ...]] = {
         # to Austria", "go on through Yemen towards Saudi Arabia": further on
         r"(?:\s+on)?\s+(?:(?!back\b|home\b)[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
         r"(?:to|towards|into|for)",
-        r"reach(?:es|ed|ing)?",  # "19,567 migrants have reached Italy by sea"
     ),
 }
 # The role each kind of cue gives; the others are named after their role.
@@ -204,7 +204,7 @@ _CUE_KEYS = PhraseScan(
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
         heading cross\x00 money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly has
-        departures reach reaches reached reaching granted set sets setting depart departs departed departing hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
+        far departures reaching granted set sets setting depart departs departed departing hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",
 )

@@ -27,6 +27,10 @@ def codes(clf: Classifier, text: str) -> list[str]:
         ("In Islamabad, the Chief Commissioner for Afghan Refugees spoke.", ["PK"]),
         ("In Istanbul, a project for Syrians under temporary protection was launched.", ["TR"]),
         ("GRETA visited Moldova; the visit was postponed because of Russia's full-scale invasion.", ["MD"]),
+        (
+            "Generators reached Ukraine's hospitals through the power cuts caused by Russia's attacks on Ukraine.",
+            ["UA"],
+        ),
         ("Cyprus asked for help with the refugees arriving from Ukraine.", ["CY"]),
         ("Jordan's economy has suffered from the conflicts in Iraq and Syria.", ["JO"]),
         ("The crises in Syria and Iraq had closed Jordan's land borders.", ["JO"]),
