@@ -43,6 +43,11 @@ def read(kind: str, path: Path) -> list:  # type: ignore[type-arg]
         ("09-Nov-2023", (dt.date(2023, 11, 9), DAY)),
         ("24Feb2020", (dt.date(2020, 2, 24), DAY)),
         ("Nov-2023", (dt.date(2023, 11, 1), MONTH)),
+        ("18/May/2019", (dt.date(2019, 5, 18), DAY)),
+        ("20-JUN-08", (dt.date(2008, 6, 20), DAY)),  # a two-digit year: 00-68 this century
+        ("20-Jun-75", (dt.date(1975, 6, 20), DAY)),
+        ("08/14/2019", (dt.date(2019, 8, 14), DAY)),  # month first only where day first is impossible
+        ("03/07/2025", (dt.date(2025, 7, 3), DAY)),
     ],
 )
 def test_date_shapes(text: str, want: tuple[dt.date, DatePrecision]) -> None:
@@ -57,6 +62,7 @@ def test_partial_end_dates_mean_the_whole_period() -> None:
         ("2019-13", "impossible date"),
         ("soon", "unreadable"),
         ("2013.03/19", "unreadable"),  # one separator, not two
+        ("2019/14/02", "impossible date"),  # a year first never swaps
         ("Octobre 4", "unreadable"),  # no year
     ):
         with pytest.raises(ValueError, match=why):

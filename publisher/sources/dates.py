@@ -1,4 +1,4 @@
-"""Read the dates sources write ("2019-03", "March 2019", "03.07.2025", "09-Nov-2023"), keeping precision."""
+"""Read the dates sources write ("2019-03", "March 2019", "03.07.2025", "09-Nov-2023", "20-JUN-08"), keeping precision."""
 
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ _SHAPES: list[tuple[re.Pattern[str], DatePrecision]] = [
     ),
     (re.compile(r"^" + _YEAR + r"(?P<sep>[/.])(?P<m>\d{1,2})(?P=sep)(?P<day>\d{1,2})$"), DatePrecision.DAY),
     (re.compile(r"^(?P<day>\d{1,2})[./-](?P<m>\d{1,2})[./-]" + _YEAR + r"$"), DatePrecision.DAY),
-    # "14 Feb 2020", and as some sites glue or hyphenate it: "09-Nov-2023", "24Feb2020"
+    # "14 Feb 2020", and as some sites glue, hyphenate or slash it: "09-Nov-2023", "24Feb2020", "18/May/2019"
     (
-        re.compile(r"^" + _DAY + r"(?:\s+|-)?" + _MONTH + r"(?:,?\s+|-)?" + _YEAR + r"$", re.IGNORECASE),
+        re.compile(r"^" + _DAY + r"(?:\s+|[-/])?" + _MONTH + r"(?:,?\s+|[-/])?" + _YEAR + r"$", re.IGNORECASE),
         DatePrecision.DAY,
     ),
+    # ... with a two-digit year, as old content systems print it: "20-JUN-08"
+    (re.compile(r"^" + _DAY + r"[-/ ]" + _MONTH + r"[-/ ](?P<yy>\d{2})$", re.IGNORECASE), DatePrecision.DAY),
     (re.compile(r"^" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + r"$", re.IGNORECASE), DatePrecision.DAY),
     (re.compile(r"^" + _YEAR + r"-(?P<m>\d{1,2})$"), DatePrecision.MONTH),
     (re.compile(r"^(?P<m>\d{1,2})[./]" + _YEAR + r"$"), DatePrecision.MONTH),
@@ -53,8 +55,11 @@ def parse_date(text: str, *, end: bool = False) -> tuple[dt.date, DatePrecision]
         if m is None:
             continue
         g = m.groupdict()
-        year = int(g["year"])
+        # a two-digit year: 00-68 is this century, 69-99 the last (the POSIX strptime pivot)
+        year = int(g["year"]) if g.get("year") else (2000 if int(g["yy"]) < 69 else 1900) + int(g["yy"])
         month = _MONTHS[g["mon"].lower()] if g.get("mon") else int(g.get("m") or (12 if end else 1))
+        if precision is DatePrecision.DAY and g.get("m") and int(g["m"]) > 12 >= int(g["day"]) and "/" in cleaned[:3]:
+            month, g["day"] = int(g["day"]), g["m"]  # "08/14/2019" can only be month first: 14 August
         if not 1 <= month <= 12 or not year >= 1:
             raise ValueError(f"impossible date {text.strip()!r}")
         if g.get("day"):
