@@ -22,8 +22,12 @@ _EXTRA_CODES = {KOSOVO: "Kosovo"}
 # A project's (start, end): whom a group's name stands for depends on when.
 Period = tuple[dt.date | None, dt.date | None]
 
-# Words that say "no particular country" in a project's country list.
-_GLOBAL = frozenset({"global", "worldwide", "world wide", "world", "all countries", "multi country", "multi-country"})
+# Words that say "no particular country" in a project's country list; "nationwide" says the whole of a country it
+# does not name (the project's page names it elsewhere, or not at all).
+_GLOBAL = frozenset(
+    {"global", "worldwide", "world wide", "world", "all countries", "multi country", "multi-country", "nationwide",
+     "countrywide", "country-wide"}
+)  # fmt: skip
 
 # "all five Central Asian states", "the six Eastern Partnership countries", "ECOWAS member states"
 _QUANTIFIER = re.compile(

@@ -93,6 +93,7 @@ def test_resolve_places(taxonomy: TaxonomyConfig) -> None:
     )
     assert resolve_places("Global", taxonomy) == frozenset()
     assert resolve_places("worldwide", taxonomy) == frozenset()
+    assert resolve_places("Nationwide", taxonomy) == frozenset()  # the whole of a country it does not name
     assert resolve_places("Narnia", taxonomy) is None
     assert resolve_places("member states", taxonomy) is None
 
