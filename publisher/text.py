@@ -1,4 +1,4 @@
-"""Derive display fields from release text: headline title, summary, slug, tag-URI GUID, hashes."""
+"""Derive display fields from release text: headline title, summary, slug, tag-URI GUID, hashes; spot acronyms."""
 
 from __future__ import annotations
 
@@ -316,3 +316,13 @@ def sha256(*parts: str) -> str:
 def tag_uri(authority: str, published: dt.date, slug: str) -> str:
     """An RFC 4151 tag URI: tag:<authority>,<date>:<specific>."""
     return f"tag:{authority},{published.isoformat()}:news/{slug}"
+
+
+def looks_like_acronym(text: str) -> bool:
+    """ "BOMCA 9", "PP DATA", "EaP IBM CaBuiPro", "R&R": short, with at least two capitals, mostly capitals."""
+    text = text.strip()
+    words = text.split()
+    if not words or len(words) > 5 or not re.fullmatch(r"[A-Za-z0-9&./+\- ]+", text):
+        return False
+    upper = sum(1 for c in text if c.isupper())
+    return upper >= 2 and upper >= sum(1 for c in text if c.islower()) / 2

@@ -231,6 +231,13 @@ def test_one_rare_shared_word_and_a_country_do_not_link() -> None:
 # ---------------------------------------------------------------- discrimination between candidates
 
 BORDER = "border guards, biometric passport checks and forgery detection training"
+
+
+def border_action(start: dt.date | None = None, end: dt.date | None = None) -> ProjectProfile:
+    """The Moldovan border project most dating tests start from."""
+    return project("alpha", "Border Action", "ALPHA", BORDER, "MD", "border-management", start=start, end=end)
+
+
 SIBLINGS = [
     project(
         "alpha", "Border Action for Moldova", "ALPHA", BORDER, "MD", "border-management", start=dt.date(2020, 1, 1)
@@ -282,16 +289,7 @@ def test_without_a_name_a_regional_release_is_not_linked_to_a_one_country_projec
 
 
 def test_without_a_name_the_release_must_fall_inside_the_project_dates() -> None:
-    p = project(
-        "alpha",
-        "Border Action",
-        "ALPHA",
-        BORDER,
-        "MD",
-        "border-management",
-        start=dt.date(2024, 1, 1),
-        end=dt.date(2026, 12, 31),
-    )
+    p = border_action(start=dt.date(2024, 1, 1), end=dt.date(2026, 12, 31))
     text = "Border guards of Moldova completed training on biometric passports and forgery detection."
     linker = Linker([p], CFG)
     assert linker.link(release(text, countries="MD", topics="border-management", published=dt.date(2021, 5, 1))) == []
@@ -317,7 +315,7 @@ def test_without_a_name_the_release_must_fall_inside_the_project_dates() -> None
 def test_an_unnamed_undated_project_is_never_linked() -> None:
     # Same evidence, but one project cannot be placed in time: the dated one wins (were both eligible they would
     # tie, and a tie links nothing); alone, the undated one links only when named.
-    dated = project("alpha", "Border Action", "ALPHA", BORDER, "MD", "border-management", start=dt.date(2020, 1, 1))
+    dated = border_action(start=dt.date(2020, 1, 1))
     undated = project("beta", "Border Work", "BETA", BORDER, "MD", "border-management")
     text = "Moldova: a border management meeting on biometric passports and forgery detection."
     r = release(text, countries="MD", topics="border-management")
@@ -473,7 +471,7 @@ def test_phases_are_not_a_family() -> None:
 
 
 def test_without_a_name_a_topic_and_one_rare_word_are_not_enough() -> None:
-    p = project("alpha", "Border Action", "ALPHA", BORDER, "MD", "border-management", start=dt.date(2020, 1, 1))
+    p = border_action(start=dt.date(2020, 1, 1))
     r = release("Moldova: a border management meeting on biometric data.", countries="MD", topics="border-management")
     (c,) = Linker([p], CFG).explain(r)
     assert not c.linked and c.why == "shares a topic but not its distinctive words"
@@ -694,16 +692,7 @@ def test_an_alias_in_lower_case_is_found_as_written() -> None:
 
 
 def test_a_release_announcing_a_new_project_is_not_about_one_that_started_years_ago() -> None:
-    old = project(
-        "alpha",
-        "Border Action",
-        "ALPHA",
-        BORDER,
-        "MD",
-        "border-management",
-        start=dt.date(2020, 1, 1),
-        end=dt.date(2022, 12, 31),
-    )
+    old = border_action(start=dt.date(2020, 1, 1), end=dt.date(2022, 12, 31))
     text = "A grant was signed for a new border project on biometric passport checks and forgery detection in Moldova."
     r = release(text, countries="MD", topics="border-management", published=dt.date(2023, 2, 1))
     assert Linker([old], CFG).link(r) == []

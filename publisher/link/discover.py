@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from publisher.link.forms import looks_like_acronym
 from publisher.link.names import MentionIndex
+from publisher.text import looks_like_acronym
 
 _KIND = r"(?:[Pp]roject|[Pp]rogramme|[Pp]rogram|[Ii]nitiative|[Ff]acility)"
 # A capitalised phrase (or an acronym in parentheses) right before "project": "the HEROES project",

@@ -8,21 +8,11 @@ from collections.abc import Collection, Iterable, Sequence
 
 from publisher.link.names import _PHASE_WORDS, _ROMAN, _phase_split, tokens
 from publisher.link.ordinals import numbered
-from publisher.text import SMALL_WORDS
+from publisher.text import SMALL_WORDS, looks_like_acronym
 
 # Separators between several acronyms of one project: "MIEUX / MIEUX+", "MPF, MPF II".
 _ACRONYM_SPLIT = re.compile(r"\s*(?:/|,|;|\bor\b|\baka\b)\s*")
 _PAREN = re.compile(r"\((?P<inner>[^()]{2,40})\)")
-
-
-def looks_like_acronym(text: str) -> bool:
-    """ "BOMCA 9", "PP DATA", "EaP IBM CaBuiPro", "R&R": short, with at least two capitals, mostly capitals."""
-    text = text.strip()
-    words = text.split()
-    if not words or len(words) > 5 or not re.fullmatch(r"[A-Za-z0-9&./+\- ]+", text):
-        return False
-    upper = sum(1 for c in text if c.isupper())
-    return upper >= 2 and upper >= sum(1 for c in text if c.islower()) / 2
 
 
 def split_acronyms(text: str) -> list[str]:

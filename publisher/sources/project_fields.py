@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from publisher.text import looks_like_acronym
+
 # ---------------------------------------------------------------- headings
 
 _ACRONYM_AT_END = re.compile(
@@ -16,22 +18,13 @@ def split_heading(heading: str) -> tuple[str, str]:
     """(name, acronym) from a heading like "Reintegration Support to Azerbaijani Returnees (RESTART) project"."""
     heading = re.sub(r"\s+", " ", heading).strip()
     m = _ACRONYM_AT_END.search(heading)
-    if m and _looks_like_acronym(m.group("acr")):
+    if m and looks_like_acronym(m.group("acr")):
         name = heading[: m.start()].rstrip(" -–—:,")
         return (name or heading), m.group("acr").strip()
     m2 = _ACRONYM_AFTER_DASH.search(heading)
-    if m2 and _looks_like_acronym(m2.group("acr")):
+    if m2 and looks_like_acronym(m2.group("acr")):
         return heading[: m2.start()].rstrip(" -–—:,"), m2.group("acr")
     return heading, ""
-
-
-def _looks_like_acronym(text: str) -> bool:
-    text = text.strip()
-    words = text.split()
-    if not words or len(words) > 5 or not re.fullmatch(r"[A-Za-z0-9&./+\- ]+", text):
-        return False
-    upper = sum(1 for c in text if c.isupper())
-    return upper >= 2 and upper >= sum(1 for c in text if c.islower()) / 2
 
 
 # ---------------------------------------------------------------- lists and names
