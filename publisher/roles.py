@@ -148,7 +148,8 @@ _WORD_OF_LANGUAGE = re.compile(r"\s+(?:words?|terms?|expressions?|phrases?)\s+(?
 _NATIONALITY_AT_WORK = re.compile(
     r"(?:\s+(?:[A-Z][\w-]*|national|federal|partner))*\s+(?i:police|gendarmerie|agency|agencies|side|unit|experts"
     r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies)|partners?|universit(?:y|ies)|foundations?"
-    r"|professionals|bodies|institutions|counterparts|presidency|invasion|aggression|occupation|mission|customs|administrations?)\b"
+    r"|professionals|bodies|institutions|counterparts|presidency|invasion|aggression|occupation|mission|customs"
+    r"|administrations?)\b"
 )
 # A country's short form used as an adjective for its state at work: "US diplomats", "the UK Home Office", "the
 # US Government Accountability Office" (its own people and places are named otherwise: "Americans", "Texas").

@@ -14,7 +14,8 @@ def _words(block: str) -> list[str]:
 
 # Who, in a story about migration, lives, works or travels abroad: a cue about them is context.
 MIGRANT_WORD = re.compile(
-    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats|refugees|arrivals|asylum[\s-]seekers|children|minors|families)|[A-Z][a-z]+(?:ans|ians|is|ese|ks|hs|nos|ars)"
+    r"\b(?:(?i:migrants?|workers|nationals|citizens|diaspora|emigrants|boats|refugees|arrivals|asylum[\s-]seekers"
+    r"|children|minors|families)|[A-Z][a-z]+(?:ans|ians|is|ese|ks|hs|nos|ars)"
     r"|(?i:an?|one)\s+[A-Z][a-z]+(?:an|ian|i|ese))\b"  # one of them: "a Moldovan living in the Netherlands"
 )
 MIGRANT_WINDOW = 40  # the people the verb is said of stand close before it ("workers ... now works in" is a programme)
@@ -30,9 +31,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:funding|financing|grants?|contributions?|donations?|money)\s+(?:of\s+(?:EUR|USD|CHF|€|\$)?\s?[\d.,]+\s*"
         r"(?:million|billion|thousand)?\s+(?:euros?\s+|dollars\s+|francs\s+)?from|of|from|by|provided\s+by)",
         r"donors?(?!\s+(?:and|or)\s)(?:\s+(?:such\s+as|including|like))?:?",  # "the donor and the X" is no list
-        r"(?:funding|financing|financial)\s+partners?(?:\s+(?:such\s+as|including|like))?:?",  # "the funding partners Germany"
-        r"behalf\s+of",
-        r"backed\s+by",  # "a project ..., backed by the United States and Germany"  # who commissions the work: "on behalf of the German Federal Government"
+        # "the funding partners Germany, Switzerland and Sweden"
+        r"(?:funding|financing|financial)\s+partners?(?:\s+(?:such\s+as|including|like))?:?",
+        r"behalf\s+of",  # who commissions the work: "on behalf of the German Federal Government"
+        r"backed\s+by",  # "a project ..., backed by the United States and Germany"
         # what was handed over, and by whom: "received passport scanners from the Government of the UK"
         r"(?:received|receives|receiving)\s+(?:[\w-]+\s+){1,5}?from",
     ),
@@ -42,7 +44,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     "implementer": (r"(?:implemented|run|managed)\s+by",),
     "actor": (
         r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",
-        r"(?:speaking|signed|signing)\s+(?:for|on\s+behalf\s+of)",  # "Mr X signed for Switzerland"  # "Speaking for the Netherlands, the deputy ambassador ..."
+        r"(?:speaking|signed|signing)\s+(?:for|on\s+behalf\s+of)",  # "Mr X signed for Switzerland", "Speaking for the Netherlands"
     ),
     # People who come from somewhere to give or to watch: context, alone or in a list.
     "attendee": (
@@ -81,8 +83,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
         # a diplomat's post: "Sri Lanka's Permanent Representative to the UN in Geneva"
         r"permanent\s+representatives?\s+(?:to\s+the\s+(?:UN|United\s+Nations)\s+)?in",
-        r"routes?\s+between",
-        r"(?<=as\s)far\s+(?:away\s+)?as",  # where people came from: "many from as far as India, Nepal and Cameroon"  # "monitors trafficking routes between Nigeria, Italy and Sweden"
+        r"routes?\s+between",  # "monitors trafficking routes between Nigeria, Italy and Sweden"
+        r"(?<=as\s)far\s+(?:away\s+)?as",  # where people came from: "many from as far as India, Nepal and Cameroon"
         r"diaspora\s+(?:communities\s+)?in",  # "members of the Moldovan diaspora in the United States"
         # years spent somewhere before: "returnees, many of whom had spent years in Côte d'Ivoire"
         r"spen[dt]\s+(?:\w+\s+)?(?:years|months)\s+(?:abroad\s+)?in",

@@ -10,9 +10,9 @@ from publisher.roles import Role
 
 # A dateline opens a paragraph: places in capitals or title case, maybe a country, a date, an agency in
 # brackets, then a dash or a colon ("STRASBOURG, 13 September 2012 –", "Damascus/Beirut, 3 May (UNHCR) –",
-# "TUNIS, Tunisia –", "GENEVA: IOM warns"). It says where the press office sits; the story says where things happen. Only capitalised
-# words, numbers and a few particles of place names ("Rio de Janeiro", "Dar es Salaam") may stand before the
-# dash, so a sentence that starts with a place and goes on in lower case is never one.
+# "TUNIS, Tunisia –", "GENEVA: IOM warns"). It says where the press office sits; the story says where things
+# happen. Only capitalised words, numbers and a few particles of place names ("Rio de Janeiro", "Dar es Salaam")
+# may stand before the dash, so a sentence that starts with a place and goes on in lower case is never one.
 _DATELINE = re.compile(
     r"[ \t]*(?P<head>(?:[A-ZÀ-Þ][\w’'.-]*|\d{1,4}(?:st|nd|rd|th)?|de|da|do|del|es|el|al|la|le|sur|upon)"
     r"(?:(?:[ \t]+|[ \t]*[,/][ \t]*|[ \t]*\(|\)[ \t]*,?[ \t]*|[ \t]*\)|-)"
@@ -111,8 +111,13 @@ def _dateline_spans(text: str, matches: Sequence[PlaceMatch]) -> list[tuple[int,
             first = starts.get(start)
             # A colon dateline ("GENEVA: IOM warns") counts only at a seat that briefs the press: in a field
             # office ("Athens: close to 8,000 migrants have returned") it is where the story is.
-            seat = text[d.end("head") : d.end()].strip() != ":" or first is None or first.text in _BRIEFING_CITIES
-            if end - start <= _DATELINE_MAX and first is not None and first.kind == "city" and seat:
+            colon = text[d.end("head") : d.end()].strip() == ":"
+            if (
+                end - start <= _DATELINE_MAX
+                and first is not None
+                and first.kind == "city"
+                and (not colon or first.text in _BRIEFING_CITIES)
+            ):
                 spans.append((start, end))
         elif (c := _CITY_LINE.match(text, pos)) is not None:
             start, end = c.span("head")
