@@ -118,7 +118,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:served|posted|stationed)(?:\s+as\s+(?:[\w'’-]+\s+){1,6}?)?\s*in",
         r"formerly\s+(?:[\w'’-]+\s+){1,6}?in",
         # "she has worked for IOM for some twenty years, in Senegal, Niger and Norway"
-        r"(?:(?<=\bshe\s)|(?<=\bhe\s))(?:has|had)\s+worked\s+(?:for|with|at)\s+(?:[\w'’-]+\s+){1,4}?"
+        # (keyed on "worked", a rare word, not on "has")
+        r"(?:(?<=\bshe\shas\s)|(?<=\bshe\shad\s)|(?<=\bhe\shas\s)|(?<=\bhe\shad\s))worked\s+(?:for|with|at)\s+"
+        r"(?:[\w'’-]+\s+){1,4}?"
         r"(?:for\s+(?:[\w-]+\s+){1,3}?(?:years|decades),?\s+)?in",
         # "he has led its missions in Yemen and Nepal and was its special envoy to India"
         r"(?:has\s+|had\s+)?led\s+(?:its\s+|the\s+|IOM['’]s\s+|UNHCR['’]s\s+)?(?:missions?|offices?|operations?|teams?)\s+in",
@@ -205,7 +207,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly has
+        heading cross\x00 money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
         far departures reaching granted set sets setting depart departs departed departing hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",
