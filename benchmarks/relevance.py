@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout18]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout20]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -113,6 +113,11 @@ SETS = {
         FIXTURES / "holdout18" / "releases.jsonl",
         FIXTURES / "holdout18" / "projects.toml",
         FIXTURES / "holdout18" / "gold.jsonl",
+    ),
+    "holdout20": (
+        FIXTURES / "holdout20" / "releases.jsonl",
+        FIXTURES / "holdout20" / "projects.toml",
+        FIXTURES / "holdout20" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)

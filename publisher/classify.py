@@ -20,6 +20,7 @@ from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
 from publisher.roles_past import instance_roles, past_roles
 from publisher.roles_people import people_roles
+from publisher.roles_salience import salience_roles
 from publisher.roles_seats import seat_roles
 from publisher.text import collapse_spaces
 
@@ -184,6 +185,7 @@ class Classifier:
             roles = post(text, matches, roles)
         roles = past_roles(text, matches, roles, on)
         roles = instance_roles(text, matches, roles)
+        roles = salience_roles(text, matches, roles)
         for m, role in zip(matches, roles, strict=True):
             if m.code is not None:
                 if role is Role.ATTENDEE:
