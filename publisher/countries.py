@@ -116,6 +116,10 @@ def _written_forms(name: str) -> Iterator[str]:
     head, comma, tail = name.partition(",")
     if comma and tail.strip():
         yield f"{tail.strip()} {head.strip()}"
+    # "Republic of Marshall Islands": an official form written without its article
+    bare = _REPUBLIC_OF.sub("", name)
+    if bare != name:
+        yield bare
 
 
 # Which part of the country a list means, after its name: "..., including the Transnistria Region", "... (excluding
@@ -124,6 +128,7 @@ _WHICH_PART = re.compile(
     r"\s*(?:,\s*|\(\s*|\s-\s)(?:including|excluding|except|incl\.|notably|especially|in\s+particular|mainly)\b.*$",
     re.IGNORECASE | re.DOTALL,
 )
+_REPUBLIC_OF = re.compile(r"^\s*(?:the\s+)?Republic\s+of\s+(?:the\s+)?", re.IGNORECASE)
 # "Iran (Islamic Republic of)", "Bolivia (Plurinational State of)": a name with a note in brackets
 _TRAILING_NOTE = re.compile(r"(.+?)\s*\(([^()]+)\)")
 

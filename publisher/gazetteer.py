@@ -336,6 +336,8 @@ class Gazetteer:
                 continue
             if entry.kind == "city" and self._doc_after.match(text, end):
                 continue
+            if entry.kind == "name" and text.endswith("New ", 0, start):
+                continue  # "New Ireland", "New Mexico", "New Guinea": other places, named after the country
             if phrase in self._person_names and self._looks_like_person(text, start, end):
                 continue
             out.append(PlaceMatch(phrase, start, end, entry.kind, entry.code, entry.regions))

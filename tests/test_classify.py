@@ -42,6 +42,7 @@ codes = country_codes
         ("Flower growers in Holland and in South Holland hire seasonal workers.", ["NL"]),
         ("A centre for returning Guatemalans; Honduran and Salvadoran families", ["GT", "HN", "SV"]),
         ("Burmese and Cambodian workers; the Central African states", ["KH", "MM"]),
+        ("A diaspora centre opened in Antigua.", ["AG"]),
     ],
 )
 def test_countries(clf: Classifier, text: str, expected: list[str]) -> None:
@@ -60,6 +61,8 @@ def test_countries(clf: Classifier, text: str, expected: list[str]) -> None:
         "Piracy in the Gulf of Guinea and the Indian Ocean.",
         "The report is available in French and in Spanish.",
         "Latin American and North American partners",
+        # places named after a country
+        "The member for New Ireland spoke; growers in New Mexico and on New Guinea hire workers.",
     ],
 )
 def test_false_friends(clf: Classifier, text: str) -> None:

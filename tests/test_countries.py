@@ -59,6 +59,8 @@ def taxonomy() -> TaxonomyConfig:
         ("Lao PDR", "LA"),
         ("Timor Leste", "TL"),
         ("DPRK", "KP"),
+        # the official form without its article
+        ("Republic of Marshall Islands", "MH"),
     ],
 )
 def test_resolve_country(name: str, code: str) -> None:
