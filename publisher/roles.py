@@ -169,6 +169,7 @@ _NEAR_BEFORE = re.compile(r"\b(?:near|close\s+to|towards|along|across|on|at|to|f
 _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
 # An institution named after its city: "the Peace Research Institute Oslo", "the University of Nairobi".
 _INSTITUTION_BEFORE = re.compile(r"\b(?:Institute|University|College|School|Academy|Foundation)(?:\s+of)?\s+$")
+_UNIVERSITY_OF = re.compile(r"\bUniversity\s+of\s+(?:the\s+)?$")
 _A_NATIONAL = re.compile(r"\b(?:an?|one)\s+$", re.IGNORECASE)
 _NATIONAL_AFTER = re.compile(r"\s+(?:national|citizen)\b")
 _OFFICE_AFTER = re.compile(r"\s+(?:country\s+|field\s+|sub-?)?office\b")
@@ -184,6 +185,13 @@ _LANGUAGE_BEFORE = re.compile(
 _LANGUAGE_AFTER = re.compile(
     r"(?:[-‐\s]+(?:language|languages|speaking|speakers|translations?|interpret\w*|subtitles|versions?)\b)"
     r"|(?:\s*(?:[,.;:)!?]|$)|\s+(?:and|or|as|to|for|by|at|with|on|in|is|are|was|were|from)\b)",
+)
+
+# A language and its noun, through the rest of a list: "an English, French or Portuguese translation", "Russian-
+# and Kazakh-language courses".
+_LANGUAGE_NOUN_AFTER = re.compile(
+    r"(?:-?(?:\s*,\s*|\s+and\s+|\s+or\s+)[A-Z][a-z]+)*[-‐\s]+(?:language|languages|speaking|translations?"
+    r"|subtitles|interpreters?|interpretation)\b"
 )
 
 
@@ -236,13 +244,17 @@ def _role(
         head = head[ends[-1].end() :]
     after = text[m.end : m.end + 80]
     if m.kind == "demonym" and (
-        (_LANGUAGE_BEFORE.search(head) and _LANGUAGE_AFTER.match(after)) or _WORD_OF_LANGUAGE.match(after)
+        (_LANGUAGE_BEFORE.search(head) and _LANGUAGE_AFTER.match(after))
+        or _WORD_OF_LANGUAGE.match(after)
+        or _LANGUAGE_NOUN_AFTER.match(after)
     ):
         return Role.LANGUAGE
     if m.kind == "city" and (
         _EVENT_AFTER.match(after) or _ACRONYM_BEFORE.search(head) or _INSTITUTION_BEFORE.search(head)
     ):
         return Role.NAMED
+    if m.kind == "name" and _UNIVERSITY_OF.search(head):
+        return Role.NAMED  # "the University of Ghana": a university's name, as "the University of Nairobi"
     if m.kind == "demonym" and _A_NATIONAL.search(head) and _NATIONAL_AFTER.match(after):
         return Role.BACKGROUND  # a person's nationality: "Mr Kwenin, a Ghanaian national who succeeds ..."
     if m.kind == "name" and _OFFICE_AFTER.match(after) and _OWNER_BEFORE.search(head):

@@ -405,6 +405,11 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Support for families in Uzbekistan: Kazakhstan has become a main destination for many.", ["UZ"]),
         # languages
         ("Language courses in English and Russian were offered to returnees in Tajikistan.", ["TJ"]),
+        # a language and its noun, through a list
+        ("Jobseekers in Ghana may send entries with an English, French or Portuguese translation.", ["GH"]),
+        ("Returnees in Ghana take Russian- and Kazakh-language courses.", ["GH"]),
+        # a university's name
+        ("Students in Ghana may enrol at the University of Guyana or the University of Suriname.", ["GH"]),
         ("The leaflet was translated into Ukrainian and Turkish for refugees in Poland.", ["PL"]),
         ("Leaflets titled 'Ura', the Albanian word for bridge, were handed out to returnees in Kosovo.", ["XK"]),
         # participants who "came from" a list, and single experts or specialists who come to teach
