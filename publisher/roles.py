@@ -214,7 +214,17 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
         elif role is Role.SUBJECT and i and _city_and_its_country(text, matches[i - 1], matches[i]):
             role = roles[-1]  # "based in Nairobi, Kenya": the country says where the city is, in the city's role
         roles.append(role)
+    for i in range(len(matches)):
+        # Attendees who sign are parties to what they sign: "the ministers of A, B and C have signed ..."
+        if roles[i] is Role.ATTENDEE and _SIGN_AFTER.match(text, matches[lists[i]].end):
+            roles[i] = Role.SUBJECT
     return roles
+
+
+_SIGN_AFTER = re.compile(
+    r"\s+(?:(?:have|has|had|will|formally|jointly|today|yesterday)\s+){0,2}(?:signed|sign|initialled|ratified"
+    r"|put\s+their\s+names?\s+to)\b(?!\s+(?:up|in)\b)"  # who "signed up" or "signed in" attends
+)
 
 
 def _city_and_its_country(text: str, city: PlaceMatch, country: PlaceMatch) -> bool:

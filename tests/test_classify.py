@@ -408,6 +408,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # a language and its noun, through a list
         ("Jobseekers in Ghana may send entries with an English, French or Portuguese translation.", ["GH"]),
         ("Returnees in Ghana take Russian- and Kazakh-language courses.", ["GH"]),
+        # attendees who sign something up or in only attend
+        ("Delegates from Hungary, Malta and Spain signed up for the course in Tbilisi.", ["GE"]),
         # a university's name
         ("Students in Ghana may enrol at the University of Guyana or the University of Suriname.", ["GH"]),
         ("The leaflet was translated into Ukrainian and Turkish for refugees in Poland.", ["PL"]),
@@ -658,6 +660,12 @@ def test_a_programmes_country_offices_are_where_it_works(clf: Classifier) -> Non
 def test_korea_alone_is_the_republic_of_korea(clf: Classifier) -> None:
     assert codes(clf, "Uzbekistan will send skilled workers to Korea, where Korean firms lack staff.") == ["KR", "UZ"]
     assert codes(clf, "North Korea closed its border.") == ["KP"]
+
+
+def test_attendees_who_sign_are_parties_to_it(clf: Classifier) -> None:
+    signed = "The labour ministers of Tonga, Kiribati and Vanuatu have signed agreements in Canberra."
+    assert codes(clf, signed) == ["AU", "KI", "TO", "VU"]
+    assert codes(clf, "The labour ministers of Tonga, Kiribati and Vanuatu met in Canberra.") == ["AU"]
 
 
 def test_attendees_who_are_the_members_of_a_group_the_text_is_about_are_its_subject(clf: Classifier) -> None:
