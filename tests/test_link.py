@@ -706,3 +706,16 @@ def test_a_release_announcing_a_new_project_is_not_about_one_that_started_years_
         published=dt.date(2023, 2, 1),
     )
     assert keys(Linker([old], CFG).link(same)) == ["alpha"]
+
+
+def test_a_plus_is_part_of_an_acronym() -> None:
+    """ "ALPHA" names the first programme, not its "ALPHA+" follow-up; "ALPHA+" names the follow-up."""
+    first = border_action(start=dt.date(2019, 1, 1), end=dt.date(2023, 12, 31))
+    plus = project("alpha-plus", "Border Action Plus", "ALPHA Plus", BORDER, "MD", "border-management",
+                   acronyms=("ALPHA Plus", "ALPHA+"))  # fmt: skip
+    linker = Linker([first, plus], CFG)
+    when = dt.date(2021, 5, 1)
+    text = "ALPHA trained border guards of Moldova on biometric passports."
+    assert keys(linker.link(release(text, "MD", "border-management", published=when))) == ["alpha"]
+    later = "ALPHA+ trained border guards of Moldova on biometric passports."
+    assert "alpha-plus" in keys(linker.link(release(later, "MD", "border-management", published=when)))

@@ -198,7 +198,7 @@ class MentionIndex:
             written = text[spans[0][1] : spans[end - 1][2]]
             continued = _CONTINUES.search(text, max(0, start - 60), start) is not None
             done = spans[end - 1][2]
-            written_key = stripped[:end]
+            written_key = toks[:end]
             ordinal = ORDINAL_BEFORE.search(text, max(0, start - 40), start) if end == n else None
             if ordinal is not None and (numbered := self._numbered_entries(stripped[:n], ordinal_number(ordinal))):
                 # "the third phase of the <base name>" names the third phase, not what the third continues
@@ -277,5 +277,5 @@ def _is_phase(tok: str) -> bool:
 
 
 def _same_form(written: list[str], form: str) -> bool:
-    want = [t.rstrip("+") or t for t in tokens(form)]
-    return [w.lower() for w in written] == [w.lower() for w in want]
+    # The "+" counts: "NAFLAM" is another phase of "NAFLAM+", not its name (they are looked up without it).
+    return [w.lower() for w in written] == [w.lower() for w in tokens(form)]
