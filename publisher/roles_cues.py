@@ -179,6 +179,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         # to Austria", "go on through Yemen towards Saudi Arabia": further on
         r"(?:\s+on)?\s+(?:(?!back\b|home\b)[A-Z]\w+\s+)?(?:through\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+){0,2}?\s+)?(?:abroad\s+)?"
         r"(?:to|towards|into|for)",
+        # "three million Zimbabweans left in the past decade, mainly for South Africa" (a charter that "left for
+        # Lagos" takes returnees home: only the spread of where many went is a destination)
+        r"left(?:\s+[\w-]+,?){0,6}?\s+(?:mainly|mostly|largely|chiefly)\s+for",
     ),
 }
 # The role each kind of cue gives; the others are named after their role.
@@ -208,7 +211,7 @@ _CUE_KEYS = PhraseScan(
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
         heading cross\x00 money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
-        far departures reaching granted set sets setting depart departs departed departing hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
+        far departures reaching granted set sets setting depart departs departed departing left hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",
 )
