@@ -181,7 +181,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"(?:to|towards|into|for)",
         # "three million Zimbabweans left in the past decade, mainly for South Africa" (a charter that "left for
         # Lagos" takes returnees home: only the spread of where many went is a destination)
-        r"left(?:\s+[\w-]+,?){0,6}?\s+(?:mainly|mostly|largely|chiefly)\s+for",
+        r"left,?(?:\s+[\w-]+,?){0,6}?\s+(?:mainly|mostly|largely|chiefly)\s+for",
     ),
 }
 # The role each kind of cue gives; the others are named after their role.

@@ -300,7 +300,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("IOM's offices in Geneva and Vienna support a project in Chad.", ["TD"]),
         ("Refugees stayed in Preševo before heading on to Austria and Germany.", ["RS"]),
         ("Jobs are created in Sfax, the region of Tunisia with the most departures for Italy.", ["TN"]),
-        ("A diaspora policy for Zimbabwe: millions left in the past decade, mainly for South Africa.", ["ZW"]),
+        ("A diaspora policy for Zimbabwe: three million Zimbabweans left, mainly for South Africa.", ["ZW"]),
         # a flight that left for a city takes people home
         ("A charter with 120 migrants left Sebha for Lagos on 8 November.", ["NG"]),
         ("Fatima came back to Kassala after giving up on reaching Germany.", ["SD"]),
