@@ -99,12 +99,33 @@ def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
                 j = k
         if j < k and OPEN_END.match(text, matches[k].end):
             j = k  # "Syria, Iraq, Yemen and other countries"
-        if _is_origin_list(text, matches[i : j + 1]) or _nationals_abroad(text, matches, i, j):
+        if (_is_origin_list(text, matches[i : j + 1]) or _nationals_abroad(text, matches, i, j)) and not _going_home(
+            text, matches[i], matches[j]
+        ):
             for k in range(i, j + 1):
                 if out[k] is Role.SUBJECT:
                     out[k] = Role.BACKGROUND
         i = j + 1
     return out
+
+
+# People who go home go to their country: "helps 160 Zimbabwean refugees go home", "the return of 160 Zimbabwean
+# refugees from Botswana".
+_HOME_AFTER = re.compile(
+    r"(?:\s+(?!(?:not|cannot|never|unable)\b)[a-z][\w-]*){0,3}?\s+(?:to\s+)?(?:go|goes|going|went|gone|return|returns|returned|returning|fly|flew"
+    r"|travel(?:led|ed)?)\s+(?:back\s+)?home\b"
+)
+_RETURN_BEFORE = re.compile(
+    r"\b(?:the\s+)?(?:return|repatriation|homecoming)\s+of\s+(?:some\s+|about\s+|over\s+|more\s+than\s+)?"
+    r"(?:[\d,]+\s+)?(?:the\s+)?$"
+)
+
+
+def _going_home(text: str, first: PlaceMatch, last: PlaceMatch) -> bool:
+    """Whether the nationalities first..last are of people going home (their country is where they go)."""
+    if not (first.kind == "demonym" and last.kind == "demonym"):
+        return False
+    return bool(_RETURN_BEFORE.search(text, max(0, first.start - 40), first.start) or _HOME_AFTER.match(text, last.end))
 
 
 # People of a nationality counted where they are: "500 Syrians in Irbid", "508,935 Venezuelans in Ecuador".

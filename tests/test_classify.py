@@ -303,6 +303,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("A diaspora policy for Zimbabwe: three million Zimbabweans left, mainly for South Africa.", ["ZW"]),
         # a flight that left for a city takes people home
         ("A charter with 120 migrants left Sebha for Lagos on 8 November.", ["NG"]),
+        # nationals who go home: their country is where the story goes
+        ("The project helps 160 Zimbabwean refugees go home from Botswana.", ["BW", "ZW"]),
+        ("It reports the return of 160 Zimbabwean refugees from a camp in Botswana.", ["BW", "ZW"]),
+        ("Syrian refugees in Lebanon cannot go home.", ["LB"]),
         ("Fatima came back to Kassala after giving up on reaching Germany.", ["SD"]),
         ("Centres in Niger will identify refugees who could be granted asylum in France.", ["NE"]),
         ("Bishkek opened a centre: 700,000 Kyrgyz nationals work abroad, most of them in Russia.", ["KG"]),
