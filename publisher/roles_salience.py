@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
+from publisher.text import sentence_starts
 
 # A news story says what it is about first (the inverted pyramid): its headline and first two sentences. A
 # country named once from the fourth sentence on, in a story whose lead names another subject, is a comparison,
@@ -15,23 +15,6 @@ from publisher.roles import Role
 # so a headline does not push the body's lead down.
 LEAD_SENTENCES = 2
 LATE_SENTENCE = 3
-# Where one sentence ends and the next starts: a full stop, question or exclamation mark before a capital,
-# a digit or an opening quote; a line break ends a headline or a paragraph.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z0-9\"“‘(])|\n+")
-# A single capital before the full stop is an initial ("John F. Kennedy"), and these abbreviations do not end
-# a sentence either.
-_NOT_AN_END = re.compile(
-    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|No|Art|approx|e\.g|i\.e|vs|Jan|Feb|Aug|Sept?|Oct|Nov|Dec))\.$"
-)
-
-
-def _sentence_starts(text: str) -> list[int]:
-    """Where each sentence of `text` starts (the first at 0); a headline before a blank line is one."""
-    starts = [0]
-    for m in _SENTENCE_BREAK.finditer(text):
-        if m.group().startswith("\n") or not _NOT_AN_END.search(text, max(0, m.start() - 6), m.start()):
-            starts.append(m.end())
-    return starts
 
 
 def salience_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
@@ -41,7 +24,7 @@ def salience_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Rol
     out = list(roles)
     split = text.find("\n\n")  # the headline's end, when the text has one (publisher.text.tagged_text)
     body = 0 if split < 0 else split + 2
-    starts = [body, *(s for s in _sentence_starts(text) if s > body)]
+    starts = [body, *(s for s in sentence_starts(text) if s > body)]
     if len(starts) <= LATE_SENTENCE:
         return out
     lead_end, late_start = starts[LEAD_SENTENCES], starts[LATE_SENTENCE]

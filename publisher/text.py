@@ -116,15 +116,33 @@ def first_sentence(text: str) -> str:
     text = " ".join(text.split())
     for m in _SENTENCE_END.finditer(text):
         before = text[: m.start(1)]
-        if m.group(1) == ".":
-            word = before.rsplit(" ", 1)[-1].lower().lstrip("(\"'“")
-            if word in _ABBREV or (len(word) == 1 and word.isalpha()):
-                continue
+        if m.group(1) == "." and _abbreviated(text, m.start(1)):
+            continue
         # A full stop inside an open typographic quote belongs to a quoted title, not the sentence.
         if before.count("“") > before.count("”"):
             continue
         return before.strip()
     return text.strip().rstrip(".")
+
+
+def _abbreviated(text: str, dot: int) -> bool:
+    """Whether the full stop at `dot` closes an abbreviation or an initial ("Dr.", "e.g.", "John F. Kennedy")."""
+    word = text[max(0, dot - 12) : dot].rsplit(" ", 1)[-1].lower().lstrip("(\"'“")  # none is longer than 12
+    return word in _ABBREV or (len(word) == 1 and word.isalpha())
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Where each sentence of `text` starts (the first at 0), as offsets into `text` itself: after a full stop,
+    question or exclamation mark before a capital or a digit (not after an abbreviation or an initial), and after
+    a line break (a headline, a paragraph)."""
+    starts = [0]
+    for m in _SENTENCE_BREAK.finditer(text):
+        if m.group(1) != "." or not _abbreviated(text, m.start(1)):
+            starts.append(m.end())
+    return starts
+
+
+_SENTENCE_BREAK = re.compile(_SENTENCE_END.pattern + r"|\n+")
 
 
 def cut_at_word(text: str, limit: int) -> str:

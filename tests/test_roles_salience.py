@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from publisher.classify import Classifier
-from publisher.roles_salience import _sentence_starts
+from publisher.text import sentence_starts
 
 LEAD = (
     "Border guards of Moldova finished a course on document checks. The course ran for two weeks in Chisinau. "
@@ -45,5 +45,5 @@ def test_a_headline_is_not_counted_as_a_body_sentence(default_classifier: Classi
 
 
 def test_initials_and_abbreviations_do_not_end_a_sentence() -> None:
-    assert len(_sentence_starts("Mr. Smith met John F. Kennedy. Then he left.")) == 2
-    assert len(_sentence_starts("It ended. “Next”, he said. (Later) it began.")) == 3
+    assert len(sentence_starts("Mr. Smith met John F. Kennedy. Then he left.")) == 2
+    assert len(sentence_starts("It ended. “Next”, he said. (Later) it began.")) == 3
