@@ -618,14 +618,17 @@ def test_a_name_is_also_written_without_where_the_project_works() -> None:
     assert keys(Linker([small], CFG).link(release("Border Management is hard work."))) == []
 
 
-def test_next_to_a_named_project_an_unnamed_one_needs_dates_and_must_not_be_its_other_phase() -> None:
+def test_next_to_a_named_project_an_unnamed_sibling_is_not_linked() -> None:
+    """A release that names its project is about that one, however much a dated sibling shares with it."""
     named = project("alpha", "Border Action for Moldova", "ALPHA", BORDER, "MD", "border-management")
     text = "ALPHA: border guards of Moldova trained on biometric passport checks and forgery detection."
     r = release(text, countries="MD", topics="border-management")
     dated = project("delta", "Frontier Support", "DELTA", BORDER, "MD", "border-management", start=dt.date(2024, 1, 1))
-    assert keys(Linker([named, dated], CFG).link(r)) == ["alpha", "delta"]  # the same subject, clearly
-    undated = project("delta", "Frontier Support", "DELTA", BORDER, "MD", "border-management")
-    assert keys(Linker([named, undated], CFG).link(r)) == ["alpha"]
+    assert keys(Linker([dated], CFG).link(r)) == ["delta"]  # alone, the sibling would be the clear winner
+    linker = Linker([named, dated], CFG)
+    assert keys(linker.link(r)) == ["alpha"]
+    why = {linker.projects[s.index].key: reason for s, ok, reason in linker._decide(r, full=True) if not ok}
+    assert why == {"delta": "the release names ALPHA, not this project"}
     # the first phase of a named second phase is its predecessor, however much they share
     second = project("alpha-2", "Border Action for Moldova II", "ALPHA II", BORDER, "MD", "border-management")
     first = project("alpha-1", "Border Action for Moldova", "ALPHA", BORDER, "MD", "border-management",

