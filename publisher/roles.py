@@ -82,6 +82,19 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"(?=\s*(?:,|and)\s+(?:the\s+)?[A-Z])"
         ),
     ),
+    # who gives things: "Germany gives virtual reality welding machines to ...", "Japan hands over patrol boats";
+    # the goods say it is a gift (a state that "gives legal status" or "provides shelter" acts at home)
+    (
+        Role.DONOR,
+        re.compile(
+            r"(?:(?:’s|'s)\s+government|\s+government)?\s+(?:(?:will|has|have|is|are|was|had)\s+)?(?:donate[sd]?|donating"
+            r"|give[sn]?|gave|giving|hand(?:s|ed)?\s+over|handing\s+over|deliver(?:s|ed)?|delivering|provide[sd]?"
+            r"|providing)\s+(?:[\w-]+\s+){0,5}?(?:equipment|vehicles?|cars|trucks|motorcycles|motorbikes|boats|vessels"
+            r"|drones|computers|laptops|tablets|servers|scanners|machines|generators|ambulances|uniforms|furniture"
+            r"|devices|cameras|kits)\b",
+            re.IGNORECASE,
+        ),
+    ),
     # after an organisation's name that starts with the place: "the US Bureau of ... Affairs paid for it"
     # ... or after its possessive, an acronym in brackets: "which Switzerland's State Secretariat for Migration
     # (SEM) funds"; or after an apposition: "Japan, an OSCE Partner for Co-operation, paid for the project"

@@ -178,6 +178,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Thanks to the generous financial support of Germany and Austria, a centre opened in Erbil.", ["IQ"]),
         ("Norway and Denmark fund the new reception centre in Lebanon.", ["LB"]),
         ("For the shelter in Yemen, Sweden will give EUR 3 million and Finland EUR 1 million.", ["YE"]),
+        # a giver of goods is a donor; a state that gives status or shelter acts at home
+        ("Germany gives virtual reality welding machines to the University of Pristina in Kosovo.", ["XK"]),
+        ("Japan hands over patrol boats and radar equipment to the coast guard of Ghana.", ["GH"]),
+        ("Ecuador gives legal status to 100,000 Venezuelans; Peru provides shelter to migrants.", ["EC", "PE", "VE"]),
         # a list takes an "and" or "or": "Yemen, Sweden" is two clauses, "Oman, Qatar, and Kuwait" one list
         ("Oman, Qatar, and Kuwait will give USD 9 million to the refugee programme in Yemen.", ["YE"]),
         ("Financed by Sweden's development cooperation agency, the survey covered Ghana.", ["GH"]),
@@ -605,7 +609,7 @@ def test_cues_and_roles_in_lower_case_are_those_found_case_insensitively(monkeyp
     pairs = [(roles_cues._CUE_RE, roles_cues._CUE_LOW)] + [
         (p, q) for (_, p), (_, q, folded) in zip(roles._AFTER, roles._AFTER_LOW, strict=True) if folded
     ]
-    assert len(pairs) == 3
+    assert len(pairs) == 4
     found = 0
     for text in texts:
         low = lower_for_patterns(text)
