@@ -198,7 +198,7 @@ class Classifier:
             for slug in region_slugs:
                 region_ev[slug].append((1.0, f'mentions "{m.text}"'))
                 subject_region = subject_region or role is Role.SUBJECT
-                if m.code is None and role is Role.SUBJECT and not _NAME_AFTER_ADJECTIVE.match(text, m.end):
+                if m.code is None and role is Role.SUBJECT and not _NOT_THE_REGION.match(text, m.end):
                     about.add(slug)
             if m.code is None and role is Role.SUBJECT:
                 # "the security situation in the G5 Sahel region": an organisation's members are what it is about
@@ -308,7 +308,14 @@ _OF_THE_REGION = re.compile(
 )
 # A region's adjective that starts an organisation's name ("the European Border and Coast Guard", "the West
 # African Police Chiefs Committee") says who acts, not what the text is about.
-_NAME_AFTER_ADJECTIVE = re.compile(r"(?<=an|rn)\s+[A-Z][a-z]")
+# A region's adjective that does not make the region the subject: inside a name ("the European Union", "the
+# African Development Bank"), or said of laws, policies and institutions ("European standards", "closer to European
+# law", "the European relocation scheme"), not of the region's places or people ("European countries").
+_NOT_THE_REGION = re.compile(
+    r"(?<=an|rn)\s+(?:[A-Z][a-z]|(?:[a-z-]+\s+){0,2}?(?:laws?|legislation|standards?|practices?|institutions?"
+    r"|polic(?:y|ies)|values|norms|rules|acquis|funds?|funding|systems?|framework|integration|relocation|level"
+    r"|agenda|path|perspective|model|approach)\b)"
+)
 
 
 def _unique(reasons: Iterable[str]) -> tuple[str, ...]:

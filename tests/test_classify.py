@@ -534,6 +534,16 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
             ["AL", "AT", "ME", "RS"],
         ),
         ("A course in Vienna on the Western Balkans was attended by Albania, Serbia and Germany.", ["AT"]),
+        # a region's adjective said of laws or institutions is no regional subject: its attendees stay context
+        (
+            "In Belgrade, Serbia offered its staff to European institutions; colleagues from Slovenia and Germany "
+            "attended.",
+            ["RS"],
+        ),
+        (
+            "In Belgrade, Serbia met European countries; colleagues from Slovenia and Germany attended.",
+            ["DE", "RS", "SI"],
+        ),
         # a region named only among the attendees is no regional meeting
         ("Experts from EU member states Germany and Austria trained border guards in Moldova.", ["MD"]),
         ("Experts came from Austria and Slovenia to train Albanian border police in Tirana.", ["AL"]),
