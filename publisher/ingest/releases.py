@@ -55,8 +55,18 @@ def _content_hash(rec: ReleaseRecord) -> str:
     return sha256(rec.published.isoformat(), rec.title, rec.body, rec.url, rec.summary, *precision, *markup)
 
 
-def _body_format(rec: ReleaseRecord) -> BodyFormat:
-    return BodyFormat.HTML if rec.body_html else BodyFormat.TEXT
+def _content(rec: ReleaseRecord, title: str, summary: str, digest: str) -> dict[str, Any]:
+    """The columns a release's text sets, the same for a new row, a row edited in this batch and a stored one."""
+    return {
+        "published": rec.published,
+        "published_precision": rec.precision,
+        "title": title,
+        "summary": summary,
+        "body": rec.body,
+        "body_format": BodyFormat.HTML if rec.body_html else BodyFormat.TEXT,
+        "body_html": rec.body_html,
+        "content_hash": digest,
+    }
 
 
 def _unique_slug(session: Session, base: str, taken: set[str]) -> str:
@@ -134,16 +144,7 @@ def ingest_releases(
             row = existing.get(key)
             if fresh is not None:
                 # The same release again in this file, edited: the later text wins, as for a stored row.
-                fresh.update(
-                    published=rec.published,
-                    published_precision=rec.precision,
-                    title=title,
-                    summary=summary,
-                    body=rec.body,
-                    body_format=_body_format(rec),
-                    body_html=rec.body_html,
-                    content_hash=digest,
-                )
+                fresh.update(_content(rec, title, summary, digest))
                 if rec.url:
                     fresh["url"] = rec.url
                 stored[key] = digest
@@ -156,15 +157,8 @@ def ingest_releases(
                     slug=slug,
                     source=name,
                     external_id=rec.external_id,
-                    published=rec.published,
-                    published_precision=rec.precision,
-                    title=title,
-                    summary=summary,
-                    body=rec.body,
-                    body_format=_body_format(rec),
-                    body_html=rec.body_html,
+                    **_content(rec, title, summary, digest),
                     url=rec.url or _release_url(source.config.url_template, slug, rec.published),
-                    content_hash=digest,
                     created_at=now,
                     updated_at=now,
                 )
@@ -172,12 +166,10 @@ def ingest_releases(
                 result.added += 1
             else:
                 # Same release, edited text: new content and update time, same GUID and slug.
-                row.published, row.published_precision = rec.published, rec.precision
-                row.title, row.summary, row.body = title, summary, rec.body
-                row.body_format, row.body_html = _body_format(rec), rec.body_html
+                for column, value in _content(rec, title, summary, digest).items():
+                    setattr(row, column, value)
                 if rec.url:
                     row.url = rec.url
-                row.content_hash = digest
                 row.updated_at = now
                 stored[key] = digest
                 result.updated += 1
