@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout20]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout22]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -118,6 +118,11 @@ SETS = {
         FIXTURES / "holdout20" / "releases.jsonl",
         FIXTURES / "holdout20" / "projects.toml",
         FIXTURES / "holdout20" / "gold.jsonl",
+    ),
+    "holdout22": (
+        FIXTURES / "holdout22" / "releases.jsonl",
+        FIXTURES / "holdout22" / "projects.toml",
+        FIXTURES / "holdout22" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
