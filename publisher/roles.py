@@ -169,7 +169,7 @@ _NATIONALITY_AT_WORK = re.compile(
 _ABBREVIATION = re.compile(r"[A-Z](?:\.?[A-Z]){1,3}\.?")
 _STATE_AT_WORK = re.compile(
     r"(?:\s+[A-Z][\w-]*)*\s+(?i:diplomats?|senators?|congress\w*|officials|government|administration|bureau"
-    r"|department|embassy|ambassador|envoy|agency|office|ministry)\b"
+    r"|department|embassy|ambassador|envoy|agency|office|ministry|troops?|forces|military|army|soldiers)\b"
 )
 # A neighbour's border that says where a place is: "near Bihać, close to the Croatian border" (its border
 # police or crossing points are that country at work, and stay).

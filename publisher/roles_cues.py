@@ -43,7 +43,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     # by Tunisia's national employment agency" in a story about Tunisian engineers).
     "implementer": (r"(?:implemented|run|managed)\s+by",),
     "actor": (
-        r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?)\s+of",
+        r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?|high\s+commissioners?)\s+of",
         r"(?:speaking|signed|signing)\s+(?:for|on\s+behalf\s+of)",  # "Mr X signed for Switzerland", "Speaking for the Netherlands"
     ),
     # People who come from somewhere to give or to watch: context, alone or in a list.
@@ -202,7 +202,7 @@ _CUE_KEYS = PhraseScan(
     _words(
         """co funded financed sponsored commissioned donated paid received receives receiving funding financing grant grants contribution contributions donation
         donations donor donors behalf backed support supported implemented run managed ambassador ambassadors embassy embassies
-        consulate consulates consul consuls envoy envoys speaking chief chiefs regional country deputy partners partnership partnerships represented representing delegates delegation delegations participants
+        consulate consulates consul consuls envoy envoys high speaking chief chiefs regional country deputy partners partnership partnerships represented representing delegates delegation delegations participants
         representatives officials officers expert experts specialist specialists speakers panelists panellists ministers practitioners observers
         attendees guests members colleagues counterparts managers trainers trainees staff peers attended participation brought participating
         office offices headquarters permanent earlier previous past former had based branch branches border borders returnee returnees deportee new resettled resettlement returned came come coming sent brought deported removed

@@ -24,7 +24,8 @@ _PEOPLE_AFTER = re.compile(
 # "hosts some 1.7 million Venezuelans", "displaced Afghans", "Afghans fleeing", "Syrians living in towns". A
 # count alone ("3,522 Uzbeks found jobs abroad") is the story of that country's emigrants.
 _PLURAL_BEFORE = re.compile(
-    r"\b(?:displaced|stranded|registered|undocumented|register|registering|hosts?|hosting|hosted|sheltering)"
+    r"\b(?:displaced|stranded|registered|undocumented|register|registering|hosts?|hosting|hosted|sheltering"
+    r"|integration\s+of)"
     r"(?:\s+(?:some|about|around|over|nearly|almost|more\s+than))?(?:\s+[\d.,]+(?:\s+(?:million|thousand))?)?\s+$",
     re.IGNORECASE,
 )
@@ -32,7 +33,7 @@ _PLURAL_AFTER = re.compile(
     r"\s+(?:fleeing|living|staying|sheltering|stranded|in\s+the\s+country|on\s+its\s+territory"
     r"|under\s+(?:temporary|international|subsidiary)\s+protection|seeking\s+(?:refuge|asylum|protection)"
     r"|(?:who|that)\s+(?:have\s+|had\s+)?(?:fled|left|live|lived|are\s+living|stay|sought)"
-    r"|(?:have|had)\s+(?:fled|left|sought))\b"
+    r"|(?:have|had)\s+(?:fled|left|sought|registered)|(?:are|were)\s+still\s+in|remain(?:s|ed)?\s+in)\b"
 )
 # ... in the predicate: "many undocumented workers are Moldovan, Ukrainian, Romanian or Georgian".
 _PEOPLE_BEFORE = re.compile(
@@ -50,7 +51,9 @@ _RETURN = re.compile(
 # neighbouring Sudan". (Since/after/fleeing the war in are origins: see roles_origins.)
 _TROUBLE_AFTER = re.compile(r"\s+(?:civil\s+)?(?:war|conflict|crisis|crises|refugee\s+crisis)\b")
 _TROUBLE_BEFORE = re.compile(
-    r"\b(?:war|wars|conflict|conflicts|crisis|crises|fighting)\s+in\s+(?:the\s+)?(?:neighbou?ring\s+)?$", re.IGNORECASE
+    r"\b(?:war|wars|conflict|conflicts|crisis|crises|fighting|violence)"
+    r"(?:\s+(?:rages?|raged|raging|continues|continued|goes\s+on|unfolds))?\s+in\s+(?:the\s+)?(?:neighbou?ring\s+)?$",
+    re.IGNORECASE,
 )
 # ... or by the state that started it: "because of Russia's full-scale invasion".
 _INVADER_AFTER = re.compile(
@@ -82,7 +85,7 @@ def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
         head, _ = _sentence_head(text, matches[starts.get(lists[i], i)].start)
         trouble = (
             _TROUBLE_BEFORE.search(head)
-            or (m.kind == "demonym" and _TROUBLE_AFTER.match(text, m.end))
+            or (m.kind in ("demonym", "name") and _TROUBLE_AFTER.match(text, m.end))  # "the Syria crisis"
             or (m.kind == "name" and _INVADER_AFTER.match(text, m.end))
         )
         if trouble or (m.kind == "demonym" and _said_of_people(text, matches, lists, starts, i)):

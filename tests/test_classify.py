@@ -181,6 +181,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # a giver of goods is a donor; a state that gives status or shelter acts at home
         ("Germany gives virtual reality welding machines to the University of Pristina in Kosovo.", ["XK"]),
         ("Japan hands over patrol boats and radar equipment to the coast guard of Ghana.", ["GH"]),
+        # a Commonwealth country's diplomat; a state's troops at work elsewhere
+        ("In Colombo, the High Commissioner of Bangladesh thanked Sri Lanka for chairing.", ["LK"]),
+        ("In Baghdad, officials said US troops will leave.", ["IQ"]),
         ("Ecuador gives legal status to 100,000 Venezuelans; Peru provides shelter to migrants.", ["EC", "PE", "VE"]),
         # a list takes an "and" or "or": "Yemen, Sweden" is two clauses, "Oman, Qatar, and Kuwait" one list
         ("Oman, Qatar, and Kuwait will give USD 9 million to the refugee programme in Yemen.", ["YE"]),

@@ -38,6 +38,13 @@ def codes(clf: Classifier, text: str) -> list[str]:
         ("Gaziantep in Turkey is home to many of the 3.4 million Syrians who sought refuge.", ["TR"]),
         ("The course in Almaty looked at the needs of displaced Afghans.", ["KZ"]),
         ("Officials in Dushanbe spoke of Afghans fleeing across the border.", ["TJ"]),
+        # a war named by its country, or still going on there; people counted where they are now
+        ("UNESCO trains young Jordanians affected by the Syria crisis in Amman.", ["JO"]),
+        ("While war rages in Ukraine, refugees still reach Italy safely.", ["IT"]),
+        ("Violence in Iraq has dropped, but few refugees in Jordan go back.", ["JO"]),
+        ("Poland plans the long-term integration of Ukrainians.", ["PL"]),
+        ("In Warsaw, 1.4 million Ukrainians have registered for temporary protection.", ["PL"]),
+        ("Six years on, Iraqis are still in Jordan in large numbers.", ["JO"]),
         ("Turkey began to register Syrians living in towns and cities.", ["TR"]),
         ("Peru and Ecuador host many of the 7.1 million Venezuelans who have left.", ["EC", "PE"]),
         # a nationality said of people: the people noun, another nationality, the predicate
