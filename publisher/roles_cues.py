@@ -73,7 +73,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         # "officers from border guard, customs and drug control agencies of"
         r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?"
         # "representatives of the neighbouring transit countries Chad, Egypt and Libya"
-        r"(?:\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:countries|states)(?=\s+[A-Z]))?",
+        # (or "representatives of the eleven Asian labour-sending member countries, Sri Lanka, Afghanistan, ...")
+        r"(?:\s+(?:the\s+)?(?:[\w-]+\s+){0,4}?(?:countries|states),?(?=\s+(?:the\s+)?[A-Z]))?",
     ),
     "background": (
         # (a programme's "country offices in A, B and C", its "field offices in", are where it works)

@@ -173,6 +173,11 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             "and Libya.",
             ["KE"],
         ),
+        (
+            "In Colombo, representatives of the eleven Asian labour-sending member countries, Nepal, Pakistan and "
+            "Thailand, attended.",
+            ["LK"],
+        ),
         ("With support from the Kingdom of the Netherlands, officers in Tashkent learned document checks.", ["UZ"]),
         ("The Swiss-funded project trained officials in Armenia.", ["AM"]),
         ("Thanks to the generous financial support of Germany and Austria, a centre opened in Erbil.", ["IQ"]),
