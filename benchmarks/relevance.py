@@ -124,6 +124,11 @@ SETS = {
         FIXTURES / "holdout22" / "projects.toml",
         FIXTURES / "holdout22" / "gold.jsonl",
     ),
+    "holdout21": (
+        FIXTURES / "holdout21" / "releases.jsonl",
+        FIXTURES / "holdout21" / "projects.toml",
+        FIXTURES / "holdout21" / "gold.jsonl",
+    ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
 
