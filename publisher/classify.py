@@ -19,7 +19,7 @@ from publisher.roles_donors import donor_roles
 from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
 from publisher.roles_past import instance_roles, past_roles
-from publisher.roles_people import people_roles
+from publisher.roles_people import nationality_only_roles, people_roles
 from publisher.roles_salience import salience_roles
 from publisher.roles_seats import seat_roles
 from publisher.text import collapse_spaces
@@ -186,6 +186,7 @@ class Classifier:
         roles = past_roles(text, matches, roles, on)
         roles = instance_roles(text, matches, roles)
         roles = salience_roles(text, matches, roles)
+        roles = nationality_only_roles(text, matches, roles)
         for m, role in zip(matches, roles, strict=True):
             if m.code is not None:
                 if role is Role.ATTENDEE:

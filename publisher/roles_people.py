@@ -62,6 +62,10 @@ _INVADER_AFTER = re.compile(
 # A state that leads a military campaign: "the Saudi-led air campaign", "a US-led coalition".
 _LED_AFTER = re.compile(r"[-‐]led\b")
 _WINDOW = 200
+_EMIGRANTS = re.compile(
+    r"\babroad\b|\b(?:labour|seasonal|migrant|guest)\s+(?:workers|migrants)\b|\bfound\s+(?:jobs|work|employment)\b",
+    re.IGNORECASE,
+)
 
 
 def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
@@ -147,3 +151,26 @@ def _said_of_people(
     first = matches[starts[lists[i]]]
     head, _ = _sentence_head(text, first.start)
     return _PEOPLE_BEFORE.search(head) is not None
+
+
+def nationality_only_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with the subject mentions of a country named only by its people in the plural ("Venezuelans",
+    "Syrians"), never by its name or a place in it, made BACKGROUND while another country is named as where the
+    story happens: they are where those people come from ("Colombia's statute for Venezuelans", "Quito Process
+    adopts a road map for integrating Venezuelans"). A story of people going home keeps them (where they return
+    to), and so does a story told from the emigrants' side ("Venezuelans abroad", "found jobs abroad") or of
+    labour migrants (both ends of a corridor), and a nationality said only in the singular ("Venezuelan
+    engineers")."""
+    placed = {m.code for m, r in zip(matches, roles, strict=True) if r is Role.SUBJECT and m.kind in ("name", "city")}
+    if not placed or _RETURN.search(text) or _EMIGRANTS.search(text):
+        return list(roles)
+    by_people: dict[str, list[int]] = {}
+    for i, (m, r) in enumerate(zip(matches, roles, strict=True)):
+        if r is Role.SUBJECT and m.code is not None and m.kind == "demonym" and m.code not in placed:
+            by_people.setdefault(m.code, []).append(i)
+    out = list(roles)
+    for code, found in by_people.items():
+        if placed - {code} and any(_is_plural_demonym(matches[i]) for i in found):
+            for i in found:
+                out[i] = Role.BACKGROUND
+    return out

@@ -85,3 +85,23 @@ def test_people_elsewhere_are_context(clf: Classifier, text: str, expected: list
 )
 def test_people_who_are_the_story_stay(clf: Classifier, text: str, expected: list[str]) -> None:
     assert codes(clf, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # named only by its people in the plural, while the story is placed elsewhere: where they come from
+        ("Colombia reports on its temporary protection statute for Venezuelans.", ["CO"]),
+        ("The Quito Process, meeting in Buenos Aires, adopts a road map for integrating Venezuelans.", ["AR"]),
+        # ... unless they go home, the story is told from the emigrants' side, or they are labour migrants
+        ("In Bogota, 300 Venezuelans went back home on a bus.", ["CO", "VE"]),
+        ("Venezuelans abroad reach 3.4 million; Colombia hosts the most.", ["CO", "VE"]),
+        ("In Moscow, officials counted 600,000 Tajik seasonal workers.", ["RU", "TJ"]),
+        # ... or the nationality is said only in the singular, of whom the work is for
+        ("A course in Peru for Venezuelan doctors.", ["PE", "VE"]),
+    ],
+)
+def test_a_country_named_only_by_its_people_elsewhere_is_where_they_come_from(
+    clf: Classifier, text: str, expected: list[str]
+) -> None:
+    assert codes(clf, text) == expected
