@@ -189,7 +189,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # a Commonwealth country's diplomat; a state's troops at work elsewhere
         ("In Colombo, the High Commissioner of Bangladesh thanked Sri Lanka for chairing.", ["LK"]),
         ("In Baghdad, officials said US troops will leave.", ["IQ"]),
-        ("Ecuador gives legal status to 100,000 Venezuelans; Peru provides shelter to migrants.", ["EC", "PE", "VE"]),
+        ("Ecuador gives legal status to 100,000 Venezuelans; Peru provides shelter to migrants.", ["EC", "PE"]),
         # a list takes an "and" or "or": "Yemen, Sweden" is two clauses, "Oman, Qatar, and Kuwait" one list
         ("Oman, Qatar, and Kuwait will give USD 9 million to the refugee programme in Yemen.", ["YE"]),
         ("Financed by Sweden's development cooperation agency, the survey covered Ghana.", ["GH"]),
