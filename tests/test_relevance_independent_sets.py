@@ -1,4 +1,4 @@
-"""The held-out sets written by other hands (holdout3 to holdout18, holdout20 to holdout22): well-formed, and their provenance
+"""The held-out sets written by other hands (holdout3 to holdout18, holdout20 to holdout23): well-formed, and their provenance
 new and not the excluded organisation's. They measure; no test here reads their figures (each README has them)."""
 
 from __future__ import annotations
@@ -15,7 +15,16 @@ from tests.conftest import fixture_jsonl, fixture_projects, on_excluded_site
 FIXTURES = Path(__file__).parent / "fixtures"
 # The sets in the order they were written (the first three by the rules' hand), and each held-out set's least
 # size: its pages and project names must be new to every set written before it.
-ORDER = ["devset", "holdout", "holdout2", *(f"holdout{n}" for n in range(3, 19)), "holdout20", "holdout22", "holdout21"]
+ORDER = [
+    "devset",
+    "holdout",
+    "holdout2",
+    *(f"holdout{n}" for n in range(3, 19)),
+    "holdout20",
+    "holdout22",
+    "holdout21",
+    "holdout23",
+]
 LEAST = {"holdout3": (30, 10), "holdout4": (40, 12)}  # the later ones: 45 releases, 15 projects
 SETS = [
     pytest.param(name, tuple(ORDER[:k]), LEAST.get(name, (45, 15)), id=name)
