@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout22]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout23]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -128,6 +128,11 @@ SETS = {
         FIXTURES / "holdout21" / "releases.jsonl",
         FIXTURES / "holdout21" / "projects.toml",
         FIXTURES / "holdout21" / "gold.jsonl",
+    ),
+    "holdout23": (
+        FIXTURES / "holdout23" / "releases.jsonl",
+        FIXTURES / "holdout23" / "projects.toml",
+        FIXTURES / "holdout23" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
