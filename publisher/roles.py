@@ -228,8 +228,10 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
             role = roles[-1]  # "based in Nairobi, Kenya": the country says where the city is, in the city's role
         roles.append(role)
     for i in range(len(matches)):
-        # Attendees who sign are parties to what they sign: "the ministers of A, B and C have signed ..."
-        if roles[i] is Role.ATTENDEE and _SIGN_AFTER.match(text, matches[lists[i]].end):
+        # Attendees who sign are parties to what they sign: "the ministers of A, B and C have signed ..."; and
+        # those who meet or agree are the meeting: "delegations from A, B and C, which host ..., met in Nairobi"
+        end = matches[lists[i]].end
+        if roles[i] is Role.ATTENDEE and (_SIGN_AFTER.match(text, end) or _MEET_AFTER.match(text, end)):
             roles[i] = Role.SUBJECT
     return roles
 
@@ -237,6 +239,12 @@ def mention_roles(text: str, matches: Sequence[PlaceMatch]) -> list[Role]:
 _SIGN_AFTER = re.compile(
     r"\s+(?:(?:have|has|had|will|formally|jointly|today|yesterday)\s+){0,2}(?:signed|sign|initialled|ratified"
     r"|put\s+their\s+names?\s+to)\b(?!\s+(?:up|in)\b)"  # who "signed up" or "signed in" attends
+)
+
+
+_MEET_AFTER = re.compile(
+    r"(?:\s*,(?:[^.;,]|(?<=\d)[.,](?=\d)){0,120},)?\s+(?:(?:have|has|had|all|jointly|formally|together|then|also|today|yesterday)\s+){0,2}"
+    r"(?:met|agreed|adopted|endorsed|committed|pledged|resolved|decided)\b"
 )
 
 
