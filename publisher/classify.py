@@ -15,7 +15,7 @@ from publisher.countries import country_name
 from publisher.currencies import drop_currencies
 from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
 from publisher.roles import FALLBACK, Role, mention_roles
-from publisher.roles_donors import donor_roles
+from publisher.roles_donors import donor_roles, partner_roles
 from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
 from publisher.roles_past import instance_roles, past_roles
@@ -186,6 +186,7 @@ class Classifier:
         roles = past_roles(text, matches, roles, on)
         roles = instance_roles(text, matches, roles)
         roles = salience_roles(text, matches, roles)
+        roles = partner_roles(text, matches, roles)
         roles = nationality_only_roles(text, matches, roles)
         for m, role in zip(matches, roles, strict=True):
             if m.code is not None:

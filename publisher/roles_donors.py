@@ -1,7 +1,8 @@
-"""Keep a donor a donor: once a text says a country pays, its other mentions are context too."""
+"""Find donors: a country the text says pays, in all its mentions, and one that does the work with an agency abroad."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -29,4 +30,57 @@ def donor_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role])
     for i, m in enumerate(matches):
         if out[i] is Role.SUBJECT and m.code in donors and m.code not in home:
             out[i] = Role.DONOR
+    return out
+
+
+# A country paired with an international organisation: "Japan and IOM sign ...", "the ILO and Switzerland launch
+# ...", "UNHCR and the Government of Honduras signed ...". The partner is an acronym (or the UN) that names no place.
+_WITH_ORG_AFTER = re.compile(r"\s+and\s+(?:the\s+)?(?P<org>[A-Z]{2,7}|UN|United\s+Nations)\b")
+_WITH_ORG_BEFORE = re.compile(
+    r"\b(?P<org>[A-Z]{2,7}|UN|United\s+Nations)\s+and\s+(?:the\s+)?(?:[Gg]overnment\s+of\s+(?:the\s+)?)?$"
+)
+_PLACE_BEFORE = re.compile(r"\b(?:in|to|from|for|of|at)\s+(?:the\s+)?$", re.IGNORECASE)  # "in Ethiopia and IGAD"
+
+
+def partner_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with a country named as the subject only beside an international organisation ("Japan and IOM
+    launch a project for young returnees in Guatemala") made DONOR while another country is named as where the
+    work is: a government that does the work with an agency abroad pays for it. A government doing it at home
+    is named so too ("UNHCR and the Government of Honduras signed ..."), but the text names its country again,
+    or names no other place."""
+    out = list(roles)
+    spans = [(m.start, m.end) for m in matches]
+
+    def org(start: int, end: int) -> bool:  # an acronym, not a place the gazetteer knows ("UAE", "EU")
+        return not any(s < end and start < e for s, e in spans)
+
+    paired: set[int] = set()
+    for i, (m, role) in enumerate(zip(matches, roles, strict=True)):
+        if m.kind != "name" or m.code is None or role is not Role.SUBJECT:
+            continue
+        after = _WITH_ORG_AFTER.match(text, m.end)
+        if (
+            after
+            and org(after.start("org"), after.end("org"))
+            and not _PLACE_BEFORE.search(text, max(0, m.start - 20), m.start)
+        ):
+            paired.add(i)
+            continue
+        begin = max(0, m.start - 60)
+        before = _WITH_ORG_BEFORE.search(text, begin, m.start)
+        if before and org(before.start("org"), before.end("org")):
+            paired.add(i)
+    if not paired:
+        return out
+    placed = {m.code for m, r in zip(matches, roles, strict=True) if r is Role.SUBJECT and m.kind in ("name", "city")}
+    for code in {matches[i].code for i in paired}:
+        alone = all(
+            i in paired
+            for i, (m, r) in enumerate(zip(matches, roles, strict=True))
+            if m.code == code and r is Role.SUBJECT
+        )
+        if alone and placed - {code, None}:
+            for i in paired:
+                if matches[i].code == code:
+                    out[i] = Role.DONOR
     return out

@@ -50,3 +50,21 @@ def test_a_donor_named_far_more_often_than_any_other_country_is_the_subject(clf:
     assert codes(clf, text) == ["AM", "GE"]
     # named as often as the other country, it is the donor
     assert codes(clf, "Funded by Japan, a centre in Somalia opened; Japan's ambassador spoke.") == ["SO"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a government that does the work with an agency abroad pays for it
+        ("Japan and IOM launch a reintegration project for young returnees in Guatemala.", ["GT"]),
+        ("The ILO and Switzerland launch a migration project in Dhaka.", ["BD"]),
+        # at home, the country is where the work is: named again, or nothing else is
+        ("UNHCR and the Government of Honduras signed an agreement in Tegucigalpa.", ["HN"]),
+        ("Bangladesh and the ILO sign a reintegration project in Bangladesh; Switzerland pays for it.", ["BD"]),
+        # a partner that is a place is no agency; a country after "in" is where an office is
+        ("Qatar and the UAE sign a labour agreement for Nepali workers in Kathmandu.", ["AE", "NP", "QA"]),
+        ("The ILO country office in Ethiopia and IGAD opened a workshop in Djibouti.", ["DJ", "ET"]),
+    ],
+)
+def test_a_country_beside_an_agency_abroad_is_a_donor(clf: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(clf, text) == expected
