@@ -163,6 +163,9 @@ _NATIONALITY_AT_WORK = re.compile(
     r"|specialists|cooperation|NGOs?|non-governmental|charit(?:y|ies)|partners?|universit(?:y|ies)|foundations?"
     r"|professionals|bodies|institutions|counterparts|presidency|invasion|aggression|occupation|mission|customs"
     r"|administrations?)\b"
+    # what a state does abroad: "German support for Venezuelans in Peru", "a German response in Colombia", "the
+    # German host-communities programme"
+    r"|(?:\s+[a-z][\w-]*){0,2}?\s+(?:support|response|programmes?|aid|assistance|funding)\s+(?:for|in|to)\b"
 )
 # A country's short form used as an adjective for its state at work: "US diplomats", "the UK Home Office", "the
 # US Government Accountability Office" (its own people and places are named otherwise: "Americans", "Texas").

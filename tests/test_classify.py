@@ -193,6 +193,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # a giver of goods is a donor; a state that gives status or shelter acts at home
         ("Germany gives virtual reality welding machines to the University of Pristina in Kosovo.", ["XK"]),
         ("Japan hands over patrol boats and radar equipment to the coast guard of Ghana.", ["GH"]),
+        # what a state does abroad, said by its adjective
+        ("From street vendor to surgeon: German support for refugees in Peru.", ["PE"]),
+        ("Host Communities at the Border: a German response in Colombia and Ecuador.", ["CO", "EC"]),
         # a Commonwealth country's diplomat; a state's troops at work elsewhere
         ("In Colombo, the High Commissioner of Bangladesh thanked Sri Lanka for chairing.", ["LK"]),
         ("In Baghdad, officials said US troops will leave.", ["IQ"]),
