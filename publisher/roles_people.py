@@ -57,7 +57,7 @@ _TROUBLE_BEFORE = re.compile(
 )
 # ... or by the state that started it: "because of Russia's full-scale invasion".
 _INVADER_AFTER = re.compile(
-    r"(?:’s|'s)\s+(?:full[-\s]scale\s+|military\s+)?(?:invasion|aggression|(?:war|attacks?)\s+(?:on|against))\b"
+    r"(?:’s|'s)\s+(?:full[-\s]scale\s+|military\s+)?(?:invasion|aggression|crackdown|offensive|(?:war|attacks?)\s+(?:on|against))\b"
 )
 # A state that leads a military campaign: "the Saudi-led air campaign", "a US-led coalition".
 _LED_AFTER = re.compile(r"[-‐]led\b")

@@ -39,6 +39,7 @@ def codes(clf: Classifier, text: str) -> list[str]:
         ("The course in Almaty looked at the needs of displaced Afghans.", ["KZ"]),
         ("Officials in Dushanbe spoke of Afghans fleeing across the border.", ["TJ"]),
         # a war named by its country, or still going on there; people counted where they are now
+        ("Boats landed in Aceh, Indonesia, the most since Myanmar's military crackdown in 2017.", ["ID"]),
         ("UNESCO trains young Jordanians affected by the Syria crisis in Amman.", ["JO"]),
         ("While war rages in Ukraine, refugees still reach Italy safely.", ["IT"]),
         ("Violence in Iraq has dropped, but few refugees in Jordan go back.", ["JO"]),
