@@ -722,3 +722,14 @@ def test_a_plus_is_part_of_an_acronym() -> None:
     assert keys(linker.link(release(text, "MD", "border-management", published=when))) == ["alpha"]
     later = "ALPHA+ trained border guards of Moldova on biometric passports."
     assert "alpha-plus" in keys(linker.link(release(later, "MD", "border-management", published=when)))
+
+
+def test_an_alias_of_one_capitalised_word_and_its_noun_names_the_project() -> None:
+    """ "the Chances project": one distinctive word before "project" or "programme" is a name, as written."""
+    chances = project("livebra", "Livelihoods for Venezuelans in Brazil", "LIVEBRA", aliases=("Chances project",))
+    linker = Linker([chances], CFG)
+    assert keys(linker.link(release("USAID and IOM launched the Chances project for Venezuelans."))) == ["livebra"]
+    # in lower case it is ordinary words, and a small word before the noun names nothing
+    assert keys(linker.link(release("Their chances project a better year for Venezuelans."))) == []
+    plain = project("x", "Some Name", "SNX", aliases=("The project",))
+    assert keys(Linker([plain], CFG).link(release("The project trained officers."))) == []

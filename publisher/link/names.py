@@ -51,8 +51,13 @@ def phase_base(toks: list[str]) -> list[str]:
 
 
 def _is_name(toks: list[str]) -> bool:
-    """A name is distinctive with at least two capitalised words ("Prague Process")."""
-    return len(toks) >= 2 and sum(1 for t in toks if t[:1].isupper()) >= 2
+    """A name is distinctive with at least two capitalised words ("Prague Process"), or one before the noun that
+    says what it names ("the Chances project", "the Quwwa programme": matched as written, capital and all)."""
+    if len(toks) < 2:
+        return False
+    if sum(1 for t in toks if t[:1].isupper()) >= 2:
+        return True
+    return toks[0][:1].isupper() and toks[0].lower() not in SMALL_WORDS and toks[-1].lower() in _HEAD_NOUNS
 
 
 def _acronym_ok(toks: list[str]) -> bool:
