@@ -161,16 +161,19 @@ def nationality_only_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequ
     to), and so does a story told from the emigrants' side ("Venezuelans abroad", "found jobs abroad") or of
     labour migrants (both ends of a corridor), and a nationality said only in the singular ("Venezuelan
     engineers")."""
+    out = list(roles)
     placed = {m.code for m, r in zip(matches, roles, strict=True) if r is Role.SUBJECT and m.kind in ("name", "city")}
-    if not placed or _RETURN.search(text) or _EMIGRANTS.search(text):
-        return list(roles)
+    if not placed:
+        return out
     by_people: dict[str, list[int]] = {}
     for i, (m, r) in enumerate(zip(matches, roles, strict=True)):
         if r is Role.SUBJECT and m.code is not None and m.kind == "demonym" and m.code not in placed:
             by_people.setdefault(m.code, []).append(i)
-    out = list(roles)
-    for code, found in by_people.items():
-        if placed - {code} and any(_is_plural_demonym(matches[i]) for i in found):
-            for i in found:
-                out[i] = Role.BACKGROUND
+    people = [found for code, found in by_people.items() if any(_is_plural_demonym(matches[i]) for i in found)]
+    # the whole-text searches only for the few texts that have such people
+    if not people or _RETURN.search(text) or _EMIGRANTS.search(text):
+        return out
+    for found in people:
+        for i in found:
+            out[i] = Role.BACKGROUND
     return out
