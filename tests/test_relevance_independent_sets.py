@@ -24,6 +24,7 @@ ORDER = [
     "holdout22",
     "holdout21",
     "holdout23",
+    "holdout25",
 ]
 LEAST = {"holdout3": (30, 10), "holdout4": (40, 12)}  # the later ones: 45 releases, 15 projects
 SETS = [
