@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout23]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout25]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -133,6 +133,16 @@ SETS = {
         FIXTURES / "holdout23" / "releases.jsonl",
         FIXTURES / "holdout23" / "projects.toml",
         FIXTURES / "holdout23" / "gold.jsonl",
+    ),
+    "holdout24": (
+        FIXTURES / "holdout24" / "releases.jsonl",
+        FIXTURES / "holdout24" / "projects.toml",
+        FIXTURES / "holdout24" / "gold.jsonl",
+    ),
+    "holdout25": (
+        FIXTURES / "holdout25" / "releases.jsonl",
+        FIXTURES / "holdout25" / "projects.toml",
+        FIXTURES / "holdout25" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
