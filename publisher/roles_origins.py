@@ -32,7 +32,8 @@ _BEFORE = re.compile(
     r"\b(?:(?:main|top|leading|principal|largest|biggest|most\s+(?:common|frequent(?:ly\s+[\w-]+)?)|major)"
     r"\s+(?:countr(?:y|ies)\s+of\s+origin|origin\s+countr(?:y|ies)|source\s+countr(?:y|ies)|groups?|origins)"
     r"|nationalit(?:y|ies))"
-    r"(?:\s+[\w-]+){0,10}?\s*(?:were|was|are|is|included|include|being|such\s+as|like|:)|"
+    r"(?:\s+[\w-]+){0,10}?\s*(?:(?:were|was|are|is)(?:\s+(?:again|still|once\s+again))?|included|include|being"
+    r"|such\s+as|like|:)|"
     # "arrivals from", "asylum applications lodged by people from"
     r"\b(?:arrivals|crossings|detections|applications|applicants)(?:\s+[\w-]+){0,4}?\s+(?:from|by)|"
     # "people fleeing A and B", "those who fled the war in A", "3.7 million people had left A"
@@ -73,6 +74,8 @@ _SEP = re.compile(
     # Egypt), Eastern Europe (mainly Ukraine) and Africa (mainly Nigeria)"
     r"\s*[,(]\s*(?:mainly|mostly|notably|especially|chiefly|in\s+particular)\s+"
     r"|\)?\s*,?\s*followed\s+by\s+(?:the\s+)?"
+    # a figure after each item: "Afghanistan (453), Pakistan (395), Syria (104) and Iraq (36)"
+    r"|\s*\(\s*\d[\d.,]*\s*(?:%|per\s*cent)?\s*\)\s*(?:,\s*)?(?:(?:and|or)\s+)?(?:the\s+)?"
     r"|\)\s*,?\s*(?:(?:and|or)\s+)?(?:the\s+)?(?:(?:Eastern|Western|Northern|Southern|Central)\s+)?"
     r"|\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?|\s+(?:and|or)\s+(?:the\s+)?|\s*&\s*"
 )
@@ -184,6 +187,8 @@ def _may_end_with_cue(head: str) -> bool:
     low = head.lower()
     words = low.split()
     if words and words[-1] == "the":
+        words.pop()
+    if len(words) > 1 and words[-1] in ("again", "still"):  # "the main countries of origin were again"
         words.pop()
     if not words:
         return False

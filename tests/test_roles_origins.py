@@ -26,6 +26,9 @@ codes = country_codes
         # the main nationalities, the top countries of origin
         ("Border guards in Poland recorded 9,000 crossings; the main nationalities were Iraqis and Yemenis.", ["PL"]),
         ("In Italy the top countries of origin of new arrivals were Tunisia, Egypt and Pakistan.", ["IT"]),
+        # ... with a figure after each, and said again
+        ("Claims in Malta rose; most of them came from Afghanistan (453), Pakistan (395) and Syria (104).", ["MT"]),
+        ("Claims in Austria fell; the main countries of origin were again Syria (631), Iran (189) and Iraq.", ["AT"]),
         ("Asylum claims in Belgium rose; nationalities such as Eritreans and Somalis topped the list.", ["BE"]),
         # arrivals from a list, people fleeing a list
         ("Arrivals from Venezuela, Haiti and Cuba strained shelters in Costa Rica.", ["CR"]),
