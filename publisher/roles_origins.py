@@ -79,6 +79,10 @@ _SEP = re.compile(
     r"|\)\s*,?\s*(?:(?:and|or)\s+)?(?:the\s+)?(?:(?:Eastern|Western|Northern|Southern|Central)\s+)?"
     r"|\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?|\s+(?:and|or)\s+(?:the\s+)?|\s*&\s*"
 )
+# A count before an item, in a breakdown of people by nationality: "286 Malians, 166 Guineans and 37 Burkinabè".
+_COUNT = re.compile(r"\d[\d.,]*\s+")
+_COUNT_BEFORE = re.compile(r"\d[\d.,]*\s+$")
+_BREAKDOWN = 3  # at least this many counted nationalities make a breakdown
 # Lower-case words after a nationality or before it, "and" and "or" aside (they join the list).
 _NOUNS_AFTER = re.compile(r"(?:\s+(?!(?:and|or)\b)[a-z][\w-]*){0,2}")
 _NOUNS_BEFORE = re.compile(r"(?:(?!(?:and|or)\b)[a-z][\w-]*\s+){0,2}")
@@ -102,9 +106,11 @@ def origin_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
                 j = k
         if j < k and OPEN_END.match(text, matches[k].end):
             j = k  # "Syria, Iraq, Yemen and other countries"
-        if (_is_origin_list(text, matches[i : j + 1]) or _nationals_abroad(text, matches, i, j)) and not _going_home(
-            text, matches[i], matches[j]
-        ):
+        items = matches[i : j + 1]
+        origin = (
+            _is_origin_list(text, items) or _nationals_abroad(text, matches, i, j) or _counted_breakdown(text, items)
+        )
+        if origin and not _going_home(text, matches[i], matches[j]):
             for k in range(i, j + 1):
                 if out[k] is Role.SUBJECT:
                     out[k] = Role.BACKGROUND
@@ -163,7 +169,29 @@ def _joined(text: str, a: PlaceMatch, b: PlaceMatch) -> str | None:
     if sep is None:
         return None
     end = _skip(_NOUNS_BEFORE, text, sep.end(), b.start) if b.kind == "demonym" else sep.end()
+    if end != b.start and b.kind == "demonym" and (count := _COUNT.match(text, end, b.start)):
+        end = count.end()  # "..., 166 Guineans"
     return sep.group() if end == b.start else None
+
+
+def _counted_breakdown(text: str, items: Sequence[PlaceMatch]) -> bool:
+    """Whether `items` are nationalities each after a count: the people a story counts, by where they come from
+    ("Among the 669 were 286 Malians, 166 Guineans, 37 Burkinabè ..."). Not the passengers of a flight home
+    ("a charter ... bound for Bamako and the Gambia: 52 Malians, 12 Senegalese ..."): where they go is the story."""
+    if len(items) < _BREAKDOWN or not all(
+        m.kind == "demonym" and _COUNT_BEFORE.search(text, max(0, m.start - 12), m.start) for m in items
+    ):
+        return False
+    begin = max(0, items[0].start - _WINDOW)
+    ends = list(SENTENCE_END.finditer(text, begin, items[0].start))
+    return not _HOMEWARD.search(text, ends[-1].end() if ends else begin, items[-1].end)
+
+
+_HOMEWARD = re.compile(
+    r"\b(?:flights?|charters?|bound\s+for|flown|repatriat\w*|returnees?|returned|returning|deport\w*"
+    r"|(?:went|go|going|sent|brought)\s+(?:back|home))\b",
+    re.IGNORECASE,
+)
 
 
 def _skip(words: re.Pattern[str], text: str, pos: int, end: int) -> int:

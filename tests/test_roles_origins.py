@@ -26,6 +26,18 @@ codes = country_codes
         # the main nationalities, the top countries of origin
         ("Border guards in Poland recorded 9,000 crossings; the main nationalities were Iraqis and Yemenis.", ["PL"]),
         ("In Italy the top countries of origin of new arrivals were Tunisia, Egypt and Pakistan.", ["IT"]),
+        # a breakdown of the people counted, a count before each nationality (the list starts at the first count)
+        ("Among the 669 who reached Assamaka in Niger were 286 Malians, 166 Guineans and 37 Burkinabè.", ["NE"]),
+        (
+            "They were turned back by Algeria, officials said; in Niger, the 669 were 286 Malians, 166 Guineans and "
+            "37 Burkinabè.",
+            ["DZ", "NE"],
+        ),
+        # ... but the passengers of a flight home are where it goes
+        (
+            "A voluntary return flight left Tripoli in Libya with 52 Malians, 12 Senegalese and 17 Guineans.",
+            ["GN", "LY", "ML", "SN"],
+        ),
         # ... with a figure after each, and said again
         ("Claims in Malta rose; most of them came from Afghanistan (453), Pakistan (395) and Syria (104).", ["MT"]),
         ("Claims in Austria fell; the main countries of origin were again Syria (631), Iran (189) and Iraq.", ["AT"]),
