@@ -80,8 +80,9 @@ _SEP = re.compile(
     r"|\s*,\s*(?:and\s+|or\s+)?(?:the\s+)?|\s+(?:and|or)\s+(?:the\s+)?|\s*&\s*"
 )
 # A count before an item, in a breakdown of people by nationality: "286 Malians, 166 Guineans and 37 Burkinabè".
-_COUNT = re.compile(r"\d[\d.,]*\s+")
-_COUNT_BEFORE = re.compile(r"\d[\d.,]*\s+$")
+_COUNTS = r"(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|a\s+dozen)"
+_COUNT = re.compile(_COUNTS + r"\s+")
+_COUNT_BEFORE = re.compile(r"\b" + _COUNTS + r"\s+$")
 _BREAKDOWN = 3  # at least this many counted nationalities make a breakdown
 # Lower-case words after a nationality or before it, "and" and "or" aside (they join the list).
 _NOUNS_AFTER = re.compile(r"(?:\s+(?!(?:and|or)\b)[a-z][\w-]*){0,2}")

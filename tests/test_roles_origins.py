@@ -33,6 +33,7 @@ codes = country_codes
             "37 Burkinabè.",
             ["DZ", "NE"],
         ),
+        ("Border guards in Poland detained 62 people: 50 Iraqis, 11 Iranians and one Cameroonian.", ["PL"]),
         # ... but the passengers of a flight home are where it goes
         (
             "A voluntary return flight left Tripoli in Libya with 52 Malians, 12 Senegalese and 17 Guineans.",
