@@ -39,6 +39,9 @@ _WITH_ORG_AFTER = re.compile(r"\s+and\s+(?:the\s+)?(?P<org>[A-Z]{2,7}|UN|United\
 _WITH_ORG_BEFORE = re.compile(
     r"\b(?P<org>[A-Z]{2,7}|UN|United\s+Nations)\s+and\s+(?:the\s+)?(?:[Gg]overnment\s+of\s+(?:the\s+)?)?$"
 )
+_OWN_INSTITUTION = re.compile(
+    r"(?:’s|'s)\s+(?:[a-z]+\s+){0,2}(?:ministry|agency|department|government|embassy|office|service)\b"
+)
 _PLACE_BEFORE = re.compile(r"\b(?:in|to|from|for|of|at)\s+(?:the\s+)?$", re.IGNORECASE)  # "in Ethiopia and IGAD"
 
 
@@ -73,14 +76,16 @@ def partner_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role
     if not paired:
         return out
     placed = {m.code for m, r in zip(matches, roles, strict=True) if r is Role.SUBJECT and m.kind in ("name", "city")}
+    # its own institutions speaking of the work are the same partner: "a director of Canada's immigration ministry"
+    own = {i for i, m in enumerate(matches) if m.kind == "name" and _OWN_INSTITUTION.match(text, m.end)}
     for code in {matches[i].code for i in paired}:
         alone = all(
-            i in paired
+            i in paired or i in own
             for i, (m, r) in enumerate(zip(matches, roles, strict=True))
             if m.code == code and r is Role.SUBJECT
         )
         if alone and placed - {code, None}:
-            for i in paired:
-                if matches[i].code == code:
+            for i in paired | own:
+                if matches[i].code == code and out[i] is Role.SUBJECT:
                     out[i] = Role.DONOR
     return out

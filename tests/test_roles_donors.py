@@ -58,6 +58,11 @@ def test_a_donor_named_far_more_often_than_any_other_country_is_the_subject(clf:
         # a government that does the work with an agency abroad pays for it
         ("Japan and IOM launch a reintegration project for young returnees in Guatemala.", ["GT"]),
         ("The ILO and Switzerland launch a migration project in Dhaka.", ["BD"]),
+        # ... its own ministry announcing the work abroad is the same partner
+        (
+            "Canada and the ILO launch a project for women in Peru; a director of Canada's immigration ministry spoke.",
+            ["PE"],
+        ),
         # at home, the country is where the work is: named again, or nothing else is
         ("UNHCR and the Government of Honduras signed an agreement in Tegucigalpa.", ["HN"]),
         ("Bangladesh and the ILO sign a reintegration project in Bangladesh; Switzerland pays for it.", ["BD"]),
