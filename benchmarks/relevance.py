@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout25]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout27]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -143,6 +143,16 @@ SETS = {
         FIXTURES / "holdout25" / "releases.jsonl",
         FIXTURES / "holdout25" / "projects.toml",
         FIXTURES / "holdout25" / "gold.jsonl",
+    ),
+    "holdout26": (
+        FIXTURES / "holdout26" / "releases.jsonl",
+        FIXTURES / "holdout26" / "projects.toml",
+        FIXTURES / "holdout26" / "gold.jsonl",
+    ),
+    "holdout27": (
+        FIXTURES / "holdout27" / "releases.jsonl",
+        FIXTURES / "holdout27" / "projects.toml",
+        FIXTURES / "holdout27" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
