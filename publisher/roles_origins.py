@@ -43,6 +43,8 @@ _BEFORE = re.compile(
     r"\b(?:originally|refugees(?:\s+and\s+migrants)?|(?:migrants\s+and\s+)?refugees|asylum[\s-]seekers"
     r"|displaced(?:\s+(?:people|persons|families|children))?|IDPs)"
     r"(?:\s+(?:mostly\s+|mainly\s+|largely\s+)?(?:come|came|coming|arriving|arrived|originate|originated))?\s+from|"
+    # a breakdown by count: "586,224 refugees, among them 422,591 from A, 92,317 from B and 6,707 from C"
+    r"\bamong\s+(?:them|whom|those|these)\s+(?:some\s+|about\s+|over\s+|nearly\s+)?\d[\d.,]*\s+from|"
     # a ranking goes on: "more than half of them from A, followed by students from B and C"
     r"\bfollowed\s+by(?:\s+[\w-]+){0,2}?\s+from|"
     # "since the war in A began", "because of the conflict in A", "since armed conflict broke out in A": the cause
@@ -74,6 +76,8 @@ _SEP = re.compile(
     # Egypt), Eastern Europe (mainly Ukraine) and Africa (mainly Nigeria)"
     r"\s*[,(]\s*(?:mainly|mostly|notably|especially|chiefly|in\s+particular)\s+"
     r"|\)?\s*,?\s*followed\s+by\s+(?:the\s+)?"
+    # ... and its next items: ", 92,317 from B and 6,707 from C"
+    r"|\s*,?\s*(?:(?:and|or)\s+)?\d[\d.,]*\s+from\s+(?:the\s+)?"
     # a figure after each item: "Afghanistan (453), Pakistan (395), Syria (104) and Iraq (36)"
     r"|\s*\(\s*\d[\d.,]*\s*(?:%|per\s*cent)?\s*\)\s*(?:,\s*)?(?:(?:and|or)\s+)?(?:the\s+)?"
     r"|\)\s*,?\s*(?:(?:and|or)\s+)?(?:the\s+)?(?:(?:Eastern|Western|Northern|Southern|Central)\s+)?"

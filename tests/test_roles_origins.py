@@ -34,6 +34,10 @@ codes = country_codes
             ["DZ", "NE"],
         ),
         ("Border guards in Poland detained 62 people: 50 Iraqis, 11 Iranians and one Cameroonian.", ["PL"]),
+        (
+            "Kenya hosted 586,224 refugees, among them 422,591 from Somalia, 92,317 from South Sudan and 6,707 from Burundi.",
+            ["KE"],
+        ),
         # ... but the passengers of a flight home are where it goes
         (
             "A voluntary return flight left Tripoli in Libya with 52 Malians, 12 Senegalese and 17 Guineans.",
