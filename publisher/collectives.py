@@ -76,12 +76,21 @@ _GROUP_MEMBERS_OF = re.compile(
 )
 
 
+_AMONG_BEFORE = re.compile(
+    r"\b(?:cooperation|co-operation|coordination|collaboration|solidarity|trust|dialogue|exchanges?)\s+(?:among|between)"
+    r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
 def collective_size(text: str, m: PlaceMatch, *, group: bool = False) -> int | None:
     """For a region or group name used as a collective phrase ("all five Central Asian states", "the six
     Eastern Partnership countries", "ECOWAS member states"): the number of members it gives, 0 for "all of
     them". None when it is no such phrase; the caller checks a number against the members, so "three Central
     Asian countries" (some of them) expands to nobody. Of a `group`, the plain plural ("IGAD countries") is
     all its members, as an organisation's countries are its members; of a region it is not."""
+    if _AMONG_BEFORE.search(text, max(0, m.start - 60), m.start):
+        return None  # "closer cooperation among IGAD member states": a framework, not whom the story is about
     if (_GROUP_MEMBERS_OF if group else _REGION_MEMBERS_OF).search(text, max(0, m.start - 50), m.start):
         return 0
     counted = _COUNTED_OF.search(text, max(0, m.start - 50), m.start)

@@ -543,6 +543,8 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         # no story is about every member of a continent's union
         ("In Tripoli, returns went on with the help of African Union member states.", ["LY"]),
         ("Talks with the Central Asian states that signed went on.", []),
+        # a call for cooperation among a group's members names a framework, not whom the story is about
+        ("In Addis Ababa, Ethiopia called for closer cooperation among IGAD member states.", ["ET"]),
         ("In Sarajevo, the EU and the Western Balkan partners signed a plan.", ["BA"]),
         ("Asylum in the Schengen states is no option for them.", []),
         # attendees who are a whole region, or all from one region the text names, make a meeting of that
