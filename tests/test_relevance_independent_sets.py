@@ -26,6 +26,7 @@ ORDER = [
     "holdout23",
     "holdout24",
     "holdout25",
+    "holdout27",
 ]
 LEAST = {"holdout3": (30, 10), "holdout4": (40, 12)}  # the later ones: 45 releases, 15 projects
 SETS = [
