@@ -733,3 +733,7 @@ def test_an_alias_of_one_capitalised_word_and_its_noun_names_the_project() -> No
     assert keys(linker.link(release("Their chances project a better year for Venezuelans."))) == []
     plain = project("x", "Some Name", "SNX", aliases=("The project",))
     assert keys(Linker([plain], CFG).link(release("The project trained officers."))) == []
+    # a number is as distinctive as a capital: "the 1+1 remittance programme"
+    matched = project("morep", "Remittances-to-Enterprise Programme", "MOREP", aliases=("1+1 remittance programme",))
+    text = "Grants under the 1+1 remittance programme went to 54 migrant workers."
+    assert keys(Linker([matched], CFG).link(release(text))) == ["morep"]

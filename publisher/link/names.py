@@ -57,7 +57,8 @@ def _is_name(toks: list[str]) -> bool:
         return False
     if sum(1 for t in toks if t[:1].isupper()) >= 2:
         return True
-    return toks[0][:1].isupper() and toks[0].lower() not in SMALL_WORDS and toks[-1].lower() in _HEAD_NOUNS
+    distinctive = toks[0][:1].isupper() or any(c.isdigit() for c in toks[0])  # "the 1+1 remittance programme"
+    return distinctive and toks[0].lower() not in SMALL_WORDS and toks[-1].lower() in _HEAD_NOUNS
 
 
 def _acronym_ok(toks: list[str]) -> bool:
@@ -110,9 +111,13 @@ class MentionIndex:
         self._first_name = {k[0] for k in self._names}
         self._first_forms = {a.rstrip("+0123456789") for a in self._first_acr}
         # An alias the operator writes in lower case from its first word ("twinning project for Armenia's State
-        # Migration Service") is looked for where that word stands, as written.
+        # Migration Service"), or from a number ("1+1 remittance programme"), is looked for where that word
+        # stands, as written.
         self._lower_first = {
-            toks[0] for _, names in forms for n in names if (toks := tokens(n)) and toks[0].islower() and _is_name(toks)
+            toks[0]
+            for _, names in forms
+            for n in names
+            if (toks := tokens(n)) and (toks[0].islower() or not toks[0][:1].isalpha()) and _is_name(toks)
         }
 
     def _add(
