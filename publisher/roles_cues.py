@@ -74,6 +74,8 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"|(?:\s+(?:came|come|were|travell?ed|deployed|seconded|sent))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
         # "officers from border guard, customs and drug control agencies of"
         r"(?:\s+(?:[\w-]+,?\s+){0,8}?(?:agencies|institutions|ministries|authorities|services|bodies)\s+(?:of|from))?"
+        # "participants of the college's one-year course from A, B and C"
+        r"(?:\s+(?:the\s+)?(?:[\w'’-]+\s+){0,4}?(?:course|programme|training|class)\s+from)?"
         # "representatives of the neighbouring transit countries Chad, Egypt and Libya"
         # (or "representatives of the eleven Asian labour-sending member countries, Sri Lanka, Afghanistan, ...")
         r"(?:\s+(?:the\s+)?(?:[\w-]+\s+){0,4}?(?:countries|states),?(?=\s+(?:the\s+)?[A-Z]))?",

@@ -175,6 +175,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             "and Libya.",
             ["KE"],
         ),
+        (
+            "In Dushanbe, officials met the participants of the college's one-year course from Algeria, Poland and Tunisia.",
+            ["TJ"],
+        ),
         # ... who meet or agree are the meeting; who only discuss, attend
         (
             "In Nairobi, government delegations from Burundi, Rwanda and Uganda, which host 3.4 million refugees, "
