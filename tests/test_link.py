@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -737,3 +738,24 @@ def test_an_alias_of_one_capitalised_word_and_its_noun_names_the_project() -> No
     matched = project("morep", "Remittances-to-Enterprise Programme", "MOREP", aliases=("1+1 remittance programme",))
     text = "Grants under the 1+1 remittance programme went to 54 migrant workers."
     assert keys(Linker([matched], CFG).link(release(text))) == ["morep"]
+
+
+def test_with_unnamed_links_off_only_named_projects_are_linked() -> None:
+    """`linking.unnamed = false`: the clear winner among projects a release does not name is left out, with why."""
+    dated = project("delta", "Frontier Support", "DELTA", BORDER, "MD", "border-management", start=dt.date(2024, 1, 1))
+    r = release(
+        "Border guards of Moldova trained on biometric passport checks.", countries="MD", topics="border-management"
+    )
+    assert keys(Linker([dated], CFG).link(r)) == ["delta"]
+    off = Linker([dated], LinkingConfig(threshold=0.5, max_links=5, unnamed=False))
+    assert keys(off.link(r)) == []
+    assert [reason for _, ok, reason in off._decide(r, full=True)] == ["not named (linking.unnamed is off)"]
+    named = release("DELTA: border guards of Moldova trained.", countries="MD", topics="border-management")
+    assert keys(off.link(named)) == ["delta"]
+
+
+def test_linking_unnamed_is_read_from_the_config() -> None:
+    from publisher.config import config_from_dict
+
+    assert config_from_dict({"linking": {"unnamed": False}}, root=Path(".")).linking.unnamed is False
+    assert config_from_dict({}, root=Path(".")).linking.unnamed is True

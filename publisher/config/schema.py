@@ -106,6 +106,12 @@ class LinkingConfig:
         range=Range(0, 1, outside="must be between 0 and 1"),
     )
     max_links: int = _doc("At most this many related projects per release.", default=5, range=Range(1, 100))
+    unnamed: bool = _doc(
+        "Also link a release to one project it does not name, when that project clearly beats the others on country, "
+        "topic, distinctive wording and dates (false: only projects a release names, by name, acronym, alias or "
+        "phase, are linked).",
+        default=True,
+    )
 
 
 @dataclass(frozen=True)

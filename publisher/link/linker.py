@@ -311,7 +311,9 @@ class Linker:
             return out
         eligible = []
         for s in scored:
-            if not s.anchored:
+            if not self.config.unnamed:
+                out.append((s, False, "not named (linking.unnamed is off)"))
+            elif not s.anchored:
                 out.append((s, False, "no shared country and not named"))
             elif s.in_dates is False:
                 p = self.projects[s.index]
