@@ -121,6 +121,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"residence\s+in",
         # a career: "she served in Senegal, Niger and Norway", "formerly head of IOM in Guinea"
         r"(?:served|posted|stationed)(?:\s+as\s+(?:[\w'’-]+\s+){1,6}?)?\s*in",
+        # a state's officials abroad: "attachés will be posted to embassies in the UK, the UAE and Hungary"
+        r"(?:post(?:s|ed|ing)?|deploy(?:s|ed|ing)?|seconded|sen[dt]s?|assign(?:s|ed)?)\s+(?:[\w'’-]+\s+){0,2}?to"
+        r"\s+(?:its\s+|the\s+|their\s+)?(?:embassies|consulates|missions)\s+in",
         r"formerly\s+(?:[\w'’-]+\s+){1,6}?in",
         # "she has worked for IOM for some twenty years, in Senegal, Niger and Norway"
         # (keyed on "worked", a rare word, not on "has")
@@ -215,7 +218,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed formerly
+        heading cross\x00 money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed post posts posting deploy deploys deployed deploying seconded send sends assign assigns assigned formerly
         far departures reaching granted set sets setting depart departs departed departing left hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",

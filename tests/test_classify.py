@@ -246,6 +246,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("A camp in Jordan, near the border with Syria, opened a school.", ["JO"]),
         ("In Djibouti, the chief of mission in Ethiopia and the head of office in Kenya met.", ["DJ"]),
         ("In San Salvador, IOM's chief of mission for Guatemala and Honduras signed it.", ["SV"]),
+        # a state's officials posted abroad: where its embassies are
+        ("In Tashkent, Uzbekistan will post attachés to embassies in the UK, Hungary and Japan.", ["UZ"]),
+        ("In Tashkent, officers will be deployed to the embassies in Poland and Latvia.", ["UZ"]),
         ("The Kyrgyz border service received 12 vehicles donated by Japan at a ceremony in Bishkek.", ["KG"]),
         ("Lebanon hosts many refugees; the Danish government funds shelters in Beirut.", ["LB"]),
         ("Morocco presented its strategy to partners in Rabat, including Spain, France and Belgium.", ["MA"]),
