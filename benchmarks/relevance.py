@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout27]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout29]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -153,6 +153,16 @@ SETS = {
         FIXTURES / "holdout27" / "releases.jsonl",
         FIXTURES / "holdout27" / "projects.toml",
         FIXTURES / "holdout27" / "gold.jsonl",
+    ),
+    "holdout29": (
+        FIXTURES / "holdout29" / "releases.jsonl",
+        FIXTURES / "holdout29" / "projects.toml",
+        FIXTURES / "holdout29" / "gold.jsonl",
+    ),
+    "holdout28": (
+        FIXTURES / "holdout28" / "releases.jsonl",
+        FIXTURES / "holdout28" / "projects.toml",
+        FIXTURES / "holdout28" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)

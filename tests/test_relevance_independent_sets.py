@@ -1,4 +1,4 @@
-"""The held-out sets written by other hands (holdout3 to holdout18, holdout20 to holdout27): well-formed, and their provenance
+"""The held-out sets written by other hands (holdout3 to holdout18, holdout20 to holdout29): well-formed, and their provenance
 new and not the excluded organisation's. They measure; no test here reads their figures (each README has them)."""
 
 from __future__ import annotations
