@@ -550,6 +550,8 @@ EAP = ["AM", "AZ", "BY", "GE", "MD", "UA"]
         # no story is about every member of a continent's union
         ("In Tripoli, returns went on with the help of African Union member states.", ["LY"]),
         ("Talks with the Central Asian states that signed went on.", []),
+        # the Sahel is not West Africa: its states are not the sixteen West African countries
+        ("In Niamey, ministers spoke of the stability of the Sahel states and their neighbours.", ["NE"]),
         # a call for cooperation among a group's members names a framework, not whom the story is about
         ("In Addis Ababa, Ethiopia called for closer cooperation among IGAD member states.", ["ET"]),
         ("In Sarajevo, the EU and the Western Balkan partners signed a plan.", ["BA"]),
