@@ -28,6 +28,7 @@ ORDER = [
     "holdout25",
     "holdout26",
     "holdout27",
+    "holdout28",
 ]
 LEAST = {"holdout3": (30, 10), "holdout4": (40, 12)}  # the later ones: 45 releases, 15 projects
 SETS = [
