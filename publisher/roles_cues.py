@@ -44,9 +44,9 @@ _CUES: dict[str, tuple[str, ...]] = {
     "implementer": (r"(?:implemented|run|managed)\s+by",),
     "actor": (
         r"(?:ambassadors?|embass(?:y|ies)|consulates?|consuls?|envoys?|high\s+commissioners?)\s+of",
-        r"(?:speaking|signed|signing)\s+(?:for|on\s+behalf\s+of)",
+        r"(?:speaking|signed|signing)\s+(?:for|on\s+behalf\s+of)",  # "Mr X signed for Switzerland", "Speaking for the Netherlands"
         # an agency's representative for a country: "IOM's chief of mission for El Salvador, Guatemala and Honduras"
-        r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+(?:for|to)",  # "Mr X signed for Switzerland", "Speaking for the Netherlands"
+        r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+(?:for|to)",
     ),
     # People who come from somewhere to give or to watch: context, alone or in a list.
     "attendee": (

@@ -24,6 +24,19 @@ OPEN_END = re.compile(
 )
 # Where a sentence ends, for the passes that look only inside one (a colon does not end it here).
 SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n")
+SENTENCE_WINDOW = 200  # how far back the passes look for the start of a sentence (characters)
+
+
+def sentence_head(text: str, start: int, window: int = SENTENCE_WINDOW) -> tuple[str, int]:
+    """The text of the sentence before `start` (at most `window` characters of it), and where that begins."""
+    begin = max(0, start - window)
+    head = text[begin:start]
+    ends = list(SENTENCE_END.finditer(head))
+    if ends:
+        return head[ends[-1].end() :], begin + ends[-1].end()
+    return head, begin
+
+
 _LIST_CLOSE = re.compile(r"\b(?:and|or)\b|&")  # what closes a list: "A, B(,) and C"
 _LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
 # A collective phrase whose members are listed after it: "seven EU countries - Austria, Croatia and Slovakia",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
-from publisher.roles_lists import OPEN_END, SENTENCE_END
+from publisher.roles_lists import OPEN_END, SENTENCE_END, sentence_head
 
 # Statistics about people on the move name their origins in passing ("arrivals rose, many of them from A,
 # B and C"); the story is where they arrive, are counted or are helped. Each cue below ends right where the
@@ -187,9 +187,8 @@ def _counted_breakdown(text: str, items: Sequence[PlaceMatch]) -> bool:
         m.kind == "demonym" and _COUNT_BEFORE.search(text, max(0, m.start - 12), m.start) for m in items
     ):
         return False
-    begin = max(0, items[0].start - _WINDOW)
-    ends = list(SENTENCE_END.finditer(text, begin, items[0].start))
-    return not _HOMEWARD.search(text, ends[-1].end() if ends else begin, items[-1].end)
+    _, sentence = sentence_head(text, items[0].start)
+    return not _HOMEWARD.search(text, sentence, items[-1].end)
 
 
 _HOMEWARD = re.compile(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles import Role
-from publisher.roles_lists import SENTENCE_END, lists_of
+from publisher.roles_lists import lists_of, sentence_head
 
 # A nationality said of the people a story helps or counts ("Syrian refugees", "Venezuelan families", "Syrian
 # Armenians") names where they come from; the story is where they are now. Officials, police and institutions
@@ -61,7 +61,6 @@ _INVADER_AFTER = re.compile(
 )
 # A state that leads a military campaign: "the Saudi-led air campaign", "a US-led coalition".
 _LED_AFTER = re.compile(r"[-‐]led\b")
-_WINDOW = 200
 _EMIGRANTS = re.compile(
     r"\babroad\b|\b(?:labour|seasonal|migrant|guest)\s+(?:workers|migrants)\b|\bfound\s+(?:jobs|work|employment)\b",
     re.IGNORECASE,
@@ -86,7 +85,7 @@ def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
             changed[i] = Role.ACTOR
             continue
         # the words before the list it is in: "the conflicts in Iraq and Syria"
-        head, _ = _sentence_head(text, matches[starts.get(lists[i], i)].start)
+        head, _ = sentence_head(text, matches[starts.get(lists[i], i)].start)
         trouble = (
             _TROUBLE_BEFORE.search(head)
             or (m.kind in ("demonym", "name") and _TROUBLE_AFTER.match(text, m.end))  # "the Syria crisis"
@@ -121,16 +120,6 @@ def people_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]
     return out
 
 
-def _sentence_head(text: str, start: int) -> tuple[str, int]:
-    """The text of the sentence before `start`, and where that sentence starts."""
-    begin = max(0, start - _WINDOW)
-    head = text[begin:start]
-    ends = list(SENTENCE_END.finditer(head))
-    if ends:
-        return head[ends[-1].end() :], begin + ends[-1].end()
-    return head, begin
-
-
 def _is_plural_demonym(m: PlaceMatch) -> bool:
     return m.kind == "demonym" and m.text.endswith("s") and not m.text.endswith("ss")
 
@@ -140,7 +129,7 @@ def _said_of_people(
 ) -> bool:
     m = matches[i]
     if _is_plural_demonym(m):  # "Venezuelans", "Afghans"; not "Swiss"
-        head, _ = _sentence_head(text, m.start)
+        head, _ = sentence_head(text, m.start)
         return _PLURAL_BEFORE.search(head) is not None or _PLURAL_AFTER.match(text, m.end) is not None
     last = matches[lists[i]]
     nxt = matches[i + 1] if i + 1 < len(matches) else None
@@ -149,7 +138,7 @@ def _said_of_people(
     if last.kind == "demonym" and _PEOPLE_AFTER.match(text, last.end):
         return True
     first = matches[starts[lists[i]]]
-    head, _ = _sentence_head(text, first.start)
+    head, _ = sentence_head(text, first.start)
     return _PEOPLE_BEFORE.search(head) is not None
 
 
