@@ -315,6 +315,7 @@ class Gazetteer:
         doc_words = data["rules"]["city_document_words"]
         self._doc_after = re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in doc_words) + r")\b")
         self._person_names = frozenset(data["rules"]["person_names"])
+        self._homonyms = {v: tuple(codes) for k, codes in data["rules"]["homonyms"].items() for v in (k, k.upper())}
         self._by_name = {k.casefold(): v.code for k, v in entries.items() if v.code is not None}
 
     def place_words(self) -> frozenset[str]:
@@ -341,6 +342,15 @@ class Gazetteer:
             if phrase in self._person_names and self._looks_like_person(text, start, end):
                 continue
             out.append(PlaceMatch(phrase, start, end, entry.kind, entry.code, entry.regions))
+        return self._resolve_homonyms(out) if any(m.text in self._homonyms for m in out) else out
+
+    def _resolve_homonyms(self, found: list[PlaceMatch]) -> list[PlaceMatch]:
+        """A name of several countries reads as the one of them the text's other places name, when just one."""
+        named = {m.code for m in found if m.text not in self._homonyms}
+        out = []
+        for m in found:
+            hits = [c for c in self._homonyms.get(m.text, ()) if c in named]
+            out.append(m._replace(code=hits[0]) if len(hits) == 1 else m)
         return out
 
     @staticmethod

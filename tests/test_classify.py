@@ -152,6 +152,24 @@ def test_gazetteer_resolve() -> None:
     assert g.resolve("Atlantis") is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a name of two countries reads as the one the text otherwise names
+        ("Refugees fled the Democratic Republic of Congo; some went back into Congo in May.", ["CD"]),
+        ("Congolese officials in Brazzaville, the capital of the Republic of Congo, met.", ["CG"]),
+        ("Guinean traders met officials of Guinea-Bissau.", ["GW"]),
+        ("Korean interpreters joined defectors from North Korea.", ["KP"]),
+        # ... and keeps its usual reading when the text names both, or neither
+        ("Congo and the DRC signed; Congo-Brazzaville hosted it.", ["CD", "CG"]),
+        ("Congolese refugees arrived.", ["CD"]),
+        ("Korean employers hired Nepali workers.", ["KR", "NP"]),
+    ],
+)
+def test_homonyms_read_as_the_country_the_text_names(text: str, expected: list[str]) -> None:
+    assert sorted({m.code for m in Gazetteer().find(text) if m.code}) == expected
+
+
 def test_deterministic_and_pure(clf: Classifier) -> None:
     text = "BOMCA trains border guards in Tashkent and Bishkek; Kyrgyz and Uzbek officers took part."
     assert clf.classify(text) == clf.classify(text)
