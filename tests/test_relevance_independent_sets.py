@@ -31,6 +31,7 @@ ORDER = [
     "holdout29",
     "holdout28",
     "holdout30",
+    "holdout33",
 ]
 LEAST = {"holdout3": (30, 10), "holdout4": (40, 12)}  # the later ones: 45 releases, 15 projects
 SETS = [
