@@ -13,7 +13,8 @@ from publisher.collectives import NUMBER_WORDS, collective_size, place_aliases, 
 from publisher.config import TaxonomyConfig
 from publisher.countries import country_name
 from publisher.currencies import drop_currencies
-from publisher.gazetteer import Gazetteer, PhraseScan, PlaceMatch, gazetteer
+from publisher.gazetteer import Gazetteer, PlaceMatch, gazetteer
+from publisher.phrasescan import PhraseScan
 from publisher.roles import FALLBACK, Role, mention_roles
 from publisher.roles_donors import donor_roles, partner_roles
 from publisher.roles_guests import guest_roles

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from publisher.casefold import lowered
-from publisher.gazetteer import PhraseScan
+from publisher.phrasescan import PhraseScan
 
 
 def _words(block: str) -> list[str]:

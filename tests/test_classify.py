@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from publisher.classify import Classifier, normalize_keyword_text
 from publisher.config import RegionConfig, TaxonomyConfig, TopicConfig, config_from_dict
-from publisher.gazetteer import Gazetteer, PhraseScan, trie_pattern
+from publisher.gazetteer import Gazetteer
+from publisher.phrasescan import PhraseScan, trie_pattern
 from tests.conftest import country_codes
 
 
