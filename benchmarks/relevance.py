@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout29]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout33]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -163,6 +163,16 @@ SETS = {
         FIXTURES / "holdout28" / "releases.jsonl",
         FIXTURES / "holdout28" / "projects.toml",
         FIXTURES / "holdout28" / "gold.jsonl",
+    ),
+    "holdout30": (
+        FIXTURES / "holdout30" / "releases.jsonl",
+        FIXTURES / "holdout30" / "projects.toml",
+        FIXTURES / "holdout30" / "gold.jsonl",
+    ),
+    "holdout33": (
+        FIXTURES / "holdout33" / "releases.jsonl",
+        FIXTURES / "holdout33" / "projects.toml",
+        FIXTURES / "holdout33" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)

@@ -175,6 +175,7 @@ class Classifier:
         about_groups: list[frozenset[str]] = []  # ... and the members of groups it so names
         matches = drop_currencies(text, self._gazetteer.find(text))
         subject_region = False
+        named_groups: set[str] = set()
         roles = mention_roles(text, matches)
         for post in (
             origin_roles,
@@ -198,6 +199,7 @@ class Classifier:
                 elif role is not Role.LANGUAGE:
                     context_ev[role][m.code].append((m.weight * 0.5, f'mentions "{m.text}" ({role.value})'))
             region_slugs, group_slugs = split_slugs(m.regions)
+            named_groups.update(group_slugs)
             for slug in region_slugs:
                 region_ev[slug].append((1.0, f'mentions "{m.text}"'))
                 subject_region = subject_region or role is Role.SUBJECT
@@ -214,6 +216,8 @@ class Classifier:
                 for code in members:
                     target[code].append((0.9, f'mentions "{m.text}"'))
         for code, reason in self._of_the_region(text, about):
+            country_ev[code].append((0.9, reason))
+        for code, reason in self._all_members(text, named_groups, on):
             country_ev[code].append((0.9, reason))
         if attendees and (
             self._within_one(about, attendees.keys()) or any(attendees.keys() <= g for g in about_groups)
@@ -251,6 +255,16 @@ class Classifier:
             return []
         reason = f'mentions "{found.group().strip()}"'
         return [(c.upper(), reason) for c in sorted(self.taxonomy.regions[fits[0]].countries)]
+
+    def _all_members(self, text: str, groups: set[str], on: dt.date | None) -> list[tuple[str, str]]:
+        """ "experts from all member states": every member of the one organisation the text names (none if it
+        names none or several)."""
+        found = _ALL_MEMBERS.search(text) if len(groups) == 1 else None
+        if found is None:
+            return []
+        members = sorted(self.taxonomy.groups[next(iter(groups))].members(on))
+        reason = f'mentions "{found.group().strip()}"'
+        return [(c, reason) for c in members] if len(members) <= MAX_COLLECTIVE else []
 
     def _within_one(self, regions: Iterable[str], codes: Iterable[str]) -> bool:
         """Whether every country of `codes` belongs to one of `regions`."""
@@ -308,6 +322,10 @@ _OF_THE_REGION = re.compile(
     r"\b(?:all\s+(?:the\s+)?|the\s+)(?P<n>\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\s+(?:countries|states|nations"
     r"|republics)\s+(?:of|in)\s+(?:the|this|our)\s+region\b",
     re.IGNORECASE,
+)
+# Every member of the organisation the text names elsewhere: "technical experts from all member states".
+_ALL_MEMBERS = re.compile(
+    r"\ball\s+(?:of\s+)?(?:the\s+|its\s+|their\s+)?(?:member|partner)\s+(?:states|countries)\b", re.I
 )
 # A region's adjective that starts an organisation's name ("the European Border and Coast Guard", "the West
 # African Police Chiefs Committee") says who acts, not what the text is about.

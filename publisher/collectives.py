@@ -24,7 +24,8 @@ _REGION_NOUNS += (
 )
 # An organisation's members go by more names ("the EAC Partner States"), and a possessive is still the whole.
 _GROUP_NOUNS = r"member\s+states|member\s+countries|member\s+nations|partner\s+states|countries|states|nations"
-_GROUP_NOUNS += r"|heads\s+of\s+state|presidents|leaders"  # "the G5 Sahel heads of state met"
+# "the G5 Sahel heads of state met", "SADC ministers adopt recommendations": its members' leaders
+_GROUP_NOUNS += r"|heads\s+of\s+state|presidents|leaders|ministers"
 _REGION_AFTER = re.compile(r"[\s-]+(?P<noun>" + _REGION_NOUNS + r")\b", re.IGNORECASE)
 _GROUP_AFTER = re.compile(r"(?:['’]s)?[\s-]+(?P<noun>" + _GROUP_NOUNS + r")\b", re.IGNORECASE)
 # A collective named by its count, capitalised: "the Western Balkan Six", "the Central Asian Five".

@@ -277,3 +277,25 @@ def test_the_leaders_of_a_group_are_all_its_members(clf: Classifier) -> None:
     on = dt.date(2019, 2, 6)
     for text in ("The five presidents of the G5 Sahel met in Niamey.", "The G5 Sahel heads of state met in Niamey."):
         assert [t.slug for t in clf.classify(text, on).countries] == ["BF", "ML", "MR", "NE", "TD"], text
+
+
+SADC = ["AO", "BW", "CD", "KM", "LS", "MG", "MU", "MW", "MZ", "NA", "SC", "SZ", "TZ", "ZA", "ZM", "ZW"]
+
+
+def test_a_groups_ministers_are_all_its_members(clf: Classifier) -> None:
+    assert codes(clf, "SADC ministers adopt recommendations on labour migration.") == SADC
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("In Djibouti, IGAD held a workshop for technical experts from all member states.", IGAD),
+        ("In Djibouti, IGAD held a workshop for technical experts from all of its member states.", IGAD),
+        # which organisation's members the text must say, and only one
+        ("In Djibouti, IGAD and ECOWAS held a workshop for technical experts from all member states.", ["DJ"]),
+        ("In Djibouti, a workshop for technical experts from all member states was held.", ["DJ"]),
+        ("In Djibouti, IGAD held a workshop for technical experts from some member states.", ["DJ"]),
+    ],
+)
+def test_all_member_states_are_those_of_the_one_group_named(clf: Classifier, text: str, expected: list[str]) -> None:
+    assert codes(clf, text) == expected
