@@ -30,6 +30,7 @@ ORDER = [
     "holdout27",
     "holdout29",
     "holdout28",
+    "holdout32",
 ]
 LEAST = {"holdout3": (30, 10), "holdout4": (40, 12)}  # the later ones: 45 releases, 15 projects
 SETS = [
