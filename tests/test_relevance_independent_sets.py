@@ -33,6 +33,7 @@ ORDER = [
     "holdout30",
     "holdout33",
     "holdout31",
+    "holdout32",
 ]
 LEAST = {"holdout3": (30, 10), "holdout4": (40, 12)}  # the later ones: 45 releases, 15 projects
 SETS = [
