@@ -174,6 +174,16 @@ SETS = {
         FIXTURES / "holdout33" / "projects.toml",
         FIXTURES / "holdout33" / "gold.jsonl",
     ),
+    "holdout31": (
+        FIXTURES / "holdout31" / "releases.jsonl",
+        FIXTURES / "holdout31" / "projects.toml",
+        FIXTURES / "holdout31" / "gold.jsonl",
+    ),
+    "holdout32": (
+        FIXTURES / "holdout32" / "releases.jsonl",
+        FIXTURES / "holdout32" / "projects.toml",
+        FIXTURES / "holdout32" / "gold.jsonl",
+    ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
 
