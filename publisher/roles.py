@@ -117,7 +117,10 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"|development\s+cooperation|cooperation\s+(?:agency|office)|red\s+cross|red\s+crescent|refugee\s+council"
             r"|council\s+for\s+refugees|special\s+initiative|aid\s+(?:agency|programme|program)|development\s+bank"
             r"|high\s+commission(?:er)?|(?:federal\s+)?office\s+for\s+\w+"
-            r"|institute\s+(?:for|of)\s+\w+|foundation)\b",
+            r"|institute\s+(?:for|of)\s+\w+|foundation"
+            # the press that reports a story ("a Montenegrin daily reports") is not where it happens
+            r"|dail(?:y|ies)|newspapers?|weekly|broadcaster|news\s+(?:site|agency|portal|outlet|channel)"
+            r"|(?:tv|television)\s+(?:channel|station|news))\b",
             re.IGNORECASE,
         ),
     ),

@@ -261,6 +261,13 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # foreign actors and offices
         ("The ambassador of Italy opened a job centre in Tunisia.", ["TN"]),
         ("The Norwegian Refugee Council distributes food in Yemen.", ["YE"]),
+        # the press that reports a story
+        (
+            "Police in Croatia pushed migrants back into Bosnia and Herzegovina, a Montenegrin daily reports.",
+            ["BA", "HR"],
+        ),
+        ("Greece will take in fewer asylum seekers, a British newspaper reported.", ["GR"]),
+        ("Spain counted more arrivals, the Spanish news agency Europa Press reported.", ["ES"]),
         ("Staff from the agency's offices in Brussels and Geneva trained judges in Georgia.", ["GE"]),
         ("A camp in Jordan, near the border with Syria, opened a school.", ["JO"]),
         ("In Djibouti, the chief of mission in Ethiopia and the head of office in Kenya met.", ["DJ"]),
