@@ -100,7 +100,7 @@ PROJECTS = [
         dt.date(2018, 12, 31),
     ),
 ]
-CFG = LinkingConfig(threshold=0.5, max_links=5)
+CFG = LinkingConfig(threshold=0.5, max_links=5, unnamed=True)  # most tests here are of the unnamed rules
 
 
 def keys(results: list[LinkResult]) -> list[str]:
@@ -159,14 +159,14 @@ def test_order_ties_and_max_links() -> None:
         for k in ("bbb", "aaa", "ccc")
     ]
     text = "AAA, BBB and CCC all met."
-    res = Linker(twins, LinkingConfig(threshold=0.5, max_links=2)).link(release(text))
+    res = Linker(twins, LinkingConfig(threshold=0.5, max_links=2, unnamed=True)).link(release(text))
     assert keys(res) == ["aaa", "bbb"]
     assert res[0].score == res[1].score
 
 
 def test_threshold_and_empty() -> None:
     assert Linker([], CFG).link(release("BOMCA")) == []
-    strict = Linker(PROJECTS, LinkingConfig(threshold=1.0, max_links=5))
+    strict = Linker(PROJECTS, LinkingConfig(threshold=1.0, max_links=5, unnamed=True))
     assert strict.link(release("The BOMCA 9 team met partners.")) == []
 
 
@@ -409,7 +409,9 @@ def test_a_dialogue_and_its_support_project_are_the_same_subject() -> None:
         project("ppdata", "Prague Process: Dialogue, Analyses and Trainings in Action", "PP DATA", "Support."),
         project("other", "Budapest Process", "", "Another dialogue."),
     ]
-    res = Linker(projects, LinkingConfig(threshold=0.3, max_links=5)).link(release("The Prague Process met in Prague."))
+    res = Linker(projects, LinkingConfig(threshold=0.3, max_links=5, unnamed=True)).link(
+        release("The Prague Process met in Prague.")
+    )
     assert keys(res) == ["pp", "ppdata"]
     assert res[0].reasons == ("Names Prague Process",)
     assert res[1].reasons == ("Same dialogue: Prague Process",)
@@ -755,7 +757,9 @@ def test_with_unnamed_links_off_only_named_projects_are_linked() -> None:
 
 
 def test_linking_unnamed_is_read_from_the_config() -> None:
+    """Off by default: on the labelled sets about half the unnamed links were wrong (18 of 38), and a reader
+    trusts a related project the release names."""
     from publisher.config import config_from_dict
 
-    assert config_from_dict({"linking": {"unnamed": False}}, root=Path(".")).linking.unnamed is False
-    assert config_from_dict({}, root=Path(".")).linking.unnamed is True
+    assert config_from_dict({"linking": {"unnamed": True}}, root=Path(".")).linking.unnamed is True
+    assert config_from_dict({}, root=Path(".")).linking.unnamed is False

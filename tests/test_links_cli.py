@@ -32,9 +32,14 @@ def test_explain_prints_every_candidate_with_evidence_and_why_losers_lost(
     (linked,) = [c for c in doc["candidates"] if c["linked"]]
     assert linked["project"] and linked["evidence"][0] == {"kind": "phase", "weight": 0.55, "detail": "BOMCA 10"}
     assert linked["score"] == pytest.approx(min(1.0, sum(e["weight"] for e in linked["evidence"])), abs=1e-3)
-    # A loser says why it lost: the Ukraine release shares a country with a project that ended years before.
+    # A loser says why it lost: by default, that the release does not name it ...
     ukraine = _release(conf, capsys, "Vice Prime Minister")
     _, out, _ = run_cli(["explain", "--config", conf, "--json", ukraine["guid"]], capsys)
+    losers = [c for c in json.loads(out)["candidates"] if not c["linked"]]
+    assert losers and all(c["why"] == "not named (linking.unnamed is off)" for c in losers)
+    # ... and with unnamed links on, that it shares a country with a project that ended years before.
+    unnamed = str(config_file(linking={"unnamed": True}))
+    _, out, _ = run_cli(["explain", "--config", unnamed, "--json", ukraine["guid"]], capsys)
     losers = [c for c in json.loads(out)["candidates"] if not c["linked"]]
     assert any("outside the project's dates" in c["why"] for c in losers)
     code, _, err = run_cli(["explain", "--config", conf, "no-such-release"], capsys)
