@@ -44,6 +44,12 @@ codes = country_codes
         ("A centre for returning Guatemalans; Honduran and Salvadoran families", ["GT", "HN", "SV"]),
         ("Burmese and Cambodian workers; the Central African states", ["KH", "MM"]),
         ("A diaspora centre opened in Antigua.", ["AG"]),
+        # the Pacific's own names for its nationals
+        (
+            "Solomon Islanders, Ni-Vanuatu and I-Kiribati workers; a Tuvaluan and a Nauruan family",
+            ["KI", "NR", "SB", "TV", "VU"],
+        ),
+        ("Marshallese and Palauan students", ["MH", "PW"]),
     ],
 )
 def test_countries(clf: Classifier, text: str, expected: list[str]) -> None:
