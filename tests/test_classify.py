@@ -167,6 +167,11 @@ def test_gazetteer_resolve() -> None:
         ("Congolese officials in Brazzaville, the capital of the Republic of Congo, met.", ["CG"]),
         ("Guinean traders met officials of Guinea-Bissau.", ["GW"]),
         ("Korean interpreters joined defectors from North Korea.", ["KP"]),
+        ("Boys from Gaza province were trafficked from Mozambique.", ["MZ"]),
+        ("Malawi opened a one-stop border post at Mwanza.", ["MW"]),
+        ("In Tripoli, Lebanon registered refugees.", ["LB"]),
+        ("Aid reached Gaza.", ["PS"]),
+        ("A fish market in Mwanza employs returnees.", ["TZ"]),
         # ... and keeps its usual reading when the text names both, or neither
         ("Congo and the DRC signed; Congo-Brazzaville hosted it.", ["CD", "CG"]),
         ("Congolese refugees arrived.", ["CD"]),
