@@ -38,7 +38,14 @@ _EXAMPLES_BEFORE = re.compile(
     r"|experiences?)\s+(?:from|of|in)\s+(?:the\s+)?",
     re.IGNORECASE,
 )
-_EXAMPLE_WORDS = ("case stud", "example", "lesson", "practice", "experience")
+# ... and so are the countries a group "from countries such as A and B" comes from, named to show its mix: where
+# people left from is context beside where the story happens.
+_EXAMPLES_BEFORE = re.compile(
+    _EXAMPLES_BEFORE.pattern + r"|\bfrom\s+(?:other\s+|many\s+|several\s+|various\s+)?(?:countries|nations)"
+    r"\s+(?:including|such\s+as|like)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+_EXAMPLE_WORDS = ("case stud", "example", "lesson", "practice", "experience", "countries", "nations")
 # Where teachers came from, as a list of whatever they belong to: "trainers came from UNODC's maritime crime
 # teams, the US Coast Guard and the New Zealand High Commission", "trainers come from its regional office in
 # Dakar and its centre in Tanzania". Every place up to the end of that clause is theirs, organisations and all

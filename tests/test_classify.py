@@ -272,6 +272,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # foreign actors and offices
         ("The ambassador of Italy opened a job centre in Tunisia.", ["TN"]),
         ("The Norwegian Refugee Council distributes food in Yemen.", ["YE"]),
+        # where a group came from, named to show its mix
+        ("Boats reached Lampedusa with people from countries including Mali, Guinea and Syria.", ["IT"]),
+        ("In Kabul, returnees came from other countries such as Tajikistan and India.", ["AF"]),
         # the press that reports a story
         (
             "Police in Croatia pushed migrants back into Bosnia and Herzegovina, a Montenegrin daily reports.",
