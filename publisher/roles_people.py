@@ -1,4 +1,4 @@
-"""Find nationalities said of people helped or counted elsewhere, and wars fled: context, not where the story is."""
+"""Find nationalities said of people helped or counted elsewhere, or of one person, and wars fled: context, not where the story is."""
 
 from __future__ import annotations
 
@@ -142,6 +142,25 @@ def _said_of_people(
     return _PEOPLE_BEFORE.search(head) is not None
 
 
+# One person's nationality: "said a Syrian man", "an undocumented Nigerian told reporters", "a 34-year-old
+# Algerian died". Like a nationality in the plural, it says where that person is from, not where the story is.
+_ONE_PERSON_BEFORE = re.compile(r"\b(?:a|an)\s+(?:[\w-]+\s+){0,3}?$", re.IGNORECASE)
+_ONE_PERSON_AFTER = re.compile(
+    r"\s+(?:man|woman|boy|girl|child|national|citizen|migrant|refugee|asylum[\s-]seeker|mother|father|teenager"
+    r"|student|broker|smuggler|driver|survivor|victim|journalist)\b"
+    r"|[\s,]+(?:who|said|told|was|is|has|had|died)\b"
+)
+
+
+def _one_person(text: str, m: PlaceMatch) -> bool:
+    return (
+        m.kind == "demonym"
+        and not _is_plural_demonym(m)
+        and _ONE_PERSON_AFTER.match(text, m.end) is not None
+        and _ONE_PERSON_BEFORE.search(text, max(0, m.start - 40), m.start) is not None
+    )
+
+
 def nationality_only_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
     """`roles` with the subject mentions of a country named only by its people in the plural ("Venezuelans",
     "Syrians"), never by its name or a place in it, made BACKGROUND while another country is named as where the
@@ -158,7 +177,11 @@ def nationality_only_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequ
     for i, (m, r) in enumerate(zip(matches, roles, strict=True)):
         if r is Role.SUBJECT and m.code is not None and m.kind == "demonym" and m.code not in placed:
             by_people.setdefault(m.code, []).append(i)
-    people = [found for code, found in by_people.items() if any(_is_plural_demonym(matches[i]) for i in found)]
+    people = [
+        found
+        for found in by_people.values()
+        if any(_is_plural_demonym(matches[i]) for i in found) or all(_one_person(text, matches[i]) for i in found)
+    ]
     # the whole-text searches only for the few texts that have such people
     if not people or _RETURN.search(text) or _EMIGRANTS.search(text):
         return out

@@ -236,6 +236,11 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("In Colombo, the High Commissioner of Bangladesh thanked Sri Lanka for chairing.", ["LK"]),
         ("In Baghdad, officials said US troops will leave.", ["IQ"]),
         ("Ecuador gives legal status to 100,000 Venezuelans; Peru provides shelter to migrants.", ["EC", "PE"]),
+        # one person's nationality; a nationality said of a group, or of a home-comer, is more
+        ("In Sfax, Tunisia, an undocumented Nigerian told reporters he was arrested.", ["TN"]),
+        ("In Szeged, Hungary, said a Syrian man, only one bus came.", ["HU"]),
+        ("In Bihać, Bosnia and Herzegovina, a 34-year-old Algerian died after a car hit him.", ["BA"]),
+        ("From Tripoli, Libya, a Nigerian woman who had been held went back home.", ["LY", "NG"]),
         # a list takes an "and" or "or": "Yemen, Sweden" is two clauses, "Oman, Qatar, and Kuwait" one list
         ("Oman, Qatar, and Kuwait will give USD 9 million to the refugee programme in Yemen.", ["YE"]),
         ("Financed by Sweden's development cooperation agency, the survey covered Ghana.", ["GH"]),
