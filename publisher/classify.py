@@ -16,7 +16,7 @@ from publisher.currencies import drop_currencies
 from publisher.gazetteer import Gazetteer, PlaceMatch, gazetteer
 from publisher.phrasescan import PhraseScan
 from publisher.roles import FALLBACK, Role, mention_roles
-from publisher.roles_donors import donor_roles, partner_roles
+from publisher.roles_donors import donor_roles, foreign_hand_roles, partner_roles
 from publisher.roles_guests import guest_roles
 from publisher.roles_origins import origin_roles
 from publisher.roles_past import instance_roles, past_roles
@@ -190,6 +190,7 @@ class Classifier:
         roles = salience_roles(text, matches, roles)
         roles = partner_roles(text, matches, roles)
         roles = nationality_only_roles(text, matches, roles)
+        roles = foreign_hand_roles(text, matches, roles)
         for m, role in zip(matches, roles, strict=True):
             if m.code is not None:
                 if role is Role.ATTENDEE:

@@ -89,3 +89,53 @@ def partner_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role
                 if matches[i].code == code and out[i] is Role.SUBJECT:
                     out[i] = Role.DONOR
     return out
+
+
+def foreign_hand_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with the subject mentions of a country named only by its adjective ("German", "Swedish"), never
+    by its name or a city, made ACTOR when one of them is its aid agency, ministry or money at work ("the German
+    development ministry", "Swedish cooperation", "the German-funded centres") while another country is named
+    as where the work is: the other adjectives ("the German programme", "the German-supported component") are
+    the same hand."""
+    out = list(roles)
+    named = {m.code for m in matches if m.kind != "demonym"}
+    placed = {m.code for m, r in zip(matches, roles, strict=True) if r is Role.SUBJECT and m.kind in ("name", "city")}
+    foreign = {
+        m.code
+        for m, r in zip(matches, roles, strict=True)
+        if m.kind == "demonym"
+        and m.code not in named
+        and (
+            r is Role.DONOR
+            or (
+                r is Role.ACTOR
+                and _AID_AFTER.match(text, m.end)
+                and not _PAIR_BEFORE.search(text, max(0, m.start - 6), m.start)
+            )
+        )
+    }
+    if not foreign or not placed - foreign:
+        return out
+    for i, m in enumerate(matches):
+        if (
+            out[i] is Role.SUBJECT
+            and m.code in foreign
+            and m.kind == "demonym"
+            and not m.text.endswith("s")
+            and not _PEOPLE_AFTER.match(text, m.end)
+        ):
+            out[i] = Role.ACTOR
+    return out
+
+
+# The aid side of a state, said by its adjective (its embassy or mission abroad also serves its own people).
+_AID_AFTER = re.compile(
+    r"\s+(?:federal\s+)?(?:development\s+(?:minist\w+|agency|cooperation|bank)|(?:development\s+)?cooperation"
+    r"(?!\s+(?:with|between|among)\b)|international\s+development|agency\s+for|foreign\s+office|foundation"
+    r"|political\s+foundation|special\s+initiative|aid\s+(?:agency|programme))\b",
+    re.IGNORECASE,
+)
+# Two states' work together ("Polish–Montenegrin cooperation") is both at home.
+_PAIR_BEFORE = re.compile(r"(?:[-‐–/]|\s+and\s+)$")
+# A nationality said of people stays what it is ("German nationals asking for onward travel"): see roles_people.
+_PEOPLE_AFTER = re.compile(r"\s+(?:nationals|citizens|people|tourists|refugees|migrants|families|children)\b")

@@ -280,6 +280,15 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # where a group came from, named to show its mix
         ("Boats reached Lampedusa with people from countries including Mali, Guinea and Syria.", ["IT"]),
         ("In Kabul, returnees came from other countries such as Tajikistan and India.", ["AF"]),
+        # a state named only by its adjective, its aid at work abroad: the same hand in every adjective
+        ("In Tunis, the German development ministry opened a centre; the German programme trains jobseekers.", ["TN"]),
+        ("Italian cooperation calls for proposals for its youth programme in Ethiopia.", ["ET"]),
+        ("In Lahore, the German-funded centre and the German team help returnees.", ["PK"]),
+        # ... not two states' work together, nor a state's mission to its own people abroad
+        (
+            "Officers of the Montenegrin border police visited Warsaw; Polish–Montenegrin cooperation was discussed.",
+            ["ME", "PL"],
+        ),
         # the press that reports a story
         (
             "Police in Croatia pushed migrants back into Bosnia and Herzegovina, a Montenegrin daily reports.",
