@@ -44,6 +44,8 @@ codes = country_codes
         ("A centre for returning Guatemalans; Honduran and Salvadoran families", ["GT", "HN", "SV"]),
         ("Burmese and Cambodian workers; the Central African states", ["KH", "MM"]),
         ("A diaspora centre opened in Antigua.", ["AG"]),
+        ("A ferry took 740 people from Lampedusa to Porto Empedocle.", ["IT"]),
+        ("Others sailed from Porto.", ["PT"]),
         # the Pacific's own names for its nationals
         (
             "Solomon Islanders, Ni-Vanuatu and I-Kiribati workers; a Tuvaluan and a Nauruan family",
