@@ -156,6 +156,12 @@ _PARTY_BEFORE = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+)[-‐–]$")
 _PARTY_AFTER = re.compile(r"[-‐–](?:[A-Z]{2,}|[A-Z][a-z]+)\b")
 # A country's name inside the name of a lake, gulf, sea or bay: "the Lake Chad region", "the Gulf of Guinea".
 _WATER_BEFORE = re.compile(r"\b(?:Lake|(?:Gulf|Sea|Bay)\s+of(?:\s+the)?)\s+$")
+# A landmark that says where a place lies: "Fiji, 1,800 miles east of Australia", "a boat 30 nautical miles south
+# of Lampedusa". The place it locates is the story's; the landmark is background.
+_LANDMARK_BEFORE = re.compile(
+    r"\b(?:miles|kilometres|kilometers|km)\s+(?:[a-z-]+\s+)?(?:north|south|east|west)(?:-?(?:east|west))?\s+of\s+"
+    r"(?:the\s+)?$"
+)
 # A demonym that names a word of a language: "'Ura', the Albanian word for bridge".
 _WORD_OF_LANGUAGE = re.compile(r"\s+(?:words?|terms?|expressions?|phrases?)\s+(?:for|meaning)\b")
 # A nationality qualifying an institution at work: "the Spanish National Police", "the French agency CIVIPOL",
@@ -298,6 +304,8 @@ def _role(
         return Role.BACKGROUND  # an office named by its country: "head of IOM's Mauritius office"
     if _WATER_BEFORE.search(head):
         return Role.NAMED
+    if _LANDMARK_BEFORE.search(head):
+        return Role.BACKGROUND
     party = _PARTY_AFTER.match(after)
     if (party or _PARTY_BEFORE.search(head)) and _EVENT_AFTER.match(after, party.end() if party else 0):
         return Role.NAMED

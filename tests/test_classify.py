@@ -291,6 +291,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             "Officers of the Montenegrin border police visited Warsaw; Polish–Montenegrin cooperation was discussed.",
             ["ME", "PL"],
         ),
+        # a landmark that says where a place lies
+        ("Fiji, 1,800 miles east of Australia, plans to move villages inland.", ["FJ"]),
+        ("Malta rescued 87 migrants from a boat about 30 nautical miles south of Lampedusa.", ["MT"]),
         # the press that reports a story
         (
             "Police in Croatia pushed migrants back into Bosnia and Herzegovina, a Montenegrin daily reports.",
