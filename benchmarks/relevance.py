@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout33]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout35]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -183,6 +183,16 @@ SETS = {
         FIXTURES / "holdout32" / "releases.jsonl",
         FIXTURES / "holdout32" / "projects.toml",
         FIXTURES / "holdout32" / "gold.jsonl",
+    ),
+    "holdout34": (
+        FIXTURES / "holdout34" / "releases.jsonl",
+        FIXTURES / "holdout34" / "projects.toml",
+        FIXTURES / "holdout34" / "gold.jsonl",
+    ),
+    "holdout35": (
+        FIXTURES / "holdout35" / "releases.jsonl",
+        FIXTURES / "holdout35" / "projects.toml",
+        FIXTURES / "holdout35" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
