@@ -38,7 +38,11 @@ def sentence_head(text: str, start: int, window: int = SENTENCE_WINDOW) -> tuple
 
 
 _LIST_CLOSE = re.compile(r"\b(?:and|or)\b|&")  # what closes a list: "A, B(,) and C"
-_LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?")
+# ... and an item may carry its state's title: "the Philippines, the Republic of Korea, Samoa and Viet Nam".
+_LIST_TAIL = re.compile(
+    r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*&\s*)(?:the\s+)?"
+    r"(?:(?:Republic|Kingdom|Islamic\s+Republic|Federal\s+Republic|Sultanate|State|Principality)\s+of\s+(?:the\s+)?)?"
+)
 # A collective phrase whose members are listed after it: "seven EU countries - Austria, Croatia and Slovakia",
 # "the Central Asian states: Kazakhstan, ... and Uzbekistan", "EU member states (Germany and Austria)".
 _ENUMERATES = re.compile(r"\s*(?:[-–—:]|\()\s*(?:the\s+|namely\s+)?")

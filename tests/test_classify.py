@@ -294,6 +294,20 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         # a landmark that says where a place lies
         ("Fiji, 1,800 miles east of Australia, plans to move villages inland.", ["FJ"]),
         ("Malta rescued 87 migrants from a boat about 30 nautical miles south of Lampedusa.", ["MT"]),
+        # attendees by other words, and an organisation's members listed to say who it is
+        (
+            "In Bali, Indonesia, eighty officials represented the governments of Nepal, Samoa, Thailand and Vanuatu.",
+            ["ID"],
+        ),
+        ("The committee met in Valletta, Malta; partners from Belgium, Italy and the Netherlands joined.", ["MT"]),
+        ("In San José, Costa Rica, the Regional Conference, whose members are Belize, Mexico and Panama, met.", ["CR"]),
+        # a list outruns the cue window, and an item may carry its state's title
+        (
+            "In Bali, Indonesia, officials came from Afghanistan, Bangladesh, Brunei Darussalam, China, Iran, Iraq, "
+            "Lao PDR, Malaysia, the Maldives, Mongolia, Myanmar, Nepal, Pakistan, the Philippines, the Republic of "
+            "Korea, the Kingdom of Cambodia, Samoa, Sri Lanka and Viet Nam.",
+            ["ID"],
+        ),
         # the press that reports a story
         (
             "Police in Croatia pushed migrants back into Bosnia and Herzegovina, a Montenegrin daily reports.",
