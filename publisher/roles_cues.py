@@ -71,7 +71,7 @@ _CUES: dict[str, tuple[str, ...]] = {
     "attendee_list": (
         r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
         r"|attendees|members|managers|trainees|staff|guards|institutions|teachers|students|judges|prosecutors"
-        r"|journalists|researchers|partners)(?:\s+and\s+\w+)?"
+        r"|journalists|researchers|partners|diplomats)(?:\s+and\s+\w+)?"
         r"(?:,(?:\s+[\w-]+,?){1,14}?\s+(?:came|come|travell?ed)\s+from"  # "participants, judges and police, came from"
         r"|(?:\s+(?:came|come|were|travell?ed|deployed|seconded|sent))?(?:\s+(?:from|of)|,\s+from))"  # "officials came from", "participants, from"
         # "officers from border guard, customs and drug control agencies of"
@@ -222,7 +222,7 @@ _CUE_KEYS = PhraseScan(
         resides resided residing settled employed face faces faced migrate migrated migrates migrating migration emigrate emigration
         emigrated emigrates emigrating journey journeys route routes flee fled fleeing smuggled trafficked way
         destination countries home went go goes going gone travel\x00 move moves moved moving head heads headed
-        heading cross\x00 whose money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed post posts posting deploy deploys deployed deploying seconded send sends assign assigns assigned formerly
+        heading cross\x00 whose diplomats money million billion travels travelled traveled flew flies came comes ask asks asked asking apply applies applied applying seek seeks sought seeking claim claimed claiming led was former similar such already also abroad offer adapted tailored prepared teachers students judges prosecutors journalists researchers signed signing guards institutions deportees residence served posted stationed post posts posting deploy deploys deployed deploying seconded send sends assign assigns assigned formerly
         far departures reaching granted set sets setting depart departs departed departing left hope hopes hoped hoping try tries tried trying attempt attempts attempted attempting ahead after since before following next previous upcoming to will would shall"""
     ),
     open_end="\x00",

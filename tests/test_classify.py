@@ -44,6 +44,8 @@ codes = country_codes
         ("A centre for returning Guatemalans; Honduran and Salvadoran families", ["GT", "HN", "SV"]),
         ("Burmese and Cambodian workers; the Central African states", ["KH", "MM"]),
         ("A diaspora centre opened in Antigua.", ["AG"]),
+        ("Workers from St. Lucia, St. Vincent and the Grenadines or St. Kitts-Nevis", ["KN", "LC", "VC"]),
+        ("The St Vincent de Paul society and St. Vincent's Hospital helped.", []),
         ("A ferry took 740 people from Lampedusa to Porto Empedocle.", ["IT"]),
         ("Others sailed from Porto.", ["PT"]),
         # the Pacific's own names for its nationals
@@ -307,6 +309,10 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             "Lao PDR, Malaysia, the Maldives, Mongolia, Myanmar, Nepal, Pakistan, the Philippines, the Republic of "
             "Korea, the Kingdom of Cambodia, Samoa, Sri Lanka and Viet Nam.",
             ["ID"],
+        ),
+        (
+            "In Panama City, the EU ambassador opened the event; diplomats of the Netherlands, Hungary and Italy attended.",
+            ["PA"],
         ),
         # the press that reports a story
         (
