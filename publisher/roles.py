@@ -58,7 +58,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"|courses?|projects?|programmes?|workshops?|activities|initiative|events?|seminars?)\b"
             # "the Netherlands will give EUR 4 million and Germany EUR 6 million"
             r"|\s+(?:(?:will|has|have|is|are)\s+)?(?:(?:give[sn]?|gave|giving|provide[sd]?|providing|pledge[sd]?"
-            r"|pledging|contribute[sd]?|contributing|allocate[sd]?|donate[sd]?)\s+)?"
+            r"|pledging|contribute[sd]?|contributing|allocate[sd]?|donate[sd]?|invest(?:s|ed|ing)?)\s+)?"
             r"(?:up\s+to\s+|about\s+|some\s+|over\s+|more\s+than\s+|nearly\s+|almost\s+)?"
             r"(?:EUR|USD|CHF|GBP|NOK|SEK|DKK|CAD|US|€|\$|£)\s?\$?\s?\d",
             re.IGNORECASE,

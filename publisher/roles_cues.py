@@ -86,6 +86,7 @@ _CUES: dict[str, tuple[str, ...]] = {
         # (a programme's "country offices in A, B and C", its "field offices in", are where it works)
         r"(?<!country\s)(?<!field\s)(?<!project\s)(?<!local\s)(?:offices?|headquarters|branch(?:es)?"
         r"|permanent\s+(?:missions?|representations?))\s+in",
+        r"(?<!country\s)(?<!field\s)(?<!project\s)(?<!local\s)offices?\s+for",  # "the ILO office for Mexico and Cuba"
         # a person's post there: "IOM's chief of mission in Ethiopia said"
         r"(?:chiefs?|heads?)\s+of\s+(?:the\s+)?(?:missions?|offices?)\s+in",
         # a diplomat's post: "Sri Lanka's Permanent Representative to the UN in Geneva"

@@ -46,6 +46,7 @@ codes = country_codes
         ("A diaspora centre opened in Antigua.", ["AG"]),
         ("Workers from St. Lucia, St. Vincent and the Grenadines or St. Kitts-Nevis", ["KN", "LC", "VC"]),
         ("The St Vincent de Paul society and St. Vincent's Hospital helped.", []),
+        ("Workers went to British Columbia; the British Overseas Territory hired others.", []),
         ("A ferry took 740 people from Lampedusa to Porto Empedocle.", ["IT"]),
         ("Others sailed from Porto.", ["PT"]),
         # the Pacific's own names for its nationals
@@ -314,6 +315,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             "In Panama City, the EU ambassador opened the event; diplomats of the Netherlands, Hungary and Italy attended.",
             ["PA"],
         ),
+        ("In Guatemala City, the director of the ILO office for Mexico and Cuba praised the plan.", ["GT"]),
+        ("Canada will invest CAD 10 million to protect women in Honduras; Canada works with IOM.", ["HN"]),
         # the press that reports a story
         (
             "Police in Croatia pushed migrants back into Bosnia and Herzegovina, a Montenegrin daily reports.",
