@@ -137,7 +137,7 @@ _AFTER_LOW = tuple((role, lowered(p), True) if p.flags & re.IGNORECASE else (rol
 _EVENT_AFTER = re.compile(
     r"(?:[\s-]+(?:[A-Z][\w’'-]*|on|of|for|and|&|\d{4}))*?[\s-]+(?:Process|Conference|Declaration|Action\s+Plan"
     r"|Plan|Dialogue|Summit|Forum|Agenda|Convention|Protocol|Compact|Commitments?|Charter|Principles|Meeting"
-    r"|Talks|Consultations|Platform|Initiative|Statement|Accords?|Agreement|Group)\b",
+    r"|Talks|Consultations|Platform|Initiative|Statement|Accords?|Agreement|Group|Ministerial(?:\s+Council)?)\b",
 )
 # An opening quote before the mention and a closing one after, on the same line and not far: a title.
 _QUOTE_OPEN = re.compile(r"[“‘\"](?:[A-Z][^“”‘\"\n]{0,100})?$")

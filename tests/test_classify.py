@@ -317,6 +317,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ),
         ("In Guatemala City, the director of the ILO office for Mexico and Cuba praised the plan.", ["GT"]),
         ("Canada will invest CAD 10 million to protect women in Honduras; Canada works with IOM.", ["HN"]),
+        ("In Kabul, an OSCE course set up after the 2007 Madrid Ministerial Council ended.", ["AF"]),
         # the press that reports a story
         (
             "Police in Croatia pushed migrants back into Bosnia and Herzegovina, a Montenegrin daily reports.",
