@@ -99,7 +99,6 @@ def foreign_hand_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence
     the same hand."""
     out = list(roles)
     named = {m.code for m in matches if m.kind != "demonym"}
-    placed = {m.code for m, r in zip(matches, roles, strict=True) if r is Role.SUBJECT and m.kind in ("name", "city")}
     foreign = {
         m.code
         for m, r in zip(matches, roles, strict=True)
@@ -114,13 +113,15 @@ def foreign_hand_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence
             )
         )
     }
-    if not foreign or not placed - foreign:
+    if not foreign:
+        return out
+    placed = {m.code for m, r in zip(matches, roles, strict=True) if r is Role.SUBJECT and m.kind in ("name", "city")}
+    if not placed - foreign:
         return out
     for i, m in enumerate(matches):
-        if (
+        if (  # a code in `foreign` is named by nothing but demonyms
             out[i] is Role.SUBJECT
             and m.code in foreign
-            and m.kind == "demonym"
             and not m.text.endswith("s")
             and not _PEOPLE_AFTER.match(text, m.end)
         ):
@@ -130,7 +131,7 @@ def foreign_hand_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence
 
 # The aid side of a state, said by its adjective (its embassy or mission abroad also serves its own people).
 _AID_AFTER = re.compile(
-    r"\s+(?:federal\s+)?(?:development\s+(?:minist\w+|agency|cooperation|bank)|(?:development\s+)?cooperation"
+    r"\s+(?:federal\s+)?(?:development\s+(?:minist\w+|agency|bank)|(?:development\s+)?cooperation"
     r"(?!\s+(?:with|between|among)\b)|international\s+development|agency\s+for|foreign\s+office|foundation"
     r"|political\s+foundation|special\s+initiative|aid\s+(?:agency|programme))\b",
     re.IGNORECASE,
