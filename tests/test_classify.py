@@ -670,7 +670,7 @@ def test_collective_phrases_expand_to_members(clf: Classifier, text: str, expect
 
 def test_role_costs_do_not_grow_with_the_gazetteer(clf: Classifier) -> None:
     """Roles look at a bounded window per mention: a long text of many mentions still gets one role each."""
-    from publisher.roles import Role, mention_roles
+    from publisher.roles.core import Role, mention_roles
 
     text = " ".join(["Officials in Tashkent were funded by the German government."] * 200)
     matches = clf._gazetteer.find(text)
@@ -682,7 +682,7 @@ def test_role_costs_do_not_grow_with_the_gazetteer(clf: Classifier) -> None:
 def test_cue_prefilter_finds_every_cue() -> None:
     """Cues are looked for only where one of their first words occurs; no cue may be missed that way."""
     from publisher.casefold import lower_for_patterns
-    from publisher.roles_cues import _CUE_RE, find_cues
+    from publisher.roles.cues import _CUE_RE, find_cues
 
     texts = [p for p in (Path(__file__).parent / "fixtures" / "releases.txt").read_text().split("\n\n") if p]
     texts.append(
@@ -724,8 +724,9 @@ def test_lower_case_text_matches_as_case_insensitive_patterns_do() -> None:
 def test_cues_and_roles_in_lower_case_are_those_found_case_insensitively(monkeypatch: pytest.MonkeyPatch) -> None:
     """The lowered patterns match the text in lower case where, as far and as which kind of cue the originals
     matched it, at every position; and the roles come out the same either way."""
-    from publisher import roles, roles_cues
     from publisher.casefold import lower_for_patterns
+    from publisher.roles import core as roles
+    from publisher.roles import cues as roles_cues
 
     fixtures = Path(__file__).parent / "fixtures"
     texts = [p for p in (fixtures / "releases.txt").read_text().split("\n\n") if p]

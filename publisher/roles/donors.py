@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
-from publisher.roles import Role
+from publisher.roles.core import Role
 
 
 def donor_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
@@ -138,5 +138,5 @@ _AID_AFTER = re.compile(
 )
 # Two states' work together ("Polish–Montenegrin cooperation") is both at home.
 _PAIR_BEFORE = re.compile(r"(?:[-‐–/]|\s+and\s+)$")
-# A nationality said of people stays what it is ("German nationals asking for onward travel"): see roles_people.
+# A nationality said of people stays what it is ("German nationals asking for onward travel"): see roles.people.
 _PEOPLE_AFTER = re.compile(r"\s+(?:nationals|citizens|people|tourists|refugees|migrants|families|children)\b")

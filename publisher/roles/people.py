@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
-from publisher.roles import Role
-from publisher.roles_lists import lists_of, sentence_head
+from publisher.roles.core import Role
+from publisher.roles.lists import lists_of, sentence_head
 
 # A nationality said of the people a story helps or counts ("Syrian refugees", "Venezuelan families", "Syrian
 # Armenians") names where they come from; the story is where they are now. Officials, police and institutions
@@ -48,7 +48,7 @@ _RETURN = re.compile(
     re.IGNORECASE,
 )
 # The war people fled, named by the country it is in: "the Syrian conflict", "the Sudanese crisis", "the war in
-# neighbouring Sudan". (Since/after/fleeing the war in are origins: see roles_origins.)
+# neighbouring Sudan". (Since/after/fleeing the war in are origins: see roles.origins.)
 _TROUBLE_AFTER = re.compile(r"\s+(?:civil\s+)?(?:war|conflict|crisis|crises|refugee\s+crisis)\b")
 _TROUBLE_BEFORE = re.compile(
     r"\b(?:war|wars|conflict|conflicts|crisis|crises|fighting|violence)"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
-from publisher.roles import Role
+from publisher.roles.core import Role
 
 # A dateline opens a paragraph: places in capitals or title case, maybe a country, a date, an agency in
 # brackets, then a dash or a colon ("STRASBOURG, 13 September 2012 –", "Damascus/Beirut, 3 May (UNHCR) –",

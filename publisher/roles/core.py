@@ -9,8 +9,8 @@ from enum import StrEnum
 
 from publisher.casefold import lower_for_patterns, lowered
 from publisher.gazetteer import PlaceMatch
-from publisher.roles_cues import CUE_ROLE, MIGRANT_WINDOW, MIGRANT_WORD, find_cues
-from publisher.roles_lists import is_list_gap, item_start, list_size, lists_of
+from publisher.roles.cues import CUE_ROLE, MIGRANT_WINDOW, MIGRANT_WORD, find_cues
+from publisher.roles.lists import is_list_gap, item_start, list_size, lists_of
 
 
 class Role(StrEnum):

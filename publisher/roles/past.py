@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
-from publisher.roles import Role
-from publisher.roles_lists import SENTENCE_END
+from publisher.roles.core import Role
+from publisher.roles.lists import SENTENCE_END
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 # A city, then when something happened there: "in Geneva in March 2017", "met in Brussels in April 2008", "the

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
-from publisher.roles import Role
+from publisher.roles.core import Role
 from publisher.text import sentence_starts
 
 # A news story says what it is about first (the inverted pyramid): its headline and first two sentences. A

@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
-from publisher.roles import Role
-from publisher.roles_lists import OPEN_END, SENTENCE_END, sentence_head
+from publisher.roles.core import Role
+from publisher.roles.lists import OPEN_END, SENTENCE_END, sentence_head
 
 # Statistics about people on the move name their origins in passing ("arrivals rose, many of them from A,
 # B and C"); the story is where they arrive, are counted or are helped. Each cue below ends right where the

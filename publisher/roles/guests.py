@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
-from publisher.roles import Role
-from publisher.roles_lists import SENTENCE_END
+from publisher.roles.core import Role
+from publisher.roles.lists import SENTENCE_END
 
 # People who teach, lead, speak or look on at the event, named after the list of who they are: "with a judge of the
 # Supreme Court of Serbia and a prosecutor from Israel as facilitators". The event is for someone else.
