@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout35]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout37]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -193,6 +193,16 @@ SETS = {
         FIXTURES / "holdout35" / "releases.jsonl",
         FIXTURES / "holdout35" / "projects.toml",
         FIXTURES / "holdout35" / "gold.jsonl",
+    ),
+    "holdout36": (
+        FIXTURES / "holdout36" / "releases.jsonl",
+        FIXTURES / "holdout36" / "projects.toml",
+        FIXTURES / "holdout36" / "gold.jsonl",
+    ),
+    "holdout37": (
+        FIXTURES / "holdout37" / "releases.jsonl",
+        FIXTURES / "holdout37" / "projects.toml",
+        FIXTURES / "holdout37" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
