@@ -15,14 +15,14 @@ from publisher.countries import country_name
 from publisher.currencies import drop_currencies
 from publisher.gazetteer import Gazetteer, PlaceMatch, gazetteer
 from publisher.phrasescan import PhraseScan
-from publisher.roles import FALLBACK, Role, mention_roles
-from publisher.roles_donors import donor_roles, foreign_hand_roles, partner_roles
-from publisher.roles_guests import guest_roles
-from publisher.roles_origins import origin_roles
-from publisher.roles_past import instance_roles, past_roles
-from publisher.roles_people import nationality_only_roles, people_roles
-from publisher.roles_salience import salience_roles
-from publisher.roles_seats import seat_roles
+from publisher.roles.core import FALLBACK, Role, mention_roles
+from publisher.roles.donors import donor_roles, foreign_hand_roles, partner_roles
+from publisher.roles.guests import guest_roles
+from publisher.roles.origins import origin_roles
+from publisher.roles.past import instance_roles, past_roles
+from publisher.roles.people import nationality_only_roles, people_roles
+from publisher.roles.salience import salience_roles
+from publisher.roles.seats import seat_roles
 from publisher.text import collapse_spaces
 
 __all__ = ["Classification", "Classifier", "Tag", "country_name", "normalize_keyword_text"]
