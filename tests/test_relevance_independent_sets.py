@@ -37,6 +37,7 @@ ORDER = [
     "holdout32",
     "holdout34",
     "holdout35",
+    "holdout38",
 ]
 LEAST = {"holdout3": (30, 10), "holdout4": (40, 12)}  # the later ones: 45 releases, 15 projects
 SETS = [
