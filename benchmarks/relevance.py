@@ -1,6 +1,6 @@
 """Relevance benchmark: country P/R/F1 and project-link P/R on the seed, dev and held-out sets, with every mistake.
 
-Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout37]
+Run by hand:  .venv/bin/python -m benchmarks.relevance [--all] [--set seed|dev|holdout|holdout2|...|holdout38]
 Default taxonomy and linking settings; `--all` also lists region and topic mistakes (counted in every table).
 """
 
@@ -203,6 +203,11 @@ SETS = {
         FIXTURES / "holdout37" / "releases.jsonl",
         FIXTURES / "holdout37" / "projects.toml",
         FIXTURES / "holdout37" / "gold.jsonl",
+    ),
+    "holdout38": (
+        FIXTURES / "holdout38" / "releases.jsonl",
+        FIXTURES / "holdout38" / "projects.toml",
+        FIXTURES / "holdout38" / "gold.jsonl",
     ),
 }
 HEADLINE = (MistakeKind.COUNTRY_MISSING, MistakeKind.COUNTRY_EXTRA, MistakeKind.LINK_WRONG, MistakeKind.LINK_MISSING)
