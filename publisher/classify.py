@@ -17,6 +17,7 @@ from publisher.gazetteer import Gazetteer, PlaceMatch, gazetteer
 from publisher.phrasescan import PhraseScan
 from publisher.roles.core import FALLBACK, Role, mention_roles
 from publisher.roles.donors import donor_roles, foreign_hand_roles, partner_roles
+from publisher.roles.figures import figures_roles
 from publisher.roles.guests import guest_roles
 from publisher.roles.origins import origin_roles
 from publisher.roles.past import instance_roles, past_roles
@@ -187,6 +188,7 @@ class Classifier:
             roles = post(text, matches, roles)
         roles = past_roles(text, matches, roles, on)
         roles = instance_roles(text, matches, roles)
+        roles = figures_roles(text, matches, roles)
         roles = salience_roles(text, matches, roles)
         roles = partner_roles(text, matches, roles)
         roles = nationality_only_roles(text, matches, roles)

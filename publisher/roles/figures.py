@@ -1,0 +1,54 @@
+"""Find the countries a sentence only counts, one figure each ("520,000 in Russia, 113,000 in Kazakhstan"): context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from publisher.gazetteer import PlaceMatch
+from publisher.roles.core import Role
+from publisher.roles.lists import SENTENCE_END
+
+_NUMBER = r"\d[\d.,]*(?:\s*(?:%|per\s*cent|percent))?(?:\s+(?:million|thousand|billion))?"
+# A figure right after the country: "Italy (40 percent)", "Hungary over 731,000", "Oman with 34,140",
+# "Kuwait, 73,995", "Qatar at 12 per cent".
+_AFTER = re.compile(
+    r"\s*(?:\(\s*(?:about\s+|some\s+|over\s+)?" + _NUMBER + r"(?:\s+each)?\s*\)"
+    r"|,?\s+(?:with|over|at|about|around|some|nearly|almost|more\s+than|less\s+than|fewer\s+than)\s+"
+    + _NUMBER
+    + r"|,\s+"
+    + _NUMBER
+    + r"(?=\s*[,;.)]|\s+and\b))"
+)
+# ... or right before it: "520,000 in Russia", "7,002 went to South Korea", "16,166 to Malaysia", "and 990 to".
+_BEFORE = re.compile(
+    r"(?<![\w.,])" + _NUMBER + r"(?:\s+(?:people|workers|migrants|refugees|arrivals|of\s+them|were|went|lived|live"
+    r"|worked|work|had\s+gone|came|arrived))?\s+(?:in|to)\s+(?:the\s+)?$"
+)
+# Where the story's own people go, share by share, the places are its subject: "helped 392 migrants return
+# home: 163 to Burkina Faso, 165 to The Gambia, ...", "places for nationals of Tonga (250), Fiji (250) ...".
+_OWN_MOVES = re.compile(r"\b(?:return|repatriat|resettl|relocat|evacuat|places|quotas?|visas)", re.IGNORECASE)
+# How many countries of one sentence must each carry a figure before the sentence is a table written as prose.
+LEAST = 3
+
+
+def _counted(text: str, m: PlaceMatch) -> bool:
+    return bool(_AFTER.match(text, m.end) or _BEFORE.search(text, max(0, m.start - 60), m.start))
+
+
+def figures_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
+    """`roles` with the subject mentions of a sentence that gives at least three countries a figure each made
+    BACKGROUND: a breakdown of destinations, origins or shares. A country the story names elsewhere as a subject
+    keeps its tag through that other mention."""
+    out = list(roles)
+    by_sentence: dict[int, list[int]] = {}
+    for i, m in enumerate(matches):
+        if out[i] is Role.SUBJECT and m.code is not None and _counted(text, m):
+            stop = SENTENCE_END.search(text, m.end)
+            by_sentence.setdefault(stop.start() if stop else len(text), []).append(i)
+    for end, counted in by_sentence.items():
+        start = text.rfind(". ", 0, matches[counted[0]].start) + 1  # the sentence's start (0 for the first)
+        if len({matches[i].code for i in counted}) >= LEAST and not _OWN_MOVES.search(text, start, end):
+            for i in counted:
+                out[i] = Role.BACKGROUND
+    return out
