@@ -221,6 +221,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
             ["BI", "KE", "RW", "UG"],
         ),
         ("In Nairobi, delegates from Hungary, Malta and Austria discussed the plan.", ["KE"]),
+        # state delegations are the parties of an intergovernmental meeting; delegates are people who attend
+        ("In Lima, delegations of Argentina, Brazil and Chile discussed the plan.", ["AR", "BR", "CL", "PE"]),
         (
             "In Colombo, representatives of the eleven Asian labour-sending member countries, Nepal, Pakistan and "
             "Thailand, attended.",

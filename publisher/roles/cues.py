@@ -67,9 +67,10 @@ _CUES: dict[str, tuple[str, ...]] = {
         # "partners, including Spain and France", "partners in Rabat such as Spain"
         r"partners(?:\s+in\s+[A-Z][\w-]*)?,?\s+(?:including|such\s+as|like|among\s+them)",
     ),
-    # A delegation from one country is whom the meeting is for; delegations from a list of them attend.
+    # A delegation from one country is whom the meeting is for; delegates from a list of them attend. State
+    # "delegations of A, B and C" are the parties of an intergovernmental meeting, not its audience.
     "attendee_list": (
-        r"(?:delegat(?:es|ions?)|participants|representatives|officials|officers|ministers|practitioners"
+        r"(?:delegat(?:es|ion)(?!s)|participants|representatives|officials|officers|ministers|practitioners"
         r"|attendees|members|managers|trainees|staff|guards|institutions|teachers|students|judges|prosecutors"
         r"|journalists|researchers|partners|diplomats)(?:\s+and\s+\w+)?"
         r"(?:,(?:\s+[\w-]+,?){1,14}?\s+(?:came|come|travell?ed)\s+from"  # "participants, judges and police, came from"
