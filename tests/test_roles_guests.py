@@ -24,6 +24,16 @@ codes = country_codes
         ("A workshop in Accra, with a judge of the Supreme Court of Kenya as trainer, opened on Monday.", ["GH"]),
         # observers and guests of a meeting
         ("The meeting in Astana went ahead with Iran as observer and China and the United States as guests.", ["KZ"]),
+        # ... said with a verb of taking part, and only the list before the cue back to its one "and"
+        (
+            "Delegations came from Nepal, India and Pakistan; France and Sweden attended as observers.",
+            ["IN", "NP", "PK"],
+        ),
+        (
+            "Twenty countries took part: the sending countries Nepal, India, and Malaysia, Singapore and Korea as "
+            "observers.",
+            ["IN", "NP"],
+        ),
         # places given as examples
         ("A workshop in Dushanbe used case studies from Kyrgyzstan, Albania and Georgia.", ["TJ"]),
         ("Lessons learned from Italy and Spain were shared with officials in Rabat.", ["MA"]),

@@ -16,6 +16,14 @@ _AS_GUESTS = re.compile(
     r"|panell?ists?|keynote\s+speakers?|mentors?|coaches|observers?|guests?)\b",
     re.IGNORECASE,
 )
+# ... or said of a list of states with a verb of taking part: "France, Sweden and Switzerland attended as
+# observers", "... the sending countries A and B, and Malaysia and Singapore as observers".
+_OBSERVED = re.compile(
+    r"(?:,?\s+(?:(?:also|have|has|had|all)\s+)?(?:attended|took\s+part|participated|joined|came|were\s+present)"
+    r"(?:\s+(?:the|this|that|its|their|meeting|conference|session|talks|dialogue)){0,3})?,?\s+as\s+(?:special\s+)?"
+    r"(?:observers?|guests?|observer\s+(?:states|countries))\b",
+    re.IGNORECASE,
+)
 _WITH = re.compile(r"\bwith\b", re.IGNORECASE)
 _TRAINED = re.compile(r"\btrain(?:s|ed|ing)?\b", re.IGNORECASE)
 _NEAR = 150  # how far "with" and "as facilitators" may stand from the place
@@ -71,10 +79,12 @@ def guest_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role])
     low = text.lower()
     by = " by " in low
     guests = " as " in low and _AS_GUESTS.search(text) is not None
+    observers = guests and ("observer" in low or "guest" in low)
     examples = any(w in low for w in _EXAMPLE_WORDS)
     teachers = " from" in low and _teachers_from(text)
     if not (by or guests or examples or teachers):
         return out
+    observed = _observers(text, matches) if observers else set()
     # Where a cue for examples ends: a mention that starts there opens a list of examples.
     example_cues = {c.end() for c in _EXAMPLES_BEFORE.finditer(text)} if examples else set()
     example_until = -1  # the end of the current list of examples
@@ -84,6 +94,7 @@ def guest_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role])
         if (
             (by and _taught_by(text, m))
             or (guests and _facilitates(text, m))
+            or i in observed
             or any(a <= m.start < b for a, b in teachers or ())
         ):
             out[i] = Role.ACTOR
@@ -127,12 +138,38 @@ def _facilitates(text: str, m: PlaceMatch) -> bool:
     return bool(withs) and not _TRAINED.search(text, withs[-1].end(), guests.start())
 
 
+def _observers(text: str, matches: Sequence[PlaceMatch]) -> set[int]:
+    """The indexes of the places in the lists said to attend as observers (see _OBSERVED). Such a list runs back
+    from the cue to its one "and": "the sending countries A, B, and Malaysia, Singapore and Korea as observers"
+    are two lists, and only the second looks on."""
+    found: set[int] = set()
+    for j, m in enumerate(matches):
+        if _OBSERVED.match(text, m.end) is None:
+            continue
+        k, ands = j, 0
+        while k > 0:
+            sep = _LIST_SEP.match(text, matches[k - 1].end, matches[k].start)
+            if sep is None or sep.end() != matches[k].start:
+                break
+            ands += " and " in f" {sep.group()} "
+            if ands > 1:
+                break
+            k -= 1
+        found.update(range(k, j + 1))
+    return found
+
+
 def _list_end(text: str, matches: Sequence[PlaceMatch], i: int) -> int:
-    """Where the list of places that starts at match `i` ends ("Tajikistan, Kyrgyzstan and Albania")."""
+    """Where the last place of the list that starts at match `i` starts ("Tajikistan, Kyrgyzstan and Albania")."""
+    return matches[_list_last(text, matches, i)].start
+
+
+def _list_last(text: str, matches: Sequence[PlaceMatch], i: int) -> int:
+    """The index of the last place of the list of places that starts at (or runs through) match `i`."""
     j = i
     while j + 1 < len(matches):
         sep = _LIST_SEP.match(text, matches[j].end, matches[j + 1].start)
         if sep is None or sep.end() != matches[j + 1].start:
             break
         j += 1
-    return matches[j].start
+    return j
