@@ -26,14 +26,29 @@ _BEFORE = re.compile(
     r"|worked|work|had\s+gone|came|arrived))?\s+(?:in|to)\s+(?:the\s+)?$"
 )
 # Where the story's own people go, share by share, the places are its subject: "helped 392 migrants return
-# home: 163 to Burkina Faso, 165 to The Gambia, ...", "places for nationals of Tonga (250), Fiji (250) ...".
-_OWN_MOVES = re.compile(r"\b(?:return|repatriat|resettl|relocat|evacuat|places|quotas?|visas)", re.IGNORECASE)
+# home: 163 to Burkina Faso, 165 to The Gambia, ...", "places for nationals of Tonga (250), Fiji (250) ...",
+# "a charter flight left with 153 migrants: 52 Malians, 12 Senegalese, 17 Guineans and 72 Gambians".
+_OWN_MOVES = re.compile(
+    r"\b(?:return|repatriat|resettl|relocat|evacuat|places|quotas?|visas|flights?|charter)", re.IGNORECASE
+)
 # How many countries of one sentence must each carry a figure before the sentence is a table written as prose.
 LEAST = 3
 
 
-def _counted(text: str, m: PlaceMatch) -> bool:
-    return bool(_AFTER.match(text, m.end) or _BEFORE.search(text, max(0, m.start - 60), m.start))
+# ... or a count of its people: "7.7 million Colombians, 4.7 million Afghans", "six Guinean and 22 Gambian".
+_PEOPLE_BEFORE = re.compile(
+    r"(?<![\w.,])(?:\d[\d.,]*(?:\s+(?:million|thousand))?|one|two|three|four|five|six|seven|eight|nine|ten)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _counted(text: str, m: PlaceMatch) -> str | None:
+    """How `m` carries a figure: as a place ("520,000 in Russia"), as people ("7.7 million Colombians"), or not."""
+    if m.kind == "demonym" and _PEOPLE_BEFORE.search(text, max(0, m.start - 30), m.start):
+        return "people"
+    if _AFTER.match(text, m.end) or _BEFORE.search(text, max(0, m.start - 60), m.start):
+        return "place"
+    return None
 
 
 def figures_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
@@ -41,12 +56,14 @@ def figures_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role
     BACKGROUND: a breakdown of destinations, origins or shares. A country the story names elsewhere as a subject
     keeps its tag through that other mention."""
     out = list(roles)
-    by_sentence: dict[int, list[int]] = {}
+    # Places and people are two tables: "3,522 Uzbeks found jobs abroad: 2,183 went to Russia, 44 to Kazakhstan
+    # and 1,293 to South Korea" counts the story's own people once, then where they went.
+    by_sentence: dict[tuple[int, str], list[int]] = {}
     for i, m in enumerate(matches):
-        if out[i] is Role.SUBJECT and m.code is not None and _counted(text, m):
+        if out[i] is Role.SUBJECT and m.code is not None and (how := _counted(text, m)):
             stop = SENTENCE_END.search(text, m.end)
-            by_sentence.setdefault(stop.start() if stop else len(text), []).append(i)
-    for end, counted in by_sentence.items():
+            by_sentence.setdefault((stop.start() if stop else len(text), how), []).append(i)
+    for (end, _), counted in by_sentence.items():
         start = text.rfind(". ", 0, matches[counted[0]].start) + 1  # the sentence's start (0 for the first)
         if len({matches[i].code for i in counted}) >= LEAST and not _OWN_MOVES.search(text, start, end):
             for i in counted:
