@@ -232,6 +232,8 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("The Swiss-funded project trained officials in Armenia.", ["AM"]),
         ("Thanks to the generous financial support of Germany and Austria, a centre opened in Erbil.", ["IQ"]),
         ("Norway and Denmark fund the new reception centre in Lebanon.", ["LB"]),
+        ("Officers in Abuja are being trained with Japanese support.", ["NG"]),
+        ("The Swiss-supported project opened a centre in Lahore.", ["PK"]),
         ("For the shelter in Yemen, Sweden will give EUR 3 million and Finland EUR 1 million.", ["YE"]),
         # a giver of goods is a donor; a state that gives status or shelter acts at home
         ("Germany gives virtual reality welding machines to the University of Pristina in Kosovo.", ["XK"]),

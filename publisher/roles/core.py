@@ -48,7 +48,7 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.DONOR,
         re.compile(
-            r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
+            r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|[-‐](?:supported|backed)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
             r"(?:funding|financial\s+support|financing|contribution|donation|grants?|donors?|money)\b"
             r"|\s+(?:government\s+)?(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated"
             r"|pays?\s+for|paid\s+for)\b"
@@ -196,6 +196,8 @@ _ACRONYM_BEFORE = re.compile(r"\b[A-Z]{2,}\s+$")
 _INSTITUTION_BEFORE = re.compile(r"\b(?:Institute|University|College|School|Academy|Foundation)(?:\s+of)?\s+$")
 _UNIVERSITY_OF = re.compile(r"\bUniversity\s+of\s+(?:the\s+)?$")
 _A_NATIONAL = re.compile(r"\b(?:an?|one)\s+$", re.IGNORECASE)
+_SUPPORT_AFTER = re.compile(r"\s+(?:financial\s+|technical\s+)?(?:support|backing|funding|funds|money)\b")
+_WITH_BEFORE = re.compile(r"\b(?:with|thanks\s+to|through)\s+(?:the\s+)?(?:generous\s+)?$", re.IGNORECASE)
 _NATIONAL_AFTER = re.compile(r"\s+(?:national|citizen)\b")
 _OFFICE_AFTER = re.compile(r"\s+(?:country\s+|field\s+|sub-?)?office\b")
 _OWNER_BEFORE = re.compile(r"(?:’s|'s|\bthe)\s+$")
@@ -312,6 +314,8 @@ def _role(
     opened = _QUOTE_OPEN.search(head)
     if opened and (closed := _QUOTE_CLOSE.match(after)) and _is_title(opened.group() + closed.group()):
         return Role.NAMED  # inside a quoted title: "the “Sweden-Iraq Cooperation on Migration” project"
+    if m.kind == "demonym" and _SUPPORT_AFTER.match(after) and _WITH_BEFORE.search(head):
+        return Role.DONOR  # "trained with Japanese support", "thanks to Swiss funding"
     if m.kind == "demonym" and _NATIONALITY_AT_WORK.match(text, m.end, m.end + 80):
         return Role.ACTOR
     last = matches[lists[i]]
