@@ -234,6 +234,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Norway and Denmark fund the new reception centre in Lebanon.", ["LB"]),
         ("Officers in Abuja are being trained with Japanese support.", ["NG"]),
         ("The Swiss-supported project opened a centre in Lahore.", ["PK"]),
+        ("A centre opened in Dewele, Ethiopia; Norway pays part of its running costs.", ["ET"]),
         ("For the shelter in Yemen, Sweden will give EUR 3 million and Finland EUR 1 million.", ["YE"]),
         # a giver of goods is a donor; a state that gives status or shelter acts at home
         ("Germany gives virtual reality welding machines to the University of Pristina in Kosovo.", ["XK"]),
