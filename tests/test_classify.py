@@ -235,6 +235,9 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("Officers in Abuja are being trained with Japanese support.", ["NG"]),
         ("The Swiss-supported project opened a centre in Lahore.", ["PK"]),
         ("A centre opened in Dewele, Ethiopia; Norway pays part of its running costs.", ["ET"]),
+        # where goods come from, and a region of a state named by a people, by their adjectives
+        ("The border guards of Tajikistan seized a ton of Afghan opiates.", ["TJ"]),
+        ("A centre opened in Dewele, in Ethiopia's Somali Regional State.", ["ET"]),
         ("For the shelter in Yemen, Sweden will give EUR 3 million and Finland EUR 1 million.", ["YE"]),
         # a giver of goods is a donor; a state that gives status or shelter acts at home
         ("Germany gives virtual reality welding machines to the University of Pristina in Kosovo.", ["XK"]),

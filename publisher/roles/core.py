@@ -201,6 +201,13 @@ _UNIVERSITY_OF = re.compile(r"\bUniversity\s+of\s+(?:the\s+)?$")
 _A_NATIONAL = re.compile(r"\b(?:an?|one)\s+$", re.IGNORECASE)
 _SUPPORT_AFTER = re.compile(r"\s+(?:financial\s+|technical\s+)?(?:support|backing|funding|funds|money)\b")
 _WITH_BEFORE = re.compile(r"\b(?:with|thanks\s+to|through)\s+(?:the\s+)?(?:generous\s+)?$", re.IGNORECASE)
+# What a country produces, said by its adjective, is where the goods come from: "the smuggling of Afghan opiates
+# along the northern route", "Afghan heroin exports". A region of a state named by a people ("Ethiopia's Somali
+# Regional State", "the Afar Region") is inside another country.
+_GOODS_AFTER = re.compile(
+    r"\s+(?:opiates|opium|heroin|cocaine|methamphetamines?|hashish|cannabis|drugs|narcotics)\b"
+    r"|\s+Region(?:al\s+State)?\b"
+)
 _NATIONAL_AFTER = re.compile(r"\s+(?:national|citizen)\b")
 _OFFICE_AFTER = re.compile(r"\s+(?:country\s+|field\s+|sub-?)?office\b")
 _OWNER_BEFORE = re.compile(r"(?:’s|'s|\bthe)\s+$")
@@ -317,6 +324,8 @@ def _role(
     opened = _QUOTE_OPEN.search(head)
     if opened and (closed := _QUOTE_CLOSE.match(after)) and _is_title(opened.group() + closed.group()):
         return Role.NAMED  # inside a quoted title: "the “Sweden-Iraq Cooperation on Migration” project"
+    if m.kind == "demonym" and _GOODS_AFTER.match(after):
+        return Role.BACKGROUND
     if m.kind == "demonym" and _SUPPORT_AFTER.match(after) and _WITH_BEFORE.search(head):
         return Role.DONOR  # "trained with Japanese support", "thanks to Swiss funding"
     if m.kind == "demonym" and _NATIONALITY_AT_WORK.match(text, m.end, m.end + 80):
