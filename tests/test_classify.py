@@ -241,6 +241,7 @@ def test_deterministic_and_pure(clf: Classifier) -> None:
         ("For the shelter in Yemen, Sweden will give EUR 3 million and Finland EUR 1 million.", ["YE"]),
         # a giver of goods is a donor; a state that gives status or shelter acts at home
         ("Germany gives virtual reality welding machines to the University of Pristina in Kosovo.", ["XK"]),
+        ("Norway hands 25 all-terrain vehicles to the border police of Georgia.", ["GE"]),
         ("Japan hands over patrol boats and radar equipment to the coast guard of Ghana.", ["GH"]),
         # what a state does abroad, said by its adjective
         ("From street vendor to surgeon: German support for refugees in Peru.", ["PE"]),

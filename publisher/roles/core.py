@@ -85,13 +85,13 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
             r"(?=\s*(?:,|and)\s+(?:the\s+)?[A-Z])"
         ),
     ),
-    # who gives things: "Germany gives virtual reality welding machines to ...", "Japan hands over patrol boats";
+    # who gives things: "Germany gives virtual reality welding machines to ...", "Japan hands (over) patrol boats";
     # the goods say it is a gift (a state that "gives legal status" or "provides shelter" acts at home)
     (
         Role.DONOR,
         re.compile(
             r"(?:(?:’s|'s)\s+government|\s+government)?\s+(?:(?:will|has|have|is|are|was|had)\s+)?(?:donate[sd]?|donating"
-            r"|give[sn]?|gave|giving|hand(?:s|ed)?\s+over|handing\s+over|deliver(?:s|ed)?|delivering|provide[sd]?"
+            r"|give[sn]?|gave|giving|hand(?:s|ed)?(?:\s+over)?|handing\s+over|deliver(?:s|ed)?|delivering|provide[sd]?"
             r"|providing)\s+(?:[\w-]+\s+){0,5}?(?:equipment|vehicles?|cars|trucks|motorcycles|motorbikes|boats|vessels"
             r"|drones|computers|laptops|tablets|servers|scanners|machines|generators|ambulances|uniforms|furniture"
             r"|devices|cameras|kits)\b",
