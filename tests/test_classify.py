@@ -49,9 +49,9 @@ codes = country_codes
         ("Workers went to British Columbia; the British Overseas Territory hired others.", []),
         ("A ferry took 740 people from Lampedusa to Porto Empedocle.", ["IT"]),
         ("Others sailed from Porto.", ["PT"]),
-        # the Pacific's own names for its nationals
+        # the Pacific's own names for its nationals (in lists of two: three peoples are a mix, see test_roles_figures)
         (
-            "Solomon Islanders, Ni-Vanuatu and I-Kiribati workers; a Tuvaluan and a Nauruan family",
+            "Solomon Islanders and Ni-Vanuatu workers; I-Kiribati crews; a Tuvaluan and a Nauruan family",
             ["KI", "NR", "SB", "TV", "VU"],
         ),
         ("Marshallese and Palauan students", ["MH", "PW"]),

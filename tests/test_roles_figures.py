@@ -1,4 +1,4 @@
-"""A sentence that gives three or more countries a figure each is a table written as prose: those countries are
+"""A sentence that gives three or more countries a figure each, or lists three peoples, is a table written as prose:
 context, unless the story names them elsewhere or the figures are its own people's moves."""
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ def codes(clf: Classifier, text: str) -> list[str]:
         "Of the rest, 7,002 went to South Korea, 9,211 to Israel and 8,251 to Japan.",
         # a count of people by nationality
         "Abroad there were 7.7 million Colombians, 4.7 million Afghans and 4.2 million Iraqis.",
+        # a list of peoples is the mix of a group, figures or not
+        "Its boats found 154 people at sea: Bangladeshis, Egyptians, Pakistanis and Syrians.",
     ],
 )
 def test_countries_that_only_carry_a_figure_each_are_context(default_classifier: Classifier, figures: str) -> None:
@@ -56,11 +58,22 @@ def test_a_comparison_the_story_s_own_moves_and_plain_lists_stay(
     assert kept <= set(codes(default_classifier, text))
 
 
-def test_the_passengers_of_the_story_s_own_flight_stay_subjects(default_classifier: Classifier) -> None:
-    text = "A charter flight left Tripoli for Bamako with 153 migrants: 52 Malians, 12 Senegalese and 30 Ivorians."
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the passengers of the story's own flight
+        "A charter flight left Tripoli for Bamako with 153 migrants: 52 Malians, 12 Senegalese and 30 Ivorians.",
+        # a list of peoples that is whom the work is for
+        "A course in Chisinau trains Ukrainians, Georgians and Armenians.",
+    ],
+)
+def test_the_story_s_own_people_are_no_table(default_classifier: Classifier, text: str) -> None:
     matches = default_classifier._gazetteer.find(text)
     roles = mention_roles(text, matches)
     assert figures_roles(text, matches, roles) == roles
+
+
+def test_a_table_of_peoples_is_background(default_classifier: Classifier) -> None:
     table = "Abroad there were 52,000 Malians, 12,000 Senegalese and 30,000 Ivorians."
     matches = default_classifier._gazetteer.find(table)
     assert set(figures_roles(table, matches, mention_roles(table, matches))) == {Role.BACKGROUND}

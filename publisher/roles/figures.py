@@ -1,4 +1,4 @@
-"""Find the countries a sentence only counts, one figure each ("520,000 in Russia, 113,000 in Kazakhstan"): context."""
+"""Find the countries a sentence only counts ("520,000 in Russia, 113,000 in Kazakhstan") or lists as a mix: context."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from publisher.gazetteer import PlaceMatch
 from publisher.roles.core import Role
-from publisher.roles.lists import SENTENCE_END
+from publisher.roles.lists import SENTENCE_END, lists_of
 
 _NUMBER = r"\d[\d.,]*(?:\s*(?:%|per\s*cent|percent))?(?:\s+(?:million|thousand|billion))?"
 # A figure right after the country: "Italy (40 percent)", "Hungary over 731,000", "Oman with 34,140",
@@ -31,6 +31,12 @@ _BEFORE = re.compile(
 _OWN_MOVES = re.compile(
     r"\b(?:return|repatriat|resettl|relocat|evacuat|places|quotas?|visas|flights?|charter)", re.IGNORECASE
 )
+_SERVED_BEFORE = re.compile(
+    r"\b(?:for|trains?|trained|training|helps?|helped|helping|supports?|supported|supporting|assists?|assisted"
+    r"|serves?|served|reaches?|reached|benefits?|benefited|protects?|protected|employs?|employed|hires?|hired)"
+    r"\s+(?:[\w-]+\s+){0,2}?$",
+    re.IGNORECASE,
+)
 # How many countries of one sentence must each carry a figure before the sentence is a table written as prose.
 LEAST = 3
 
@@ -53,8 +59,9 @@ def _counted(text: str, m: PlaceMatch) -> str | None:
 
 def figures_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role]) -> list[Role]:
     """`roles` with the subject mentions of a sentence that gives at least three countries a figure each made
-    BACKGROUND: a breakdown of destinations, origins or shares. A country the story names elsewhere as a subject
-    keeps its tag through that other mention."""
+    BACKGROUND: a breakdown of destinations, origins or shares; so are those of a list of three or more peoples
+    ("Bangladeshis, Egyptians and Syrians"), unless the list is whom the work is for. A country the story names
+    elsewhere as a subject keeps its tag through that other mention."""
     out = list(roles)
     # Places and people are two tables: "3,522 Uzbeks found jobs abroad: 2,183 went to Russia, 44 to Kazakhstan
     # and 1,293 to South Korea" counts the story's own people once, then where they went.
@@ -63,6 +70,17 @@ def figures_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role
         if out[i] is Role.SUBJECT and m.code is not None and (how := _counted(text, m)):
             stop = SENTENCE_END.search(text, m.end)
             by_sentence.setdefault((stop.start() if stop else len(text), how), []).append(i)
+    # A list of three or more peoples is the mix of a group ("Bangladeshis, Egyptians, Pakistanis and Syrians"):
+    # a table without its figures.
+    peoples: dict[int, list[int]] = {}
+    for i, last in enumerate(lists_of(text, matches)):
+        if out[i] is Role.SUBJECT and matches[i].kind == "demonym" and matches[last].kind == "demonym":
+            peoples.setdefault(last, []).append(i)
+    for last, listed in peoples.items():
+        if _SERVED_BEFORE.search(text, max(0, matches[listed[0]].start - 40), matches[listed[0]].start):
+            continue  # whom the work is for: "the programme trains Jordanians, Syrians and Lebanese"
+        stop = SENTENCE_END.search(text, matches[last].end)
+        by_sentence.setdefault((stop.start() if stop else len(text), f"peoples {last}"), []).extend(listed)
     for (end, _), counted in by_sentence.items():
         start = text.rfind(". ", 0, matches[counted[0]].start) + 1  # the sentence's start (0 for the first)
         if len({matches[i].code for i in counted}) >= LEAST and not _OWN_MOVES.search(text, start, end):
