@@ -32,6 +32,7 @@ def codes(clf: Classifier, text: str) -> list[str]:
             ["BJ"],
         ),
         ("Many migrants stranded in Yemen had hoped to reach Saudi Arabia.", ["YE"]),
+        ("The people crossing Panama are mostly men seeking work in Mexico and the United States.", ["PA"]),
         # going back is a return, whose destination is a subject; going on is a destination
         ("In Pakistan, IOM counted undocumented migrants going back to Afghanistan.", ["AF", "PK"]),
         ("In Pakistan, IOM counted undocumented migrants going on to Iran.", ["PK"]),

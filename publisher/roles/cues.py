@@ -185,6 +185,9 @@ _CUES: dict[str, tuple[str, ...]] = {
         # where people on the move wanted to go: "most had hoped to reach Saudi Arabia"
         r"(?:hop(?:e|es|ed|ing)|tr(?:y|ies|ied|ying)|attempt(?:s|ed|ing)?)\s+to\s+reach"
         r"(?:\s+(?:the\s+)?(?:richer|wealthier|safer|other|more\s+prosperous))?",  # "hoping to reach richer EU countries"
+        # "men from outside the continent seeking work in Mexico, the United States and Canada"
+        r"(?:seek(?:s|ing)?|sought|look(?:s|ed|ing)?\s+for|in\s+search\s+of|search(?:es|ed|ing)?\s+for)\s+"
+        r"(?:work|jobs?|employment|a\s+better\s+life)\s+in",
     ),
     "migrant_destination": (
         r"(?:travel\w*|mov(?:e|es|ed|ing)|head(?:s|ed|ing)?|cross\w*|went|go(?:es|ing|ne)?"
