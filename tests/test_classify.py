@@ -55,6 +55,8 @@ codes = country_codes
             ["KI", "NR", "SB", "TV", "VU"],
         ),
         ("Marshallese and Palauan students", ["MH", "PW"]),
+        # a country's states and their cities
+        ("Uttar Pradesh opened a migrant resource centre in Gorakhpur; Odisha sends a van round Ganjam.", ["IN"]),
     ],
 )
 def test_countries(clf: Classifier, text: str, expected: list[str]) -> None:
