@@ -48,7 +48,8 @@ _AFTER: tuple[tuple[Role, re.Pattern[str]], ...] = (
     (
         Role.DONOR,
         re.compile(
-            r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|[-‐](?:supported|backed)\b|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
+            r"(?:[-‐]|\s+(?:has\s+|have\s+)?)?(?:funded|financed|sponsored)\b|[-‐](?:supported|backed)\b"
+            r"|(?:’s|'s)?\s+(?:government(?:’s|'s)?\s+)?"
             r"(?:funding|financial\s+support|financing|contribution|donation|grants?|donors?|money)\b"
             r"|\s+(?:government\s+)?(?:will\s+|to\s+)?(?:fund|funds|finance|finances|co-?funds?|donates?|donated"
             r"|pays?\s+for|paid\s+for)\b"

@@ -25,6 +25,11 @@ _BEFORE = re.compile(
     r"(?<![\w.,])" + _NUMBER + r"(?:\s+(?:people|workers|migrants|refugees|arrivals|of\s+them|were|went|lived|live"
     r"|worked|work|had\s+gone|came|arrived))?\s+(?:in|to)\s+(?:the\s+)?$"
 )
+# ... or a count of its people: "7.7 million Colombians, 4.7 million Afghans", "six Guinean and 22 Gambian".
+_PEOPLE_BEFORE = re.compile(
+    r"(?<![\w.,])(?:\d[\d.,]*(?:\s+(?:million|thousand))?|one|two|three|four|five|six|seven|eight|nine|ten)\s+$",
+    re.IGNORECASE,
+)
 # Where the story's own people go, share by share, the places are its subject: "helped 392 migrants return
 # home: 163 to Burkina Faso, 165 to The Gambia, ...", "places for nationals of Tonga (250), Fiji (250) ...",
 # "a charter flight left with 153 migrants: 52 Malians, 12 Senegalese, 17 Guineans and 72 Gambians".
@@ -39,13 +44,6 @@ _SERVED_BEFORE = re.compile(
 )
 # How many countries of one sentence must each carry a figure before the sentence is a table written as prose.
 LEAST = 3
-
-
-# ... or a count of its people: "7.7 million Colombians, 4.7 million Afghans", "six Guinean and 22 Gambian".
-_PEOPLE_BEFORE = re.compile(
-    r"(?<![\w.,])(?:\d[\d.,]*(?:\s+(?:million|thousand))?|one|two|three|four|five|six|seven|eight|nine|ten)\s+$",
-    re.IGNORECASE,
-)
 
 
 def _counted(text: str, m: PlaceMatch) -> str | None:
@@ -68,22 +66,27 @@ def figures_roles(text: str, matches: Sequence[PlaceMatch], roles: Sequence[Role
     by_sentence: dict[tuple[int, str], list[int]] = {}
     for i, m in enumerate(matches):
         if out[i] is Role.SUBJECT and m.code is not None and (how := _counted(text, m)):
-            stop = SENTENCE_END.search(text, m.end)
-            by_sentence.setdefault((stop.start() if stop else len(text), how), []).append(i)
+            by_sentence.setdefault((_sentence_end(text, m.end), how), []).append(i)
+    tables = list(by_sentence.values())
     # A list of three or more peoples is the mix of a group ("Bangladeshis, Egyptians, Pakistanis and Syrians"):
     # a table without its figures.
     peoples: dict[int, list[int]] = {}
     for i, last in enumerate(lists_of(text, matches)):
         if out[i] is Role.SUBJECT and matches[i].kind == "demonym" and matches[last].kind == "demonym":
             peoples.setdefault(last, []).append(i)
-    for last, listed in peoples.items():
-        if _SERVED_BEFORE.search(text, max(0, matches[listed[0]].start - 40), matches[listed[0]].start):
-            continue  # whom the work is for: "the programme trains Jordanians, Syrians and Lebanese"
-        stop = SENTENCE_END.search(text, matches[last].end)
-        by_sentence.setdefault((stop.start() if stop else len(text), f"peoples {last}"), []).extend(listed)
-    for (end, _), counted in by_sentence.items():
+    for listed in peoples.values():
+        first = matches[listed[0]].start
+        if not _SERVED_BEFORE.search(text, max(0, first - 40), first):  # "the programme trains Jordanians, ..."
+            tables.append(listed)
+    for counted in tables:
         start = text.rfind(". ", 0, matches[counted[0]].start) + 1  # the sentence's start (0 for the first)
+        end = _sentence_end(text, matches[counted[-1]].end)
         if len({matches[i].code for i in counted}) >= LEAST and not _OWN_MOVES.search(text, start, end):
             for i in counted:
                 out[i] = Role.BACKGROUND
     return out
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    stop = SENTENCE_END.search(text, pos)
+    return stop.start() if stop else len(text)

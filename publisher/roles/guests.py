@@ -160,16 +160,11 @@ def _observers(text: str, matches: Sequence[PlaceMatch]) -> set[int]:
 
 
 def _list_end(text: str, matches: Sequence[PlaceMatch], i: int) -> int:
-    """Where the last place of the list that starts at match `i` starts ("Tajikistan, Kyrgyzstan and Albania")."""
-    return matches[_list_last(text, matches, i)].start
-
-
-def _list_last(text: str, matches: Sequence[PlaceMatch], i: int) -> int:
-    """The index of the last place of the list of places that starts at (or runs through) match `i`."""
+    """Where the list of places that starts at match `i` ends ("Tajikistan, Kyrgyzstan and Albania")."""
     j = i
     while j + 1 < len(matches):
         sep = _LIST_SEP.match(text, matches[j].end, matches[j + 1].start)
         if sep is None or sep.end() != matches[j + 1].start:
             break
         j += 1
-    return j
+    return matches[j].start
